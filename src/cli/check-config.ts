@@ -1,0 +1,32 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ConfigError, formatIssue } from '../core/errors';
+import { loadConfig } from '../config/load';
+import { configJsonSchemaText } from '../config/json-schema';
+
+export function registerCheckConfig(program: Command): void {
+  program
+    .command('check-config')
+    .description('Validate a config file: prints "ok", or every problem with its path and line, and exits 1')
+    .argument('<file>', 'YAML config file')
+    .action((file: string) => {
+      try {
+        loadConfig(file);
+        process.stdout.write('ok\n');
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        process.stderr.write(`${file}: ${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}\n`);
+        for (const i of e.issues) process.stderr.write(`  ${formatIssue(i)}\n`);
+        process.exitCode = 1;
+      }
+    });
+  program
+    .command('schema')
+    .description('Print the JSON Schema of the config file (or write it with --out)')
+    .option('-o, --out <file>', 'write to this file instead of stdout')
+    .action((opts: { out?: string }) => {
+      const text = configJsonSchemaText();
+      if (opts.out) writeFileSync(opts.out, text);
+      else process.stdout.write(text);
+    });
+}

@@ -1,0 +1,13 @@
+import { Command } from 'commander';
+import { VERSION } from '../core/version';
+import { registerCheckConfig } from './check-config';
+
+/** Exit codes: 0 ok, 1 failure (bad config, failed run), 2 usage error (commander). */
+export function buildProgram(): Command {
+  const program = new Command('pdm-gateway')
+    .description('Predictive-maintenance gateway: OPC-UA and Modbus in, ONNX models at the edge, SQLite store-and-forward, MQTT to the cloud.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)');
+  registerCheckConfig(program);
+  return program;
+}

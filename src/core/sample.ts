@@ -1,0 +1,26 @@
+/** Quality travels with every value; bad or stale data never silently becomes a feature. */
+export type Quality = 'good' | 'uncertain' | 'bad';
+
+export type SampleValue = number | boolean | string | null;
+
+/** One value of one tag, as read from a PLC. Timestamps are milliseconds since the epoch. */
+export interface Sample {
+  /** Fully qualified tag name: `<sourceId>/<tagName>`. */
+  readonly tag: string;
+  readonly value: SampleValue;
+  /** Time the device (or the OPC-UA server) says the value was taken. */
+  readonly sourceTs: number;
+  /** Time the gateway received it. */
+  readonly receivedTs: number;
+  readonly quality: Quality;
+  /** The protocol's original status (OPC-UA StatusCode value, Modbus exception code), when not good. */
+  readonly status?: { readonly code: number; readonly text: string };
+}
+
+export function tagId(sourceId: string, tagName: string): string {
+  return `${sourceId}/${tagName}`;
+}
+
+export function isUsable(s: Sample): s is Sample & { value: number } {
+  return s.quality !== 'bad' && typeof s.value === 'number' && Number.isFinite(s.value);
+}

@@ -1,0 +1,20 @@
+import { EventEmitter } from 'node:events';
+
+/** EventEmitter with event names and listener signatures checked by the compiler. */
+export class TypedEmitter<Events extends { [K in keyof Events]: (...args: never[]) => void }> {
+  private readonly ee = new EventEmitter();
+  constructor() {
+    this.ee.setMaxListeners(100);
+  }
+  on<K extends keyof Events & string>(event: K, listener: Events[K]): this {
+    this.ee.on(event, listener as unknown as (...args: unknown[]) => void);
+    return this;
+  }
+  off<K extends keyof Events & string>(event: K, listener: Events[K]): this {
+    this.ee.off(event, listener as unknown as (...args: unknown[]) => void);
+    return this;
+  }
+  protected emit<K extends keyof Events & string>(event: K, ...args: Parameters<Events[K]>): void {
+    this.ee.emit(event, ...args);
+  }
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+export const pumpFault = z.enum(['cavitation', 'bearing-wear', 'valve-closed', 'dropout', 'stuck']);
+export type PumpFault = z.infer<typeof pumpFault>;
+
+export const faultSchedule = z.strictObject({
+  fault: pumpFault,
+  atSeconds: z.number().min(0).describe('Simulated seconds after start'),
+  durationSeconds: z.number().positive().optional().describe('Absent = until stopped'),
+  severity: z.number().min(0).max(1).default(1),
+  channel: z.string().optional().describe('For dropout / stuck: the affected channel'),
+});
+
+export const simulatorConfig = z.strictObject({
+  enabled: z.boolean().default(false).describe('Start the plant simulator inside the gateway (demo)'),
+  host: z.string().default('127.0.0.1'),
+  opcuaPort: z.number().int().min(0).max(65535).default(4840),
+  modbusPort: z.number().int().min(0).max(65535).default(5020),
+  timeScale: z.number().positive().default(1).describe('Simulated seconds per real second'),
+  seed: z.number().int().default(42),
+  updateIntervalMs: z.number().int().min(10).default(100),
+  turbofan: z
+    .strictObject({
+      cyclesPerSecond: z.number().positive().default(1).describe('Engine cycles per simulated second'),
+      lifeCycles: z.number().int().min(50).default(250).describe('Cycles from new to failure'),
+      restartOnFailure: z.boolean().default(true),
+    })
+    .default({ cyclesPerSecond: 1, lifeCycles: 250, restartOnFailure: true }),
+  faults: z.array(faultSchedule).default([]),
+  replay: z
+    .strictObject({
+      file: z.string().min(1),
+      format: z.enum(['cmapss', 'skab']),
+      unit: z.number().int().optional().describe('C-MAPSS engine unit to replay'),
+      rowsPerSecond: z.number().positive().default(1),
+      loop: z.boolean().default(true),
+    })
+    .optional()
+    .describe('Replay a CSV onto the simulator nodes and registers instead of the models'),
+});
+export type SimulatorConfig = z.infer<typeof simulatorConfig>;
