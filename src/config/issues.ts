@@ -53,6 +53,9 @@ function expand(issue: Issue, root: unknown, schema: z.ZodType, out: ConfigIssue
       out.push({ path: formatPath(path), message: `expected ${word} ${String(bound)}${unit}, got ${issue.origin === 'array' && Array.isArray(got) ? `${got.length} items` : show(got)}` });
       return;
     }
+    case 'custom':
+      out.push({ path: formatPath(path), message: issue.message });
+      return;
     default:
       out.push({ path: formatPath(path), message: got === undefined ? issue.message : `${issue.message}, got ${show(got)}` });
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../core/errors';
 import { gatewayConfigSchema, type GatewayConfig } from './schema';
 import { substituteEnv } from './env';
@@ -53,6 +53,15 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
 function withLines(issues: ConfigIssue[], doc: Document, lines: LineCounter): ConfigIssue[] {
   return issues.map((i) => {
     const keys = parsePath(i.path);
+    // An unknown key has no value node of its own worth pointing at: point at the key itself.
+    if (i.message.startsWith('unknown key')) {
+      const parent = keys.length > 1 ? doc.getIn(keys.slice(0, -1), true) : doc.contents;
+      const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === keys[keys.length - 1]) : undefined;
+      if (pair && isNode(pair.key) && pair.key.range) {
+        const pos = lines.linePos(pair.key.range[0]);
+        return { ...i, line: pos.line, column: pos.col };
+      }
+    }
     for (let n = keys.length; n > 0; n--) {
       const node = doc.getIn(keys.slice(0, n), true);
       if (isNode(node) && node.range) {
