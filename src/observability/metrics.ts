@@ -21,7 +21,8 @@ export class GatewayMetrics {
   constructor(labels: { gateway: string; site: string }) {
     this.registry.setDefaultLabels(labels);
     collectDefaultMetrics({ register: this.registry, prefix: 'pdm_' });
-    const self = this;
+    // prom-client calls collect() with `this` bound to the metric, so keep the list in a local.
+    const sources = this.sources;
     const counterFrom = (name: string, help: string, kind: StatsSource['kind'], field: string) =>
       new Counter({
         name,
@@ -30,7 +31,7 @@ export class GatewayMetrics {
         registers: [this.registry],
         collect() {
           this.reset();
-          for (const s of self.sources) {
+          for (const s of sources) {
             const v = s.kind === kind ? s.stats()[field] : undefined;
             if (typeof v === 'number') this.inc({ module: s.name }, v);
           }
@@ -49,7 +50,7 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const s of self.sources) this.set({ module: s.name, kind: s.kind }, s.health().healthy ? 1 : 0);
+        for (const s of sources) this.set({ module: s.name, kind: s.kind }, s.health().healthy ? 1 : 0);
       },
     });
     // Every other numeric stat (queue depths, evictions, model disagreements, ...) without a
@@ -61,7 +62,7 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const s of self.sources) {
+        for (const s of sources) {
           for (const [k, v] of Object.entries(s.stats())) if (typeof v === 'number' && Number.isFinite(v)) this.set({ module: s.name, stat: k }, v);
         }
       },
