@@ -1,0 +1,139 @@
+import type { Module, ModuleHealth, LinkState } from '../core/lifecycle';
+import type { Sample } from '../core/sample';
+
+export interface AssetTaps {
+  readonly id: string;
+  /** channel -> `<sourceId>/<tag>` */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+interface AssetCounters {
+  readonly id: string;
+  readonly channelOf: Map<string, string>;
+  readonly latest: Map<string, Sample['value']>;
+  samples: number;
+  bad: number;
+  samplesAtLastTick: number;
+}
+
+export interface LinkView {
+  readonly name: string;
+  readonly state: LinkState;
+  readonly detail?: string;
+}
+
+export interface StatusInputs {
+  links(): readonly LinkView[];
+  uplink(): { state: LinkState; recordsSent: number; backlog: number } | undefined;
+  windows(assetId: string): number;
+}
+
+export interface AssetStatusLine {
+  readonly id: string;
+  readonly samplesPerS: number;
+  readonly samples: number;
+  readonly bad: number;
+  readonly windows: number;
+  readonly latest: Readonly<Record<string, Sample['value']>>;
+}
+
+/**
+ * The compact live status a plant engineer watches on the terminal: per asset the latest values,
+ * samples/s and bad-quality count; per link its state; the uplink's state and records sent.
+ */
+export class LiveStatus implements Module {
+  readonly name = 'status';
+  private readonly assets: AssetCounters[];
+  private readonly byTag = new Map<string, AssetCounters[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastTick = Date.now();
+  private lastRates = new Map<string, number>();
+
+  constructor(
+    assets: readonly AssetTaps[],
+    private readonly inputs: StatusInputs,
+    private readonly opts: { intervalMs: number; write: (text: string) => void; title: string },
+  ) {
+    this.assets = assets.map((a) => ({
+      id: a.id,
+      channelOf: new Map(Object.entries(a.tags).map(([ch, tag]) => [tag, ch])),
+      latest: new Map(),
+      samples: 0,
+      bad: 0,
+      samplesAtLastTick: 0,
+    }));
+    for (const a of this.assets) {
+      for (const tag of a.channelOf.keys()) this.byTag.set(tag, [...(this.byTag.get(tag) ?? []), a]);
+    }
+  }
+
+  observe(batch: readonly Sample[]): void {
+    for (const s of batch) {
+      const owners = this.byTag.get(s.tag);
+      if (!owners) continue;
+      for (const a of owners) {
+        a.samples++;
+        if (s.quality === 'bad') a.bad++;
+        else a.latest.set(a.channelOf.get(s.tag)!, s.value);
+      }
+    }
+  }
+
+  async start(): Promise<void> {
+    this.lastTick = Date.now();
+    if (this.opts.intervalMs > 0) {
+      this.timer = setInterval(() => this.opts.write(this.render()), this.opts.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  health(): ModuleHealth {
+    return { healthy: true, state: this.timer || this.opts.intervalMs === 0 ? 'up' : 'stopped' };
+  }
+
+  /** Rates are measured between two calls of tick() (the render period). */
+  assetLines(): AssetStatusLine[] {
+    return this.assets.map((a) => ({
+      id: a.id,
+      samplesPerS: this.lastRates.get(a.id) ?? 0,
+      samples: a.samples,
+      bad: a.bad,
+      windows: this.inputs.windows(a.id),
+      latest: Object.fromEntries(a.latest),
+    }));
+  }
+
+  render(now = Date.now()): string {
+    const dt = Math.max(1, now - this.lastTick) / 1000;
+    for (const a of this.assets) {
+      this.lastRates.set(a.id, (a.samples - a.samplesAtLastTick) / dt);
+      a.samplesAtLastTick = a.samples;
+    }
+    this.lastTick = now;
+    const time = new Date(now).toISOString().slice(11, 19);
+    const links = this.inputs.links().map((l) => `${l.name} ${l.state}`).join(', ');
+    const up = this.inputs.uplink();
+    const uplink = up ? `uplink ${up.state} sent=${up.recordsSent} backlog=${up.backlog}` : 'uplink off';
+    const lines = [`[${time}] ${this.opts.title} | ${links || 'no sources'} | ${uplink}`];
+    const width = Math.max(...this.assets.map((a) => a.id.length), 4);
+    for (const a of this.assetLines()) {
+      const vals = Object.entries(a.latest)
+        .slice(0, 5)
+        .map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : String(v)}`)
+        .join(' ');
+      lines.push(`  ${a.id.padEnd(width)}  ${a.samplesPerS.toFixed(1).padStart(6)} smp/s  bad ${String(a.bad).padStart(4)}  win ${String(a.windows).padStart(4)}  ${vals}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+function fmt(v: number): string {
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+  return Number(v.toPrecision(4)).toString();
+}
