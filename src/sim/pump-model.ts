@@ -1,4 +1,4 @@
-import { Ar1, Rng, slowAr1 } from './rng';
+import { Ar1, Rng, SmoothDrift } from './rng';
 import {
   CURRENT_VOLTAGE_CORRELATION,
   PRESSURE_LEVEL_BAR,
@@ -38,6 +38,9 @@ const FAULT_TAU_S: Readonly<PumpFaultLevels> = { cavitation: 3, 'bearing-wear': 
  * - bearing wear raises vibration RMS by up to 150 % and the motor temperature by up to 6 degC.
  */
 const HEAD_BAR = 3;
+/** SKAB's pressure std includes the transducer's quantization (step^2 / 12): take it out before quantizing again. */
+const PRESSURE_UNDERLYING_NOISE =
+  Math.sqrt(PUMP_CALIBRATION.Pressure.fastStd ** 2 - PRESSURE_STEP_BAR ** 2 / 12) / PUMP_CALIBRATION.Pressure.fastStd;
 const CURRENT_LOAD_SHARE = 0.45;
 const CAVITATION = { headLoss: 0.3, vibrationGain: 0.8, burstRatePerS: 0.3, burstGain: 0.6, currentNoiseGain: 1.5, flowNoiseGain: 1 };
 const BEARING = { vibrationGain: 1.5, temperatureRiseC: 6 };
@@ -54,8 +57,8 @@ export function operatingPoint(cavitation: number, valveClosed: number): { q: nu
 /** Centrifugal pump shaped like the SKAB bench: correlated AR(1) noise, slow drift, coupled hydraulics. */
 export class PumpModel {
   private readonly fast: Record<PumpChannel, Ar1>;
-  private readonly slow: Record<PumpChannel, Ar1>;
-  private readonly shared: Ar1;
+  private readonly slow: Record<PumpChannel, SmoothDrift>;
+  private readonly shared: SmoothDrift;
   private readonly rng: Rng;
   private readonly level: PumpFaultLevels = { ...NO_PUMP_FAULTS };
   private burst = 0;
@@ -63,13 +66,13 @@ export class PumpModel {
   constructor(seed: number) {
     this.rng = Rng.stream(seed, 'pump');
     const own = Math.sqrt(1 - SHARED_SLOW_LOADING * SHARED_SLOW_LOADING);
-    this.shared = slowAr1(Rng.stream(seed, 'pump.shared'), 1, SHARED_SLOW_TAU_S);
+    this.shared = new SmoothDrift(Rng.stream(seed, 'pump.shared'), 1, SHARED_SLOW_TAU_S);
     const fast = {} as Record<PumpChannel, Ar1>;
-    const slow = {} as Record<PumpChannel, Ar1>;
+    const slow = {} as Record<PumpChannel, SmoothDrift>;
     for (const ch of PUMP_CHANNELS) {
       const c = PUMP_CALIBRATION[ch];
       fast[ch] = new Ar1(Rng.stream(seed, `pump.fast.${ch}`), 1, c.fastAr1);
-      slow[ch] = slowAr1(Rng.stream(seed, `pump.slow.${ch}`), c.slowSign === 0 ? 1 : own, c.slowTauS);
+      slow[ch] = new SmoothDrift(Rng.stream(seed, `pump.slow.${ch}`), c.slowSign === 0 ? 1 : own, c.slowTauS);
     }
     this.fast = fast;
     this.slow = slow;
@@ -115,7 +118,7 @@ export class PumpModel {
     const load = 1 - CURRENT_LOAD_SHARE + CURRENT_LOAD_SHARE * q * h;
 
     const p = noise('Pressure');
-    const pressure = p.mean + HEAD_BAR * (h - 1) + p.slow + p.fast;
+    const pressure = p.mean + HEAD_BAR * (h - 1) + p.slow + p.fast * PRESSURE_UNDERLYING_NOISE;
     const f = noise('VolumeFlowRateRMS');
     const t = noise('Temperature');
     const tc = noise('Thermocouple');

@@ -94,7 +94,28 @@ export class Ar1 {
   }
 }
 
-/** AR(1) parameterised by a time constant (seconds) instead of a 1 s autocorrelation. */
-export function slowAr1(rng: Rng, std: number, tauSeconds: number): Ar1 {
-  return new Ar1(rng, std, Math.exp(-1 / tauSeconds));
+/**
+ * Slow drift: an AR(1) process (time constant tau) smoothed by a second first-order lag with the
+ * same tau. Real thermal drift is smooth (SKAB's thermocouple moves 0.7 degC over hours yet only
+ * 0.013 degC around its 2-minute mean), which a plain AR(1) of that size cannot reproduce.
+ */
+export class SmoothDrift {
+  private readonly source: Ar1;
+  private x: number;
+  constructor(
+    rng: Rng,
+    /** Stationary standard deviation. */
+    readonly std: number,
+    private readonly tauS: number,
+  ) {
+    // A first-order lag halves the variance of an AR(1) with the same time constant: scale by sqrt 2.
+    this.source = new Ar1(rng, std * Math.SQRT2, Math.exp(-1 / tauS));
+    this.x = this.source.value / Math.SQRT2;
+  }
+
+  step(dtSeconds: number): number {
+    const s = this.source.step(dtSeconds);
+    this.x += (s - this.x) * (1 - Math.exp(-dtSeconds / this.tauS));
+    return this.x;
+  }
 }

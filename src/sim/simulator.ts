@@ -30,7 +30,7 @@ const MAX_TICK_REAL_MS = 1000;
 export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Promise<Simulator> {
   const log = logger.child({ module: 'sim' });
   const onFaultChange = (what: 'started' | 'ended', f: ActiveFault) =>
-    log.info({ fault: f.fault, severity: f.severity, channel: f.channel, simSeconds: Math.round(plant.simSeconds) }, `simulator fault ${what}`);
+    log.info({ fault: f.fault, severity: f.severity, channel: f.channel, simSeconds: Math.round(what === 'started' ? f.startS : plant.simSeconds) }, `simulator fault ${what}`);
   const plant: Plant = cfg.replay ? Plant.withReplay(cfg, loadReplay(cfg.replay), onFaultChange) : new Plant(cfg, undefined, onFaultChange);
   const replay = plant.replayPlayer;
   if (replay) {
@@ -38,8 +38,7 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
     log.info({ file: cfg.replay?.file, asset: replay.parsed.asset, rows: replay.parsed.rows.length, skipped: replay.parsed.skipped.length }, 'simulator replaying a file');
   }
   const counters = { ticks: 0, faultsInjected: 0, faultsRejected: 0 };
-  let last = Date.now();
-  plant.step(0, last);
+  plant.step(0, Date.now());
 
   const opcua = await OpcuaSimServer.start(
     {
@@ -76,6 +75,7 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
   };
   publish();
 
+  let last = Date.now(); // after the servers started: their start-up time is not plant time
   const timer = setInterval(() => {
     const now = Date.now();
     const dtS = (Math.min(now - last, MAX_TICK_REAL_MS) / 1000) * cfg.timeScale;
