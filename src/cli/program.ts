@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../core/version';
 import { registerCheckConfig } from './check-config';
+import { registerSimulate } from './simulate';
 
 /** Exit codes: 0 ok, 1 failure (bad config, failed run), 2 usage error (commander). */
 export function buildProgram(): Command {
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)');
   registerCheckConfig(program);
+  registerSimulate(program);
   return program;
 }

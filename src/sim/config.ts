@@ -13,12 +13,13 @@ export const faultSchedule = z.strictObject({
 
 export const simulatorConfig = z.strictObject({
   enabled: z.boolean().default(false).describe('Start the plant simulator inside the gateway (demo)'),
-  host: z.string().default('127.0.0.1'),
-  opcuaPort: z.number().int().min(0).max(65535).default(4840),
-  modbusPort: z.number().int().min(0).max(65535).default(5020),
+  host: z.string().default('127.0.0.1').describe('Interface both servers listen on'),
+  opcuaPort: z.number().int().min(0).max(65535).default(4840).describe('0 = any free port'),
+  modbusPort: z.number().int().min(0).max(65535).default(5020).describe('0 = any free port'),
   timeScale: z.number().positive().default(1).describe('Simulated seconds per real second'),
   seed: z.number().int().default(42),
-  updateIntervalMs: z.number().int().min(10).default(100),
+  updateIntervalMs: z.number().int().min(10).default(100).describe('How often values change (real milliseconds)'),
+  pkiDir: z.string().optional().describe("OPC-UA server certificate store; default <tmp>/pdm-gateway-sim/pki"),
   turbofan: z
     .strictObject({
       cyclesPerSecond: z.number().positive().default(1).describe('Engine cycles per simulated second'),
