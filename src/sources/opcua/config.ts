@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RECONNECT, reconnectConfig } from '../reconnect-config';
 
 export const opcuaSecurityMode = z.enum(['None', 'Sign', 'SignAndEncrypt']);
 export const opcuaSecurityPolicy = z.enum(['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss']);
@@ -22,13 +23,15 @@ export const opcuaNode = z
       .min(1)
       .optional()
       .describe('Browse path from Objects, e.g. /Objects/1:Pump/1:Pressure; re-resolved after a server restart'),
-    samplingIntervalMs: z.number().int().min(0).optional(),
-    queueSize: z.number().int().min(1).max(10000).default(10),
-    discardOldest: z.boolean().default(true),
+    samplingIntervalMs: z.number().int().min(0).optional().describe('Server-side sampling interval; defaults to the source samplingIntervalMs'),
+    pollIntervalMs: z.number().int().min(10).optional().describe('mode poll: Read cycle of this node; defaults to the source pollIntervalMs'),
+    queueSize: z.number().int().min(1).max(10000).default(10).describe('Server-side queue of values between publishes'),
+    discardOldest: z.boolean().default(true).describe('When the queue is full, drop the oldest value (true) or the newest (false)'),
     deadband: z
       .strictObject({ type: z.enum(['absolute', 'percent']), value: z.number().min(0) })
-      .optional(),
-    trigger: z.enum(['status', 'status-value', 'status-value-timestamp']).default('status-value'),
+      .optional()
+      .describe('DataChangeFilter deadband; percent needs an EURange on the server node'),
+    trigger: z.enum(['status', 'status-value', 'status-value-timestamp']).default('status-value').describe('DataChangeFilter trigger'),
     units: z.string().optional(),
   })
   .refine((n) => (n.nodeId === undefined) !== (n.browsePath === undefined), {
@@ -42,12 +45,30 @@ export const opcuaSourceConfig = z.strictObject({
   securityMode: opcuaSecurityMode.default('None'),
   securityPolicy: opcuaSecurityPolicy.default('None'),
   userIdentity: opcuaUserIdentity.default({ type: 'anonymous' }),
+  trustUnknownServerCertificate: z
+    .boolean()
+    .default(false)
+    .describe('Trust on first use: accept and store an unknown server certificate (commissioning only; otherwise use "pdm-gateway pki trust")'),
   mode: z.enum(['subscribe', 'poll']).default('subscribe').describe('poll = cyclic Read for servers with weak subscription support'),
   publishingIntervalMs: z.number().int().min(10).default(500),
   samplingIntervalMs: z.number().int().min(0).default(250),
   pollIntervalMs: z.number().int().min(10).default(1000),
+  maxNotificationsPerPublish: z.number().int().min(0).default(0).describe('0 = no limit'),
+  keepAliveCount: z.number().int().min(1).default(10).describe('Publishing intervals without data before the server sends a keep-alive'),
   connectTimeoutMs: z.number().int().min(100).default(10000),
-  nodes: z.array(opcuaNode).min(1),
+  requestTimeoutMs: z.number().int().min(100).default(10000).describe('A service call (Read, Browse, CreateMonitoredItems) slower than this fails and the session is rebuilt'),
+  sessionTimeoutMs: z.number().int().min(1000).default(60000),
+  reconnect: reconnectConfig.default(DEFAULT_RECONNECT),
+  nodes: z
+    .array(opcuaNode)
+    .min(1)
+    .superRefine((nodes, ctx) => {
+      const names = new Set<string>();
+      nodes.forEach((n, i) => {
+        if (names.has(n.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate node name "${n.name}"` });
+        names.add(n.name);
+      });
+    }),
 });
 
 export type OpcuaSourceConfig = z.infer<typeof opcuaSourceConfig>;

@@ -1,0 +1,168 @@
+import type { SampleValue } from '../../core/sample';
+
+/**
+ * Register codec. Byte order names follow the common convention (Telegraf, Neuron, Kepware):
+ * letters name the bytes of the value from the most significant (A) down; the order string says in
+ * which order they travel on the wire. For 64-bit values the 32-bit names extend naturally:
+ * ABCD = ABCDEFGH (big endian), CDAB = GHEFCDAB (words reversed), BADC = BADCFEHG (bytes swapped
+ * inside each word), DCBA = HGFEDCBA (little endian). 16-bit values only honour the byte swap
+ * (ABCD and CDAB read AB; BADC and DCBA read BA). Strings carry two characters per register and
+ * honour the byte swap only. See docs/southbound.md for a worked example.
+ */
+export type ModbusType =
+  | 'bool'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'uint64'
+  | 'float32'
+  | 'float64'
+  | 'string'
+  | 'bit';
+export type ModbusOrder = 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
+
+export interface CodecSpec {
+  readonly type: ModbusType;
+  readonly order: ModbusOrder;
+  /** Registers of a string. */
+  readonly length?: number;
+  /** Bit index (0 = least significant) for type bit. */
+  readonly bit?: number;
+}
+
+/** Registers a value of this spec occupies (register areas). */
+export function registerWidth(spec: Pick<CodecSpec, 'type' | 'length'>): number {
+  switch (spec.type) {
+    case 'int32':
+    case 'uint32':
+    case 'float32':
+      return 2;
+    case 'int64':
+    case 'uint64':
+    case 'float64':
+      return 4;
+    case 'string':
+      return spec.length ?? 1;
+    default:
+      return 1;
+  }
+}
+
+const wordsSwapped = (o: ModbusOrder): boolean => o === 'CDAB' || o === 'DCBA';
+const bytesSwapped = (o: ModbusOrder): boolean => o === 'BADC' || o === 'DCBA';
+
+/** Wire bytes (register i at bytes 2i..2i+1, as received) -> big-endian value bytes. */
+function toBigEndian(wire: Buffer, order: ModbusOrder, reverseWords: boolean): Buffer {
+  const n = wire.length / 2;
+  const out = Buffer.allocUnsafe(wire.length);
+  const swapBytes = bytesSwapped(order);
+  for (let i = 0; i < n; i++) {
+    const src = reverseWords && wordsSwapped(order) ? n - 1 - i : i;
+    const hi = wire[2 * src] as number;
+    const lo = wire[2 * src + 1] as number;
+    out[2 * i] = swapBytes ? lo : hi;
+    out[2 * i + 1] = swapBytes ? hi : lo;
+  }
+  return out;
+}
+
+/** Inverse of toBigEndian (the permutation is an involution). */
+const fromBigEndian = toBigEndian;
+
+/**
+ * Decode one value from `regs` (raw register bytes as received, 2 bytes per register) starting
+ * at register `offset`. Returns the raw value (before scale and offset).
+ */
+export function decodeRegisters(regs: Buffer, offset: number, spec: CodecSpec): SampleValue {
+  const width = registerWidth(spec);
+  const wire = regs.subarray(offset * 2, (offset + width) * 2);
+  if (wire.length !== width * 2) throw new RangeError(`need ${width} registers at offset ${offset}, have ${regs.length / 2 - offset}`);
+  const be = toBigEndian(wire, spec.order, spec.type !== 'string');
+  switch (spec.type) {
+    case 'bool':
+      return be.readUInt16BE(0) !== 0;
+    case 'bit':
+      return ((be.readUInt16BE(0) >> (spec.bit ?? 0)) & 1) === 1;
+    case 'int16':
+      return be.readInt16BE(0);
+    case 'uint16':
+      return be.readUInt16BE(0);
+    case 'int32':
+      return be.readInt32BE(0);
+    case 'uint32':
+      return be.readUInt32BE(0);
+    case 'float32':
+      return be.readFloatBE(0);
+    case 'float64':
+      return be.readDoubleBE(0);
+    // 64-bit integers become JS numbers: exact up to 2^53, rounded beyond (documented).
+    case 'int64':
+      return Number(be.readBigInt64BE(0));
+    case 'uint64':
+      return Number(be.readBigUInt64BE(0));
+    case 'string': {
+      const nul = be.indexOf(0);
+      return be.toString('latin1', 0, nul === -1 ? be.length : nul);
+    }
+  }
+}
+
+/** Encode a value into register words (numbers 0..65535) in the given order; for peers and tests. */
+export function encodeRegisters(value: number | bigint | boolean | string, spec: CodecSpec): number[] {
+  const width = registerWidth(spec);
+  const be = Buffer.alloc(width * 2);
+  switch (spec.type) {
+    case 'bool':
+      be.writeUInt16BE(value ? 1 : 0, 0);
+      break;
+    case 'bit':
+      be.writeUInt16BE(value ? 1 << (spec.bit ?? 0) : 0, 0);
+      break;
+    case 'int16':
+      be.writeInt16BE(Number(value), 0);
+      break;
+    case 'uint16':
+      be.writeUInt16BE(Number(value), 0);
+      break;
+    case 'int32':
+      be.writeInt32BE(Number(value), 0);
+      break;
+    case 'uint32':
+      be.writeUInt32BE(Number(value), 0);
+      break;
+    case 'float32':
+      be.writeFloatBE(Number(value), 0);
+      break;
+    case 'float64':
+      be.writeDoubleBE(Number(value), 0);
+      break;
+    case 'int64':
+      be.writeBigInt64BE(BigInt(value as number | bigint), 0);
+      break;
+    case 'uint64':
+      be.writeBigUInt64BE(BigInt(value as number | bigint), 0);
+      break;
+    case 'string':
+      be.write(String(value).slice(0, width * 2), 'latin1');
+      break;
+  }
+  const wire = fromBigEndian(be, spec.order, spec.type !== 'string');
+  const words: number[] = [];
+  for (let i = 0; i < width; i++) words.push(wire.readUInt16BE(2 * i));
+  return words;
+}
+
+/** Apply scale and offset to numbers; booleans and strings pass through. */
+export function scaleValue(raw: SampleValue, scale: number, offset: number): SampleValue {
+  if (typeof raw !== 'number' || (scale === 1 && offset === 0)) return raw;
+  return raw * scale + offset;
+}
+
+/** Register words (as modbus-serial or a server gives them) -> wire bytes. */
+export function wordsToBuffer(words: readonly number[]): Buffer {
+  const b = Buffer.allocUnsafe(words.length * 2);
+  words.forEach((w, i) => b.writeUInt16BE(w & 0xffff, 2 * i));
+  return b;
+}

@@ -1,0 +1,197 @@
+import { Backoff } from '../../core/backoff';
+import type { LinkState, ModuleHealth } from '../../core/lifecycle';
+import type { Sample } from '../../core/sample';
+import type { Source, SourceEvents, SourceStats } from '../../core/source';
+import { TypedEmitter } from '../../core/typed-emitter';
+import { errorMessage } from '../../core/errors';
+import type { Logger } from '../../observability/logger';
+import type { ModbusSourceConfig } from './config';
+import { MODBUS_STATUS } from './errors';
+import { buildPlan, type PollGroup } from './planner';
+import { CycleRunner } from './poller';
+import { TagValues } from './tag-values';
+import type { ModbusTransport } from './transport';
+import { TcpTransport } from './transport-tcp';
+import { RtuTransport } from './transport-rtu';
+
+export type ModbusStats = SourceStats & Record<string, number>;
+
+/**
+ * One Modbus connection (TCP device or gateway, or an RTU line) with all its unit ids. Requests are
+ * serialised on the connection; each poll group (unit id x interval) has its own timer and is
+ * skipped (counted as an overrun) when its previous cycle is still running.
+ */
+export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
+  readonly name: string;
+  readonly id: string;
+  private readonly transport: ModbusTransport;
+  private readonly runner: CycleRunner;
+  private readonly values: TagValues;
+  private readonly backoff: Backoff;
+  private readonly groups: PollGroup[];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly queue: PollGroup[] = [];
+  private readonly queued = new Set<PollGroup>();
+  private state: LinkState = 'stopped';
+  private detail: string | undefined;
+  private stopping = false;
+  private connecting: Promise<void> | undefined;
+  private worker: Promise<void> | undefined;
+  private retryTimer: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, cycles: 0, overruns: 0 };
+
+  constructor(
+    private readonly cfg: ModbusSourceConfig,
+    private readonly logger: Logger,
+    transport?: ModbusTransport,
+  ) {
+    super();
+    this.id = cfg.id;
+    this.name = `source ${cfg.id}`;
+    this.transport = transport ?? makeTransport(cfg);
+    this.values = new TagValues(cfg.id);
+    this.backoff = new Backoff(cfg.reconnect);
+    this.groups = buildPlan(cfg);
+    this.runner = new CycleRunner(cfg, this.transport, this.values, logger, cfg.transport === 'tcp');
+    this.transport.onClose((reason) => this.connectionLost(reason));
+  }
+
+  /** The live plan (including splits made after illegal-address exceptions). */
+  plan(): readonly PollGroup[] {
+    return this.groups;
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.setState('starting');
+    for (const g of this.groups) {
+      this.timers.push(setInterval(() => this.tick(g), g.intervalMs));
+    }
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    this.queue.length = 0;
+    this.queued.clear();
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer.timer);
+      this.retryTimer.resolve();
+    }
+    await this.worker;
+    await this.connecting;
+    await this.transport.close();
+    this.setState('stopped');
+  }
+
+  health(): ModuleHealth {
+    return { healthy: this.state === 'up', state: this.state, detail: this.detail };
+  }
+
+  stats(): ModbusStats {
+    const out: Record<string, number> = { ...this.counts, ...this.transport.counters };
+    for (const [unit, c] of this.runner.units) {
+      for (const [k, v] of Object.entries(c)) out[`unit${unit}_${k}`] = v;
+    }
+    return out as ModbusStats;
+  }
+
+  private tick(g: PollGroup): void {
+    if (this.state !== 'up' || this.stopping) return;
+    if (this.queued.has(g)) {
+      this.counts.overruns++;
+      return;
+    }
+    this.queued.add(g);
+    this.queue.push(g);
+    if (!this.worker) this.worker = this.drain().finally(() => (this.worker = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    for (let g = this.queue.shift(); g && !this.stopping; g = this.queue.shift()) {
+      const res = await this.runner.run(g, () => this.stopping);
+      this.queued.delete(g);
+      this.counts.cycles++;
+      this.publish(res.samples);
+      if (res.broken && !this.stopping) {
+        this.counts.errors++;
+        this.logger.warn({ source: this.id }, `${this.transport.endpoint}: ${res.broken.message}; reconnecting`);
+        this.queue.length = 0;
+        this.queued.clear();
+        await this.transport.close();
+        this.connectionLost(res.broken.message);
+        return;
+      }
+    }
+  }
+
+  private publish(samples: Sample[]): void {
+    if (samples.length === 0) return;
+    this.counts.samples += samples.length;
+    for (const s of samples) if (s.quality === 'bad') this.counts.badSamples++;
+    this.emit('samples', samples);
+  }
+
+  private connectionLost(reason: string): void {
+    if (this.stopping || this.state !== 'up') return;
+    this.counts.reconnects++;
+    this.setState('down', `${this.transport.endpoint}: ${reason}`);
+    const ts = Date.now();
+    const status = { code: MODBUS_STATUS.disconnected, text: `${this.transport.endpoint}: ${reason}` };
+    this.publish(this.cfg.registers.map((r) => this.values.bad(r, status, ts)));
+    this.values.reset();
+    void this.connect();
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.connectLoop().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async connectLoop(): Promise<void> {
+    {
+      while (!this.stopping) {
+        try {
+          await this.transport.open(this.cfg.timeoutMs);
+          if (this.stopping) return;
+          this.backoff.reset();
+          this.setState('up', this.transport.endpoint);
+          for (const g of this.groups) this.tick(g); // first cycle now, not one interval later
+          return;
+        } catch (e) {
+          this.counts.errors++;
+          this.setState('down', `${this.transport.endpoint}: ${errorMessage(e)}`);
+          await this.sleep(this.backoff.next());
+        }
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.retryTimer = {
+        timer: setTimeout(() => {
+          this.retryTimer = undefined;
+          resolve();
+        }, ms),
+        resolve,
+      };
+    });
+  }
+
+  private setState(state: LinkState, detail?: string): void {
+    const changed = state !== this.state || detail !== this.detail;
+    this.state = state;
+    this.detail = detail;
+    if (!changed) return;
+    if (state === 'down') this.logger.warn({ source: this.id }, `source ${this.id} down: ${detail}`);
+    else if (state === 'up') this.logger.info({ source: this.id }, `source ${this.id} connected to ${detail}`);
+    this.emit('state', state, detail);
+  }
+}
+
+function makeTransport(cfg: ModbusSourceConfig): ModbusTransport {
+  if (cfg.transport === 'rtu' && cfg.serial) return new RtuTransport(cfg.serial);
+  return new TcpTransport(cfg.host ?? '127.0.0.1', cfg.port);
+}

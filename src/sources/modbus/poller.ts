@@ -1,0 +1,141 @@
+import type { Logger } from '../../observability/logger';
+import type { Sample } from '../../core/sample';
+import type { ModbusSourceConfig } from './config';
+import { decodeRegisters } from './codec';
+import { ModbusRequestError } from './errors';
+import { deviceSettings, isBitArea, splitRead, type PollGroup, type ReadRequest } from './planner';
+import type { TagValues } from './tag-values';
+import type { ModbusTransport } from './transport';
+
+/** Counters per unit id: a misbehaving device is reported on its own. */
+export interface UnitCounters {
+  requests: number;
+  exceptions: number;
+  timeouts: number;
+  frameErrors: number;
+  splits: number;
+}
+
+export interface CycleResult {
+  readonly samples: Sample[];
+  /** Set when the connection must be rebuilt (frame out of step, gone, or silent too long). */
+  readonly broken?: ModbusRequestError;
+}
+
+const RETRYABLE_EXCEPTIONS = new Set([5, 6]); // acknowledge, server busy
+
+/** After this many timeouts in a row on a TCP connection, assume it is half-open and reconnect. */
+export const SILENT_TIMEOUTS_BEFORE_RECONNECT = 3;
+
+/**
+ * Runs one poll cycle of a group: its reads, one after the other, with per-unit timeout, retries
+ * and inter-request delay. A read failing with illegal-address is split (and the split kept in the
+ * group, so the next cycles do not pay for it again) until the bad tag is isolated.
+ */
+export class CycleRunner {
+  readonly units = new Map<number, UnitCounters>();
+  private consecutiveTimeouts = 0;
+
+  constructor(
+    private readonly cfg: ModbusSourceConfig,
+    private readonly transport: ModbusTransport,
+    private readonly values: TagValues,
+    private readonly logger: Logger,
+    private readonly reconnectOnSilence: boolean,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  unit(unitId: number): UnitCounters {
+    let u = this.units.get(unitId);
+    if (!u) this.units.set(unitId, (u = { requests: 0, exceptions: 0, timeouts: 0, frameErrors: 0, splits: 0 }));
+    return u;
+  }
+
+  async run(group: PollGroup, isStopping: () => boolean): Promise<CycleResult> {
+    const samples: Sample[] = [];
+    for (let i = 0; i < group.reads.length && !isStopping(); ) {
+      const read = group.reads[i] as ReadRequest;
+      const outcome = await this.execute(read);
+      const ts = this.now();
+      if (!(outcome instanceof ModbusRequestError)) {
+        this.decode(read, outcome, ts, samples);
+        i++;
+        continue;
+      }
+      const halves = outcome.exceptionCode === 2 ? splitRead(read) : undefined;
+      if (halves) {
+        this.unit(read.unitId).splits++;
+        this.logger.warn(
+          { source: this.cfg.id, unitId: read.unitId, area: read.area, start: read.start, count: read.count },
+          `${this.transport.endpoint} unit ${read.unitId}: ${outcome.message} on a coalesced read; splitting it to isolate the bad tag`,
+        );
+        group.reads.splice(i, 1, ...halves);
+        continue; // retry the first half now
+      }
+      for (const t of read.tags) samples.push(this.values.bad(t.reg, outcome.status, ts));
+      i++;
+      if (outcome.kind === 'frame' || outcome.kind === 'disconnected') return { samples, broken: outcome };
+      if (outcome.kind === 'timeout' && this.reconnectOnSilence && this.consecutiveTimeouts >= SILENT_TIMEOUTS_BEFORE_RECONNECT) {
+        return { samples, broken: new ModbusRequestError('timeout', `${this.consecutiveTimeouts} timeouts in a row`) };
+      }
+    }
+    return { samples };
+  }
+
+  private async execute(read: ReadRequest): Promise<Buffer | boolean[] | ModbusRequestError> {
+    const dev = deviceSettings(this.cfg, read.unitId);
+    const counters = this.unit(read.unitId);
+    let last: ModbusRequestError | undefined;
+    for (let attempt = 0; attempt <= dev.retries; attempt++) {
+      counters.requests++;
+      try {
+        const r = await this.transport.read(read.unitId, read.area, read.start, read.count, dev.timeoutMs);
+        this.consecutiveTimeouts = 0;
+        await delay(dev.interRequestDelayMs);
+        return r;
+      } catch (e) {
+        last = e instanceof ModbusRequestError ? e : new ModbusRequestError('frame', String(e));
+        await delay(dev.interRequestDelayMs);
+        if (last.kind === 'timeout') {
+          counters.timeouts++;
+          this.consecutiveTimeouts++;
+        } else if (last.kind === 'exception') {
+          counters.exceptions++;
+        } else if (last.kind === 'frame') {
+          counters.frameErrors++;
+        }
+        const retryable = last.kind === 'timeout' || (last.kind === 'exception' && RETRYABLE_EXCEPTIONS.has(last.exceptionCode ?? 0));
+        if (!retryable) break;
+      }
+    }
+    const err = last as ModbusRequestError;
+    const where = `${this.transport.endpoint} unit ${read.unitId} ${read.area} ${read.start}+${read.count}`;
+    return new ModbusRequestError(err.kind, `${where}: ${err.message}`, err.exceptionCode);
+  }
+
+  private decode(read: ReadRequest, data: Buffer | boolean[], ts: number, out: Sample[]): void {
+    for (const t of read.tags) {
+      const off = t.start - read.start;
+      let s: Sample | undefined;
+      if (isBitArea(read.area)) {
+        const v = (data as boolean[])[off];
+        s = v === undefined ? this.values.bad(t.reg, short(read), ts) : this.values.good(t.reg, v, ts);
+      } else {
+        try {
+          s = this.values.good(t.reg, decodeRegisters(data as Buffer, off, t.reg), ts);
+        } catch {
+          s = this.values.bad(t.reg, short(read), ts);
+        }
+      }
+      if (s) out.push(s);
+    }
+  }
+}
+
+function short(read: ReadRequest): { code: number; text: string } {
+  return new ModbusRequestError('frame', `unit ${read.unitId}: response shorter than ${read.count} ${read.area} values`).status;
+}
+
+function delay(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+}

@@ -1,0 +1,89 @@
+import {
+  AttributeIds,
+  type ClientMonitoredItemGroup,
+  type ClientSession,
+  type ClientSubscription,
+  DataChangeFilter,
+  DataChangeTrigger,
+  type DataValue,
+  DeadbandType,
+  type MonitoringParametersOptions,
+  type NodeId,
+  TimestampsToReturn,
+} from 'node-opcua';
+import type { OpcuaNodeConfig, OpcuaSourceConfig } from './config';
+import type { Resolved } from './opcua-resolve';
+import { statusOf } from './status-quality';
+
+const TRIGGERS = {
+  status: DataChangeTrigger.Status,
+  'status-value': DataChangeTrigger.StatusValue,
+  'status-value-timestamp': DataChangeTrigger.StatusValueTimestamp,
+} as const;
+
+export interface MonitorHandlers {
+  /** A value of the node at `index` in the source's node list. */
+  onValue(index: number, dv: DataValue): void;
+  /** A node the server refused to monitor (unknown node, filter not supported, ...). */
+  onRejected(index: number, status: { code: number; text: string }): void;
+}
+
+function monitoringParameters(cfg: OpcuaSourceConfig, node: OpcuaNodeConfig): MonitoringParametersOptions {
+  const filter =
+    node.deadband || node.trigger !== 'status-value'
+      ? new DataChangeFilter({
+          trigger: TRIGGERS[node.trigger],
+          deadbandType: node.deadband ? (node.deadband.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent) : DeadbandType.None,
+          deadbandValue: node.deadband?.value ?? 0,
+        })
+      : null;
+  return {
+    samplingInterval: node.samplingIntervalMs ?? cfg.samplingIntervalMs,
+    queueSize: node.queueSize,
+    discardOldest: node.discardOldest,
+    filter,
+  };
+}
+
+/**
+ * One subscription; its monitored items are created in bulk: one CreateMonitoredItems call per
+ * distinct set of monitoring parameters (typically one for the whole source), never one per item.
+ */
+export async function monitorNodes(
+  session: ClientSession,
+  cfg: OpcuaSourceConfig,
+  resolved: readonly Resolved[],
+  handlers: MonitorHandlers,
+): Promise<ClientSubscription> {
+  const subscription = await session.createSubscription2({
+    requestedPublishingInterval: cfg.publishingIntervalMs,
+    requestedMaxKeepAliveCount: cfg.keepAliveCount,
+    requestedLifetimeCount: cfg.keepAliveCount * 6,
+    maxNotificationsPerPublish: cfg.maxNotificationsPerPublish,
+    publishingEnabled: true,
+    priority: 1,
+  });
+  const batches = new Map<string, { params: MonitoringParametersOptions; indexes: number[]; nodeIds: NodeId[] }>();
+  resolved.forEach((r, index) => {
+    if ('error' in r) {
+      handlers.onRejected(index, r.error);
+      return;
+    }
+    const params = monitoringParameters(cfg, r.node);
+    const key = JSON.stringify([params.samplingInterval, params.queueSize, params.discardOldest, r.node.deadband, r.node.trigger]);
+    let b = batches.get(key);
+    if (!b) batches.set(key, (b = { params, indexes: [], nodeIds: [] }));
+    b.indexes.push(index);
+    b.nodeIds.push(r.nodeId);
+  });
+  for (const b of batches.values()) {
+    const items = b.nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value }));
+    const group: ClientMonitoredItemGroup = await subscription.monitorItems(items, b.params, TimestampsToReturn.Both);
+    group.monitoredItems.forEach((item, i) => {
+      const sc = (item as unknown as { statusCode?: { isGood(): boolean; value: number; name: string } }).statusCode;
+      if (sc && !sc.isGood()) handlers.onRejected(b.indexes[i] as number, statusOf(sc as never));
+    });
+    group.on('changed', (_item, dv, i) => handlers.onValue(b.indexes[i] as number, dv));
+  }
+  return subscription;
+}

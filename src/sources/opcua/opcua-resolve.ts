@@ -1,0 +1,38 @@
+import { type ClientSession, makeBrowsePath, type NodeId, resolveNodeId, StatusCodes } from 'node-opcua';
+import type { OpcuaNodeConfig } from './config';
+import { statusOf } from './status-quality';
+
+export type Resolved = { node: OpcuaNodeConfig; nodeId: NodeId } | { node: OpcuaNodeConfig; error: { code: number; text: string } };
+
+/**
+ * NodeIds of the configured nodes. Browse paths (from the Root folder, e.g.
+ * /Objects/1:Pump/1:Pressure) are translated in ONE TranslateBrowsePathsToNodeIds call, again after
+ * every reconnect, so a server that renumbered its nodes is followed.
+ */
+export async function resolveNodes(session: ClientSession, nodes: readonly OpcuaNodeConfig[]): Promise<Resolved[]> {
+  const out: Resolved[] = [];
+  const paths: { index: number; path: string }[] = [];
+  nodes.forEach((node, index) => {
+    if (node.nodeId !== undefined) {
+      try {
+        out[index] = { node, nodeId: resolveNodeId(node.nodeId) };
+      } catch (e) {
+        out[index] = { node, error: { code: StatusCodes.BadNodeIdInvalid.value, text: `BadNodeIdInvalid: ${(e as Error).message}` } };
+      }
+    } else {
+      paths.push({ index, path: node.browsePath as string });
+    }
+  });
+  if (paths.length) {
+    const browsePaths = paths.map((p) => makeBrowsePath('RootFolder', p.path));
+    const results = await session.translateBrowsePath(browsePaths);
+    results.forEach((r, i) => {
+      const { index } = paths[i] as { index: number };
+      const node = nodes[index] as OpcuaNodeConfig;
+      const target = r.targets?.[0];
+      if (r.statusCode.isGood() && target) out[index] = { node, nodeId: target.targetId as unknown as NodeId };
+      else out[index] = { node, error: { ...statusOf(r.statusCode), text: `${r.statusCode.name}: browse path ${node.browsePath} not found` } };
+    });
+  }
+  return out;
+}

@@ -1,0 +1,244 @@
+import { type ClientSession, type ClientSubscription, type DataValue, OPCUAClient, StatusCodes } from 'node-opcua';
+import { Backoff } from '../../core/backoff';
+import { errorMessage } from '../../core/errors';
+import type { LinkState, ModuleHealth } from '../../core/lifecycle';
+import { type Sample, tagId } from '../../core/sample';
+import type { Source, SourceEvents, SourceStats } from '../../core/source';
+import { TypedEmitter } from '../../core/typed-emitter';
+import type { Logger } from '../../observability/logger';
+import type { OpcuaSourceConfig } from './config';
+import { monitorNodes } from './opcua-monitor';
+import { OpcuaPoller } from './opcua-poll';
+import { resolveNodes } from './opcua-resolve';
+import { certificateManager, explainConnectError, pkiPaths, securityOptions, userIdentity } from './opcua-security';
+import { badSample, dataValueToSample } from './status-quality';
+
+export type OpcuaStats = SourceStats & Record<string, number>;
+
+/** Everything that belongs to one connection attempt; replaced as a whole on reconnect. */
+interface Connection {
+  readonly gen: number;
+  client: OPCUAClient;
+  session?: ClientSession;
+  subscription?: ClientSubscription;
+  poller?: OpcuaPoller;
+  lastActivity: number;
+}
+
+/**
+ * One OPC-UA endpoint. node-opcua's own reconnection is switched off (maxRetry 0): on any loss
+ * (socket closed, server restarted, session or subscription dead, silence beyond the keep-alive)
+ * the client, session and subscription are rebuilt from the config with our backoff, browse paths
+ * are re-resolved and every monitored item re-created in bulk. One code path for first connect and
+ * every reconnect is what makes recovery after a server restart dependable.
+ */
+export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
+  readonly id: string;
+  readonly name: string;
+  private readonly tags: string[];
+  private readonly backoff: Backoff;
+  private conn: Connection | undefined;
+  private gen = 0;
+  private state: LinkState = 'stopped';
+  private detail: string | undefined;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private retry: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
+
+  constructor(
+    private readonly cfg: OpcuaSourceConfig,
+    private readonly deps: { logger: Logger; dataDir: string },
+  ) {
+    super();
+    this.id = cfg.id;
+    this.name = `source ${cfg.id}`;
+    this.tags = cfg.nodes.map((n) => tagId(cfg.id, n.name));
+    this.backoff = new Backoff(cfg.reconnect);
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.setState('starting', this.cfg.endpoint);
+    this.watchdog = setInterval(() => this.checkSilence(), 1000);
+    this.reconnect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.watchdog);
+    if (this.retry) {
+      clearTimeout(this.retry.timer);
+      this.retry.resolve();
+    }
+    await this.loop;
+    await this.teardown();
+    this.setState('stopped');
+  }
+
+  health(): ModuleHealth {
+    return { healthy: this.state === 'up', state: this.state, detail: this.detail };
+  }
+
+  stats(): OpcuaStats {
+    return { ...this.counts };
+  }
+
+  private reconnect(): void {
+    this.loop ??= this.connectLoop().finally(() => (this.loop = undefined));
+  }
+
+  private async connectLoop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.establish();
+        this.backoff.reset();
+        return;
+      } catch (e) {
+        this.counts.errors++;
+        await this.teardown();
+        if (this.stopping) return;
+        this.setState('down', `${this.cfg.endpoint}: ${explainConnectError(errorMessage(e), this.cfg, pkiPaths(this.deps.dataDir))}`);
+        await this.sleep(this.backoff.next());
+      }
+    }
+  }
+
+  private async establish(): Promise<void> {
+    const gen = ++this.gen;
+    const cm = await certificateManager(this.deps.dataDir, this.cfg.trustUnknownServerCertificate);
+    const client = OPCUAClient.create({
+      applicationName: 'pdm-gateway',
+      clientName: `pdm-gateway/${this.cfg.id}`,
+      endpointMustExist: false,
+      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 500 },
+      keepSessionAlive: true,
+      requestedSessionTimeout: this.cfg.sessionTimeoutMs,
+      transportTimeout: this.cfg.connectTimeoutMs,
+      defaultTransactionTimeout: this.cfg.requestTimeoutMs,
+      clientCertificateManager: cm,
+      ...securityOptions(this.cfg),
+    });
+    const conn: Connection = { gen, client, lastActivity: Date.now() };
+    this.conn = conn;
+    client.on('connection_lost', () => this.lost(gen, 'connection lost'));
+    client.on('close', (err?: Error | null) => err && this.lost(gen, `connection closed: ${err.message}`));
+    await withTimeout(client.connect(this.cfg.endpoint), this.cfg.connectTimeoutMs, 'connect');
+    const session = await withTimeout(client.createSession(userIdentity(this.cfg)), this.cfg.requestTimeoutMs, 'create session');
+    conn.session = session;
+    session.on('session_closed', () => this.lost(gen, 'session closed by the server'));
+    session.on('keepalive_failure', () => this.lost(gen, 'session keep-alive failed'));
+    const resolved = await resolveNodes(session, this.cfg.nodes);
+    const onRejected = (index: number, status: { code: number; text: string }): void => {
+      this.counts.rejectedNodes++;
+      this.deps.logger.warn({ source: this.id }, `${this.cfg.endpoint}: node ${describeNode(this.cfg, index)} is bad: ${status.text}`);
+      this.publish([badSample(this.tags[index] as string, status, Date.now())]);
+    };
+    if (this.cfg.mode === 'subscribe') {
+      const sub = await monitorNodes(session, this.cfg, resolved, {
+        onValue: (i, dv) => this.onValues(conn, [i], [dv]),
+        onRejected,
+      });
+      conn.subscription = sub;
+      sub.on('keepalive', () => (conn.lastActivity = Date.now()));
+      sub.on('terminated', () => this.lost(gen, 'subscription terminated'));
+    } else {
+      resolved.forEach((r, i) => 'error' in r && onRejected(i, r.error));
+      conn.poller = new OpcuaPoller(session, this.cfg, resolved, {
+        onValues: (idx, dvs) => this.onValues(conn, idx, dvs),
+        onFailure: (err) => this.lost(gen, `read failed: ${err.message}`),
+        onOverrun: () => this.counts.overruns++,
+      });
+      await conn.poller.start();
+    }
+    conn.lastActivity = Date.now();
+    this.counts.connects++;
+    this.setState('up', this.cfg.endpoint);
+  }
+
+  private onValues(conn: Connection, indexes: readonly number[], dvs: readonly DataValue[]): void {
+    if (this.conn !== conn) return;
+    const now = Date.now();
+    conn.lastActivity = now;
+    const batch: Sample[] = [];
+    for (let i = 0; i < indexes.length; i++) {
+      batch.push(dataValueToSample(this.tags[indexes[i] as number] as string, dvs[i] as DataValue, now));
+    }
+    this.publish(batch);
+  }
+
+  /** A lost connection: mark every tag bad once, rebuild everything. */
+  private lost(gen: number, reason: string): void {
+    if (this.stopping || gen !== this.gen || this.state !== 'up') return;
+    this.counts.reconnects++;
+    this.setState('down', `${this.cfg.endpoint}: ${reason}`);
+    const now = Date.now();
+    const status = { code: StatusCodes.BadConnectionClosed.value, text: `BadConnectionClosed: ${reason}` };
+    this.publish(this.tags.map((t) => badSample(t, status, now)));
+    this.gen++; // late events of the old connection are ignored from now on
+    void this.teardown().then(() => this.reconnect());
+  }
+
+  /** A subscription that neither publishes nor keeps alive for too long is dead, even if the socket is not. */
+  private checkSilence(): void {
+    const conn = this.conn;
+    if (!conn || this.state !== 'up' || this.cfg.mode !== 'subscribe') return;
+    const limit = this.cfg.publishingIntervalMs * this.cfg.keepAliveCount * 2 + 2000;
+    if (Date.now() - conn.lastActivity > limit) this.lost(conn.gen, `no publish response for ${limit} ms`);
+  }
+
+  private async teardown(): Promise<void> {
+    const conn = this.conn;
+    this.conn = undefined;
+    if (!conn) return;
+    conn.poller?.stop();
+    conn.client.removeAllListeners();
+    conn.client.on('close', () => undefined);
+    // A dead server does not answer CloseSession: bound the goodbye.
+    await withTimeout(conn.client.disconnect(), 2000, 'disconnect').catch(() => undefined);
+  }
+
+  private publish(batch: Sample[]): void {
+    if (batch.length === 0) return;
+    this.counts.samples += batch.length;
+    for (const s of batch) if (s.quality === 'bad') this.counts.badSamples++;
+    this.emit('samples', batch);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.retry = {
+        timer: setTimeout(() => {
+          this.retry = undefined;
+          resolve();
+        }, ms),
+        resolve,
+      };
+    });
+  }
+
+  private setState(state: LinkState, detail?: string): void {
+    if (state === this.state && detail === this.detail) return;
+    this.state = state;
+    this.detail = detail;
+    if (state === 'down') this.deps.logger.warn({ source: this.id }, `source ${this.id} down: ${detail}`);
+    else if (state === 'up') this.deps.logger.info({ source: this.id }, `source ${this.id} connected to ${detail}`);
+    this.emit('state', state, detail);
+  }
+}
+
+function describeNode(cfg: OpcuaSourceConfig, index: number): string {
+  const n = cfg.nodes[index];
+  return n ? `${n.name} (${n.nodeId ?? n.browsePath})` : String(index);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,113 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DataType,
+  get_mini_nodeset_filename,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAServer,
+  SecurityPolicy,
+  StatusCode,
+  StatusCodes,
+  type UAVariable,
+  Variant,
+} from 'node-opcua';
+
+export interface TestServerOptions {
+  port: number;
+  /** Numeric NodeIds start here (change it to simulate a server that renumbers its nodes). */
+  firstNumericId?: number;
+  securityModes?: MessageSecurityMode[];
+  securityPolicies?: SecurityPolicy[];
+  allowAnonymous?: boolean;
+  users?: Record<string, string>;
+  /** PKI folder of the server; a fresh temp folder by default. */
+  pkiDir?: string;
+  /** Trust every client certificate (false: untrusted clients are rejected). */
+  trustClients?: boolean;
+  /** Extra Double variables Pump.V0..V(n-1), for bulk tests. */
+  extraVariables?: number;
+  tickMs?: number;
+}
+
+/**
+ * A real node-opcua server on loopback with a small pump: Objects/1:Pump/1:{Pressure, Temperature,
+ * Running, Count, Name, Quality}. Pressure rises by 0.1 every tick; `Quality` carries an
+ * uncertain status.
+ */
+export class TestOpcuaServer {
+  server: OPCUAServer | undefined;
+  readonly vars = new Map<string, UAVariable>();
+  pressure = 0;
+  private timer: NodeJS.Timeout | undefined;
+  readonly pkiDir: string;
+
+  constructor(readonly opts: TestServerOptions) {
+    this.pkiDir = opts.pkiDir ?? mkdtempSync(join(tmpdir(), 'pdm-opcua-srv-'));
+  }
+
+  get endpoint(): string {
+    return `opc.tcp://127.0.0.1:${this.opts.port}`;
+  }
+
+  async start(): Promise<void> {
+    const o = this.opts;
+    const users = o.users;
+    const server = new OPCUAServer({
+      port: o.port,
+      hostname: '127.0.0.1',
+      nodeset_filename: [get_mini_nodeset_filename()],
+      serverCertificateManager: new OPCUACertificateManager({ rootFolder: this.pkiDir, automaticallyAcceptUnknownCertificate: o.trustClients ?? true }),
+      securityModes: o.securityModes,
+      securityPolicies: o.securityPolicies,
+      allowAnonymous: o.allowAnonymous ?? true,
+      userManager: users ? { isValidUser: (u: string, p: string) => users[u] === p } : undefined,
+      serverCapabilities: { maxSessions: 50 },
+    });
+    await server.initialize();
+    const ns = server.engine.addressSpace!.getOwnNamespace();
+    const objects = server.engine.addressSpace!.rootFolder.objects;
+    let id = o.firstNumericId ?? 1000;
+    const pump = ns.addObject({ organizedBy: objects, browseName: 'Pump', nodeId: `i=${id++}` });
+    const add = (name: string, dataType: DataType, value: unknown, stringId = true): void => {
+      const v = ns.addVariable({
+        componentOf: pump,
+        browseName: name,
+        nodeId: stringId ? `s=Pump.${name}` : `i=${id++}`,
+        dataType,
+        value: new Variant({ dataType, value }),
+      });
+      this.vars.set(name, v);
+    };
+    add('Pressure', DataType.Double, 0);
+    add('Temperature', DataType.Double, 20.5);
+    add('Running', DataType.Boolean, true);
+    add('Count', DataType.Int32, -7);
+    add('Name', DataType.String, 'P-101');
+    add('Quality', DataType.Double, 1.5);
+    add('Numbered', DataType.Double, 3.25, false);
+    for (let i = 0; i < (o.extraVariables ?? 0); i++) add(`V${i}`, DataType.Double, i);
+    this.vars.get('Quality')!.setValueFromSource(new Variant({ dataType: DataType.Double, value: 1.5 }), StatusCodes.UncertainLastUsableValue);
+    await server.start();
+    this.server = server;
+    this.timer = setInterval(() => {
+      this.pressure = Math.round((this.pressure + 0.1) * 10) / 10;
+      this.vars.get('Pressure')!.setValueFromSource(new Variant({ dataType: DataType.Double, value: this.pressure }), StatusCode.makeStatusCode(StatusCodes.Good));
+    }, o.tickMs ?? 50);
+  }
+
+  set(name: string, dataType: DataType, value: unknown): void {
+    this.vars.get(name)!.setValueFromSource(new Variant({ dataType, value }));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    const s = this.server;
+    this.server = undefined;
+    this.vars.clear();
+    if (s) await s.shutdown(0);
+  }
+}
+
+export { MessageSecurityMode, SecurityPolicy };
