@@ -1,0 +1,83 @@
+import { existsSync, renameSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { FatalError, errorMessage } from '../core/errors';
+import { migrate } from './migrations';
+
+export interface OpenedDatabase {
+  readonly db: Database.Database;
+  /** Set when a corrupt file was moved aside: where it went and why. */
+  readonly movedAside?: { readonly to: string; readonly reason: string; readonly nextSeq?: number };
+}
+
+export interface OpenOptions {
+  readonly check: 'quick' | 'full' | 'none';
+  readonly maxFileBytes?: number;
+}
+
+class CorruptDatabase extends Error {}
+
+/**
+ * Opens (and migrates) the outbox database. A corrupt file is never fatal: it is moved aside with
+ * its WAL and a fresh database is created, so a damaged SD card cannot cause a crash loop.
+ */
+export function openDatabase(file: string, opts: OpenOptions): OpenedDatabase {
+  try {
+    return { db: openChecked(file, opts) };
+  } catch (e) {
+    if (!(e instanceof CorruptDatabase) && !isCorruptionError(e)) {
+      throw new FatalError(file, `cannot open outbox database: ${errorMessage(e)}`, { cause: e });
+    }
+    const reason = errorMessage(e);
+    const to = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (existsSync(file + suffix)) renameSync(file + suffix, to + suffix);
+    }
+    const nextSeq = salvageNextSeq(to);
+    return { db: openChecked(file, opts), movedAside: { to, reason, nextSeq } };
+  }
+}
+
+function openChecked(file: string, opts: OpenOptions): Database.Database {
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    // Keep the WAL from staying large after a big drain.
+    db.pragma('journal_size_limit = 67108864');
+    if (opts.check !== 'none' && file !== ':memory:') {
+      const rows = db.pragma(opts.check === 'full' ? 'integrity_check' : 'quick_check') as { integrity_check?: string; quick_check?: string }[];
+      const first = rows[0] ? (rows[0].integrity_check ?? rows[0].quick_check) : 'ok';
+      if (first !== 'ok') throw new CorruptDatabase(`${opts.check}_check: ${rows.map((r) => r.integrity_check ?? r.quick_check).slice(0, 3).join('; ')}`);
+    }
+    migrate(db);
+    if (opts.maxFileBytes !== undefined) {
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxFileBytes / pageSize))}`);
+    }
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+function isCorruptionError(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+/** Best effort: read the sequence from the damaged file so ids stay monotonic. */
+function salvageNextSeq(file: string): number | undefined {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare(`SELECT value FROM meta WHERE key = 'next_seq'`).get() as { value: number } | undefined;
+      return row?.value;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,40 @@
+import type { RecordClass } from './config';
+
+/** Plain counters for /metrics and the status line. */
+export type OutboxStats = {
+  appended: number;
+  acked: number;
+  released: number;
+  /** Records refused by append() (bad class, asset or payload). */
+  rejected: number;
+  evicted: number;
+  gapRecords: number;
+  diskFullEvents: number;
+  corruptRecovered: number;
+  records: number;
+  bytes: number;
+  capBytes: number;
+  leased: number;
+  diskFull: number;
+} & { [K in `evicted_${RecordClass}` | `backlog_${RecordClass}`]: number };
+
+export type Counters = Omit<OutboxStats, 'records' | 'bytes' | 'capBytes' | 'leased' | 'diskFull' | `backlog_${RecordClass}`>;
+
+export function emptyStats(): Counters {
+  return {
+    appended: 0,
+    acked: 0,
+    released: 0,
+    rejected: 0,
+    evicted: 0,
+    gapRecords: 0,
+    diskFullEvents: 0,
+    corruptRecovered: 0,
+    evicted_alarm: 0,
+    evicted_gap: 0,
+    'evicted_fl-update': 0,
+    evicted_event: 0,
+    evicted_summary: 0,
+    evicted_telemetry: 0,
+  };
+}

@@ -1,0 +1,361 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { Backoff } from '../core/backoff';
+import { systemClock, type Clock } from '../core/clock';
+import { errorMessage } from '../core/errors';
+import type { LinkState, Module, ModuleHealth } from '../core/lifecycle';
+import { TypedEmitter } from '../core/typed-emitter';
+import type { Logger } from '../observability/logger';
+import { RECORD_CLASSES, type RecordClass } from '../outbox/config';
+import type { Outbox } from '../outbox/outbox';
+import { clientOptions, statusPayload } from './client-options';
+import { encodeMessage } from './codec';
+import type { UplinkConfig } from './config';
+import { Downlink, type CommandHandler } from './downlink';
+import { toBatches, type Batch } from './drain';
+import { DailyBudget, TokenBucket, type BudgetMode } from './rate-limit';
+import { Topics } from './topics';
+
+export interface UplinkOptions {
+  readonly config: UplinkConfig;
+  readonly outbox: Outbox;
+  readonly gatewayId: string;
+  readonly site: string;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+}
+
+export interface UplinkEvents {
+  state: (state: LinkState, detail?: string) => void;
+}
+
+export interface UplinkStats {
+  state: LinkState;
+  recordsSent: number;
+  messagesSent: number;
+  bytesSent: number;
+  errors: number;
+  backlog: number;
+  inflight: number;
+  queued: number;
+  connects: number;
+  disconnects: number;
+  rateLimited: number;
+  budgetMode: BudgetMode;
+  budgetSpentBytes: number;
+  droppedForBudget: number;
+  commands: number;
+  commandsRejected: number;
+  commandsMalformed: number;
+  commandsFailed: number;
+}
+
+interface Pending extends Batch {
+  payload?: Buffer;
+}
+
+const URGENT: readonly RecordClass[] = ['alarm', 'gap'];
+const STOP_DRAIN_MS = 5000;
+
+/**
+ * Drains the outbox to an MQTT broker: alarms first, in sequence order per class and asset, many
+ * records per message, a record acked in the outbox only after the broker's PUBACK. An
+ * unreachable broker is a `down` state with reconnects on a jittered backoff, never a failure.
+ */
+export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
+  readonly name = 'uplink';
+  private client?: MqttClient;
+  private state: LinkState = 'stopped';
+  private lastError?: string;
+  private readonly topics: Topics;
+  private readonly clientId: string;
+  private readonly clock: Clock;
+  private readonly backoff: Backoff;
+  private readonly downlink: Downlink;
+  private readonly msgBucket?: TokenBucket;
+  private readonly byteBucket?: TokenBucket;
+  private readonly budget: DailyBudget;
+  private queue: Pending[] = [];
+  private readonly inFlight = new Set<Pending>();
+  private pumping = false;
+  private pumpQueued = false;
+  private flushing = false;
+  private thinnedUpTo = 0;
+  private waitTimer?: NodeJS.Timeout;
+  private waitAt = 0;
+  private reconnectTimer?: NodeJS.Timeout;
+  private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, droppedForBudget: 0 };
+  private readonly onAppended = () => this.schedulePump();
+
+  constructor(private readonly opts: UplinkOptions) {
+    super();
+    const cfg = opts.config;
+    this.clock = opts.clock ?? systemClock;
+    this.topics = new Topics(cfg.topicPrefix, opts.site, opts.gatewayId);
+    this.clientId = cfg.clientId ?? `pdm-${opts.gatewayId}`;
+    this.backoff = new Backoff({ initialMs: cfg.reconnect.initialMs, maxMs: cfg.reconnect.maxMs });
+    this.downlink = new Downlink(cfg.downlink, this.clock, opts.logger, this.topics.cmd);
+    if (cfg.rate.messagesPerSecond) this.msgBucket = new TokenBucket(cfg.rate.messagesPerSecond, this.clock);
+    if (cfg.rate.bytesPerSecond) this.byteBucket = new TokenBucket(cfg.rate.bytesPerSecond, this.clock);
+    this.budget = new DailyBudget(cfg.rate.dailyBudgetBytes, cfg.rate.thinAtRatio, this.clock);
+    this.downlink.register('ping', () => ({ pong: this.clock.now() }));
+    this.downlink.register('stats', () => ({ uplink: this.stats(), outbox: this.opts.outbox.stats() }));
+    this.downlink.register('flush', () => {
+      this.flushing = true;
+      this.schedulePump();
+      return { backlog: this.opts.outbox.totalRecords() };
+    });
+  }
+
+  /** Adds a downlink command; it runs only if also listed in `uplink.downlink.allow`. */
+  registerCommand(cmd: string, handler: CommandHandler): void {
+    this.downlink.register(cmd, handler);
+  }
+
+  async start(): Promise<void> {
+    if (this.client) return;
+    const { config, gatewayId, logger } = this.opts;
+    const options = clientOptions(config, this.clientId, this.topics.status, gatewayId, this.clock.now());
+    this.setState('starting');
+    const client = mqtt.connect(config.url, options);
+    this.client = client;
+    client.on('connect', () => this.onConnect(client));
+    client.on('close', () => this.onClose(client));
+    client.on('error', (e) => this.onError(e));
+    client.on('message', (topic, payload) => this.onMessage(client, topic, payload));
+    this.opts.outbox.on('appended', this.onAppended);
+    logger.info({ url: config.url, clientId: this.clientId, protocolVersion: config.protocolVersion }, 'uplink: connecting');
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.opts.outbox.off('appended', this.onAppended);
+    clearTimeout(this.waitTimer);
+    clearTimeout(this.reconnectTimer);
+    // Finish the work in flight (bounded), announce offline, then close.
+    const deadline = this.clock.now() + STOP_DRAIN_MS;
+    while (this.inFlight.size > 0 && client.connected && Date.now() < deadline) await sleep(20);
+    this.client = undefined;
+    if (client.connected) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 1000);
+        client.publish(this.topics.status, statusPayload('offline', this.opts.gatewayId, this.clock.now()), { qos: 1, retain: true }, () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    await new Promise<void>((r) => client.end(true, {}, () => r()));
+    const leftovers = [...this.queue, ...this.inFlight].flatMap((b) => b.records.map((r) => r.id));
+    this.queue = [];
+    this.inFlight.clear();
+    try {
+      this.opts.outbox.release(leftovers);
+    } catch {
+      // The outbox is already closed: leases die with it and every record is offered again at start.
+    }
+    this.setState('stopped');
+  }
+
+  health(): ModuleHealth {
+    const where = `${this.opts.config.url}`;
+    if (this.state === 'up') return { healthy: true, state: 'up' };
+    return { healthy: false, state: this.state, detail: `broker ${where} ${this.state}${this.lastError ? `: ${this.lastError}` : ''}` };
+  }
+
+  stats(): UplinkStats {
+    return {
+      state: this.state,
+      ...this.c,
+      backlog: safe(() => this.opts.outbox.totalRecords()),
+      inflight: this.inFlight.size,
+      queued: this.queue.length,
+      budgetMode: this.budget.mode(),
+      budgetSpentBytes: this.budget.spent,
+      ...this.downlink.counters,
+    };
+  }
+
+  private onConnect(client: MqttClient): void {
+    if (client !== this.client) return;
+    this.c.connects++;
+    this.backoff.reset();
+    this.lastError = undefined;
+    this.opts.logger.info({ url: this.opts.config.url }, 'uplink: connected');
+    client.publish(this.topics.status, statusPayload('online', this.opts.gatewayId, this.clock.now()), { qos: 1, retain: true });
+    if (this.opts.config.downlink.enabled) client.subscribe(this.topics.cmd, { qos: 1 });
+    this.setState('up');
+    this.schedulePump();
+  }
+
+  private onClose(client: MqttClient): void {
+    if (client !== this.client) return;
+    if (this.state === 'up') {
+      this.c.disconnects++;
+      this.opts.logger.warn({ url: this.opts.config.url, inflight: this.inFlight.size }, 'uplink: connection lost');
+    }
+    this.setState('down', this.lastError);
+    if (this.reconnectTimer) return;
+    const delay = this.backoff.next();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (client === this.client) client.reconnect();
+    }, delay);
+  }
+
+  private onError(e: Error): void {
+    this.c.errors++;
+    const hint = /protocol/i.test(e.message) && this.opts.config.protocolVersion === 5 ? ' (the broker may not speak MQTT 5: set uplink.protocolVersion: 4)' : '';
+    this.lastError = `${e.message}${hint}`;
+    this.opts.logger.warn({ url: this.opts.config.url, err: this.lastError }, 'uplink: connection error');
+  }
+
+  private onMessage(client: MqttClient, topic: string, payload: Buffer): void {
+    if (topic !== this.topics.cmd) return;
+    void this.downlink.handle(payload).then((reply) => {
+      if (reply && client === this.client) client.publish(this.topics.reply, JSON.stringify(reply), { qos: 1 });
+    });
+  }
+
+  private schedulePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.state !== 'up' || this.pumping || !this.client) return;
+    this.pumping = true;
+    try {
+      while (this.inFlight.size < this.opts.config.inflight) {
+        this.leaseUrgent();
+        if (this.queue.length === 0 && !this.fill()) break;
+        const b = this.queue[0]!;
+        b.payload ??= encodeMessage(this.opts.gatewayId, this.opts.site, b.cls, b.asset, b.records, this.opts.config.batch.deflate);
+        const wait = Math.max(this.msgBucket?.wait() ?? 0, this.byteBucket?.wait() ?? 0);
+        if (wait > 0) {
+          this.c.rateLimited++;
+          this.wakeIn(wait);
+          break;
+        }
+        this.msgBucket?.take(1);
+        this.byteBucket?.take(b.payload.length);
+        this.queue.shift();
+        this.send(this.client, b, b.payload);
+      }
+    } catch (e) {
+      this.c.errors++;
+      this.opts.logger.error({ err: errorMessage(e) }, 'uplink: drain failed');
+      this.wakeIn(1000);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private send(client: MqttClient, b: Pending, payload: Buffer): void {
+    const topic = this.topics.data(b.cls, b.asset);
+    this.inFlight.add(b);
+    this.budget.spend(payload.length + topic.length);
+    client.publish(topic, payload, { qos: this.opts.config.qos }, (err) => {
+      if (!this.inFlight.delete(b) || client !== this.client) return; // stopped: leases were released
+      const ids = b.records.map((r) => r.id);
+      try {
+        if (err) {
+          this.c.errors++;
+          this.opts.logger.warn({ topic, records: ids.length, err: err.message }, 'uplink: publish failed, records released');
+          this.opts.outbox.release(ids);
+        } else {
+          this.opts.outbox.ack(ids);
+          this.c.recordsSent += ids.length;
+          this.c.messagesSent++;
+          this.c.bytesSent += payload.length;
+        }
+      } catch (e) {
+        this.c.errors++;
+        this.opts.logger.error({ err: errorMessage(e) }, 'uplink: outbox ack/release failed (records will be sent again)');
+      }
+      this.schedulePump();
+    });
+  }
+
+  /** Alarms and gap records jump the queue of already leased batches. */
+  private leaseUrgent(): void {
+    const ob = this.opts.outbox;
+    if (ob.pending('alarm').count + ob.pending('gap').count === 0) return;
+    const { maxRecords, maxBytes } = this.opts.config.batch;
+    const recs = ob.lease(maxRecords, { classes: URGENT, maxBytes });
+    this.queue.unshift(...toBatches(recs, maxRecords, maxBytes));
+  }
+
+  /** Leases what the free window can carry, from the classes that are due. */
+  private fill(): boolean {
+    const cfg = this.opts.config;
+    const free = cfg.inflight - this.inFlight.size - this.queue.length;
+    if (free <= 0) return false;
+    const classes = this.dueClasses();
+    if (classes.length === 0) return false;
+    if (classes.includes('telemetry') && this.budget.mode() === 'thin') {
+      const r = this.opts.outbox.thin('telemetry', cfg.rate.thinKeepEvery, 'budget', this.thinnedUpTo);
+      this.thinnedUpTo = r.upTo;
+      this.c.droppedForBudget += r.dropped;
+    }
+    const recs = this.opts.outbox.lease(free * cfg.batch.maxRecords, { classes, maxBytes: free * cfg.batch.maxBytes });
+    this.flushing = false;
+    if (recs.length === 0) return false;
+    this.queue.push(...toBatches(recs, cfg.batch.maxRecords, cfg.batch.maxBytes));
+    return true;
+  }
+
+  /** Classes with records to send now: full batches, or the oldest record waited maxDelayMs. */
+  private dueClasses(): RecordClass[] {
+    const { maxRecords, maxDelayMs } = this.opts.config.batch;
+    const exhausted = this.budget.mode() === 'exhausted';
+    const now = this.clock.now();
+    const due: RecordClass[] = [];
+    let soonest = Infinity;
+    for (const cls of RECORD_CLASSES) {
+      if (exhausted && !URGENT.includes(cls)) continue;
+      const p = this.opts.outbox.pending(cls);
+      if (p.count === 0) continue;
+      const age = now - (p.oldestCreated ?? now);
+      if (URGENT.includes(cls) || this.flushing || p.count >= maxRecords || age >= maxDelayMs) due.push(cls);
+      else soonest = Math.min(soonest, maxDelayMs - age);
+    }
+    if (exhausted) soonest = Math.min(soonest, 60_000); // look again when the day rolls over
+    if (soonest !== Infinity) this.wakeIn(soonest);
+    return due;
+  }
+
+  /** Wakes the pump after `ms` unless an earlier wake-up is already set. */
+  private wakeIn(ms: number): void {
+    const at = Date.now() + ms;
+    if (this.waitTimer && this.waitAt <= at) return;
+    clearTimeout(this.waitTimer);
+    this.waitAt = at;
+    this.waitTimer = setTimeout(() => {
+      this.waitTimer = undefined;
+      this.schedulePump();
+    }, Math.max(1, ms));
+  }
+
+  private setState(s: LinkState, detail?: string): void {
+    if (s === this.state) return;
+    this.state = s;
+    this.emit('state', s, detail);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function safe(f: () => number): number {
+  try {
+    return f();
+  } catch {
+    return -1;
+  }
+}

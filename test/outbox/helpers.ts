@@ -1,0 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Outbox, outboxConfig, type OutboxConfig } from '../../src/outbox';
+import { silentLogger } from '../../src/observability/logger';
+import type { Clock } from '../../src/core/clock';
+
+export type ConfigInput = Parameters<typeof outboxConfig.parse>[0];
+
+export function makeOutbox(file = ':memory:', config: Partial<OutboxConfig> = {}, clock?: Clock, gatewayId = 'gw1'): Outbox {
+  return new Outbox({ file, gatewayId, config: outboxConfig.parse(config), logger: silentLogger(), clock });
+}
+
+/** A temp directory removed after the test file. */
+export function tempDir(prefix = 'pdm-outbox-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function telemetry(n: number, asset = 'a1', size = 40): { cls: 'telemetry'; asset: string; payload: { i: number; pad: string } }[] {
+  return Array.from({ length: n }, (_, i) => ({ cls: 'telemetry' as const, asset, payload: { i, pad: 'x'.repeat(size) } }));
+}
