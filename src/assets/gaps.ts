@@ -1,0 +1,56 @@
+import type { GapPolicy } from './config';
+import { CELL_FILLED, CELL_MISSING, CELL_UNCERTAIN, type Frame, type RawWindow } from './frame';
+
+/**
+ * Forward-fill: a missing cell takes the channel's last good value when that value is at most
+ * maxFillMs old (so a slow tag aligns with fast ones). The `skip` policy never fills.
+ * Returns the number of cells filled.
+ */
+export class GapFiller {
+  private readonly lastValue: Float64Array;
+  private readonly lastTs: Float64Array;
+
+  constructor(channels: number, private readonly policy: GapPolicy) {
+    this.lastValue = new Float64Array(channels).fill(NaN);
+    this.lastTs = new Float64Array(channels).fill(-Infinity);
+  }
+
+  apply(f: Frame): number {
+    let filled = 0;
+    for (let c = 0; c < f.values.length; c++) {
+      if (f.cells[c] !== CELL_MISSING) {
+        this.lastValue[c] = f.values[c];
+        this.lastTs[c] = f.ts;
+      } else if (this.policy.policy !== 'skip' && f.ts - this.lastTs[c] <= this.policy.maxFillMs) {
+        f.values[c] = this.lastValue[c];
+        f.cells[c] = CELL_FILLED;
+        filled++;
+      }
+    }
+    return filled;
+  }
+}
+
+export type WindowVerdict =
+  | { readonly emit: true; readonly quality: 'good' | 'degraded'; readonly coverage: number }
+  | { readonly emit: false; readonly reason: 'empty' | 'coverage'; readonly coverage: number };
+
+/**
+ * Decides a window's fate. coverage = share of cells holding a value (good, uncertain or filled).
+ * Quality is `good` only with full coverage and no uncertain value. A window with no value at all
+ * is never emitted; one under minCoverage is dropped unless the policy is `degraded`.
+ */
+export function judgeWindow(w: RawWindow, policy: GapPolicy): WindowVerdict {
+  let present = 0;
+  let uncertain = false;
+  for (let i = 0; i < w.cells.length; i++) {
+    const s = w.cells[i];
+    if (s !== CELL_MISSING) present++;
+    if (s === CELL_UNCERTAIN) uncertain = true;
+  }
+  const coverage = w.cells.length === 0 ? 0 : present / w.cells.length;
+  if (present === 0) return { emit: false, reason: 'empty', coverage };
+  if (coverage < policy.minCoverage && policy.policy !== 'degraded') return { emit: false, reason: 'coverage', coverage };
+  return { emit: true, quality: coverage === 1 && !uncertain ? 'good' : 'degraded', coverage };
+}
+

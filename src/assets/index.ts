@@ -1,0 +1,5 @@
+export * from './config';
+export * from './types';
+export * from './frame';
+export { AssetPipeline, type AssetPipelineEvents, type AssetPipelineOptions } from './pipeline';
+export type { AssetStatsSnapshot } from './stats';

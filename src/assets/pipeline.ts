@@ -1,0 +1,285 @@
+import type { Logger } from '../observability/logger';
+import { systemClock, type Clock } from '../core/clock';
+import type { Module, ModuleHealth } from '../core/lifecycle';
+import type { Sample } from '../core/sample';
+import { TypedEmitter } from '../core/typed-emitter';
+import { HealthTracker } from '../health/tracker';
+import type { AlarmEvent } from '../health/types';
+import { Aligner } from './align';
+import type { AssetConfig } from './config';
+import type { Frame, RawWindow } from './frame';
+import { GapFiller, judgeWindow } from './gaps';
+import { LogLimiter } from './log-limit';
+import { AssetStats, type AssetStatsSnapshot } from './stats';
+import type { ModelRunnerLike, ModelScore, SkippedWindow, WindowResult } from './types';
+import { windowFeatures } from './window-features';
+import { Windower } from './windower';
+
+export interface AssetPipelineEvents {
+  /** A window's features (and health, when models are bound), in window order. */
+  window: (w: WindowResult) => void;
+  /** A window that was dropped (no data, or too little under the gap policy). */
+  skipped: (w: SkippedWindow) => void;
+  alarm: (a: AlarmEvent) => void;
+}
+
+export interface AssetPipelineOptions {
+  readonly config: AssetConfig;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly models?: ModelRunnerLike;
+}
+
+interface Pending {
+  readonly result: WindowResult;
+  settled: boolean;
+  scores?: readonly ModelScore[];
+  error?: unknown;
+}
+
+/**
+ * One asset: samples of its tags -> frames on a grid -> gap policy -> windows -> features ->
+ * (models -> health and alarms). push() is synchronous; scoring is asynchronous (batched by the
+ * model layer) but windows are emitted strictly in order, each exactly once.
+ */
+export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements Module {
+  readonly name: string;
+  readonly id: string;
+  private readonly cfg: AssetConfig;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly models?: ModelRunnerLike;
+  private readonly channels: string[];
+  private readonly tagToChannel = new Map<string, number>();
+  private readonly aligner: Aligner;
+  private readonly filler: GapFiller;
+  private readonly windower: Windower;
+  private readonly tracker: HealthTracker;
+  private readonly limiter: LogLimiter;
+  private readonly st = new AssetStats();
+  private readonly latenessMs: number;
+  private readonly idleFlushMs: number;
+  private maxTs = -Infinity;
+  private lastArrival = 0;
+  private watermark = -Infinity;
+  private seq = 0;
+  private queue: Pending[] = [];
+  private idle: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(opts: AssetPipelineOptions) {
+    super();
+    this.cfg = opts.config;
+    this.id = this.cfg.id;
+    this.name = `asset:${this.cfg.id}`;
+    this.log = opts.logger.child({ asset: this.cfg.id });
+    this.clock = opts.clock ?? systemClock;
+    this.models = opts.models;
+    this.channels = Object.keys(this.cfg.tags);
+    this.channels.forEach((ch, i) => this.tagToChannel.set(this.cfg.tags[ch], i));
+    const w = this.cfg.window;
+    this.latenessMs = w.latenessMs ?? w.frameMs;
+    this.idleFlushMs = w.idleFlushMs ?? 2 * w.frameMs + this.latenessMs;
+    const sizeFrames = w.type === 'time' ? Math.round(w.size / w.frameMs) : Math.round(w.size);
+    const stepFrames = w.type === 'time' ? Math.round((w.step ?? w.size) / w.frameMs) : Math.round(w.step ?? w.size);
+    this.limiter = new LogLimiter(this.clock);
+    this.tracker = new HealthTracker(this.cfg.id, this.cfg.health);
+    this.filler = new GapFiller(this.channels.length, this.cfg.gaps);
+    this.windower = new Windower({ type: w.type, sizeFrames, stepFrames, frameMs: w.frameMs, channels: this.channels }, (rw) => this.onWindow(rw));
+    this.aligner = new Aligner(
+      { channels: this.channels.length, frameMs: w.frameMs, agg: w.frameAgg, maxGapFrames: 2 * sizeFrames },
+      (f) => this.onFrame(f),
+      (skipped) => this.onReset(skipped),
+    );
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    this.timer = setInterval(() => this.tick(), Math.max(50, Math.min(this.cfg.window.frameMs, 1000)));
+    this.timer.unref();
+  }
+
+  /** Stops the idle timer and waits for the windows being scored; the partial window is dropped. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.queue.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  health(): ModuleHealth {
+    if (!this.running) return { healthy: false, state: 'stopped' };
+    return { healthy: true, state: 'up' };
+  }
+
+  stats(): AssetStatsSnapshot {
+    return this.st.snapshot(this.aligner.pending(), this.queue.length, this.tracker.alarms.active().length);
+  }
+
+  /** Live alarms of this asset (for SCADA and the status line). */
+  activeAlarms(): ReturnType<HealthTracker['alarms']['active']> {
+    return this.tracker.alarms.active();
+  }
+
+  /** Operator acknowledgement of a live alarm by key; false when there is none to acknowledge. */
+  acknowledge(key: string, by?: string): boolean {
+    const e = this.tracker.alarms.acknowledge(key, this.clock.now(), by);
+    if (e) this.emitAlarm(e);
+    return e !== undefined;
+  }
+
+  /** Takes samples of any tags; those of other assets are ignored. */
+  push(samples: readonly Sample[]): void {
+    let accepted = false;
+    for (const s of samples) {
+      const c = this.tagToChannel.get(s.tag);
+      if (c === undefined) continue;
+      this.st.samples++;
+      if (s.quality === 'bad') {
+        this.st.badSamples++;
+        continue;
+      }
+      const v = typeof s.value === 'boolean' ? (s.value ? 1 : 0) : s.value;
+      if (typeof v !== 'number') {
+        this.st.invalidSamples++;
+        this.warn(`invalid:${s.tag}`, `tag ${s.tag} (channel ${this.channels[c]}): value ${JSON.stringify(s.value)} is not a number; ignored`);
+        continue;
+      }
+      if (!Number.isFinite(v)) {
+        this.st.nonFiniteSamples++;
+        this.warn(`nonfinite:${s.tag}`, `tag ${s.tag} (channel ${this.channels[c]}): non-finite value ${String(v)}; treated as bad`);
+        continue;
+      }
+      if (!Number.isFinite(s.sourceTs) || s.sourceTs - s.receivedTs > this.cfg.window.maxFutureMs) {
+        this.st.futureSamples++;
+        this.warn(`future:${s.tag}`, `tag ${s.tag}: source time ${new Date(s.sourceTs).toISOString()} is ahead of receipt ${new Date(s.receivedTs).toISOString()} by more than ${this.cfg.window.maxFutureMs} ms (device clock?); ignored`);
+        continue;
+      }
+      if (!this.aligner.add(c, v, s.sourceTs, s.quality === 'uncertain')) {
+        this.st.lateSamples++;
+        this.warn(`late:${s.tag}`, `tag ${s.tag}: value at ${new Date(s.sourceTs).toISOString()} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
+        continue;
+      }
+      if (s.sourceTs > this.maxTs) this.maxTs = s.sourceTs;
+      accepted = true;
+    }
+    if (accepted) {
+      this.lastArrival = this.clock.now();
+      this.advance(this.maxTs - this.latenessMs);
+    }
+  }
+
+  /**
+   * Closes frames when the sources have gone quiet: the watermark moves on with the gateway clock
+   * (time since the last accepted sample), so device clock offsets do not matter.
+   */
+  tick(): void {
+    if (this.maxTs === -Infinity) return;
+    const quiet = this.clock.now() - this.lastArrival;
+    if (quiet >= this.idleFlushMs) this.advance(this.maxTs - this.latenessMs + quiet);
+  }
+
+  private advance(wm: number): void {
+    if (wm <= this.watermark) return;
+    this.watermark = wm;
+    this.aligner.advance(wm);
+  }
+
+  private onFrame(f: Frame): void {
+    this.st.frames++;
+    this.st.filledCells += this.filler.apply(f);
+    this.windower.push(f);
+  }
+
+  private onReset(skippedFrames: number): void {
+    this.st.gapResets++;
+    this.windower.reset();
+    this.log.warn({ skippedFrames }, `asset ${this.cfg.id}: no data for ${skippedFrames} frames (${(skippedFrames * this.cfg.window.frameMs) / 1000} s); windowing restarts`);
+  }
+
+  private onWindow(rw: RawWindow): void {
+    const v = judgeWindow(rw, this.cfg.gaps);
+    if (!v.emit) {
+      const message = v.reason === 'empty'
+        ? `asset ${this.cfg.id}: window ${iso(rw.start)}..${iso(rw.end)} skipped: all channels missing or bad`
+        : `asset ${this.cfg.id}: window ${iso(rw.start)}..${iso(rw.end)} skipped: coverage ${v.coverage.toFixed(2)} < minCoverage ${this.cfg.gaps.minCoverage} (policy ${this.cfg.gaps.policy})`;
+      if (v.reason === 'empty') this.st.windowsSkippedEmpty++;
+      else this.st.windowsSkippedCoverage++;
+      this.warn(`skip:${v.reason}`, message);
+      this.emit('skipped', { asset: this.cfg.id, start: rw.start, end: rw.end, reason: v.reason, coverage: v.coverage, message });
+      return;
+    }
+    const wf = windowFeatures(rw, this.cfg.features, this.cfg.spectral.bands, this.cfg.window.frameMs);
+    this.st.nonFiniteFeatures += wf.nonFinite;
+    const result: WindowResult = {
+      asset: this.cfg.id, seq: this.seq++, start: rw.start, end: rw.end, frames: rw.frames,
+      quality: v.quality, coverage: v.coverage, features: wf.features, missingChannels: wf.missingChannels,
+    };
+    const p: Pending = { result, settled: true };
+    this.queue.push(p);
+    if (this.models && this.cfg.models.length > 0) {
+      p.settled = false;
+      this.models.score(this.cfg, { raw: rw, result }).then(
+        (scores) => { p.scores = scores; },
+        (e: unknown) => { p.error = e; },
+      ).finally(() => {
+        p.settled = true;
+        this.drain();
+      });
+    } else {
+      this.drain();
+    }
+  }
+
+  /** Emits settled windows from the head of the queue, so order holds across async scoring. */
+  private drain(): void {
+    while (this.queue.length > 0 && this.queue[0].settled) {
+      const p = this.queue.shift() as Pending;
+      if (p.error !== undefined) {
+        this.st.scoreErrors++;
+        this.warn('score-error', `asset ${this.cfg.id}: scoring window ${iso(p.result.start)} failed: ${p.error instanceof Error ? p.error.message : String(p.error)}`);
+      }
+      if (p.scores) this.applyScores(p.result, p.scores);
+      if (p.result.quality === 'degraded') this.st.windowsDegraded++;
+      this.st.windows++;
+      this.emit('window', p.result);
+    }
+    if (this.queue.length === 0) for (const r of this.idle.splice(0)) r();
+  }
+
+  private applyScores(result: WindowResult, scores: readonly ModelScore[]): void {
+    for (const s of scores) {
+      if (s.error) {
+        this.st.scoreErrors++;
+        this.warn(`score:${s.model}`, `asset ${this.cfg.id}: model ${s.model}: ${s.error}`);
+      }
+    }
+    const out = this.tracker.apply(result, scores);
+    for (const m of out.problems) {
+      this.st.healthProblems++;
+      this.warn(`health:${m}`, m);
+    }
+    if (out.health.length > 0) {
+      result.health = out.health;
+      this.st.scored++;
+    }
+    for (const a of out.alarms) this.emitAlarm(a);
+  }
+
+  private emitAlarm(a: AlarmEvent): void {
+    this.st.alarmEvents++;
+    this.log.info({ alarm: a.key, action: a.action, severity: a.severity }, a.message);
+    this.emit('alarm', a);
+  }
+
+  private warn(key: string, message: string): void {
+    const suppressed = this.limiter.check(key);
+    if (suppressed === undefined) return;
+    this.log.warn(suppressed > 0 ? `${message} (${suppressed} more like this since the last report)` : message);
+  }
+}
+
+function iso(t: number): string {
+  return new Date(t).toISOString();
+}
