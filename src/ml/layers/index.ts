@@ -1,0 +1,29 @@
+import { Activation } from './activation';
+import { Conv1D } from './conv1d';
+import { Dense } from './dense';
+import { Dropout } from './dropout';
+import { GlobalAvgPool } from './global-avg-pool';
+import type { Layer, LayerSpec } from './layer';
+import { Reshape } from './reshape';
+
+export * from './layer';
+export { Activation, Conv1D, Dense, Dropout, GlobalAvgPool, Reshape };
+
+export function createLayer(spec: LayerSpec): Layer {
+  switch (spec.type) {
+    case 'dense':
+      return new Dense(spec.units, spec.init);
+    case 'conv1d':
+      return new Conv1D(spec.filters, spec.kernel, spec.padding, spec.init);
+    case 'activation':
+      return new Activation(spec.fn, spec.alpha);
+    case 'dropout':
+      return new Dropout(spec.rate);
+    case 'flatten':
+      return new Reshape();
+    case 'reshape':
+      return new Reshape(spec.shape);
+    case 'global-avg-pool':
+      return new GlobalAvgPool();
+  }
+}
