@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../core/version';
 import { registerCheckConfig } from './check-config';
 import { registerSimulate } from './simulate';
+import { registerRun } from './run';
 
 /** Exit codes: 0 ok, 1 failure (bad config, failed run), 2 usage error (commander). */
 export function buildProgram(): Command {
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .description('Predictive-maintenance gateway: OPC-UA and Modbus in, ONNX models at the edge, SQLite store-and-forward, MQTT to the cloud.')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)');
+  registerRun(program);
   registerCheckConfig(program);
   registerSimulate(program);
   return program;
