@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { ConfigError } from '../core/errors';
 import { loadConfig } from '../config/load';
 import { toConfigIssues } from '../config/issues';
-import { createLogger } from '../observability/logger';
+import { createLogger, type Logger } from '../observability/logger';
 import { simulatorConfig, type SimulatorConfig } from '../sim/config';
 import { parseFaultSpec } from '../sim/faults';
 import { resolveSimulatorPaths } from '../sim/resolve';
@@ -66,6 +66,24 @@ export function statusLine(s: PlantSnapshot): string {
   );
 }
 
+/**
+ * Runs the simulator until `until` settles, printing the endpoints and a status line every
+ * `statusEveryMs`; resolves once every socket is closed.
+ */
+export async function runSimulate(cfg: SimulatorConfig, opts: { logger: Logger; out: (line: string) => void; statusEveryMs: number; until: Promise<string> }): Promise<void> {
+  const sim = await startSimulator(cfg, opts.logger);
+  opts.out(`opcua ${sim.opcuaEndpoint}`);
+  opts.out(`modbus tcp://${cfg.host}:${sim.modbusPort} unit 1`);
+  const status = opts.statusEveryMs > 0 ? setInterval(() => opts.out(statusLine(sim.snapshot())), opts.statusEveryMs) : undefined;
+  try {
+    const why = await opts.until;
+    opts.logger.info({ reason: why }, 'simulator stopping');
+  } finally {
+    if (status) clearInterval(status);
+    await sim.stop();
+  }
+}
+
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
@@ -82,18 +100,18 @@ export function registerSimulate(program: Command): void {
     .option('--status-interval <seconds>', 'seconds between status lines (0 = none)', '5')
     .action(async (opts: SimulateOptions) => {
       const cfg = simulatorConfigFromOptions(opts);
-      const logger = createLogger();
-      const sim = await startSimulator(cfg, logger);
-      process.stdout.write(`opcua ${sim.opcuaEndpoint}\nmodbus tcp://${cfg.host}:${sim.modbusPort} unit 1\n`);
-      const every = Number(opts.statusInterval ?? 5) * 1000;
-      const status = every > 0 ? setInterval(() => process.stdout.write(`${statusLine(sim.snapshot())}\n`), every) : undefined;
-      const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
+      const statusSeconds = Number(opts.statusInterval ?? 5);
+      if (!(statusSeconds >= 0)) throw new ConfigError('command line', [{ path: '--status-interval', message: `expected seconds >= 0, got "${opts.statusInterval}"` }]);
+      const until = new Promise<string>((resolveSignal) => {
         process.once('SIGINT', resolveSignal);
         process.once('SIGTERM', resolveSignal);
       });
-      if (status) clearInterval(status);
-      logger.info({ signal }, 'simulator stopping');
-      await sim.stop();
+      await runSimulate(cfg, {
+        logger: createLogger(),
+        out: (line) => process.stdout.write(`${line}\n`),
+        statusEveryMs: statusSeconds * 1000,
+        until,
+      });
       process.exitCode = 0;
     });
 }

@@ -102,6 +102,10 @@ export class ModbusSimServer {
     this.faultActive = faultActive;
   }
 
+  setFaultActive(active: boolean): void {
+    this.faultActive = active;
+  }
+
   stats(): ModbusSimStats {
     return { ...this.counters, connections: this.server.socks.size };
   }

@@ -53,6 +53,7 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
           if (f === null) plant.clearFaults();
           else plant.inject(f);
           counters.faultsInjected++;
+          modbus?.setFaultActive(plant.activeFaults().length > 0);
           return undefined;
         } catch (e) {
           counters.faultsRejected++;
@@ -62,16 +63,17 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
     },
     log,
   );
-  let modbus: ModbusSimServer;
+  let modbus: ModbusSimServer | undefined;
   try {
     modbus = await ModbusSimServer.start(cfg.host, cfg.modbusPort, log);
   } catch (e) {
     await opcua.stop();
     throw e;
   }
+  const mb = modbus;
   const publish = () => {
     opcua.update(plant.current());
-    modbus.update(plant.current(), plant.activeFaults().length > 0);
+    mb.update(plant.current(), plant.activeFaults().length > 0);
   };
   publish();
 
@@ -85,12 +87,12 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
     counters.ticks++;
   }, cfg.updateIntervalMs);
 
-  log.info({ opcua: opcua.endpointUrl, modbus: `${cfg.host}:${modbus.port}`, timeScale: cfg.timeScale }, 'simulator started');
+  log.info({ opcua: opcua.endpointUrl, modbus: `${cfg.host}:${mb.port}`, timeScale: cfg.timeScale }, 'simulator started');
   let stopping: Promise<void> | undefined;
   return {
     opcuaEndpoint: opcua.endpointUrl,
     opcuaPort: opcua.port,
-    modbusPort: modbus.port,
+    modbusPort: mb.port,
     injectFault(f) {
       try {
         checkInjection(f);
@@ -100,22 +102,26 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
       }
       const a = plant.inject(f);
       counters.faultsInjected++;
+      mb.setFaultActive(plant.activeFaults().length > 0);
       return a;
     },
-    clearFaults: () => plant.clearFaults(),
+    clearFaults: () => {
+      plant.clearFaults();
+      mb.setFaultActive(false);
+    },
     snapshot: () => plant.snapshot(),
     stats: () => ({
       ...counters,
       simSeconds: plant.simSeconds,
       activeFaults: plant.activeFaults().length,
       ...prefixed('opcua', opcua.stats()),
-      ...prefixed('modbus', modbus.stats()),
+      ...prefixed('modbus', mb.stats()),
       ...(replay ? replay.stats() : {}),
     }),
     stop() {
       stopping ??= (async () => {
         clearInterval(timer);
-        await Promise.all([opcua.stop(), modbus.stop()]);
+        await Promise.all([opcua.stop(), mb.stop()]);
         log.info('simulator stopped');
       })();
       return stopping;
