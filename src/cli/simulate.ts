@@ -3,12 +3,10 @@ import { Option, type Command } from 'commander';
 import { ConfigError } from '../core/errors';
 import { loadConfig } from '../config/load';
 import { toConfigIssues } from '../config/issues';
-import { createLogger, type Logger } from '../observability/logger';
+import { createLogger } from '../observability/logger';
 import { simulatorConfig, type SimulatorConfig } from '../sim/config';
 import { parseFaultSpec } from '../sim/faults';
 import { resolveSimulatorPaths } from '../sim/resolve';
-import { startSimulator, describeFaults } from '../sim/simulator';
-import type { PlantSnapshot } from '../sim/plant';
 
 export interface SimulateOptions {
   config?: string;
@@ -53,37 +51,6 @@ export function simulatorConfigFromOptions(opts: SimulateOptions): SimulatorConf
   return parsed.data;
 }
 
-/** One line for the periodic status: a few pump values, the turbofan's life, the faults. */
-export function statusLine(s: PlantSnapshot): string {
-  const v = (name: keyof PlantSnapshot['values'], digits: number) => {
-    const p = s.values[name];
-    return p ? `${p.value.toFixed(digits)}${p.quality === 'bad' ? '(bad)' : ''}` : '-';
-  };
-  return (
-    `t=${s.simSeconds.toFixed(0)}s pump: flow=${v('Pump1.VolumeFlowRateRMS', 1)} current=${v('Pump1.Current', 2)} ` +
-    `pressure=${v('Pump1.Pressure', 2)} accel1=${v('Pump1.Accelerometer1RMS', 3)} temp=${v('Pump1.Temperature', 1)} | ` +
-    `fan: engine ${s.engine} cycle ${s.cycle} RUL ${s.trueRul} s4=${v('Fan1.s4', 1)} | faults: ${describeFaults(s.faults)}`
-  );
-}
-
-/**
- * Runs the simulator until `until` settles, printing the endpoints and a status line every
- * `statusEveryMs`; resolves once every socket is closed.
- */
-export async function runSimulate(cfg: SimulatorConfig, opts: { logger: Logger; out: (line: string) => void; statusEveryMs: number; until: Promise<string> }): Promise<void> {
-  const sim = await startSimulator(cfg, opts.logger);
-  opts.out(`opcua ${sim.opcuaEndpoint}`);
-  opts.out(`modbus tcp://${cfg.host}:${sim.modbusPort} unit 1`);
-  const status = opts.statusEveryMs > 0 ? setInterval(() => opts.out(statusLine(sim.snapshot())), opts.statusEveryMs) : undefined;
-  try {
-    const why = await opts.until;
-    opts.logger.info({ reason: why }, 'simulator stopping');
-  } finally {
-    if (status) clearInterval(status);
-    await sim.stop();
-  }
-}
-
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
@@ -106,6 +73,8 @@ export function registerSimulate(program: Command): void {
         process.once('SIGINT', resolveSignal);
         process.once('SIGTERM', resolveSignal);
       });
+      // Loaded here, not at the top: node-opcua takes a while to load and every other command would pay for it.
+      const { runSimulate } = await import('../sim/run');
       await runSimulate(cfg, {
         logger: createLogger(),
         out: (line) => process.stdout.write(`${line}\n`),

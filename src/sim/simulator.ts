@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger';
 import { errorMessage } from '../core/errors';
 import type { SimulatorConfig } from './config';
-import { checkInjection, parseFaultText, type ActiveFault, type FaultInjection } from './faults';
+import { checkInjection, describeFaults, parseFaultText, type ActiveFault, type FaultInjection } from './faults';
 import { ModbusSimServer } from './modbus-server';
 import { OpcuaSimServer } from './opcua-server';
 import { Plant, type PlantSnapshot } from './plant';
@@ -131,10 +131,4 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
 
 function prefixed(prefix: string, stats: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(stats).map(([k, v]) => [`${prefix}${k[0]!.toUpperCase()}${k.slice(1)}`, v]));
-}
-
-/** What `Sim.Fault` reads back: `none`, or the active faults as `kind:severity[:channel]` joined by `,`. */
-export function describeFaults(faults: readonly ActiveFault[]): string {
-  if (faults.length === 0) return 'none';
-  return faults.map((f) => `${f.fault}:${f.severity}${f.channel ? `:${f.channel}` : ''}`).join(',');
 }

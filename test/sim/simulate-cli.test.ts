@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import ModbusRTU from 'modbus-serial';
-import { runSimulate, simulatorConfigFromOptions, statusLine } from '../../src/cli/simulate';
+import { modbusClient, closedByPeer } from './modbus-client';
+import { simulatorConfigFromOptions } from '../../src/cli/simulate';
+import { runSimulate, statusLine } from '../../src/sim/run';
 import { buildProgram } from '../../src/cli/program';
 import { ConfigError } from '../../src/core/errors';
 import { silentLogger } from '../../src/observability/logger';
@@ -63,11 +64,9 @@ describe('pdm-gateway simulate: running', () => {
     expect(lines[0]).toMatch(/^opcua opc\.tcp:\/\/127\.0\.0\.1:\d+$/);
     const port = Number(/^modbus tcp:\/\/127\.0\.0\.1:(\d+) unit 1$/.exec(lines[1]!)?.[1]);
     expect(lines[2]).toMatch(/^t=\d+s pump: flow=[\d.]+ current=[\d.]+ pressure=-?[\d.]+ accel1=[\d.]+ temp=[\d.]+ \| fan: engine 1 cycle \d+ RUL \d+ s4=[\d.]+ \| faults: valve-closed:0\.5$/);
-    const m = new ModbusRTU();
-    await m.connectTCP('127.0.0.1', { port });
-    m.setID(1);
+    const m = await modbusClient(port);
     expect((await m.readCoils(0, 1)).data[0]).toBe(true);
-    const closed = new Promise<void>((r) => m.once('close', () => r()));
+    const closed = closedByPeer(m);
     stop('SIGTERM');
     await running;
     await closed;
