@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import type ModbusRTU from 'modbus-serial';
 import { modbusClient as client, closeModbus as closeClient, closedByPeer } from './modbus-client';
 import { startSimulator, type Simulator } from '../../src/sim/simulator';
@@ -122,5 +122,26 @@ describe('simulator lifecycle', () => {
     await sleep(100);
     const after = handles();
     for (const kind of Object.keys(baseline)) expect(`${kind}: ${after[kind]}`).toBe(`${kind}: ${Math.min(after[kind]!, baseline[kind]!)}`);
+  });
+
+  it('fails to start on a taken port with an error naming it, leaving nothing open', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const taken = (blocker.address() as { port: number }).port;
+    await sleep(100);
+    const baseline = handles();
+    try {
+      await expect(startSimulator(simulatorConfig.parse({ opcuaPort: 0, modbusPort: taken, pkiDir: pki }), silentLogger())).rejects.toThrow(
+        new RegExp(`^simulator modbus 127\\.0\\.0\\.1:${taken}: cannot listen: .*EADDRINUSE`),
+      );
+      await expect(startSimulator(simulatorConfig.parse({ opcuaPort: taken, modbusPort: 0, pkiDir: pki }), silentLogger())).rejects.toThrow(
+        new RegExp(`^simulator opcua 127\\.0\\.0\\.1:${taken}: cannot start`),
+      );
+      await sleep(100);
+      const after = handles();
+      for (const kind of Object.keys(baseline)) expect(`${kind}: ${after[kind]}`).toBe(`${kind}: ${Math.min(after[kind]!, baseline[kind]!)}`);
+    } finally {
+      blocker.close();
+    }
   });
 });
