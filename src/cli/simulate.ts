@@ -7,8 +7,6 @@ import { createLogger } from '../observability/logger';
 import { simulatorConfig, type SimulatorConfig } from '../sim/config';
 import { parseFaultSpec } from '../sim/faults';
 import { resolveSimulatorPaths } from '../sim/resolve';
-import { startSimulator, describeFaults } from '../sim/simulator';
-import type { PlantSnapshot } from '../sim/plant';
 
 export interface SimulateOptions {
   config?: string;
@@ -53,19 +51,6 @@ export function simulatorConfigFromOptions(opts: SimulateOptions): SimulatorConf
   return parsed.data;
 }
 
-/** One line for the periodic status: a few pump values, the turbofan's life, the faults. */
-export function statusLine(s: PlantSnapshot): string {
-  const v = (name: keyof PlantSnapshot['values'], digits: number) => {
-    const p = s.values[name];
-    return p ? `${p.value.toFixed(digits)}${p.quality === 'bad' ? '(bad)' : ''}` : '-';
-  };
-  return (
-    `t=${s.simSeconds.toFixed(0)}s pump: flow=${v('Pump1.VolumeFlowRateRMS', 1)} current=${v('Pump1.Current', 2)} ` +
-    `pressure=${v('Pump1.Pressure', 2)} accel1=${v('Pump1.Accelerometer1RMS', 3)} temp=${v('Pump1.Temperature', 1)} | ` +
-    `fan: engine ${s.engine} cycle ${s.cycle} RUL ${s.trueRul} s4=${v('Fan1.s4', 1)} | faults: ${describeFaults(s.faults)}`
-  );
-}
-
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
@@ -82,18 +67,20 @@ export function registerSimulate(program: Command): void {
     .option('--status-interval <seconds>', 'seconds between status lines (0 = none)', '5')
     .action(async (opts: SimulateOptions) => {
       const cfg = simulatorConfigFromOptions(opts);
-      const logger = createLogger();
-      const sim = await startSimulator(cfg, logger);
-      process.stdout.write(`opcua ${sim.opcuaEndpoint}\nmodbus tcp://${cfg.host}:${sim.modbusPort} unit 1\n`);
-      const every = Number(opts.statusInterval ?? 5) * 1000;
-      const status = every > 0 ? setInterval(() => process.stdout.write(`${statusLine(sim.snapshot())}\n`), every) : undefined;
-      const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
+      const statusSeconds = Number(opts.statusInterval ?? 5);
+      if (!(statusSeconds >= 0)) throw new ConfigError('command line', [{ path: '--status-interval', message: `expected seconds >= 0, got "${opts.statusInterval}"` }]);
+      const until = new Promise<string>((resolveSignal) => {
         process.once('SIGINT', resolveSignal);
         process.once('SIGTERM', resolveSignal);
       });
-      if (status) clearInterval(status);
-      logger.info({ signal }, 'simulator stopping');
-      await sim.stop();
+      // Loaded here, not at the top: node-opcua takes a while to load and every other command would pay for it.
+      const { runSimulate } = await import('../sim/run');
+      await runSimulate(cfg, {
+        logger: createLogger(),
+        out: (line) => process.stdout.write(`${line}\n`),
+        statusEveryMs: statusSeconds * 1000,
+        until,
+      });
       process.exitCode = 0;
     });
 }

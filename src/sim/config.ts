@@ -1,15 +1,25 @@
 import { z } from 'zod';
+import { resolveSignal, SIGNAL_NAMES } from './signals';
 
 export const pumpFault = z.enum(['cavitation', 'bearing-wear', 'valve-closed', 'dropout', 'stuck']);
 export type PumpFault = z.infer<typeof pumpFault>;
 
-export const faultSchedule = z.strictObject({
-  fault: pumpFault,
-  atSeconds: z.number().min(0).describe('Simulated seconds after start'),
-  durationSeconds: z.number().positive().optional().describe('Absent = until stopped'),
-  severity: z.number().min(0).max(1).default(1),
-  channel: z.string().optional().describe('For dropout / stuck: the affected channel'),
-});
+export const faultSchedule = z
+  .strictObject({
+    fault: pumpFault,
+    atSeconds: z.number().min(0).describe('Simulated seconds after start'),
+    durationSeconds: z.number().positive().optional().describe('Absent = until stopped'),
+    severity: z.number().min(0).max(1).default(1).describe('0..1; dropout and stuck apply in full above 0'),
+    channel: z.string().optional().describe('For dropout / stuck (required there): the affected signal, e.g. Current, Pump1.Current, s4, Fan1.s4'),
+  })
+  .superRefine((f, ctx) => {
+    const perChannel = f.fault === 'dropout' || f.fault === 'stuck';
+    if (perChannel && f.channel === undefined) ctx.addIssue({ code: 'custom', path: ['channel'], message: `required for ${f.fault}` });
+    if (!perChannel && f.channel !== undefined) ctx.addIssue({ code: 'custom', path: ['channel'], message: `${f.fault} acts on the whole pump and takes no channel` });
+    if (perChannel && f.channel !== undefined && !resolveSignal(f.channel)) {
+      ctx.addIssue({ code: 'custom', path: ['channel'], message: `unknown channel, expected one of ${SIGNAL_NAMES.join(', ')}` });
+    }
+  });
 
 export const simulatorConfig = z.strictObject({
   enabled: z.boolean().default(false).describe('Start the plant simulator inside the gateway (demo)'),

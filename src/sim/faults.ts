@@ -150,3 +150,9 @@ export function parseFaultSpec(spec: string): ScheduledFault {
   }
   return s;
 }
+
+/** What `Sim.Fault` reads back: `none`, or the active faults as `kind:severity[:channel]` joined by `,`. */
+export function describeFaults(faults: readonly ActiveFault[]): string {
+  if (faults.length === 0) return 'none';
+  return faults.map((f) => `${f.fault}:${f.severity}${f.channel ? `:${f.channel}` : ''}`).join(',');
+}

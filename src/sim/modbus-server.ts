@@ -80,15 +80,15 @@ export class ModbusSimServer {
     };
     return new Promise((resolve, reject) => {
       const server = new ServerTCP(vector, { host, port, unitID: UNIT_ID });
+      // Plain EventEmitter view: modbus-serial's typings declare only some of the events it emits.
+      const events: NodeJS.EventEmitter = server;
       const onError = (e: Error) => {
-        server.removeAllListeners();
+        events.removeAllListeners();
         server.close(() => reject(e));
       };
-      (server as unknown as NodeJS.EventEmitter).once('serverError', onError);
-      server.once('initialized', () => {
-        (server as unknown as NodeJS.EventEmitter).off('serverError', onError);
-        // modbus-serial's typings omit the events it emits on errors after start.
-        const events = server as unknown as NodeJS.EventEmitter;
+      events.once('serverError', onError);
+      events.once('initialized', () => {
+        events.off('serverError', onError);
         events.on('serverError', (e: Error) => logger.error({ err: e }, 'simulator modbus server error'));
         events.on('socketError', (e: Error) => logger.debug({ err: e }, 'simulator modbus socket error'));
         self = new ModbusSimServer(server, port, logger);
@@ -100,6 +100,10 @@ export class ModbusSimServer {
   update(points: ReadonlyMap<SignalName, SignalPoint>, faultActive: boolean): void {
     fillImages(points, this.holding, this.input);
     this.faultActive = faultActive;
+  }
+
+  setFaultActive(active: boolean): void {
+    this.faultActive = active;
   }
 
   stats(): ModbusSimStats {

@@ -32,20 +32,24 @@ export interface PumpChannelCalibration {
   readonly slowStd: number;
   /** Sign on the shared slow factor; 0 = the channel's slow part is its own. */
   readonly slowSign: -1 | 0 | 1;
-  /** Time constant of the channel's slow drift, seconds (from the decay of its autocorrelation). */
+  /**
+   * Time constant of the channel's slow drift, seconds: read off the decay of the 120 s moving
+   * average's autocorrelation (0.69 at 600 s for the accelerometers and flow, above 0.95 at
+   * 1200 s for the temperatures), rounded; the file spans only 2.8 h, so these are rough.
+   */
   readonly slowTauS: number;
   readonly units: string;
 }
 
 export const PUMP_CALIBRATION: Readonly<Record<PumpChannel, PumpChannelCalibration>> = {
-  Accelerometer1RMS: { mean: 0.2126, fastStd: 0.001761, fastAr1: 0.481, slowStd: 0.004183, slowSign: 1, slowTauS: 1500, units: 'g' },
-  Accelerometer2RMS: { mean: 0.26841, fastStd: 0.001472, fastAr1: 0.172, slowStd: 0.003591, slowSign: -1, slowTauS: 1500, units: 'g' },
-  Current: { mean: 2.403, fastStd: 0.4822, fastAr1: 0.057, slowStd: 0.05956, slowSign: 0, slowTauS: 600, units: 'A' },
-  Pressure: { mean: 0.11127, fastStd: 0.2524, fastAr1: 0.1, slowStd: 0.02601, slowSign: 0, slowTauS: 600, units: 'bar' },
-  Temperature: { mean: 89.472, fastStd: 0.308, fastAr1: 0.707, slowStd: 0.5821, slowSign: -1, slowTauS: 3600, units: 'degC' },
-  Thermocouple: { mean: 28.474, fastStd: 0.01341, fastAr1: 0.88, slowStd: 0.7103, slowSign: 1, slowTauS: 7200, units: 'degC' },
-  Voltage: { mean: 228.65, fastStd: 10.93, fastAr1: 0.001, slowStd: 1.061, slowSign: 0, slowTauS: 600, units: 'V' },
-  VolumeFlowRateRMS: { mean: 125.24, fastStd: 0.4876, fastAr1: 0.452, slowStd: 1.469, slowSign: 1, slowTauS: 1500, units: 'l/min' },
+  Accelerometer1RMS: { mean: 0.2126, fastStd: 0.00176, fastAr1: 0.485, slowStd: 0.00427, slowSign: 1, slowTauS: 1500, units: 'g' },
+  Accelerometer2RMS: { mean: 0.26841, fastStd: 0.00147, fastAr1: 0.172, slowStd: 0.00365, slowSign: -1, slowTauS: 1500, units: 'g' },
+  Current: { mean: 2.40301, fastStd: 0.48234, fastAr1: 0.057, slowStd: 0.05945, slowSign: 0, slowTauS: 600, units: 'A' },
+  Pressure: { mean: 0.11127, fastStd: 0.25223, fastAr1: 0.098, slowStd: 0.02588, slowSign: 0, slowTauS: 600, units: 'bar' },
+  Temperature: { mean: 89.47231, fastStd: 0.30787, fastAr1: 0.707, slowStd: 0.59624, slowSign: -1, slowTauS: 3600, units: 'degC' },
+  Thermocouple: { mean: 28.47431, fastStd: 0.01334, fastAr1: 0.879, slowStd: 0.72041, slowSign: 1, slowTauS: 7200, units: 'degC' },
+  Voltage: { mean: 228.64717, fastStd: 10.93385, fastAr1: -0.001, slowStd: 1.0565, slowSign: 0, slowTauS: 600, units: 'V' },
+  VolumeFlowRateRMS: { mean: 125.23747, fastStd: 0.48656, fastAr1: 0.45, slowStd: 1.4908, slowSign: 1, slowTauS: 1500, units: 'l/min' },
 };
 
 /** Correlation of the Current and Voltage fast noises. */

@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger';
 import { errorMessage } from '../core/errors';
 import type { SimulatorConfig } from './config';
-import { checkInjection, parseFaultText, type ActiveFault, type FaultInjection } from './faults';
+import { checkInjection, describeFaults, parseFaultText, type ActiveFault, type FaultInjection } from './faults';
 import { ModbusSimServer } from './modbus-server';
 import { OpcuaSimServer } from './opcua-server';
 import { Plant, type PlantSnapshot } from './plant';
@@ -53,6 +53,7 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
           if (f === null) plant.clearFaults();
           else plant.inject(f);
           counters.faultsInjected++;
+          modbus?.setFaultActive(plant.activeFaults().length > 0);
           return undefined;
         } catch (e) {
           counters.faultsRejected++;
@@ -62,16 +63,17 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
     },
     log,
   );
-  let modbus: ModbusSimServer;
+  let modbus: ModbusSimServer | undefined;
   try {
     modbus = await ModbusSimServer.start(cfg.host, cfg.modbusPort, log);
   } catch (e) {
     await opcua.stop();
     throw e;
   }
+  const mb = modbus;
   const publish = () => {
     opcua.update(plant.current());
-    modbus.update(plant.current(), plant.activeFaults().length > 0);
+    mb.update(plant.current(), plant.activeFaults().length > 0);
   };
   publish();
 
@@ -85,12 +87,12 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
     counters.ticks++;
   }, cfg.updateIntervalMs);
 
-  log.info({ opcua: opcua.endpointUrl, modbus: `${cfg.host}:${modbus.port}`, timeScale: cfg.timeScale }, 'simulator started');
+  log.info({ opcua: opcua.endpointUrl, modbus: `${cfg.host}:${mb.port}`, timeScale: cfg.timeScale }, 'simulator started');
   let stopping: Promise<void> | undefined;
   return {
     opcuaEndpoint: opcua.endpointUrl,
     opcuaPort: opcua.port,
-    modbusPort: modbus.port,
+    modbusPort: mb.port,
     injectFault(f) {
       try {
         checkInjection(f);
@@ -100,22 +102,26 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
       }
       const a = plant.inject(f);
       counters.faultsInjected++;
+      mb.setFaultActive(plant.activeFaults().length > 0);
       return a;
     },
-    clearFaults: () => plant.clearFaults(),
+    clearFaults: () => {
+      plant.clearFaults();
+      mb.setFaultActive(false);
+    },
     snapshot: () => plant.snapshot(),
     stats: () => ({
       ...counters,
       simSeconds: plant.simSeconds,
       activeFaults: plant.activeFaults().length,
       ...prefixed('opcua', opcua.stats()),
-      ...prefixed('modbus', modbus.stats()),
+      ...prefixed('modbus', mb.stats()),
       ...(replay ? replay.stats() : {}),
     }),
     stop() {
       stopping ??= (async () => {
         clearInterval(timer);
-        await Promise.all([opcua.stop(), modbus.stop()]);
+        await Promise.all([opcua.stop(), mb.stop()]);
         log.info('simulator stopped');
       })();
       return stopping;
@@ -125,10 +131,4 @@ export async function startSimulator(cfg: SimulatorConfig, logger: Logger): Prom
 
 function prefixed(prefix: string, stats: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(stats).map(([k, v]) => [`${prefix}${k[0]!.toUpperCase()}${k.slice(1)}`, v]));
-}
-
-/** What `Sim.Fault` reads back: `none`, or the active faults as `kind:severity[:channel]` joined by `,`. */
-export function describeFaults(faults: readonly ActiveFault[]): string {
-  if (faults.length === 0) return 'none';
-  return faults.map((f) => `${f.fault}:${f.severity}${f.channel ? `:${f.channel}` : ''}`).join(',');
 }

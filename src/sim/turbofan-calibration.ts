@@ -27,7 +27,7 @@ export interface FanSensorCalibration {
 }
 
 export const FAN_CALIBRATION: Readonly<Record<FanSensor, FanSensorCalibration>> = {
-  s2: { healthy: 642.3808, shift: 1.2892, noise: 0.2982, unitStd: 0.2332, k: 4, decimals: 2, units: 'degR' },
+  s2: { healthy: 642.3808, shift: 1.2892, noise: 0.2982, unitStd: 0.2331, k: 4, decimals: 2, units: 'degR' },
   s3: { healthy: 1586.8398, shift: 15.4492, noise: 3.9551, unitStd: 2.2911, k: 3.75, decimals: 2, units: 'degR' },
   s4: { healthy: 1402.7583, shift: 26.1684, noise: 3.9835, unitStd: 4.3885, k: 4, decimals: 2, units: 'degR' },
   s7: { healthy: 553.9506, shift: -2.4558, noise: 0.4034, unitStd: 0.4729, k: 3.75, decimals: 2, units: 'psia' },
@@ -37,7 +37,7 @@ export const FAN_CALIBRATION: Readonly<Record<FanSensor, FanSensorCalibration>> 
   s12: { healthy: 521.9099, shift: -2.1007, noise: 0.2991, unitStd: 0.4069, k: 3.75, decimals: 2, units: 'pps/psi' },
   s13: { healthy: 2388.0557, shift: 0.1778, noise: 0.0307, unitStd: 0.0462, k: 4, decimals: 2, units: 'rpm' },
   s14: { healthy: 8137.3729, shift: 29.4936, noise: 3.2827, unitStd: 7.2302, k: 4.5, decimals: 2, units: 'rpm' },
-  s15: { healthy: 8.4183, shift: 0.1021, noise: 0.0198, unitStd: 0.017, k: 4, decimals: 4, units: '' },
+  s15: { healthy: 8.4183, shift: 0.1021, noise: 0.0198, unitStd: 0.0171, k: 4, decimals: 4, units: '' },
   s17: { healthy: 392.2605, shift: 3.9795, noise: 0.9426, unitStd: 0.6745, k: 3.75, decimals: 0, units: '' },
   s20: { healthy: 38.9328, shift: -0.4868, noise: 0.1, unitStd: 0.0839, k: 3.75, decimals: 2, units: 'lbm/s' },
   s21: { healthy: 23.3601, shift: -0.2901, noise: 0.0594, unitStd: 0.0502, k: 3.75, decimals: 4, units: 'lbm/s' },

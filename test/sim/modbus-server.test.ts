@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
-import ModbusRTU from 'modbus-serial';
+import { createConnection, createServer } from 'node:net';
+import type ModbusRTU from 'modbus-serial';
+import { modbusClient as client, closeModbus as closeClient, closedByPeer } from './modbus-client';
 import { startSimulator, type Simulator } from '../../src/sim/simulator';
 import { simulatorConfig } from '../../src/sim/config';
 import { FAN_SENSORS } from '../../src/sim/turbofan-calibration';
@@ -13,14 +14,6 @@ const pki = tempPki('modbus');
 afterAll(() => rmSync(pki, { recursive: true, force: true }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function client(port: number): Promise<ModbusRTU> {
-  const m = new ModbusRTU();
-  await m.connectTCP('127.0.0.1', { port });
-  m.setID(1);
-  m.setTimeout(2000);
-  return m;
-}
-const closeClient = (m: ModbusRTU) => new Promise<void>((r) => m.close(() => r()));
 
 describe('simulator Modbus TCP server', () => {
   let sim: Simulator;
@@ -119,7 +112,7 @@ describe('simulator lifecycle', () => {
       ports = { opcua: sim.opcuaPort, modbus: sim.modbusPort };
       const m = await client(sim.modbusPort);
       expect((await m.readHoldingRegisters(28, 2)).buffer.readUInt32BE(0)).toBe(sim.snapshot().cycle);
-      const closed = new Promise<void>((r) => m.once('close', () => r()));
+      const closed = closedByPeer(m);
       await sim.stop();
       await sim.stop(); // idempotent
       await closed; // the server closed the client's socket
@@ -129,5 +122,26 @@ describe('simulator lifecycle', () => {
     await sleep(100);
     const after = handles();
     for (const kind of Object.keys(baseline)) expect(`${kind}: ${after[kind]}`).toBe(`${kind}: ${Math.min(after[kind]!, baseline[kind]!)}`);
+  });
+
+  it('fails to start on a taken port with an error naming it, leaving nothing open', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const taken = (blocker.address() as { port: number }).port;
+    await sleep(100);
+    const baseline = handles();
+    try {
+      await expect(startSimulator(simulatorConfig.parse({ opcuaPort: 0, modbusPort: taken, pkiDir: pki }), silentLogger())).rejects.toThrow(
+        new RegExp(`^simulator modbus 127\\.0\\.0\\.1:${taken}: cannot listen: .*EADDRINUSE`),
+      );
+      await expect(startSimulator(simulatorConfig.parse({ opcuaPort: taken, modbusPort: 0, pkiDir: pki }), silentLogger())).rejects.toThrow(
+        new RegExp(`^simulator opcua 127\\.0\\.0\\.1:${taken}: cannot start`),
+      );
+      await sleep(100);
+      const after = handles();
+      for (const kind of Object.keys(baseline)) expect(`${kind}: ${after[kind]}`).toBe(`${kind}: ${Math.min(after[kind]!, baseline[kind]!)}`);
+    } finally {
+      blocker.close();
+    }
   });
 });
