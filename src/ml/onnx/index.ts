@@ -1,0 +1,3 @@
+export * from './builder';
+export * from './reader';
+export { OnnxDataType, type OnnxDataTypeName } from './schema';
