@@ -3,7 +3,7 @@ import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signManifest } from '../../src/models/signing';
 import { framesManifest, meanModel, sandbox, sha256, writeModel, type Sandbox } from './fixtures';
-import { CHANNELS, FRAMES, pmVersion, pumpAsset, rig, service, settle } from './service-helpers';
+import { CHANNELS, FRAMES, pmVersion, pumpAsset, rig, service } from './service-helpers';
 
 describe('bad model versions are refused, counted, and the running model keeps scoring', () => {
   let sb: Sandbox;
@@ -55,14 +55,14 @@ describe('bad model versions are refused, counted, and the running model keeps s
     await svc.start();
     const r = rig(pumpAsset(), svc);
     r.frames(0, 5, () => 1);
-    await settle();
+    await r.idle();
     const res = await svc.install(make());
     expect(res).toMatchObject({ ok: false, reason });
     expect(res.ok ? '' : res.message).toMatch(message);
     expect(svc.stats()[`rejected_${reason.replace('-', '_')}`]).toBe(1);
     expect(svc.stats().rejected).toBe(1);
     r.frames(5, 9, () => 2);
-    await settle();
+    await r.idle();
     expect(r.windows.map((w) => [w.seq, w.health?.[0].version, w.health?.[0].value])).toEqual([[0, '1.0.0', 1], [1, '1.0.0', 1.75], [2, '1.0.0', 2]]);
     expect(svc.models()[0]).toMatchObject({ id: 'pm', version: '1.0.0' });
     await r.p.stop();
@@ -95,7 +95,7 @@ describe('bad model versions are refused, counted, and the running model keeps s
       expect(svc.health().detail).toMatch(/^model pm: no usable version \(1\.0\.0: model pm@1\.0\.0 .* is truncated or altered/);
       const r = rig(pumpAsset(), svc);
       r.frames(0, 6, () => 1);
-      await settle();
+      await r.idle();
       expect(r.windows).toHaveLength(1);
       expect(r.windows[0].health).toBeUndefined();
       expect(r.p.stats().scoreErrors).toBe(1);

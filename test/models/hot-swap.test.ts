@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandbox, type Sandbox } from './fixtures';
-import { pmVersion, pumpAsset, rig, service, settle } from './service-helpers';
+import { pmVersion, pumpAsset, rig, service } from './service-helpers';
 
 function immediate(): Promise<void> {
   return new Promise((r) => setImmediate(r));
@@ -81,7 +81,7 @@ describe('hot swap, rollback and shadow mode', () => {
     const r = rig(pumpAsset(), svc);
     await svc.install(pmVersion(sb, '3.0.0', { scale: 100, range: [0, 10], where: 'staging' }));
     r.frames(0, 6, () => 1);
-    await settle();
+    await r.idle();
     expect(r.windows.map((w) => [w.health?.[0].version, w.health?.[0].value])).toEqual([['1.0.0', 1]]);
     expect(svc.stats()).toMatchObject({ rollbacks: 1, badOutputs: 1 });
     await svc.stop();
@@ -131,7 +131,7 @@ describe('hot swap, rollback and shadow mode', () => {
     await svc.start();
     const r = rig(cfg, svc);
     r.frames(0, 6, () => 1);
-    await settle();
+    await r.idle();
     expect(r.windows[0].health?.[0]).toMatchObject({ model: 'pm', value: 1, shadow: { model: 'pm2', version: '0.1.0', value: 3, disagree: true } });
     await svc.stop();
   });

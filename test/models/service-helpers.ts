@@ -52,6 +52,8 @@ export interface Rig {
    * each. A window closes when the next one's first frame arrives, so the last one stays open.
    */
   windowsOf(values: readonly number[]): Promise<void>;
+  /** Resolves once no window of the pipeline is being scored (polls; the machine may be slow). */
+  idle(): Promise<void>;
 }
 
 export function rig(cfg: AssetConfig, models: ModelService): Rig {
@@ -74,8 +76,13 @@ export function rig(cfg: AssetConfig, models: ModelService): Rig {
       for (const v of values) {
         this.frames(next, FRAMES, () => v);
         next += FRAMES;
-        await settle();
+        await this.idle();
       }
+    },
+    async idle() {
+      const until = Date.now() + 20_000;
+      await settle();
+      while (p.stats().windowsInFlight > 0 && Date.now() < until) await settle();
     },
   };
 }

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { assetConfig } from '../../src/assets/config';
 import { linearModel, sandbox, sha256, writeModel, type Sandbox } from './fixtures';
-import { rig, service, settle } from './service-helpers';
+import { rig, service } from './service-helpers';
 
 /**
  * A user's own model (any exporter: the graph here is a plain MatMul as skl2onnx would write for a
@@ -38,7 +38,7 @@ describe('a user model bound by manifest alone', () => {
       ]),
       { tag: 'plc/a', value: 0, sourceTs: 4000, receivedTs: 4000, quality: 'good' as const },
     ]);
-    await settle();
+    await r.idle();
     // z(temp.mean) = (70 - 50) / 10 = 2, z(vib.rms) = (1 - 1) / 0.5 = 0 -> RUL = 20 hours
     expect(r.windows[0].health?.[0]).toEqual({
       model: 'user-rul', version: '0.3.1', role: 'rul', value: 20, units: 'hours', state: 'warning', quality: 'good',
