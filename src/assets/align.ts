@@ -24,7 +24,14 @@ interface OpenFrame {
  */
 export class Aligner {
   private readonly open = new Map<number, OpenFrame>();
+  /** Accumulators of closed frames, reused: a frame per second per asset adds up to a lot of garbage. */
+  private readonly free: OpenFrame[] = [];
+  /** Emitted frames handed back by the windower once no window needs them. */
+  private readonly spareFrames: { ts: number; values: Float64Array; cells: Uint8Array }[] = [];
   private next: number | undefined;
+  /** The frame the previous value went to: consecutive values mostly share one. */
+  private lastK = NaN;
+  private lastF: OpenFrame | undefined;
 
   constructor(
     private readonly opts: AlignerOptions,
@@ -36,12 +43,7 @@ export class Aligner {
   add(channel: number, value: number, ts: number, uncertain: boolean): boolean {
     const k = Math.floor(ts / this.opts.frameMs);
     if (this.next !== undefined && k < this.next) return false;
-    let f = this.open.get(k);
-    if (!f) {
-      const n = this.opts.channels;
-      f = { sum: new Float64Array(n), count: new Uint32Array(n), last: new Float64Array(n), lastTs: new Float64Array(n).fill(-Infinity), uncertain: new Uint8Array(n) };
-      this.open.set(k, f);
-    }
+    const f = this.frameAt(k);
     f.sum[channel] += value;
     f.count[channel]++;
     if (ts >= f.lastTs[channel]) {
@@ -64,7 +66,10 @@ export class Aligner {
       const f = this.open.get(this.next);
       if (f) {
         this.open.delete(this.next);
-        this.onFrame(this.close(this.next, f));
+        if (this.lastF === f) this.lastF = undefined;
+        const frame = this.close(this.next, f);
+        this.recycle(f);
+        this.onFrame(frame);
         this.next++;
         continue;
       }
@@ -80,6 +85,45 @@ export class Aligner {
     }
   }
 
+  /**
+   * A frame that is already aligned (all channels at once, NaN = missing), for feeds that deliver
+   * rows (replays, simulators). Returns false when its slot was already emitted (late).
+   */
+  addFrame(ts: number, values: ArrayLike<number>, uncertain = false): boolean {
+    const k = Math.floor(ts / this.opts.frameMs);
+    if (this.next !== undefined && k < this.next) return false;
+    const f = this.frameAt(k);
+    for (let c = 0; c < this.opts.channels; c++) {
+      const v = values[c];
+      if (!Number.isFinite(v)) continue;
+      f.sum[c] += v;
+      f.count[c]++;
+      if (ts >= f.lastTs[c]) {
+        f.last[c] = v;
+        f.lastTs[c] = ts;
+      }
+      if (uncertain) f.uncertain[c] = 1;
+    }
+    return true;
+  }
+
+  /** Gives an emitted frame back for reuse; the caller must hold no reference to it any more. */
+  reuse(f: Frame): void {
+    if (this.spareFrames.length < 256 && f.values.length === this.opts.channels) this.spareFrames.push(f as { ts: number; values: Float64Array; cells: Uint8Array });
+  }
+
+  private frameAt(k: number): OpenFrame {
+    if (k === this.lastK && this.lastF) return this.lastF;
+    let f = this.open.get(k);
+    if (!f) {
+      f = this.free.pop() ?? this.fresh();
+      this.open.set(k, f);
+    }
+    this.lastK = k;
+    this.lastF = f;
+    return f;
+  }
+
   /** Frames open (waiting for the watermark). */
   pending(): number {
     return this.open.size;
@@ -91,10 +135,26 @@ export class Aligner {
     return m;
   }
 
+  private fresh(): OpenFrame {
+    const n = this.opts.channels;
+    return { sum: new Float64Array(n), count: new Uint32Array(n), last: new Float64Array(n), lastTs: new Float64Array(n).fill(-Infinity), uncertain: new Uint8Array(n) };
+  }
+
+  private recycle(f: OpenFrame): void {
+    // Plain loops: TypedArray.fill costs more than the work on a dozen channels.
+    for (let c = 0; c < f.sum.length; c++) {
+      f.sum[c] = 0;
+      f.count[c] = 0;
+      f.lastTs[c] = -Infinity;
+      f.uncertain[c] = 0;
+    }
+    if (this.free.length < 64) this.free.push(f);
+  }
+
   private close(k: number, f: OpenFrame): Frame {
     const n = this.opts.channels;
-    const values = new Float64Array(n);
-    const cells = new Uint8Array(n);
+    const out = this.spareFrames.pop() ?? { ts: 0, values: new Float64Array(n), cells: new Uint8Array(n) };
+    const { values, cells } = out;
     for (let c = 0; c < n; c++) {
       if (f.count[c] === 0) {
         values[c] = NaN;
@@ -104,7 +164,8 @@ export class Aligner {
         cells[c] = f.uncertain[c] ? CELL_UNCERTAIN : CELL_GOOD;
       }
     }
-    return { ts: k * this.opts.frameMs, values, cells };
+    out.ts = k * this.opts.frameMs;
+    return out;
   }
 
   private empty(k: number): Frame {

@@ -12,7 +12,7 @@ import { GapFiller, judgeWindow } from './gaps';
 import { LogLimiter } from './log-limit';
 import { AssetStats, type AssetStatsSnapshot } from './stats';
 import type { ModelRunnerLike, ModelScore, SkippedWindow, WindowResult } from './types';
-import { windowFeatures } from './window-features';
+import { WindowFeaturizer } from './window-features';
 import { Windower } from './windower';
 
 export interface AssetPipelineEvents {
@@ -55,6 +55,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private readonly filler: GapFiller;
   private readonly windower: Windower;
   private readonly tracker: HealthTracker;
+  private readonly featurizer: WindowFeaturizer;
   private readonly limiter: LogLimiter;
   private readonly st = new AssetStats();
   private readonly latenessMs: number;
@@ -84,9 +85,10 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     const sizeFrames = w.type === 'time' ? Math.round(w.size / w.frameMs) : Math.round(w.size);
     const stepFrames = w.type === 'time' ? Math.round((w.step ?? w.size) / w.frameMs) : Math.round(w.step ?? w.size);
     this.limiter = new LogLimiter(this.clock);
+    this.featurizer = new WindowFeaturizer(this.cfg.features, this.cfg.spectral.bands, w.frameMs);
     this.tracker = new HealthTracker(this.cfg.id, this.cfg.health);
     this.filler = new GapFiller(this.channels.length, this.cfg.gaps);
-    this.windower = new Windower({ type: w.type, sizeFrames, stepFrames, frameMs: w.frameMs, channels: this.channels }, (rw) => this.onWindow(rw));
+    this.windower = new Windower({ type: w.type, sizeFrames, stepFrames, frameMs: w.frameMs, channels: this.channels }, (rw) => this.onWindow(rw), (f) => this.aligner.reuse(f));
     this.aligner = new Aligner(
       { channels: this.channels.length, frameMs: w.frameMs, agg: w.frameAgg, maxGapFrames: 2 * sizeFrames },
       (f) => this.onFrame(f),
@@ -171,6 +173,34 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   }
 
   /**
+   * An already aligned row of all channels (config order; NaN = no value), stamped `ts`, for feeds
+   * that deliver rows (CSV replay, a simulator, Node-RED). It goes through the same grid, lateness
+   * and gap handling as samples; do not feed one asset both ways.
+   */
+  pushFrame(ts: number, values: ArrayLike<number>): void {
+    if (values.length !== this.channels.length) {
+      this.st.invalidSamples += values.length;
+      this.warn('frame-width', `asset ${this.cfg.id}: a frame of ${values.length} values for ${this.channels.length} channels (${this.channels.join(', ')}); ignored`);
+      return;
+    }
+    this.st.samples += values.length;
+    for (let c = 0; c < values.length; c++) {
+      if (values[c] === Infinity || values[c] === -Infinity) {
+        this.st.nonFiniteSamples++;
+        this.warn(`nonfinite:${this.channels[c]}`, `asset ${this.cfg.id} channel ${this.channels[c]}: non-finite value ${values[c]} in a frame; treated as missing`);
+      }
+    }
+    if (!this.aligner.addFrame(ts, values)) {
+      this.st.lateSamples += values.length;
+      this.warn('late-frame', `asset ${this.cfg.id}: frame at ${iso(ts)} arrived after it was closed; dropped`);
+      return;
+    }
+    if (ts > this.maxTs) this.maxTs = ts;
+    this.lastArrival = this.clock.now();
+    this.advance(this.maxTs - this.latenessMs);
+  }
+
+  /**
    * Closes frames when the sources have gone quiet: the watermark moves on with the gateway clock
    * (time since the last accepted sample), so device clock offsets do not matter.
    */
@@ -210,7 +240,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       this.emit('skipped', { asset: this.cfg.id, start: rw.start, end: rw.end, reason: v.reason, coverage: v.coverage, message });
       return;
     }
-    const wf = windowFeatures(rw, this.cfg.features, this.cfg.spectral.bands, this.cfg.window.frameMs);
+    const wf = this.featurizer.compute(rw);
     this.st.nonFiniteFeatures += wf.nonFinite;
     const result: WindowResult = {
       asset: this.cfg.id, seq: this.seq++, start: rw.start, end: rw.end, frames: rw.frames,

@@ -20,7 +20,8 @@ export class Windower {
   private readonly sizeMs: number;
   private readonly stepMs: number;
 
-  constructor(private readonly opts: WindowerOptions, private readonly onWindow: (w: RawWindow) => void) {
+  /** `onEvict` gets each frame once no window needs it any more (the aligner reuses it). */
+  constructor(private readonly opts: WindowerOptions, private readonly onWindow: (w: RawWindow) => void, private readonly onEvict: (f: Frame) => void = () => undefined) {
     this.sizeMs = opts.sizeFrames * opts.frameMs;
     this.stepMs = opts.stepFrames * opts.frameMs;
   }
@@ -29,18 +30,22 @@ export class Windower {
     if (this.nextStart === undefined) {
       this.nextStart = this.opts.type === 'time' ? Math.ceil(f.ts / this.stepMs) * this.stepMs : f.ts;
     }
-    if (f.ts < this.nextStart) return;
+    if (f.ts < this.nextStart) {
+      this.onEvict(f);
+      return;
+    }
     this.buf.push(f);
     while (f.ts + this.opts.frameMs >= this.nextStart + this.sizeMs) {
       this.onWindow(this.cut(this.nextStart));
       this.nextStart += this.stepMs;
       let drop = 0;
-      while (drop < this.buf.length && this.buf[drop].ts < this.nextStart) drop++;
-      if (drop > 0) this.buf = this.buf.slice(drop);
+      while (drop < this.buf.length && this.buf[drop].ts < this.nextStart) this.onEvict(this.buf[drop++]);
+      if (drop > 0) this.buf.splice(0, drop);
     }
   }
 
   reset(): void {
+    for (const f of this.buf) this.onEvict(f);
     this.buf = [];
     this.nextStart = undefined;
   }

@@ -3,6 +3,8 @@ import { VERSION } from '../core/version';
 import { registerCheckConfig } from './check-config';
 import { registerSimulate } from './simulate';
 import { registerRun } from './run';
+import { registerKeygen } from './keygen';
+import { registerSignModel } from './sign-model';
 
 /** Exit codes: 0 ok, 1 failure (bad config, failed run), 2 usage error (commander). */
 export function buildProgram(): Command {
@@ -13,5 +15,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerCheckConfig(program);
   registerSimulate(program);
+  registerKeygen(program);
+  registerSignModel(program);
   return program;
 }

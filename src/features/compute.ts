@@ -37,13 +37,17 @@ export function channelFeatures(
   bands: readonly (readonly [number, number])[] = [],
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  if (names.some((n) => TIME_STATS.has(n))) {
-    const t = timeStats(s.values);
-    for (const n of names) if (TIME_STATS.has(n)) out[n] = t[n as keyof typeof t];
+  let stats: ReturnType<typeof timeStats> | undefined;
+  let spectral = false;
+  for (const n of names) {
+    if (TIME_STATS.has(n)) {
+      stats ??= timeStats(s.values);
+      out[n] = stats[n as keyof typeof stats];
+    } else if (n === 'slope') out.slope = slope(s.values, s.times);
+    else if (n === 'last') out.last = s.values[s.values.length - 1];
+    else if (SPECTRAL.has(n)) spectral = true;
   }
-  if (names.includes('slope')) out.slope = slope(s.values, s.times);
-  if (names.includes('last')) out.last = s.values[s.values.length - 1];
-  if (names.some((n) => SPECTRAL.has(n))) {
+  if (spectral) {
     const spec = powerSpectrum(s.even, s.fs);
     if (names.includes('band_energy')) for (const [lo, hi] of bands) out[bandKey(lo, hi)] = bandEnergy(spec, lo, hi);
     if (names.includes('dominant_freq')) out.dominant_freq = dominantFrequency(spec);

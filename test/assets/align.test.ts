@@ -91,3 +91,19 @@ describe('AssetPipeline alignment', () => {
     expect(h.windows.map((w) => w.start)).toEqual([0, 2000, 3_600_000, 3_602_000, 3_604_000, 3_606_000]);
   });
 });
+
+describe('AssetPipeline.pushFrame', () => {
+  it('feeds aligned rows through the same grid: NaN is missing, Infinity counted, a late or wrong-width row rejected', () => {
+    const h = harness(asset({ window: { type: 'count', size: 2, frameMs: 1000, latenessMs: 0 }, gaps: { policy: 'skip', minCoverage: 0.5 } }));
+    h.p.pushFrame(0, [1, 10]);
+    h.p.pushFrame(1000, [3, NaN]);
+    h.p.pushFrame(2000, [Infinity, 0]);
+    h.p.pushFrame(500, [7, 7]);
+    h.p.pushFrame(3000, [1]);
+    expect(h.windows).toHaveLength(1);
+    expect(h.windows[0].features.a).toMatchObject({ mean: 2, max: 3 });
+    expect(h.windows[0].features.b).toMatchObject({ mean: 10, last: 10 });
+    expect(h.windows[0].coverage).toBe(0.75);
+    expect(h.p.stats()).toMatchObject({ samples: 8, nonFiniteSamples: 1, lateSamples: 2, invalidSamples: 1, frames: 2 });
+  });
+});

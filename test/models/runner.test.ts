@@ -1,0 +1,107 @@
+/** @jest-environment ./test/ml/ort-environment.js */
+import { join } from 'node:path';
+import { verifyAndLoad } from '../../src/models/loader';
+import { modelManifest } from '../../src/models/manifest';
+import { LoadedModel } from '../../src/models/runner';
+import { Batcher } from '../../src/models/batcher';
+import { framesManifest, halfModel, linearModel, meanModel, sandbox, sha256, writeModel, type Sandbox } from './fixtures';
+
+async function load(bytes: Uint8Array, manifest: Record<string, unknown>): Promise<LoadedModel> {
+  return LoadedModel.load({ dir: '.', manifest: modelManifest.parse(manifest), bytes, threads: 1 });
+}
+
+describe('LoadedModel (onnxruntime-node session)', () => {
+  it('runs a batch and returns one score per window', async () => {
+    const bytes = meanModel(2, 2, { scale: 2 });
+    const m = await load(bytes, framesManifest({ id: 'mean', version: '1.0.0', bytes }, 2, ['a', 'b']));
+    const v = await m.run([Float32Array.from([1, 1, 1, 1, 0, 1, 2, 3, -4, -4, -4, -4])], 3);
+    expect(Array.from(v)).toEqual([2, 3, -8]);
+    expect(m.fixedBatch).toBeUndefined();
+    await m.release();
+    await expect(m.run([new Float32Array(4)], 1)).rejects.toThrow('model mean@1.0.0: the session was released (model replaced)');
+  });
+
+  it('pads a fixed-batch graph and drops the padding', async () => {
+    const bytes = meanModel(2, 1, { fixedBatch: 4 });
+    const man = framesManifest({ id: 'fixed', version: '1.0.0', bytes }, 2, ['a']);
+    const m = await load(bytes, man);
+    expect(m.fixedBatch).toBe(4);
+    expect(Array.from(await m.run([Float32Array.from([1, 3, 5, 7])], 2))).toEqual([2, 6]);
+    await m.release();
+  });
+
+  it('scores a reconstruction output as the mean squared error against the input', async () => {
+    const bytes = halfModel(2, 1);
+    const man = { ...framesManifest({ id: 'ae', version: '1.0.0', bytes }, 2, ['a']), outputs: [{ name: 'recon', meaning: 'reconstruction' }] };
+    const m = await load(bytes, man);
+    // input [2, 4]: recon [1, 2], errors 1 and 4 -> 2.5
+    expect(Array.from(await m.run([Float32Array.from([2, 4])], 1))).toEqual([2.5]);
+    await m.release();
+  });
+
+  it('rejects a manifest whose input shape differs from the graph, naming the model, the input and both shapes', async () => {
+    const bytes = meanModel(10, 2, { graphFrames: 5 });
+    await expect(load(bytes, framesManifest({ id: 'wrong', version: '2.0.0', bytes }, 10, ['a', 'b']))).rejects.toThrow(
+      "model wrong@2.0.0: input 'x': the manifest says [-1, 10, 2] but the ONNX graph has [N, 5, 2]",
+    );
+  });
+
+  it('rejects manifest inputs/outputs missing from the graph and graph inputs missing from the manifest', async () => {
+    const bytes = linearModel([1, 2]);
+    const base = { id: 'lin', version: '1.0.0', kind: 'anomaly', sha256: sha256(bytes), outputs: [{ name: 'score', meaning: 'anomaly-score' }] };
+    await expect(load(bytes, { ...base, inputs: [{ name: 'g', layout: 'features', shape: [-1, 2], features: ['a.mean', 'a.std'] }] }))
+      .rejects.toThrow("model lin@1.0.0: manifest input 'g' is not an input of the ONNX graph (graph inputs: f)");
+    await expect(load(bytes, { ...base, inputs: [{ name: 'f', layout: 'features', shape: [-1, 2], features: ['a.mean', 'a.std'] }], outputs: [{ name: 'out', meaning: 'anomaly-score' }] }))
+      .rejects.toThrow("model lin@1.0.0: manifest output 'out' is not an output of the ONNX graph (graph outputs: score)");
+    await expect(load(bytes, { ...base, kind: 'rul', inputs: [{ name: 'f', layout: 'features', shape: [-1, 2], features: ['a.mean', 'a.std'] }] }))
+      .rejects.toThrow('model lin@1.0.0: a rul model needs an output with meaning rul (outputs: score=anomaly-score)');
+  });
+
+  it('rejects a model whose probe on an all-zero window is not finite', async () => {
+    const { OnnxGraphBuilder } = await import('../../src/ml/onnx');
+    const g = new OnnxGraphBuilder('log');
+    g.input('x', [-1, 2, 1]);
+    g.node('Log', ['x'], ['l']);
+    g.node('ReduceSum', ['l', g.int64s('axes', [1, 2])], ['score'], { keepdims: 0 });
+    g.output('score', [-1]);
+    const logBytes = g.toModelBytes({ opset: 17 });
+    await expect(load(logBytes, framesManifest({ id: 'log', version: '1.0.0', bytes: logBytes }, 2, ['a'])))
+      .rejects.toThrow('model log@1.0.0: probe run on an all-zero window gave -Infinity');
+  });
+
+  it('batcher: windows submitted in one turn go out as one run, capped at maxBatch', async () => {
+    const bytes = meanModel(1, 1);
+    const m = await load(bytes, framesManifest({ id: 'b', version: '1.0.0', bytes }, 1, ['a']));
+    const b = new Batcher(m, 4);
+    const out = await Promise.all(Array.from({ length: 10 }, (_, i) => b.submit([Float32Array.of(i)])));
+    expect(out).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(b.stats).toMatchObject({ batches: 3, windows: 10, maxBatchSeen: 4 });
+    await b.drained();
+    await m.release();
+  });
+});
+
+describe('verification before load', () => {
+  let sb: Sandbox;
+  beforeAll(() => { sb = sandbox(); });
+  afterAll(() => sb.cleanup());
+  const trusted = async (): Promise<Map<string, import('node:crypto').KeyObject>> => (await import('../../src/models/signing')).loadTrustedKeys([join(sb.shipped, 'trusted')]).keys;
+
+  it('loads a signed model and reports its key id', async () => {
+    const bytes = meanModel(2, 1);
+    const dir = writeModel(join(sb.root, 'v1'), bytes, framesManifest({ id: 'v', version: '1.0.0', bytes }, 2, ['a']), sb.key);
+    const keys = await trusted();
+    const m = await verifyAndLoad(dir, { trusted: keys, requireSignature: true, threads: 1 });
+    expect(m.keyId).toBe([...keys.keys()][0]);
+    await m.release();
+  });
+
+  it('an unsigned model loads only with requireSignature off', async () => {
+    const bytes = meanModel(2, 1);
+    const dir = writeModel(join(sb.root, 'unsigned'), bytes, framesManifest({ id: 'u', version: '1.0.0', bytes }, 2, ['a']), null);
+    await expect(verifyAndLoad(dir, { trusted: await trusted(), requireSignature: true, threads: 1 })).rejects.toMatchObject({ reason: 'unsigned' });
+    const m = await verifyAndLoad(dir, { trusted: await trusted(), requireSignature: false, threads: 1 });
+    expect(m.keyId).toBeUndefined();
+    await m.release();
+  });
+});
