@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from './observability/logger';
 import type { LoadedConfig } from './config/load';
 import type { Module, ModuleHealth } from './core/lifecycle';
@@ -8,9 +8,11 @@ import { ModuleRunner } from './core/module-runner';
 import { createSource } from './sources';
 import { AssetPipeline } from './assets';
 import { Outbox } from './outbox';
+import { ModelService } from './models/service';
 import { Uplink } from './uplink';
 import { EmbeddedBroker } from './broker/embedded';
 import { SimulatorModule } from './sim/simulator-module';
+import { resolveSimulatorPaths } from './sim/resolve';
 import { GatewayMetrics } from './observability/metrics';
 import { ObservabilityServer, type HealthReport } from './observability/http-server';
 import { LiveStatus } from './observability/live-status';
@@ -31,6 +33,7 @@ export class Gateway {
   readonly sources: Source[] = [];
   readonly assets: AssetPipeline[] = [];
   readonly outbox: Outbox;
+  readonly models: ModelService | undefined;
   readonly uplink: Uplink | undefined;
   readonly broker: EmbeddedBroker | undefined;
   readonly simulator: SimulatorModule | undefined;
@@ -49,7 +52,7 @@ export class Gateway {
     const modules: Module[] = [];
 
     if (config.simulator.enabled) {
-      this.simulator = new SimulatorModule(config.simulator, log);
+      this.simulator = new SimulatorModule(resolveSimulatorPaths(config.simulator, dirname(resolve(loaded.file))), log);
       modules.push(this.simulator);
     }
     if (config.broker.enabled) {
@@ -65,8 +68,13 @@ export class Gateway {
       modules.push(this.uplink);
     }
 
+    // Models load before the pipelines start and unload after they have drained.
+    if (config.assets.some((a) => a.models.length > 0)) {
+      this.models = new ModelService({ config: config.models, modelsDir: loaded.modelsDir, installDir: loaded.installDir, assets: config.assets, logger: log });
+      modules.push(this.models);
+    }
     for (const a of config.assets) {
-      const p = new AssetPipeline({ config: a, logger: log });
+      const p = new AssetPipeline({ config: a, logger: log, models: this.models });
       p.on('window', (w) => this.outbox.append([{ cls: 'summary', asset: w.asset, payload: w, ts: w.end }]));
       p.on('alarm', (e) => this.outbox.append([{ cls: 'alarm', asset: e.asset, payload: e, ts: e.ts }]));
       this.assets.push(p);
@@ -100,6 +108,10 @@ export class Gateway {
     for (const s of this.sources) this.metrics.add({ name: s.id, kind: 'source', stats: () => ({ ...s.stats() }), health: () => s.health() });
     for (const p of this.assets) this.metrics.add({ name: p.id, kind: 'asset', stats: () => ({ ...p.stats() }), health: () => p.health() });
     this.metrics.add({ name: 'outbox', kind: 'outbox', stats: () => ({ ...this.outbox.stats() }), health: () => this.outbox.health() });
+    if (this.models) {
+      const m = this.models;
+      this.metrics.add({ name: 'models', kind: 'other', stats: () => ({ ...m.stats() }), health: () => m.health() });
+    }
     if (this.uplink) {
       const u = this.uplink;
       this.metrics.add({ name: 'uplink', kind: 'uplink', stats: () => ({ ...u.stats() }), health: () => u.health() });

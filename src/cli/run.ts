@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, FatalError, errorMessage, formatIssue } from '../core/errors';
 import { loadConfig } from '../config/load';
-import { Gateway } from '../gateway';
 import { createLogger } from '../observability/logger';
 import { SdNotify } from '../observability/sd-notify';
 
@@ -26,6 +25,8 @@ export function registerRun(program: Command): void {
       }
       const logger = createLogger({ level: opts.logLevel ?? loaded.config.observability.logLevel });
       const notify = new SdNotify(logger);
+      // Loaded here, not at the top: check-config and --help stay fast without node-opcua & co.
+      const { Gateway } = await import('../gateway');
       const gateway = new Gateway(loaded, { logger });
       let stopping: Promise<void> | undefined;
       const stop = (signal: string) => {

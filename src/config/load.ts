@@ -12,6 +12,8 @@ export interface LoadedConfig {
   /** Absolute data and model directories, resolved against the config file's folder. */
   readonly dataDir: string;
   readonly modelsDir: string;
+  /** Writable model registry (models.installDir or <dataDir>/models). */
+  readonly installDir: string;
 }
 
 /** Parses YAML text into a validated config, or throws one ConfigError listing every problem. */
@@ -46,7 +48,9 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const config = parseConfig(text, file, env);
   const base = dirname(resolve(file));
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  return { file, config, dataDir: abs(config.gateway.dataDir), modelsDir: abs(config.gateway.modelsDir) };
+  const dataDir = abs(config.gateway.dataDir);
+  const installDir = config.models.installDir ? abs(config.models.installDir) : resolve(dataDir, 'models');
+  return { file, config, dataDir, modelsDir: abs(config.gateway.modelsDir), installDir };
 }
 
 /** Adds the YAML line and column of the nearest existing node on each issue's path. */

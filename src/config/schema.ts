@@ -8,6 +8,7 @@ import { federatedConfig } from '../federated/config';
 import { observabilityConfig } from '../observability/config';
 import { embeddedBrokerConfig } from '../broker/config';
 import { simulatorConfig } from '../sim/config';
+import { modelsConfig } from '../models/config';
 
 /**
  * The one schema of the gateway's YAML file: each component owns its part (beside its code) and
@@ -24,6 +25,7 @@ export const gatewayConfigSchema = z
     }),
     sources: z.array(sourceConfig).default([]),
     assets: z.array(assetConfig).default([]),
+    models: modelsConfig.default(modelsConfig.parse({})),
     outbox: outboxConfig.default(outboxConfig.parse({})),
     uplink: uplinkConfig.optional(),
     scada: scadaConfig.default(scadaConfig.parse({})),

@@ -24,5 +24,5 @@ export async function demoConfig(windowMs = 4000): Promise<LoadedConfig & { port
   for (const a of c.assets) a.window = { ...a.window, size: windowMs };
   if (c.uplink) c.uplink.url = `mqtt://127.0.0.1:${ports.mqtt}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'pdm-demo-'));
-  return { ...loaded, config: c, dataDir, ports };
+  return { ...loaded, config: c, dataDir, installDir: join(dataDir, 'models'), ports };
 }
