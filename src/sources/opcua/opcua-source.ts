@@ -1,4 +1,4 @@
-import { type ClientSession, type ClientSubscription, type DataValue, OPCUAClient, StatusCodes } from 'node-opcua';
+import { type ClientSession, type ClientSubscription, type DataValue, type OPCUAClient, StatusCodes } from 'node-opcua';
 import { Backoff } from '../../core/backoff';
 import { errorMessage } from '../../core/errors';
 import type { LinkState, ModuleHealth } from '../../core/lifecycle';
@@ -10,7 +10,8 @@ import type { OpcuaSourceConfig } from './config';
 import { monitorNodes } from './opcua-monitor';
 import { OpcuaPoller } from './opcua-poll';
 import { resolveNodes } from './opcua-resolve';
-import { certificateManager, explainConnectError, pkiPaths, securityOptions, userIdentity } from './opcua-security';
+import { certificateManager, explainConnectError, pkiPaths, userIdentity } from './opcua-security';
+import { createOpcuaClient, withTimeout } from './opcua-client';
 import { badSample, dataValueToSample } from './status-quality';
 
 export type OpcuaStats = SourceStats & Record<string, number>;
@@ -108,18 +109,7 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
   private async establish(): Promise<void> {
     const gen = ++this.gen;
     const cm = await certificateManager(this.deps.dataDir, this.cfg.trustUnknownServerCertificate);
-    const client = OPCUAClient.create({
-      applicationName: 'pdm-gateway',
-      clientName: `pdm-gateway/${this.cfg.id}`,
-      endpointMustExist: false,
-      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 500 },
-      keepSessionAlive: true,
-      requestedSessionTimeout: this.cfg.sessionTimeoutMs,
-      transportTimeout: this.cfg.connectTimeoutMs,
-      defaultTransactionTimeout: this.cfg.requestTimeoutMs,
-      clientCertificateManager: cm,
-      ...securityOptions(this.cfg),
-    });
+    const client = createOpcuaClient(this.cfg, cm);
     const conn: Connection = { gen, client, lastActivity: Date.now() };
     this.conn = conn;
     client.on('connection_lost', () => this.lost(gen, 'connection lost'));
@@ -231,14 +221,4 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
 function describeNode(cfg: OpcuaSourceConfig, index: number): string {
   const n = cfg.nodes[index];
   return n ? `${n.name} (${n.nodeId ?? n.browsePath})` : String(index);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
