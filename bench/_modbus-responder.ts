@@ -51,7 +51,7 @@ export class ModbusResponder {
     sock.setNoDelay(true);
     sock.on('close', () => this.sockets.delete(sock));
     sock.on('error', () => undefined);
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     sock.on('data', (d: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, d]) : d;
       while (buf.length >= 8) {

@@ -7,7 +7,7 @@ import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../observability/logger';
 import type { ModbusSourceConfig } from './config';
 import { MODBUS_STATUS } from './errors';
-import { buildPlan, type PollGroup } from './planner';
+import { buildPlan, planTags, type PlannedTag, type PollGroup } from './planner';
 import { CycleRunner } from './poller';
 import { TagValues } from './tag-values';
 import type { ModbusTransport } from './transport';
@@ -29,6 +29,7 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
   private readonly values: TagValues;
   private readonly backoff: Backoff;
   private readonly groups: PollGroup[];
+  private readonly tags: PlannedTag[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly queue: PollGroup[] = [];
   private readonly queued = new Set<PollGroup>();
@@ -49,9 +50,10 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
     this.id = cfg.id;
     this.name = `source ${cfg.id}`;
     this.transport = transport ?? makeTransport(cfg);
-    this.values = new TagValues(cfg.id);
+    this.values = new TagValues();
     this.backoff = new Backoff(cfg.reconnect);
-    this.groups = buildPlan(cfg);
+    this.tags = planTags(cfg);
+    this.groups = buildPlan(cfg, this.tags);
     this.runner = new CycleRunner(cfg, this.transport, this.values, logger, cfg.transport === 'tcp');
     this.transport.onClose((reason) => this.connectionLost(reason));
   }
@@ -147,7 +149,7 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
     if (markAllBad) {
       const ts = Date.now();
       const status = { code: MODBUS_STATUS.disconnected, text: `${this.transport.endpoint}: ${reason}` };
-      this.publish(this.cfg.registers.map((r) => this.values.bad(r, status, ts)));
+      this.publish(this.tags.map((t) => this.values.bad(t, status, ts)));
     }
     this.values.reset();
     this.queue.length = 0;
