@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ingest [--seconds N] [--warmup N] [--tags N] [--devices N] [--registers N] [--only opcua|modbus]`
+ * `npm run bench -- ingest [--seconds N] [--warmup N] [--rounds N] [--tags N] [--devices N] [--registers N] [--only opcua|modbus]`
  *
  * Sustained ingest through our sources (samples handed to a consumer that keeps the latest per tag,
  * where the window stage plugs in) beside the bare library doing the same work, in the same run:
@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -21,7 +22,9 @@ interface PhaseFigures {
   samples_per_s: number;
   cpu_pct: number;
   rss_mb: number;
+  rss_peak_mb: number;
   setup_ms: number;
+  peer_cpu_pct?: number;
   tags_seen?: number;
 }
 
@@ -81,8 +84,21 @@ async function phase(name: string, opts: Record<string, unknown>, peerPid: numbe
   const peerPct = Math.round(((procCpuS(peerPid) - c0) / ((Date.now() - t0) / 1000)) * 1000) / 10;
   if (!line) throw new Error(`phase ${name} printed no figures`);
   const fig = { ...(JSON.parse(line) as PhaseFigures), peer_cpu_pct: peerPct };
-  process.stderr.write(`  ${name.padEnd(12)} ${fig.samples_per_s} samples/s  cpu ${fig.cpu_pct}%  rss ${fig.rss_mb} MB  (peer cpu ${peerPct}% over the phase)\n`);
+  process.stderr.write(`  ${name.padEnd(12)} ${fig.samples_per_s} samples/s  cpu ${fig.cpu_pct}%  rss ${fig.rss_mb} MB (peak ${fig.rss_peak_mb})  peer cpu ${peerPct}%\n`);
   return fig;
+}
+
+/** Phases alternate (bare, ours, bare, ours, ...) on a shared machine; the median of each side is kept. */
+async function rounds(n: number, opts: Record<string, unknown>, peerPid: number, kind: string): Promise<{ bare: PhaseFigures; ours: PhaseFigures }> {
+  const bare: PhaseFigures[] = [];
+  const ours: PhaseFigures[] = [];
+  for (let i = 0; i < n; i++) {
+    bare.push(await phase(`${kind}-bare`, opts, peerPid));
+    ours.push(await phase(`${kind}-ours`, opts, peerPid));
+  }
+  const perK = (f: PhaseFigures): number => f.cpu_pct / Math.max(1, f.samples_per_s);
+  const median = (xs: PhaseFigures[]): PhaseFigures => [...xs].sort((a, b) => perK(a) - perK(b))[Math.floor((xs.length - 1) / 2)] as PhaseFigures;
+  return { bare: median(bare), ours: median(ours) };
 }
 
 function compare(prefix: string, ours: PhaseFigures, bare: PhaseFigures): Record<string, number> {
@@ -95,14 +111,17 @@ function compare(prefix: string, ours: PhaseFigures, bare: PhaseFigures): Record
     [`${prefix}_cpu_ratio`]: Math.round((ours.cpu_pct / bare.cpu_pct) * 100) / 100,
     [`${prefix}_cpu_per_sample_ratio`]: Math.round((perK(ours) / perK(bare)) * 100) / 100,
     [`${prefix}_rss_mb`]: ours.rss_mb,
+    [`${prefix}_rss_peak_mb`]: ours.rss_peak_mb,
     [`${prefix}_bare_rss_mb`]: bare.rss_mb,
+    [`${prefix}_bare_rss_peak_mb`]: bare.rss_peak_mb,
   };
 }
 
 export async function main(args: string[]): Promise<Record<string, unknown>> {
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15) };
-  const out: Record<string, unknown> = { interval_ms: 100, seconds: base.seconds };
+  const nRounds = arg(args, 'rounds', 2);
+  const out: Record<string, unknown> = { interval_ms: 100, seconds: base.seconds, rounds: nRounds, load_avg_1m: Math.round(loadavg()[0]! * 10) / 10 };
   if (only !== 'modbus') {
     const tags = arg(args, 'tags', 10_000);
     const port = await freePort();
@@ -112,9 +131,8 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
     process.stderr.write(`${peer.pid}\n`);
     try {
       const opts = { ...base, endpoint: `opc.tcp://127.0.0.1:${port}`, tags };
-      const bare = await phase('opcua-bare', opts, peer.pid);
-      const ours = await phase('opcua-ours', opts, peer.pid);
-      Object.assign(out, { opcua_tags: tags, opcua_tags_seen: ours.tags_seen, ...compare('opcua', ours, bare), opcua_peer_cpu_pct: ours.peer_cpu_pct });
+      const { bare, ours } = await rounds(nRounds, opts, peer.pid, 'opcua');
+      Object.assign(out, { opcua_tags: tags, opcua_tags_seen: ours.tags_seen, ...compare('opcua', ours, bare), opcua_peer_cpu_pct: ours.peer_cpu_pct ?? 0 });
     } finally {
       await peer.kill();
     }
@@ -128,9 +146,8 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
     process.stderr.write(`${peer.pid}\n`);
     try {
       const opts = { ...base, firstPort, devices, registers };
-      const bare = await phase('modbus-bare', opts, peer.pid);
-      const ours = await phase('modbus-ours', opts, peer.pid);
-      Object.assign(out, { modbus_tags: devices * registers, modbus_tags_seen: ours.tags_seen, ...compare('modbus', ours, bare), modbus_peer_cpu_pct: ours.peer_cpu_pct });
+      const { bare, ours } = await rounds(nRounds, opts, peer.pid, 'modbus');
+      Object.assign(out, { modbus_tags: devices * registers, modbus_tags_seen: ours.tags_seen, ...compare('modbus', ours, bare), modbus_peer_cpu_pct: ours.peer_cpu_pct ?? 0 });
     } finally {
       await peer.kill();
     }

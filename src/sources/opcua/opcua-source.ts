@@ -46,6 +46,8 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
   private loop: Promise<void> | undefined;
   private retry: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  private pending: Sample[] = [];
+  private flushQueued = false;
   private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
 
   constructor(
@@ -127,7 +129,7 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     };
     if (this.cfg.mode === 'subscribe') {
       const sub = await monitorNodes(session, this.cfg, resolved, {
-        onValue: (i, dv) => this.onValues(conn, [i], [dv]),
+        onValue: (i, dv) => this.onValue(conn, i, dv),
         onRejected,
       });
       conn.subscription = sub;
@@ -146,6 +148,28 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     this.counts.connects++;
     this.setState('up', this.cfg.endpoint);
   }
+
+  /**
+   * node-opcua emits one event per monitored item while it walks a publish response; collect them
+   * and hand the whole response on as one batch (one emit per publish, not per item).
+   */
+  private onValue(conn: Connection, index: number, dv: DataValue): void {
+    if (this.conn !== conn) return;
+    const now = Date.now();
+    conn.lastActivity = now;
+    this.pending.push(dataValueToSample(this.tags[index] as string, dv, now));
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    const batch = this.pending;
+    this.pending = [];
+    this.publish(batch);
+  };
 
   private onValues(conn: Connection, indexes: readonly number[], dvs: readonly DataValue[]): void {
     if (this.conn !== conn) return;

@@ -5,7 +5,7 @@
 // Variables: Objects/1:Plant/1:V<i> (ns=1;s=V<i>, Double), every tick each value moves.
 // Plain JS on purpose: the test runner and the bench both start it with node, no build step.
 'use strict';
-const { OPCUAServer, OPCUACertificateManager, DataType, Variant, StatusCodes, get_mini_nodeset_filename } = require('node-opcua');
+const { OPCUAServer, OPCUACertificateManager, DataType, Variant, StatusCodes, Subscription, get_mini_nodeset_filename } = require('node-opcua');
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -20,6 +20,8 @@ async function main() {
   const n = arg('vars', 10);
   const tick = arg('tick', 100);
   const firstId = arg('first-id', 1000);
+  // node-opcua caps notifications per publish at 1000 by default: raise it for large subscriptions
+  if (arg('max-notifications', 0)) Subscription.maxNotificationPerPublishHighLimit = arg('max-notifications', 0);
   const server = new OPCUAServer({
     port,
     hostname: '127.0.0.1',
