@@ -3,16 +3,19 @@ import type { Command } from 'commander';
 import { ConfigError, formatIssue } from '../core/errors';
 import { loadConfig } from '../config/load';
 import { configJsonSchemaText } from '../config/json-schema';
+import { formatModbusPlan } from '../sources/modbus/plan-format';
 
 export function registerCheckConfig(program: Command): void {
   program
     .command('check-config')
     .description('Validate a config file: prints "ok", or every problem with its path and line, and exits 1')
     .argument('<file>', 'YAML config file')
-    .action((file: string) => {
+    .option('--plan', 'also print the Modbus request plan (reads per device per cycle)')
+    .action((file: string, opts: { plan?: boolean }) => {
       try {
-        loadConfig(file);
+        const loaded = loadConfig(file);
         process.stdout.write('ok\n');
+        if (opts.plan) process.stdout.write(formatModbusPlan(loaded.config));
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         process.stderr.write(`${file}: ${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}\n`);

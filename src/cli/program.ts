@@ -5,6 +5,8 @@ import { registerSimulate } from './simulate';
 import { registerRun } from './run';
 import { registerKeygen } from './keygen';
 import { registerSignModel } from './sign-model';
+import { registerPki } from './pki';
+import { registerBrowse } from './browse';
 
 /** Exit codes: 0 ok, 1 failure (bad config, failed run), 2 usage error (commander). */
 export function buildProgram(): Command {
@@ -17,5 +19,7 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerKeygen(program);
   registerSignModel(program);
+  registerPki(program);
+  registerBrowse(program);
   return program;
 }

@@ -77,34 +77,41 @@ const fromBigEndian = toBigEndian;
  */
 export function decodeRegisters(regs: Buffer, offset: number, spec: CodecSpec): SampleValue {
   const width = registerWidth(spec);
-  const wire = regs.subarray(offset * 2, (offset + width) * 2);
-  if (wire.length !== width * 2) throw new RangeError(`need ${width} registers at offset ${offset}, have ${regs.length / 2 - offset}`);
-  const be = toBigEndian(wire, spec.order, spec.type !== 'string');
+  const at = offset * 2;
+  if (at < 0 || at + width * 2 > regs.length) throw new RangeError(`need ${width} registers at offset ${offset}, have ${regs.length / 2 - offset}`);
+  // Hot path (every tag of every poll): big-endian layouts are read in place, without a copy.
+  if (spec.order === 'ABCD' || (width === 1 && spec.order === 'CDAB')) return decodeBigEndian(regs, at, width, spec);
+  const be = toBigEndian(regs.subarray(at, at + width * 2), spec.order, spec.type !== 'string');
+  return decodeBigEndian(be, 0, width, spec);
+}
+
+function decodeBigEndian(be: Buffer, at: number, width: number, spec: CodecSpec): SampleValue {
   switch (spec.type) {
     case 'bool':
-      return be.readUInt16BE(0) !== 0;
+      return be.readUInt16BE(at) !== 0;
     case 'bit':
-      return ((be.readUInt16BE(0) >> (spec.bit ?? 0)) & 1) === 1;
+      return ((be.readUInt16BE(at) >> (spec.bit ?? 0)) & 1) === 1;
     case 'int16':
-      return be.readInt16BE(0);
+      return be.readInt16BE(at);
     case 'uint16':
-      return be.readUInt16BE(0);
+      return be.readUInt16BE(at);
     case 'int32':
-      return be.readInt32BE(0);
+      return be.readInt32BE(at);
     case 'uint32':
-      return be.readUInt32BE(0);
+      return be.readUInt32BE(at);
     case 'float32':
-      return be.readFloatBE(0);
+      return be.readFloatBE(at);
     case 'float64':
-      return be.readDoubleBE(0);
+      return be.readDoubleBE(at);
     // 64-bit integers become JS numbers: exact up to 2^53, rounded beyond (documented).
     case 'int64':
-      return Number(be.readBigInt64BE(0));
+      return Number(be.readBigInt64BE(at));
     case 'uint64':
-      return Number(be.readBigUInt64BE(0));
+      return Number(be.readBigUInt64BE(at));
     case 'string': {
-      const nul = be.indexOf(0);
-      return be.toString('latin1', 0, nul === -1 ? be.length : nul);
+      const end = at + width * 2;
+      const nul = be.indexOf(0, at);
+      return be.toString('latin1', at, nul === -1 || nul >= end ? end : nul);
     }
   }
 }

@@ -7,7 +7,7 @@ import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../observability/logger';
 import type { ModbusSourceConfig } from './config';
 import { MODBUS_STATUS } from './errors';
-import { buildPlan, type PollGroup } from './planner';
+import { buildPlan, planTags, type PlannedTag, type PollGroup } from './planner';
 import { CycleRunner } from './poller';
 import { TagValues } from './tag-values';
 import type { ModbusTransport } from './transport';
@@ -29,6 +29,7 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
   private readonly values: TagValues;
   private readonly backoff: Backoff;
   private readonly groups: PollGroup[];
+  private readonly tags: PlannedTag[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly queue: PollGroup[] = [];
   private readonly queued = new Set<PollGroup>();
@@ -49,9 +50,10 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
     this.id = cfg.id;
     this.name = `source ${cfg.id}`;
     this.transport = transport ?? makeTransport(cfg);
-    this.values = new TagValues(cfg.id);
+    this.values = new TagValues();
     this.backoff = new Backoff(cfg.reconnect);
-    this.groups = buildPlan(cfg);
+    this.tags = planTags(cfg);
+    this.groups = buildPlan(cfg, this.tags);
     this.runner = new CycleRunner(cfg, this.transport, this.values, logger, cfg.transport === 'tcp');
     this.transport.onClose((reason) => this.connectionLost(reason));
   }
@@ -105,11 +107,20 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
     }
     this.queued.add(g);
     this.queue.push(g);
-    if (!this.worker) this.worker = this.drain().finally(() => (this.worker = undefined));
+    this.kick();
+  }
+
+  /** One worker at a time drains the queue: requests on a connection are serialised. */
+  private kick(): void {
+    if (this.worker || this.queue.length === 0 || this.stopping) return;
+    this.worker = this.drain().finally(() => {
+      this.worker = undefined;
+      this.kick();
+    });
   }
 
   private async drain(): Promise<void> {
-    for (let g = this.queue.shift(); g && !this.stopping; g = this.queue.shift()) {
+    for (let g = this.queue.shift(); g && !this.stopping && this.state === 'up'; g = this.queue.shift()) {
       const res = await this.runner.run(g, () => this.stopping);
       this.queued.delete(g);
       this.counts.cycles++;
@@ -117,10 +128,8 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
       if (res.broken && !this.stopping) {
         this.counts.errors++;
         this.logger.warn({ source: this.id }, `${this.transport.endpoint}: ${res.broken.message}; reconnecting`);
-        this.queue.length = 0;
-        this.queued.clear();
-        await this.transport.close();
-        this.connectionLost(res.broken.message);
+        // the tags of the failed read already carry the reason; the others are read after the reconnect
+        this.connectionLost(res.broken.message, false);
         return;
       }
     }
@@ -133,15 +142,19 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
     this.emit('samples', samples);
   }
 
-  private connectionLost(reason: string): void {
+  private connectionLost(reason: string, markAllBad = true): void {
     if (this.stopping || this.state !== 'up') return;
     this.counts.reconnects++;
     this.setState('down', `${this.transport.endpoint}: ${reason}`);
-    const ts = Date.now();
-    const status = { code: MODBUS_STATUS.disconnected, text: `${this.transport.endpoint}: ${reason}` };
-    this.publish(this.cfg.registers.map((r) => this.values.bad(r, status, ts)));
+    if (markAllBad) {
+      const ts = Date.now();
+      const status = { code: MODBUS_STATUS.disconnected, text: `${this.transport.endpoint}: ${reason}` };
+      this.publish(this.tags.map((t) => this.values.bad(t, status, ts)));
+    }
     this.values.reset();
-    void this.connect();
+    this.queue.length = 0;
+    this.queued.clear();
+    void this.transport.close().then(() => this.connect());
   }
 
   private connect(): Promise<void> {

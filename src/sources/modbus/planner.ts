@@ -1,11 +1,14 @@
 import type { ModbusDeviceConfig, ModbusRegisterConfig, ModbusSourceConfig } from './config';
 import { registerWidth } from './codec';
+import { tagId } from '../../core/sample';
 
 export type ModbusArea = ModbusRegisterConfig['area'];
 
 /** One configured register, resolved to where and how often it is read. */
 export interface PlannedTag {
   readonly reg: ModbusRegisterConfig;
+  /** `<sourceId>/<name>`, built once. */
+  readonly tag: string;
   readonly unitId: number;
   readonly area: ModbusArea;
   /** First register (or bit) and how many it spans. */
@@ -56,6 +59,7 @@ export function planTags(cfg: ModbusSourceConfig): PlannedTag[] {
     const unitId = reg.unitId ?? cfg.unitId;
     return {
       reg,
+      tag: tagId(cfg.id, reg.name),
       unitId,
       area: reg.area,
       start: reg.address,
@@ -107,7 +111,7 @@ export function coalesce(tags: readonly PlannedTag[], limits: PlanLimits): ReadR
 }
 
 /** The whole plan of a source: one group per (unit id, interval), reads per area inside it. */
-export function buildPlan(cfg: ModbusSourceConfig): PollGroup[] {
+export function buildPlan(cfg: ModbusSourceConfig, tags: readonly PlannedTag[] = planTags(cfg)): PollGroup[] {
   const limits: PlanLimits = {
     maxRegisters: cfg.maxRegistersPerRead,
     maxBits: cfg.maxBitsPerRead,
@@ -115,7 +119,7 @@ export function buildPlan(cfg: ModbusSourceConfig): PollGroup[] {
     maxGapBits: cfg.maxGapBits,
   };
   const byKey = new Map<string, PlannedTag[]>();
-  for (const t of planTags(cfg)) {
+  for (const t of tags) {
     const key = `${t.unitId}|${t.intervalMs}|${t.area}`;
     const list = byKey.get(key);
     if (list) list.push(t);

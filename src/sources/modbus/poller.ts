@@ -34,6 +34,7 @@ export const SILENT_TIMEOUTS_BEFORE_RECONNECT = 3;
  */
 export class CycleRunner {
   readonly units = new Map<number, UnitCounters>();
+  private readonly settings = new Map<number, ReturnType<typeof deviceSettings>>();
   private consecutiveTimeouts = 0;
 
   constructor(
@@ -72,7 +73,7 @@ export class CycleRunner {
         group.reads.splice(i, 1, ...halves);
         continue; // retry the first half now
       }
-      for (const t of read.tags) samples.push(this.values.bad(t.reg, outcome.status, ts));
+      for (const t of read.tags) samples.push(this.values.bad(t, outcome.status, ts));
       i++;
       if (outcome.kind === 'frame' || outcome.kind === 'disconnected') return { samples, broken: outcome };
       if (outcome.kind === 'timeout' && this.reconnectOnSilence && this.consecutiveTimeouts >= SILENT_TIMEOUTS_BEFORE_RECONNECT) {
@@ -83,7 +84,8 @@ export class CycleRunner {
   }
 
   private async execute(read: ReadRequest): Promise<Buffer | boolean[] | ModbusRequestError> {
-    const dev = deviceSettings(this.cfg, read.unitId);
+    let dev = this.settings.get(read.unitId);
+    if (!dev) this.settings.set(read.unitId, (dev = deviceSettings(this.cfg, read.unitId)));
     const counters = this.unit(read.unitId);
     let last: ModbusRequestError | undefined;
     for (let attempt = 0; attempt <= dev.retries; attempt++) {
@@ -91,11 +93,11 @@ export class CycleRunner {
       try {
         const r = await this.transport.read(read.unitId, read.area, read.start, read.count, dev.timeoutMs);
         this.consecutiveTimeouts = 0;
-        await delay(dev.interRequestDelayMs);
+        if (dev.interRequestDelayMs > 0) await delay(dev.interRequestDelayMs);
         return r;
       } catch (e) {
         last = e instanceof ModbusRequestError ? e : new ModbusRequestError('frame', String(e));
-        await delay(dev.interRequestDelayMs);
+        if (dev.interRequestDelayMs > 0) await delay(dev.interRequestDelayMs);
         if (last.kind === 'timeout') {
           counters.timeouts++;
           this.consecutiveTimeouts++;
@@ -119,12 +121,12 @@ export class CycleRunner {
       let s: Sample | undefined;
       if (isBitArea(read.area)) {
         const v = (data as boolean[])[off];
-        s = v === undefined ? this.values.bad(t.reg, short(read), ts) : this.values.good(t.reg, v, ts);
+        s = v === undefined ? this.values.bad(t, short(read), ts) : this.values.good(t, v, ts);
       } else {
         try {
-          s = this.values.good(t.reg, decodeRegisters(data as Buffer, off, t.reg), ts);
+          s = this.values.good(t, decodeRegisters(data as Buffer, off, t.reg), ts);
         } catch {
-          s = this.values.bad(t.reg, short(read), ts);
+          s = this.values.bad(t, short(read), ts);
         }
       }
       if (s) out.push(s);
@@ -137,5 +139,5 @@ function short(read: ReadRequest): { code: number; text: string } {
 }
 
 function delay(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+  return new Promise((r) => setTimeout(r, ms));
 }

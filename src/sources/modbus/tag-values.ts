@@ -1,7 +1,12 @@
 import type { Sample, SampleValue } from '../../core/sample';
-import { tagId } from '../../core/sample';
 import type { ModbusRegisterConfig } from './config';
 import { scaleValue } from './codec';
+
+/** What a sample needs to know of its tag (a planned tag, or a register and its full name). */
+export interface TagRef {
+  readonly reg: ModbusRegisterConfig;
+  readonly tag: string;
+}
 
 interface Last {
   value: SampleValue;
@@ -13,20 +18,23 @@ interface Last {
  * deadband of the last emitted one is dropped unless its quality changed). Bad values always pass.
  */
 export class TagValues {
+  /** Last emitted value per tag, kept only for tags with a deadband. */
   private readonly last = new Map<string, Last>();
-  constructor(private readonly sourceId: string) {}
 
-  good(reg: ModbusRegisterConfig, raw: SampleValue, ts: number): Sample | undefined {
+  good(t: TagRef, raw: SampleValue, ts: number): Sample | undefined {
+    const reg = t.reg;
     const value = scaleValue(raw, reg.scale, reg.offset);
-    const prev = this.last.get(reg.name);
-    if (reg.deadband !== undefined && prev && prev.quality === 'good' && inDeadband(prev.value, value, reg.deadband)) return undefined;
-    this.last.set(reg.name, { value, quality: 'good' });
-    return { tag: tagId(this.sourceId, reg.name), value, sourceTs: ts, receivedTs: ts, quality: 'good' };
+    if (reg.deadband !== undefined) {
+      const prev = this.last.get(t.tag);
+      if (prev && prev.quality === 'good' && inDeadband(prev.value, value, reg.deadband)) return undefined;
+      this.last.set(t.tag, { value, quality: 'good' });
+    }
+    return { tag: t.tag, value, sourceTs: ts, receivedTs: ts, quality: 'good' };
   }
 
-  bad(reg: ModbusRegisterConfig, status: { code: number; text: string }, ts: number): Sample {
-    this.last.set(reg.name, { value: null, quality: 'bad' });
-    return { tag: tagId(this.sourceId, reg.name), value: null, sourceTs: ts, receivedTs: ts, quality: 'bad', status };
+  bad(t: TagRef, status: { code: number; text: string }, ts: number): Sample {
+    if (t.reg.deadband !== undefined) this.last.set(t.tag, { value: null, quality: 'bad' });
+    return { tag: t.tag, value: null, sourceTs: ts, receivedTs: ts, quality: 'bad', status };
   }
 
   /** Forget everything (after a reconnect the first value of each tag passes the deadband). */

@@ -21,9 +21,8 @@ export class TcpTransport implements ModbusTransport {
   private socket: Socket | undefined;
   private client: ModbusRTU | undefined;
   private closeListener: ((reason: string) => void) | undefined;
-  /** Bytes received since the current request was sent, and the frames they held. */
-  private rx: Buffer = Buffer.alloc(0);
-  private framesSinceRequest: { tid: number; unit: number; fc: number }[] = [];
+  /** Bytes received since the current request was sent (the first 1 KB kept, parsed only on failure). */
+  private rx: Buffer[] = [];
   private bytesSinceRequest = 0;
 
   constructor(
@@ -85,7 +84,7 @@ export class TcpTransport implements ModbusTransport {
     const socket = this.socket;
     this.socket = undefined;
     this.client = undefined;
-    this.rx = Buffer.alloc(0);
+    this.rx = [];
     if (socket && !socket.destroyed) {
       await new Promise<void>((resolve) => {
         socket.once('close', () => resolve());
@@ -97,9 +96,8 @@ export class TcpTransport implements ModbusTransport {
   async read(unitId: number, area: ModbusArea, start: number, count: number, timeoutMs: number): Promise<Buffer | boolean[]> {
     const client = this.client;
     if (!client || !this.isOpen) throw new ModbusRequestError('disconnected', 'connection not open');
-    this.framesSinceRequest = [];
     this.bytesSinceRequest = 0;
-    this.rx = Buffer.alloc(0);
+    this.rx = [];
     try {
       return await clientRead(client, unitId, area, start, count, timeoutMs);
     } catch (e) {
@@ -110,7 +108,7 @@ export class TcpTransport implements ModbusTransport {
   /** A timeout after bytes did arrive is a frame fault, not a silent device. */
   private explainTimeout(e: ModbusRequestError): ModbusRequestError {
     if (e.kind !== 'timeout' || this.bytesSinceRequest === 0) return e;
-    const f = this.framesSinceRequest[0];
+    const f = firstFrame(Buffer.concat(this.rx));
     if (f) {
       this.counters.unmatchedResponses++;
       return new ModbusRequestError('frame', `response did not match the request (transaction id ${f.tid}, unit ${f.unit}, function ${f.fc})`);
@@ -119,19 +117,17 @@ export class TcpTransport implements ModbusTransport {
     return new ModbusRequestError('frame', `incomplete or garbage response (${this.bytesSinceRequest} bytes, no valid MBAP frame)`);
   }
 
-  /** Parse MBAP headers of what arrives, only to explain failures; modbus-serial does the real parsing. */
+  /** Only counts and keeps bytes: the hot path stays cheap; modbus-serial does the real parsing. */
   private observe(d: Buffer): void {
+    if (this.bytesSinceRequest < 1024) this.rx.push(d);
     this.bytesSinceRequest += d.length;
-    this.rx = this.rx.length ? Buffer.concat([this.rx, d]) : d;
-    while (this.rx.length >= MBAP) {
-      const len = this.rx.readUInt16BE(4);
-      if (this.rx.readUInt16BE(2) !== 0 || len < 2 || len + 6 > MAX_ADU) {
-        this.rx = Buffer.alloc(0); // not Modbus TCP; counted when the request fails
-        return;
-      }
-      if (this.rx.length < len + 6) return;
-      this.framesSinceRequest.push({ tid: this.rx.readUInt16BE(0), unit: this.rx[6] as number, fc: this.rx[7] as number });
-      this.rx = this.rx.subarray(len + 6);
-    }
   }
+}
+
+/** The first complete, plausible MBAP frame in what arrived, to explain a failure. */
+function firstFrame(rx: Buffer): { tid: number; unit: number; fc: number } | undefined {
+  if (rx.length < MBAP + 1) return undefined;
+  const len = rx.readUInt16BE(4);
+  if (rx.readUInt16BE(2) !== 0 || len < 2 || len + 6 > MAX_ADU || rx.length < len + 6) return undefined;
+  return { tid: rx.readUInt16BE(0), unit: rx[6] as number, fc: rx[7] as number };
 }

@@ -84,11 +84,11 @@ export function thumbprint(der: Buffer): string {
  * certificate, say so and where it is, so it can be copied to the server's trusted list.
  */
 export function explainConnectError(message: string, cfg: OpcuaSourceConfig, pki: PkiPaths): string {
-  if (/BadCertificateUntrusted|BadSecurityChecksFailed|BadCertificateInvalid|BadCertificateIssuer|BadCertificateRevoked|socket has been disconnected by third party/i.test(message) && cfg.securityMode !== 'None') {
-    return `${message} — the server rejected the gateway's certificate: copy ${pki.ownCertificate} into the trusted certificates of the server at ${cfg.endpoint}`;
-  }
   if (/server Certificate verification failed/i.test(message)) {
     return `${message} — the server's certificate is not trusted: it was stored in ${pki.rejected}; run "pdm-gateway pki list" and "pdm-gateway pki trust <thumbprint>"`;
+  }
+  if (/BadCertificateUntrusted|BadSecurityChecksFailed|BadCertificateInvalid|BadCertificateIssuer|BadCertificateRevoked|socket has been disconnected by third party/i.test(message) && cfg.securityMode !== 'None') {
+    return `${message} — the server rejected the gateway's certificate: copy ${pki.ownCertificate} into the trusted certificates of the server at ${cfg.endpoint}`;
   }
   if (/cannot find endpoint for securityMode/i.test(message)) {
     return `${message} — the server at ${cfg.endpoint} offers no endpoint with securityMode ${cfg.securityMode} and policy ${cfg.securityPolicy}`;

@@ -1,4 +1,4 @@
-import { type ClientSession, type ClientSubscription, type DataValue, OPCUAClient, StatusCodes } from 'node-opcua';
+import { type ClientSession, type ClientSubscription, type DataValue, type OPCUAClient, StatusCodes } from 'node-opcua';
 import { Backoff } from '../../core/backoff';
 import { errorMessage } from '../../core/errors';
 import type { LinkState, ModuleHealth } from '../../core/lifecycle';
@@ -10,7 +10,8 @@ import type { OpcuaSourceConfig } from './config';
 import { monitorNodes } from './opcua-monitor';
 import { OpcuaPoller } from './opcua-poll';
 import { resolveNodes } from './opcua-resolve';
-import { certificateManager, explainConnectError, pkiPaths, securityOptions, userIdentity } from './opcua-security';
+import { certificateManager, explainConnectError, pkiPaths, userIdentity } from './opcua-security';
+import { createOpcuaClient, withTimeout } from './opcua-client';
 import { badSample, dataValueToSample } from './status-quality';
 
 export type OpcuaStats = SourceStats & Record<string, number>;
@@ -45,6 +46,8 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
   private loop: Promise<void> | undefined;
   private retry: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  private pending: Sample[] = [];
+  private flushQueued = false;
   private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
 
   constructor(
@@ -108,18 +111,7 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
   private async establish(): Promise<void> {
     const gen = ++this.gen;
     const cm = await certificateManager(this.deps.dataDir, this.cfg.trustUnknownServerCertificate);
-    const client = OPCUAClient.create({
-      applicationName: 'pdm-gateway',
-      clientName: `pdm-gateway/${this.cfg.id}`,
-      endpointMustExist: false,
-      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 500 },
-      keepSessionAlive: true,
-      requestedSessionTimeout: this.cfg.sessionTimeoutMs,
-      transportTimeout: this.cfg.connectTimeoutMs,
-      defaultTransactionTimeout: this.cfg.requestTimeoutMs,
-      clientCertificateManager: cm,
-      ...securityOptions(this.cfg),
-    });
+    const client = createOpcuaClient(this.cfg, cm);
     const conn: Connection = { gen, client, lastActivity: Date.now() };
     this.conn = conn;
     client.on('connection_lost', () => this.lost(gen, 'connection lost'));
@@ -137,7 +129,7 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     };
     if (this.cfg.mode === 'subscribe') {
       const sub = await monitorNodes(session, this.cfg, resolved, {
-        onValue: (i, dv) => this.onValues(conn, [i], [dv]),
+        onValue: (i, dv) => this.onValue(conn, i, dv),
         onRejected,
       });
       conn.subscription = sub;
@@ -156,6 +148,28 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     this.counts.connects++;
     this.setState('up', this.cfg.endpoint);
   }
+
+  /**
+   * node-opcua emits one event per monitored item while it walks a publish response; collect them
+   * and hand the whole response on as one batch (one emit per publish, not per item).
+   */
+  private onValue(conn: Connection, index: number, dv: DataValue): void {
+    if (this.conn !== conn) return;
+    const now = Date.now();
+    conn.lastActivity = now;
+    this.pending.push(dataValueToSample(this.tags[index] as string, dv, now));
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    const batch = this.pending;
+    this.pending = [];
+    this.publish(batch);
+  };
 
   private onValues(conn: Connection, indexes: readonly number[], dvs: readonly DataValue[]): void {
     if (this.conn !== conn) return;
@@ -231,14 +245,4 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
 function describeNode(cfg: OpcuaSourceConfig, index: number): string {
   const n = cfg.nodes[index];
   return n ? `${n.name} (${n.nodeId ?? n.browsePath})` : String(index);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -1,0 +1,161 @@
+/**
+ * One measured phase of bench/ingest, in its own process so CPU and RSS are its own.
+ * Usage: node _ingest-phase.js <phase> <json options>; prints one JSON line of figures.
+ * Phases: opcua-bare, opcua-ours, modbus-bare, modbus-ours.
+ */
+import ModbusRTU from 'modbus-serial';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Sample } from '../src/core/sample';
+import type { Source } from '../src/core/source';
+import { ModbusSource } from '../src/sources/modbus/modbus-source';
+import { modbusSourceConfig } from '../src/sources/modbus/config';
+import { opcuaSourceConfig } from '../src/sources/opcua/config';
+import { silentLogger } from '../src/observability/logger';
+
+interface Opts {
+  endpoint: string;
+  tags: number;
+  firstPort: number;
+  devices: number;
+  registers: number;
+  intervalMs: number;
+  warmupS: number;
+  seconds: number;
+}
+
+let count = 0;
+let sum = 0; // both sides touch every value, so neither is credited for skipping work
+let measuring = false;
+const seen = new Set<string>();
+
+/** Where the window stage plugs in: every sample's value is used; tags seen are noted before the measured window. */
+function consume(batch: readonly Sample[]): void {
+  count += batch.length;
+  for (const s of batch) {
+    if (typeof s.value === 'number') sum += s.value;
+    if (!measuring) seen.add(s.tag);
+  }
+}
+
+async function opcuaBare(o: Opts): Promise<() => Promise<void>> {
+  // loaded here so the Modbus phases do not carry node-opcua in their RSS
+  const { AttributeIds, ClientMonitoredItemGroup, ClientSubscription, OPCUAClient, TimestampsToReturn } = await import('node-opcua');
+  const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 } });
+  await client.connect(o.endpoint);
+  const session = await client.createSession();
+  const sub = ClientSubscription.create(session, { requestedPublishingInterval: o.intervalMs, requestedMaxKeepAliveCount: 10, requestedLifetimeCount: 60, maxNotificationsPerPublish: 0, publishingEnabled: true, priority: 1 });
+  const items = Array.from({ length: o.tags }, (_, i) => ({ nodeId: `ns=1;s=V${i}`, attributeId: AttributeIds.Value }));
+  const group = ClientMonitoredItemGroup.create(sub, items, { samplingInterval: o.intervalMs, queueSize: 1, discardOldest: true }, TimestampsToReturn.Both);
+  group.on('changed', (_item, dv) => {
+    count++;
+    if (typeof dv.value.value === 'number') sum += dv.value.value;
+  });
+  return async () => {
+    await client.disconnect();
+  };
+}
+
+async function opcuaOurs(o: Opts): Promise<() => Promise<void>> {
+  const { OpcuaSource } = await import('../src/sources/opcua/opcua-source');
+  const cfg = opcuaSourceConfig.parse({
+    id: 'bench',
+    type: 'opcua',
+    endpoint: o.endpoint,
+    publishingIntervalMs: o.intervalMs,
+    samplingIntervalMs: o.intervalMs,
+    nodes: Array.from({ length: o.tags }, (_, i) => ({ name: `v${i}`, nodeId: `ns=1;s=V${i}`, queueSize: 1 })),
+  });
+  return startOurs([new OpcuaSource(cfg, { logger: silentLogger(), dataDir: mkdtempSync(join(tmpdir(), 'pdm-bench-')) })]);
+}
+
+async function startOurs(sources: Source[]): Promise<() => Promise<void>> {
+  for (const s of sources) {
+    s.on('samples', consume);
+    await s.start();
+  }
+  return async () => {
+    for (const s of sources) await s.stop();
+  };
+}
+
+async function modbusBare(o: Opts): Promise<() => Promise<void>> {
+  const timers: NodeJS.Timeout[] = [];
+  const clients: ModbusRTU[] = [];
+  for (let d = 0; d < o.devices; d++) {
+    const c = new ModbusRTU();
+    await c.connectTCP('127.0.0.1', { port: o.firstPort + d });
+    c.setID(1);
+    c.setTimeout(1000);
+    clients.push(c);
+    let busy = false;
+    timers.push(
+      setInterval(async () => {
+        if (busy) return;
+        busy = true;
+        for (let a = 0; a < o.registers; a += 125) {
+          const r = await c.readHoldingRegisters(a, Math.min(125, o.registers - a));
+          count += r.data.length;
+          for (const v of r.data) sum += v;
+        }
+        busy = false;
+      }, o.intervalMs),
+    );
+  }
+  return async () => {
+    for (const t of timers) clearInterval(t);
+    for (const c of clients) await new Promise((r) => c.close(r));
+  };
+}
+
+async function modbusOurs(o: Opts): Promise<() => Promise<void>> {
+  const cfgs = Array.from({ length: o.devices }, (_, d) =>
+    modbusSourceConfig.parse({
+      id: `dev${d}`,
+      type: 'modbus',
+      host: '127.0.0.1',
+      port: o.firstPort + d,
+      pollIntervalMs: o.intervalMs,
+      registers: Array.from({ length: o.registers }, (_, i) => ({ name: `r${i}`, address: i, type: 'uint16' })),
+    }),
+  );
+  return startOurs(cfgs.map((c) => new ModbusSource(c, silentLogger())));
+}
+
+const PHASES = { 'opcua-bare': opcuaBare, 'opcua-ours': opcuaOurs, 'modbus-bare': modbusBare, 'modbus-ours': modbusOurs } as const;
+
+async function main(): Promise<void> {
+  const phase = process.argv[2] as keyof typeof PHASES;
+  const o = JSON.parse(process.argv[3] as string) as Opts;
+  const t0 = Date.now();
+  const stop = await PHASES[phase](o);
+  const setupMs = Date.now() - t0;
+  await new Promise((r) => setTimeout(r, o.warmupS * 1000));
+  measuring = true;
+  const c0 = count;
+  const cpu0 = process.cpuUsage();
+  const w0 = process.hrtime.bigint();
+  let rssMax = 0;
+  const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 250);
+  await new Promise((r) => setTimeout(r, o.seconds * 1000));
+  clearInterval(rssTimer);
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = Number(process.hrtime.bigint() - w0) / 1e6;
+  const samples = count - c0;
+  const fig = {
+    phase,
+    samples_per_s: Math.round((samples / wallMs) * 1000),
+    cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
+    rss_mb: Math.round(process.memoryUsage().rss / 1e6),
+    rss_peak_mb: Math.round(rssMax / 1e6),
+    setup_ms: setupMs,
+    tags_seen: phase.endsWith('ours') ? seen.size : undefined,
+    checksum: sum > 0 ? 1 : 0,
+  };
+  process.stdout.write(`${JSON.stringify(fig)}\n`);
+  await stop();
+  process.exit(0);
+}
+
+void main();

@@ -1,0 +1,156 @@
+/**
+ * `npm run bench -- ingest [--seconds N] [--warmup N] [--rounds N] [--tags N] [--devices N] [--registers N] [--only opcua|modbus]`
+ *
+ * Sustained ingest through our sources (samples handed to a consumer that keeps the latest per tag,
+ * where the window stage plugs in) beside the bare library doing the same work, in the same run:
+ *  (a) OPC-UA: N monitored items at 100 ms on a node-opcua server in another process
+ *      (test/interop/peers/opcua-peer.js): our OpcuaSource vs a bare ClientMonitoredItemGroup;
+ *  (b) Modbus TCP: D devices x R holding registers at 100 ms from fast raw-socket responders in
+ *      another process (bench/_modbus-peer.ts; modbus-serial's ServerTCP answers ~1 ms late and
+ *      would measure itself): our ModbusSource vs a bare modbus-serial readHoldingRegisters loop.
+ * Each phase runs in its own process (bench/_ingest-phase.ts) so its CPU and RSS are its own.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+interface PhaseFigures {
+  phase: string;
+  samples_per_s: number;
+  cpu_pct: number;
+  rss_mb: number;
+  rss_peak_mb: number;
+  setup_ms: number;
+  peer_cpu_pct?: number;
+  tags_seen?: number;
+}
+
+function arg(args: string[], name: string, def: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** A run of consecutive free ports (the Modbus responders listen on first..first+n-1). */
+async function freePortRun(n: number): Promise<number> {
+  for (;;) {
+    const first = await freePort();
+    const ok = await Promise.all(
+      Array.from({ length: n }, (_, i) => new Promise<boolean>((res) => {
+        const s = createServer();
+        s.once('error', () => res(false));
+        s.listen(first + i, '127.0.0.1', () => s.close(() => res(true)));
+      })),
+    );
+    if (ok.every(Boolean)) return first;
+  }
+}
+
+async function startPeer(file: string, args: string[]): Promise<{ pid: number; kill: () => Promise<void> }> {
+  const p = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((res, rej) => {
+    createInterface({ input: p.stdout! }).on('line', (l) => l.trim() === 'READY' && res());
+    p.once('exit', (c) => rej(new Error(`${file} exited with ${c}`)));
+  });
+  return { pid: p.pid as number, kill: () => new Promise((r) => (p.once('exit', () => r()), p.kill('SIGTERM'))) };
+}
+
+/** CPU seconds of another process so far (utime + stime from /proc, Linux). */
+function procCpuS(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+async function phase(name: string, opts: Record<string, unknown>, peerPid: number): Promise<PhaseFigures & { peer_cpu_pct: number }> {
+  const c0 = procCpuS(peerPid);
+  const t0 = Date.now();
+  const p = spawn(process.execPath, [join(__dirname, '_ingest-phase.js'), name, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let line = '';
+  createInterface({ input: p.stdout! }).on('line', (l) => l.startsWith('{') && (line = l));
+  await new Promise((r) => p.once('exit', r));
+  const peerPct = Math.round(((procCpuS(peerPid) - c0) / ((Date.now() - t0) / 1000)) * 1000) / 10;
+  if (!line) throw new Error(`phase ${name} printed no figures`);
+  const fig = { ...(JSON.parse(line) as PhaseFigures), peer_cpu_pct: peerPct };
+  process.stderr.write(`  ${name.padEnd(12)} ${fig.samples_per_s} samples/s  cpu ${fig.cpu_pct}%  rss ${fig.rss_mb} MB (peak ${fig.rss_peak_mb})  peer cpu ${peerPct}%\n`);
+  return fig;
+}
+
+/** Phases alternate (bare, ours, bare, ours, ...) on a shared machine; the median of each side is kept. */
+async function rounds(n: number, opts: Record<string, unknown>, peerPid: number, kind: string): Promise<{ bare: PhaseFigures; ours: PhaseFigures }> {
+  const bare: PhaseFigures[] = [];
+  const ours: PhaseFigures[] = [];
+  for (let i = 0; i < n; i++) {
+    bare.push(await phase(`${kind}-bare`, opts, peerPid));
+    ours.push(await phase(`${kind}-ours`, opts, peerPid));
+  }
+  const perK = (f: PhaseFigures): number => f.cpu_pct / Math.max(1, f.samples_per_s);
+  const median = (xs: PhaseFigures[]): PhaseFigures => [...xs].sort((a, b) => perK(a) - perK(b))[Math.floor((xs.length - 1) / 2)] as PhaseFigures;
+  return { bare: median(bare), ours: median(ours) };
+}
+
+function compare(prefix: string, ours: PhaseFigures, bare: PhaseFigures): Record<string, number> {
+  const perK = (f: PhaseFigures): number => (f.cpu_pct / Math.max(1, f.samples_per_s)) * 1000;
+  return {
+    [`${prefix}_samples_per_s`]: ours.samples_per_s,
+    [`${prefix}_bare_samples_per_s`]: bare.samples_per_s,
+    [`${prefix}_cpu_pct`]: ours.cpu_pct,
+    [`${prefix}_bare_cpu_pct`]: bare.cpu_pct,
+    [`${prefix}_cpu_ratio`]: Math.round((ours.cpu_pct / bare.cpu_pct) * 100) / 100,
+    [`${prefix}_cpu_per_sample_ratio`]: Math.round((perK(ours) / perK(bare)) * 100) / 100,
+    [`${prefix}_rss_mb`]: ours.rss_mb,
+    [`${prefix}_rss_peak_mb`]: ours.rss_peak_mb,
+    [`${prefix}_bare_rss_mb`]: bare.rss_mb,
+    [`${prefix}_bare_rss_peak_mb`]: bare.rss_peak_mb,
+  };
+}
+
+export async function main(args: string[]): Promise<Record<string, unknown>> {
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15) };
+  const nRounds = arg(args, 'rounds', 2);
+  const out: Record<string, unknown> = { interval_ms: 100, seconds: base.seconds, rounds: nRounds, load_avg_1m: Math.round(loadavg()[0]! * 10) / 10 };
+  if (only !== 'modbus') {
+    const tags = arg(args, 'tags', 10_000);
+    const port = await freePort();
+    const peerFile = resolve(__dirname, '../../test/interop/peers/opcua-peer.js');
+    process.stderr.write(`OPC-UA: ${tags} monitored items at 100 ms, node-opcua server in pid `);
+    const peer = await startPeer(peerFile, ['--port', String(port), '--vars', String(tags), '--tick', '100', '--max-notifications', '50000']);
+    process.stderr.write(`${peer.pid}\n`);
+    try {
+      const opts = { ...base, endpoint: `opc.tcp://127.0.0.1:${port}`, tags };
+      const { bare, ours } = await rounds(nRounds, opts, peer.pid, 'opcua');
+      Object.assign(out, { opcua_tags: tags, opcua_tags_seen: ours.tags_seen, ...compare('opcua', ours, bare), opcua_peer_cpu_pct: ours.peer_cpu_pct ?? 0 });
+    } finally {
+      await peer.kill();
+    }
+  }
+  if (only !== 'opcua') {
+    const devices = arg(args, 'devices', 20);
+    const registers = arg(args, 'registers', 500);
+    const firstPort = await freePortRun(devices);
+    process.stderr.write(`Modbus TCP: ${devices} devices x ${registers} registers at 100 ms, raw-socket responders in pid `);
+    const peer = await startPeer(join(__dirname, '_modbus-peer.js'), [String(firstPort), String(devices), String(registers)]);
+    process.stderr.write(`${peer.pid}\n`);
+    try {
+      const opts = { ...base, firstPort, devices, registers };
+      const { bare, ours } = await rounds(nRounds, opts, peer.pid, 'modbus');
+      Object.assign(out, { modbus_tags: devices * registers, modbus_tags_seen: ours.tags_seen, ...compare('modbus', ours, bare), modbus_peer_cpu_pct: ours.peer_cpu_pct ?? 0 });
+    } finally {
+      await peer.kill();
+    }
+  }
+  return out;
+}
