@@ -110,8 +110,8 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
       logger.error({ file, movedTo: opened.movedAside.to, reason: opened.movedAside.reason }, 'outbox: corrupt database moved aside');
       this.emit('alarm', `${file}: ${this.corruptDetail}`);
     }
-    this.maintain();
-    this.timer = setInterval(() => this.maintain(), this.maintenanceInterval());
+    this.sweep();
+    this.timer = setInterval(() => this.sweep(), this.maintenanceInterval());
     this.timer.unref();
     logger.info({ file, records: this.totalRecords(), bytes: this.totalBytes(), nextSeq: this.nextSeq }, 'outbox: open');
   }
@@ -381,8 +381,8 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     }
   }
 
-  /** TTL sweep and lifting a lowered cap; runs at start and on a timer. */
-  private maintain(): void {
+  /** TTL sweep and lifting a lowered cap; runs at start and on a timer (public for tests and ops). */
+  sweep(): void {
     if (!this.db) return;
     const now = this.clock.now();
     if (this.diskFull && now - this.diskFull.at > DISK_FULL_HOLD_MS) {
