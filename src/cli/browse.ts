@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { errorMessage } from '../core/errors';
 import { opcuaSourceConfig } from '../sources/opcua/config';
-import { browseTree, formatSnippet, formatTree } from '../sources/opcua/browse';
-import { createOpcuaClient, withTimeout } from '../sources/opcua/opcua-client';
-import { certificateManager, explainConnectError, pkiPaths, userIdentity } from '../sources/opcua/opcua-security';
 import { dataDirOf } from './data-dir';
 
 interface BrowseOpts {
@@ -36,6 +33,10 @@ export function registerBrowse(program: Command): void {
     .option('-d, --data-dir <dir>', 'data directory holding the PKI (default ./data)')
     .option('-c, --config <file>', 'take the data directory from this config file')
     .action(async (endpoint: string, o: BrowseOpts) => {
+      // Loaded here so that --help and the other commands do not pay node-opcua's start-up time.
+      const { browseTree, formatSnippet, formatTree } = await import('../sources/opcua/browse');
+      const { createOpcuaClient, withTimeout } = await import('../sources/opcua/opcua-client');
+      const { certificateManager, explainConnectError, pkiPaths, userIdentity } = await import('../sources/opcua/opcua-security');
       const parsed = opcuaSourceConfig.safeParse({
         id: 'browse',
         type: 'opcua',
