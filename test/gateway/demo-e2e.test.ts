@@ -20,7 +20,7 @@ describe('demo end to end: simulator -> OPC-UA + Modbus -> windows -> outbox -> 
     await gw.start();
     const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${cfg.ports.mqtt}`, { protocolVersion: 4, clientId: 'e2e-cloud' });
     const got = new Map<string, SummaryMessage>();
-    sub.on('message', (topic, payload) => {
+    sub.on('message', (_topic, payload) => {
       const m = JSON.parse(payload.toString()) as SummaryMessage;
       if (m.class === 'summary') got.set(m.asset, m);
     });
