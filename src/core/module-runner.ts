@@ -40,6 +40,7 @@ export class ModuleRunner {
       const m = this.started.pop()!;
       const left = Math.max(100, end - Date.now());
       let timer: NodeJS.Timeout | undefined;
+      const t0 = Date.now();
       const outcome = await Promise.race([
         m.stop().then(
           () => 'ok' as const,
@@ -53,6 +54,7 @@ export class ModuleRunner {
         }),
       ]);
       clearTimeout(timer);
+      this.log.info({ module: m.name, ms: Date.now() - t0, outcome }, `module ${m.name} stopped`);
       if (outcome === 'timeout') {
         timedOut.push(m.name);
         this.log.error({ module: m.name }, `module ${m.name} did not stop within the deadline`);

@@ -15,9 +15,9 @@ export const faultSchedule = z
   .superRefine((f, ctx) => {
     const perChannel = f.fault === 'dropout' || f.fault === 'stuck';
     if (perChannel && f.channel === undefined) ctx.addIssue({ code: 'custom', path: ['channel'], message: `required for ${f.fault}` });
-    if (!perChannel && f.channel !== undefined) ctx.addIssue({ code: 'custom', path: ['channel'], message: `${f.fault} acts on the whole pump and takes no channel` });
+    if (!perChannel && f.channel !== undefined) ctx.addIssue({ code: 'custom', path: ['channel'], message: `${f.fault} acts on the whole pump and takes no channel, got "${f.channel}"` });
     if (perChannel && f.channel !== undefined && !resolveSignal(f.channel)) {
-      ctx.addIssue({ code: 'custom', path: ['channel'], message: `unknown channel, expected one of ${SIGNAL_NAMES.join(', ')}` });
+      ctx.addIssue({ code: 'custom', path: ['channel'], message: `unknown channel, expected one of ${SIGNAL_NAMES.join(', ')}, got "${f.channel}"` });
     }
   });
 

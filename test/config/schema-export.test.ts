@@ -14,7 +14,7 @@ describe('config/schema.json', () => {
   it('describes the top-level sections and rejects unknown keys', () => {
     const s = JSON.parse(configJsonSchemaText()) as { properties: Record<string, unknown>; additionalProperties: boolean; required: string[] };
     expect(Object.keys(s.properties).sort()).toEqual(
-      ['assets', 'broker', 'federated', 'gateway', 'observability', 'outbox', 'scada', 'simulator', 'sources', 'uplink'].sort(),
+      ['assets', 'broker', 'federated', 'gateway', 'models', 'observability', 'outbox', 'scada', 'simulator', 'sources', 'uplink'].sort(),
     );
     expect(s.additionalProperties).toBe(false);
     expect(s.required).toEqual(['gateway']);

@@ -46,6 +46,8 @@ describe('pdm-gateway run as a process', () => {
     const code = await exited;
     const stopMs = Date.now() - tStop;
     sock.close();
+    // Show the shutdown log when the deadline is missed: it names the module that held it up.
+    if (stopMs >= 10000 || code !== 0) process.stderr.write(out.slice(-4000));
 
     expect(out).toMatch(/gateway running/);
     expect(notes.some((n) => n.startsWith('READY=1'))).toBe(true);
