@@ -8,6 +8,9 @@ import { freePort } from '../helpers/ports';
 describe('gateway lifecycle', () => {
   it('starts and stops twice in one process, and the second run works', async () => {
     const cfg = await demoConfig(2000);
+    const count = (kinds: string[]) => process.getActiveResourcesInfo().filter((r) => kinds.includes(r)).length;
+    const NET = ['TCPServerWrap', 'TCPSocketWrap', 'FSReqCallback'];
+    const before = { net: count(NET), timers: count(['Timeout']) };
     for (let round = 0; round < 2; round++) {
       const gw = new Gateway(cfg, { logger: silentLogger(), statusWriter: () => undefined });
       await gw.start();
@@ -18,6 +21,12 @@ describe('gateway lifecycle', () => {
       expect(timedOut).toEqual([]);
       expect(gw.healthReport().modules['http']?.state).toBe('stopped');
     }
+    // Nothing left behind: no listening server, no socket, no timer of ours after stop().
+    await new Promise((r) => setTimeout(r, 1000));
+    const resources = process.getActiveResourcesInfo();
+    expect(count(NET)).toBeLessThanOrEqual(before.net);
+    expect(count(['Timeout'])).toBeLessThanOrEqual(before.timers);
+    expect(resources.filter((r) => r === 'TCPServerWrap')).toEqual([]);
   }, 90000);
 
   it('keeps running when the PLCs and the broker are unreachable, and /healthz names them', async () => {
