@@ -41,6 +41,10 @@ export class TestOpcuaServer {
   readonly vars = new Map<string, UAVariable>();
   pressure = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Adds a variable under Pump while the server runs (ns=1;s=Pump.<name>). */
+  add: (name: string, dataType: DataType, value: unknown, stringId?: boolean) => void = () => {
+    throw new Error('server not started');
+  };
   readonly pkiDir: string;
 
   constructor(readonly opts: TestServerOptions) {
@@ -70,7 +74,7 @@ export class TestOpcuaServer {
     const objects = server.engine.addressSpace!.rootFolder.objects;
     let id = o.firstNumericId ?? 1000;
     const pump = ns.addObject({ organizedBy: objects, browseName: 'Pump', nodeId: `i=${id++}` });
-    const add = (name: string, dataType: DataType, value: unknown, stringId = true): void => {
+    const add = (this.add = (name: string, dataType: DataType, value: unknown, stringId = true): void => {
       const v = ns.addVariable({
         componentOf: pump,
         browseName: name,
@@ -79,7 +83,7 @@ export class TestOpcuaServer {
         value: new Variant({ dataType, value }),
       });
       this.vars.set(name, v);
-    };
+    });
     add('Pressure', DataType.Double, 0);
     add('Temperature', DataType.Double, 20.5);
     add('Running', DataType.Boolean, true);

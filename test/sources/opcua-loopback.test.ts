@@ -70,6 +70,18 @@ describe('OpcuaSource against an in-process node-opcua server', () => {
     });
   }
 
+  it('a node that appears on the server later is picked up without reconnecting', async () => {
+    await server.start();
+    src = source(server.endpoint, [PUMP_NODES[1], { name: 'late', nodeId: 'ns=1;s=Pump.Late' }], { retryRejectedNodesMs: 300 });
+    const rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('late bad, temp good', () => rec.latest('pump/late')?.quality === 'bad' && rec.latest('pump/temp')?.quality === 'good');
+    expect(rec.latest('pump/late')?.status?.text).toContain('BadNodeIdUnknown');
+    server.add('Late', 11 as never, 42.5);
+    await rec.until('late value', () => rec.latest('pump/late')?.value === 42.5, 5000);
+    expect(src.stats()).toMatchObject({ reconnects: 0, connects: 1 });
+  });
+
   it('absolute deadband: the server only reports moves larger than the deadband', async () => {
     await server.start();
     src = source(server.endpoint, [{ name: 'pressure', nodeId: 'ns=1;s=Pump.Pressure', deadband: { type: 'absolute', value: 0.45 } }]);
