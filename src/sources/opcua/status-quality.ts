@@ -46,7 +46,11 @@ export function toSampleValue(dv: DataValue): SampleValue {
     }
     if (typeof raw === 'boolean' || typeof raw === 'string') return raw;
   }
-  return JSON.stringify(v.value, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  return JSON.stringify(v.value, (_k, x: unknown) => {
+    if (typeof x === 'bigint') return x.toString();
+    if (ArrayBuffer.isView(x) && !(x instanceof DataView)) return Array.from(x as unknown as ArrayLike<number>);
+    return x;
+  });
 }
 
 /** One monitored or read DataValue as a Sample: quality from the StatusCode, the code kept when not good. */
