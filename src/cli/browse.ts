@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors';
 import { opcuaSourceConfig } from '../sources/opcua/config';
 import { browseTree, formatSnippet, formatTree } from '../sources/opcua/browse';
 import { createOpcuaClient, withTimeout } from '../sources/opcua/opcua-client';
-import { certificateManager, explainConnectError, pkiPaths, userIdentity } from '../sources/opcua/opcua-security';
+import { acquireCertificateManager, explainConnectError, pkiPaths, userIdentity } from '../sources/opcua/opcua-security';
 import { dataDirOf } from './data-dir';
 
 interface BrowseOpts {
@@ -55,7 +55,8 @@ export function registerBrowse(program: Command): void {
       }
       const cfg = parsed.data;
       const dataDir = dataDirOf(o);
-      const client = createOpcuaClient(cfg, await certificateManager(dataDir, cfg.trustUnknownServerCertificate));
+      const pki = await acquireCertificateManager(dataDir, cfg.trustUnknownServerCertificate);
+      const client = createOpcuaClient(cfg, pki.cm);
       try {
         await withTimeout(client.connect(endpoint), cfg.connectTimeoutMs, 'connect');
         const session = await client.createSession(userIdentity(cfg));
@@ -68,6 +69,7 @@ export function registerBrowse(program: Command): void {
         process.exitCode = 1;
       } finally {
         await withTimeout(client.disconnect(), 2000, 'disconnect').catch(() => undefined);
+        await pki.release();
       }
     });
 }

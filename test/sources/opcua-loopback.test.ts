@@ -92,6 +92,34 @@ describe('OpcuaSource against an in-process node-opcua server', () => {
     for (let i = 1; i < v.length; i++) expect(v[i]! - v[i - 1]!).toBeGreaterThan(0.45);
   });
 
+  it('percent deadband on an AnalogItem (EURange 0..10): only moves above 10 % of the range', async () => {
+    server = new TestOpcuaServer({ port: server.opts.port, standardNodeset: true });
+    await server.start();
+    src = source(server.endpoint, [{ name: 'level', nodeId: 'ns=1;s=Pump.Level', deadband: { type: 'percent', value: 10 } }]);
+    const rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('5 samples', () => rec.samples.length >= 5);
+    const v = rec.samples.map((s) => s.value as number);
+    for (let i = 1; i < v.length; i++) if (v[i]! > v[i - 1]!) expect(v[i]! - v[i - 1]!).toBeGreaterThan(1.0); // (wraps at 10)
+  });
+
+  it('trigger status-value-timestamp reports an unchanged value with a new timestamp; status-value does not', async () => {
+    await server.start();
+    src = source(server.endpoint, [
+      { name: 'ts', nodeId: 'ns=1;s=Pump.Steady', trigger: 'status-value-timestamp' },
+      { name: 'sv', nodeId: 'ns=1;s=Pump.Steady', trigger: 'status-value' },
+      { name: 'pct', nodeId: 'ns=1;s=Pump.Pressure', deadband: { type: 'percent', value: 5 } }, // no EURange: refused
+    ]);
+    const rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('6 timestamp-triggered samples', () => rec.samples.filter((s) => s.tag === 'pump/ts').length >= 6);
+    expect(rec.samples.filter((s) => s.tag === 'pump/sv')).toHaveLength(1);
+    const ts = rec.samples.filter((s) => s.tag === 'pump/ts');
+    expect(new Set(ts.map((s) => s.value))).toEqual(new Set([5]));
+    expect(new Set(ts.map((s) => s.sourceTs)).size).toBe(ts.length);
+    expect(rec.latest('pump/pct')).toMatchObject({ quality: 'bad', status: { text: expect.stringMatching(/^Bad.*Filter/) } });
+  });
+
   it('starts with the server absent (down, naming the endpoint), connects when it appears', async () => {
     src = source(server.endpoint, [{ name: 'temp', nodeId: 'ns=1;s=Pump.Temperature' }]);
     const rec = new SourceRecorder(src);

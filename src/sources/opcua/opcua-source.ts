@@ -10,7 +10,7 @@ import type { OpcuaNodeConfig, OpcuaSourceConfig } from './config';
 import { createSubscription, type MonitorHandlers, monitorNodes } from './opcua-monitor';
 import { OpcuaPoller } from './opcua-poll';
 import { resolveNodes } from './opcua-resolve';
-import { certificateManager, explainConnectError, pkiPaths, userIdentity } from './opcua-security';
+import { acquireCertificateManager, type CertificateManagerLease, explainConnectError, pkiPaths, userIdentity } from './opcua-security';
 import { createOpcuaClient, withTimeout } from './opcua-client';
 import { badSample, dataValueToSample } from './status-quality';
 import { routeNodeOpcuaLogs } from './opcua-logs';
@@ -52,6 +52,7 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
   private retry: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private pki: CertificateManagerLease | undefined;
   private pending: Sample[] = [];
   private flushQueued = false;
   private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
@@ -86,6 +87,8 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     }
     await this.loop;
     await this.teardown();
+    await this.pki?.release();
+    this.pki = undefined;
     this.setState('stopped');
   }
 
@@ -119,8 +122,8 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
 
   private async establish(): Promise<void> {
     const gen = ++this.gen;
-    const cm = await certificateManager(this.deps.dataDir, this.cfg.trustUnknownServerCertificate);
-    const client = createOpcuaClient(this.cfg, cm);
+    this.pki ??= await acquireCertificateManager(this.deps.dataDir, this.cfg.trustUnknownServerCertificate);
+    const client = createOpcuaClient(this.cfg, this.pki.cm);
     const conn: Connection = { gen, client, lastActivity: Date.now(), rejected: new Set() };
     this.conn = conn;
     client.on('connection_lost', () => this.lost(gen, 'connection lost'));
