@@ -59,7 +59,7 @@ async function freePortRun(n: number): Promise<number> {
   }
 }
 
-async function startPeer(file: string, args: string[]): Promise<{ pid: number; kill: () => Promise<void> }> {
+async function startPeer(file: string, args: string[]): Promise<Peer> {
   const p = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((res, rej) => {
     createInterface({ input: p.stdout! }).on('line', (l) => l.trim() === 'READY' && res());
@@ -88,13 +88,27 @@ async function phase(name: string, opts: Record<string, unknown>, peerPid: numbe
   return fig;
 }
 
-/** Phases alternate (bare, ours, bare, ours, ...) on a shared machine; the median of each side is kept. */
-async function rounds(n: number, opts: Record<string, unknown>, peerPid: number, kind: string): Promise<{ bare: PhaseFigures; ours: PhaseFigures }> {
+type Peer = { pid: number; kill: () => Promise<void> };
+
+/**
+ * Phases alternate (bare, ours, bare, ours, ...) on a shared machine, each against a freshly started
+ * peer (a node-opcua server that served one large subscription answers the next one differently);
+ * the median of each side is kept.
+ */
+async function rounds(n: number, opts: Record<string, unknown>, startPeer: () => Promise<Peer>, kind: string): Promise<{ bare: PhaseFigures; ours: PhaseFigures }> {
   const bare: PhaseFigures[] = [];
   const ours: PhaseFigures[] = [];
+  const run = async (name: string, into: PhaseFigures[]): Promise<void> => {
+    const peer = await startPeer();
+    try {
+      into.push(await phase(name, opts, peer.pid));
+    } finally {
+      await peer.kill();
+    }
+  };
   for (let i = 0; i < n; i++) {
-    bare.push(await phase(`${kind}-bare`, opts, peerPid));
-    ours.push(await phase(`${kind}-ours`, opts, peerPid));
+    await run(`${kind}-bare`, bare);
+    await run(`${kind}-ours`, ours);
   }
   const perK = (f: PhaseFigures): number => f.cpu_pct / Math.max(1, f.samples_per_s);
   const median = (xs: PhaseFigures[]): PhaseFigures => [...xs].sort((a, b) => perK(a) - perK(b))[Math.floor((xs.length - 1) / 2)] as PhaseFigures;
@@ -126,31 +140,21 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
     const tags = arg(args, 'tags', 10_000);
     const port = await freePort();
     const peerFile = resolve(__dirname, '../../test/interop/peers/opcua-peer.js');
-    process.stderr.write(`OPC-UA: ${tags} monitored items at 100 ms, node-opcua server in pid `);
-    const peer = await startPeer(peerFile, ['--port', String(port), '--vars', String(tags), '--tick', '100', '--max-notifications', '50000']);
-    process.stderr.write(`${peer.pid}\n`);
-    try {
-      const opts = { ...base, endpoint: `opc.tcp://127.0.0.1:${port}`, tags };
-      const { bare, ours } = await rounds(nRounds, opts, peer.pid, 'opcua');
-      Object.assign(out, { opcua_tags: tags, opcua_tags_seen: ours.tags_seen, ...compare('opcua', ours, bare), opcua_peer_cpu_pct: ours.peer_cpu_pct ?? 0 });
-    } finally {
-      await peer.kill();
-    }
+    process.stderr.write(`OPC-UA: ${tags} monitored items at 100 ms, a node-opcua server in another process\n`);
+    const opts = { ...base, endpoint: `opc.tcp://127.0.0.1:${port}`, tags };
+    const peer = (): Promise<Peer> => startPeer(peerFile, ['--port', String(port), '--vars', String(tags), '--tick', '100', '--max-notifications', '50000']);
+    const { bare, ours } = await rounds(nRounds, opts, peer, 'opcua');
+    Object.assign(out, { opcua_tags: tags, opcua_tags_seen: ours.tags_seen, ...compare('opcua', ours, bare), opcua_peer_cpu_pct: ours.peer_cpu_pct ?? 0 });
   }
   if (only !== 'opcua') {
     const devices = arg(args, 'devices', 20);
     const registers = arg(args, 'registers', 500);
     const firstPort = await freePortRun(devices);
-    process.stderr.write(`Modbus TCP: ${devices} devices x ${registers} registers at 100 ms, raw-socket responders in pid `);
-    const peer = await startPeer(join(__dirname, '_modbus-peer.js'), [String(firstPort), String(devices), String(registers)]);
-    process.stderr.write(`${peer.pid}\n`);
-    try {
-      const opts = { ...base, firstPort, devices, registers };
-      const { bare, ours } = await rounds(nRounds, opts, peer.pid, 'modbus');
-      Object.assign(out, { modbus_tags: devices * registers, modbus_tags_seen: ours.tags_seen, ...compare('modbus', ours, bare), modbus_peer_cpu_pct: ours.peer_cpu_pct ?? 0 });
-    } finally {
-      await peer.kill();
-    }
+    process.stderr.write(`Modbus TCP: ${devices} devices x ${registers} registers at 100 ms, raw-socket responders in another process\n`);
+    const opts = { ...base, firstPort, devices, registers };
+    const peer = (): Promise<Peer> => startPeer(join(__dirname, '_modbus-peer.js'), [String(firstPort), String(devices), String(registers)]);
+    const { bare, ours } = await rounds(nRounds, opts, peer, 'modbus');
+    Object.assign(out, { modbus_tags: devices * registers, modbus_tags_seen: ours.tags_seen, ...compare('modbus', ours, bare), modbus_peer_cpu_pct: ours.peer_cpu_pct ?? 0 });
   }
   return out;
 }

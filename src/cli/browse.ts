@@ -36,7 +36,7 @@ export function registerBrowse(program: Command): void {
       // Loaded here so that --help and the other commands do not pay node-opcua's start-up time.
       const { browseTree, formatSnippet, formatTree } = await import('../sources/opcua/browse');
       const { createOpcuaClient, withTimeout } = await import('../sources/opcua/opcua-client');
-      const { certificateManager, explainConnectError, pkiPaths, userIdentity } = await import('../sources/opcua/opcua-security');
+      const { acquireCertificateManager, explainConnectError, pkiPaths, userIdentity } = await import('../sources/opcua/opcua-security');
       const parsed = opcuaSourceConfig.safeParse({
         id: 'browse',
         type: 'opcua',
@@ -56,7 +56,8 @@ export function registerBrowse(program: Command): void {
       }
       const cfg = parsed.data;
       const dataDir = dataDirOf(o);
-      const client = createOpcuaClient(cfg, await certificateManager(dataDir, cfg.trustUnknownServerCertificate));
+      const pki = await acquireCertificateManager(dataDir, cfg.trustUnknownServerCertificate);
+      const client = createOpcuaClient(cfg, pki.cm);
       try {
         await withTimeout(client.connect(endpoint), cfg.connectTimeoutMs, 'connect');
         const session = await client.createSession(userIdentity(cfg));
@@ -69,6 +70,7 @@ export function registerBrowse(program: Command): void {
         process.exitCode = 1;
       } finally {
         await withTimeout(client.disconnect(), 2000, 'disconnect').catch(() => undefined);
+        await pki.release();
       }
     });
 }

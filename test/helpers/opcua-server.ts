@@ -5,6 +5,7 @@ import {
   DataType,
   get_mini_nodeset_filename,
   MessageSecurityMode,
+  nodesets,
   OPCUACertificateManager,
   OPCUAServer,
   SecurityPolicy,
@@ -29,6 +30,8 @@ export interface TestServerOptions {
   /** Extra Double variables Pump.V0..V(n-1), for bulk tests. */
   extraVariables?: number;
   tickMs?: number;
+  /** Load the standard nodeset (slower; needed for AnalogItemType and percent deadbands). */
+  standardNodeset?: boolean;
 }
 
 /**
@@ -41,6 +44,10 @@ export class TestOpcuaServer {
   readonly vars = new Map<string, UAVariable>();
   pressure = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Adds a variable under Pump while the server runs (ns=1;s=Pump.<name>). */
+  add: (name: string, dataType: DataType, value: unknown, stringId?: boolean) => void = () => {
+    throw new Error('server not started');
+  };
   readonly pkiDir: string;
 
   constructor(readonly opts: TestServerOptions) {
@@ -57,7 +64,7 @@ export class TestOpcuaServer {
     const server = new OPCUAServer({
       port: o.port,
       hostname: '127.0.0.1',
-      nodeset_filename: [get_mini_nodeset_filename()],
+      nodeset_filename: [o.standardNodeset ? nodesets.standard : get_mini_nodeset_filename()],
       serverCertificateManager: new OPCUACertificateManager({ rootFolder: this.pkiDir, automaticallyAcceptUnknownCertificate: o.trustClients ?? true }),
       securityModes: o.securityModes,
       securityPolicies: o.securityPolicies,
@@ -70,7 +77,7 @@ export class TestOpcuaServer {
     const objects = server.engine.addressSpace!.rootFolder.objects;
     let id = o.firstNumericId ?? 1000;
     const pump = ns.addObject({ organizedBy: objects, browseName: 'Pump', nodeId: `i=${id++}` });
-    const add = (name: string, dataType: DataType, value: unknown, stringId = true): void => {
+    const add = (this.add = (name: string, dataType: DataType, value: unknown, stringId = true): void => {
       const v = ns.addVariable({
         componentOf: pump,
         browseName: name,
@@ -79,7 +86,7 @@ export class TestOpcuaServer {
         value: new Variant({ dataType, value }),
       });
       this.vars.set(name, v);
-    };
+    });
     add('Pressure', DataType.Double, 0);
     add('Temperature', DataType.Double, 20.5);
     add('Running', DataType.Boolean, true);
@@ -88,12 +95,17 @@ export class TestOpcuaServer {
     add('Quality', DataType.Double, 1.5);
     add('Numbered', DataType.Double, 3.25, false);
     for (let i = 0; i < (o.extraVariables ?? 0); i++) add(`V${i}`, DataType.Double, i);
+    // an AnalogItem with an EURange (percent deadbands need one), and a value rewritten unchanged each tick
+    if (o.standardNodeset) this.vars.set('Level', ns.addAnalogDataItem({ componentOf: pump, browseName: 'Level', nodeId: 's=Pump.Level', dataType: 'Double', engineeringUnitsRange: { low: 0, high: 10 }, value: new Variant({ dataType: DataType.Double, value: 0 }) }));
+    add('Steady', DataType.Double, 5);
     this.vars.get('Quality')!.setValueFromSource(new Variant({ dataType: DataType.Double, value: 1.5 }), StatusCodes.UncertainLastUsableValue);
     await server.start();
     this.server = server;
     this.timer = setInterval(() => {
       this.pressure = Math.round((this.pressure + 0.1) * 10) / 10;
       this.vars.get('Pressure')!.setValueFromSource(new Variant({ dataType: DataType.Double, value: this.pressure }), StatusCode.makeStatusCode(StatusCodes.Good));
+      this.vars.get('Level')?.setValueFromSource(new Variant({ dataType: DataType.Double, value: this.pressure % 10 }));
+      this.vars.get('Steady')!.setValueFromSource(new Variant({ dataType: DataType.Double, value: 5 }), StatusCodes.Good, new Date());
     }, o.tickMs ?? 50);
   }
 

@@ -70,6 +70,18 @@ describe('OpcuaSource against an in-process node-opcua server', () => {
     });
   }
 
+  it('a node that appears on the server later is picked up without reconnecting', async () => {
+    await server.start();
+    src = source(server.endpoint, [PUMP_NODES[1], { name: 'late', nodeId: 'ns=1;s=Pump.Late' }], { retryRejectedNodesMs: 300 });
+    const rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('late bad, temp good', () => rec.latest('pump/late')?.quality === 'bad' && rec.latest('pump/temp')?.quality === 'good');
+    expect(rec.latest('pump/late')?.status?.text).toContain('BadNodeIdUnknown');
+    server.add('Late', 11 as never, 42.5);
+    await rec.until('late value', () => rec.latest('pump/late')?.value === 42.5, 5000);
+    expect(src.stats()).toMatchObject({ reconnects: 0, connects: 1 });
+  });
+
   it('absolute deadband: the server only reports moves larger than the deadband', async () => {
     await server.start();
     src = source(server.endpoint, [{ name: 'pressure', nodeId: 'ns=1;s=Pump.Pressure', deadband: { type: 'absolute', value: 0.45 } }]);
@@ -78,6 +90,34 @@ describe('OpcuaSource against an in-process node-opcua server', () => {
     await rec.until('8 samples', () => rec.samples.length >= 8);
     const v = rec.samples.map((s) => s.value as number);
     for (let i = 1; i < v.length; i++) expect(v[i]! - v[i - 1]!).toBeGreaterThan(0.45);
+  });
+
+  it('percent deadband on an AnalogItem (EURange 0..10): only moves above 10 % of the range', async () => {
+    server = new TestOpcuaServer({ port: server.opts.port, standardNodeset: true });
+    await server.start();
+    src = source(server.endpoint, [{ name: 'level', nodeId: 'ns=1;s=Pump.Level', deadband: { type: 'percent', value: 10 } }]);
+    const rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('5 samples', () => rec.samples.length >= 5);
+    const v = rec.samples.map((s) => s.value as number);
+    for (let i = 1; i < v.length; i++) if (v[i]! > v[i - 1]!) expect(v[i]! - v[i - 1]!).toBeGreaterThan(1.0); // (wraps at 10)
+  });
+
+  it('trigger status-value-timestamp reports an unchanged value with a new timestamp; status-value does not', async () => {
+    await server.start();
+    src = source(server.endpoint, [
+      { name: 'ts', nodeId: 'ns=1;s=Pump.Steady', trigger: 'status-value-timestamp' },
+      { name: 'sv', nodeId: 'ns=1;s=Pump.Steady', trigger: 'status-value' },
+      { name: 'pct', nodeId: 'ns=1;s=Pump.Pressure', deadband: { type: 'percent', value: 5 } }, // no EURange: refused
+    ]);
+    const rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('6 timestamp-triggered samples', () => rec.samples.filter((s) => s.tag === 'pump/ts').length >= 6);
+    expect(rec.samples.filter((s) => s.tag === 'pump/sv')).toHaveLength(1);
+    const ts = rec.samples.filter((s) => s.tag === 'pump/ts');
+    expect(new Set(ts.map((s) => s.value))).toEqual(new Set([5]));
+    expect(new Set(ts.map((s) => s.sourceTs)).size).toBe(ts.length);
+    expect(rec.latest('pump/pct')).toMatchObject({ quality: 'bad', status: { text: expect.stringMatching(/^Bad.*Filter/) } });
   });
 
   it('starts with the server absent (down, naming the endpoint), connects when it appears', async () => {

@@ -163,20 +163,18 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
   }
 
   private async connectLoop(): Promise<void> {
-    {
-      while (!this.stopping) {
-        try {
-          await this.transport.open(this.cfg.timeoutMs);
-          if (this.stopping) return;
-          this.backoff.reset();
-          this.setState('up', this.transport.endpoint);
-          for (const g of this.groups) this.tick(g); // first cycle now, not one interval later
-          return;
-        } catch (e) {
-          this.counts.errors++;
-          this.setState('down', `${this.transport.endpoint}: ${errorMessage(e)}`);
-          await this.sleep(this.backoff.next());
-        }
+    while (!this.stopping) {
+      try {
+        await this.transport.open(this.cfg.timeoutMs);
+        if (this.stopping) return;
+        this.backoff.reset();
+        this.setState('up', this.transport.endpoint);
+        for (const g of this.groups) this.tick(g); // first cycle now, not one interval later
+        return;
+      } catch (e) {
+        this.counts.errors++;
+        this.setState('down', `${this.transport.endpoint}: ${errorMessage(e)}`);
+        await this.sleep(this.backoff.next());
       }
     }
   }

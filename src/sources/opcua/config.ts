@@ -58,6 +58,7 @@ export const opcuaSourceConfig = z.strictObject({
   connectTimeoutMs: z.number().int().min(100).default(10000),
   requestTimeoutMs: z.number().int().min(100).default(10000).describe('A service call (Read, Browse, CreateMonitoredItems) slower than this fails and the session is rebuilt'),
   sessionTimeoutMs: z.number().int().min(1000).default(60000),
+  retryRejectedNodesMs: z.number().int().min(100).default(30000).describe('How often nodes the server refused (unknown NodeId, browse path not found) are tried again'),
   reconnect: reconnectConfig.default(DEFAULT_RECONNECT),
   nodes: z
     .array(opcuaNode)

@@ -26,6 +26,7 @@ export interface MonitorHandlers {
   onValue(index: number, dv: DataValue): void;
   /** A node the server refused to monitor (unknown node, filter not supported, ...). */
   onRejected(index: number, status: { code: number; text: string }): void;
+  onAccepted?(index: number): void;
 }
 
 function monitoringParameters(cfg: OpcuaSourceConfig, node: OpcuaNodeConfig): MonitoringParametersOptions {
@@ -45,17 +46,8 @@ function monitoringParameters(cfg: OpcuaSourceConfig, node: OpcuaNodeConfig): Mo
   };
 }
 
-/**
- * One subscription; its monitored items are created in bulk: one CreateMonitoredItems call per
- * distinct set of monitoring parameters (typically one for the whole source), never one per item.
- */
-export async function monitorNodes(
-  session: ClientSession,
-  cfg: OpcuaSourceConfig,
-  resolved: readonly Resolved[],
-  handlers: MonitorHandlers,
-): Promise<ClientSubscription> {
-  const subscription = await session.createSubscription2({
+export async function createSubscription(session: ClientSession, cfg: OpcuaSourceConfig): Promise<ClientSubscription> {
+  return session.createSubscription2({
     requestedPublishingInterval: cfg.publishingIntervalMs,
     requestedMaxKeepAliveCount: cfg.keepAliveCount,
     requestedLifetimeCount: cfg.keepAliveCount * 6,
@@ -63,11 +55,24 @@ export async function monitorNodes(
     publishingEnabled: true,
     priority: 1,
   });
+}
+
+/**
+ * Monitored items are created in bulk: one CreateMonitoredItems call per distinct set of
+ * monitoring parameters (typically one for the whole source), never one per item. `entries` carry
+ * the index of each node in the source's node list.
+ */
+export async function monitorNodes(
+  subscription: ClientSubscription,
+  cfg: OpcuaSourceConfig,
+  entries: readonly { index: number; r: Resolved }[],
+  handlers: MonitorHandlers,
+): Promise<void> {
   const batches = new Map<string, { params: MonitoringParametersOptions; indexes: number[]; nodeIds: NodeId[] }>();
-  resolved.forEach((r, index) => {
+  for (const { index, r } of entries) {
     if ('error' in r) {
       handlers.onRejected(index, r.error);
-      return;
+      continue;
     }
     const params = monitoringParameters(cfg, r.node);
     const key = JSON.stringify([params.samplingInterval, params.queueSize, params.discardOldest, r.node.deadband, r.node.trigger]);
@@ -75,15 +80,15 @@ export async function monitorNodes(
     if (!b) batches.set(key, (b = { params, indexes: [], nodeIds: [] }));
     b.indexes.push(index);
     b.nodeIds.push(r.nodeId);
-  });
+  }
   for (const b of batches.values()) {
     const items = b.nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value }));
     const group: ClientMonitoredItemGroup = await subscription.monitorItems(items, b.params, TimestampsToReturn.Both);
     group.monitoredItems.forEach((item, i) => {
-      const sc = (item as unknown as { statusCode?: { isGood(): boolean; value: number; name: string } }).statusCode;
-      if (sc && !sc.isGood()) handlers.onRejected(b.indexes[i] as number, statusOf(sc as never));
+      const sc = item.statusCode;
+      if (sc && !sc.isGood()) handlers.onRejected(b.indexes[i] as number, statusOf(sc));
+      else handlers.onAccepted?.(b.indexes[i] as number);
     });
     group.on('changed', (_item, dv, i) => handlers.onValue(b.indexes[i] as number, dv));
   }
-  return subscription;
 }

@@ -25,23 +25,42 @@ export function pkiPaths(dataDir: string): PkiPaths {
   };
 }
 
-const managers = new Map<string, OPCUACertificateManager>();
+const managers = new Map<string, { cm: OPCUACertificateManager; users: number }>();
+
+export interface CertificateManagerLease {
+  readonly cm: OPCUACertificateManager;
+  /** Give the manager back; the last user disposes it (its file watchers would keep the process alive). */
+  release(): Promise<void>;
+}
 
 /**
  * One certificate manager per PKI folder and trust setting, shared by the sources of a process.
  * The client creates its application certificate in `own/` on first connect. Unknown server
- * certificates land in `rejected/` until `pdm-gateway pki trust` moves them to `trusted/`.
+ * certificates land in `rejected/` until `pdm-gateway pki trust` moves them to `trusted/` (the
+ * manager watches the folders, so a running gateway sees the change).
  */
-export async function certificateManager(dataDir: string, trustUnknown: boolean): Promise<OPCUACertificateManager> {
+export async function acquireCertificateManager(dataDir: string, trustUnknown: boolean): Promise<CertificateManagerLease> {
   const root = pkiPaths(dataDir).root;
   const key = `${root}|${trustUnknown}`;
-  let cm = managers.get(key);
-  if (!cm) {
-    cm = new OPCUACertificateManager({ rootFolder: root, automaticallyAcceptUnknownCertificate: trustUnknown, keySize: 2048 });
-    managers.set(key, cm);
+  let entry = managers.get(key);
+  if (!entry) {
+    entry = { cm: new OPCUACertificateManager({ rootFolder: root, automaticallyAcceptUnknownCertificate: trustUnknown, keySize: 2048 }), users: 0 };
+    managers.set(key, entry);
   }
-  await cm.initialize();
-  return cm;
+  entry.users++;
+  const held = entry;
+  await held.cm.initialize();
+  let released = false;
+  return {
+    cm: held.cm,
+    release: async () => {
+      if (released) return;
+      released = true;
+      if (--held.users > 0) return;
+      if (managers.get(key) === held) managers.delete(key);
+      await held.cm.dispose();
+    },
+  };
 }
 
 export function securityOptions(cfg: OpcuaSourceConfig): { securityMode: MessageSecurityMode; securityPolicy: SecurityPolicy } {

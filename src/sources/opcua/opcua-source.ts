@@ -6,13 +6,14 @@ import { type Sample, tagId } from '../../core/sample';
 import type { Source, SourceEvents, SourceStats } from '../../core/source';
 import { TypedEmitter } from '../../core/typed-emitter';
 import type { Logger } from '../../observability/logger';
-import type { OpcuaSourceConfig } from './config';
-import { monitorNodes } from './opcua-monitor';
+import type { OpcuaNodeConfig, OpcuaSourceConfig } from './config';
+import { createSubscription, type MonitorHandlers, monitorNodes } from './opcua-monitor';
 import { OpcuaPoller } from './opcua-poll';
 import { resolveNodes } from './opcua-resolve';
-import { certificateManager, explainConnectError, pkiPaths, userIdentity } from './opcua-security';
+import { acquireCertificateManager, type CertificateManagerLease, explainConnectError, pkiPaths, userIdentity } from './opcua-security';
 import { createOpcuaClient, withTimeout } from './opcua-client';
 import { badSample, dataValueToSample } from './status-quality';
+import { routeNodeOpcuaLogs } from './opcua-logs';
 
 export type OpcuaStats = SourceStats & Record<string, number>;
 
@@ -22,8 +23,12 @@ interface Connection {
   client: OPCUAClient;
   session?: ClientSession;
   subscription?: ClientSubscription;
+  handlers?: MonitorHandlers;
   poller?: OpcuaPoller;
   lastActivity: number;
+  /** Indexes of nodes the server refused; retried every retryRejectedNodesMs. */
+  readonly rejected: Set<number>;
+  retrying?: boolean;
 }
 
 /**
@@ -46,6 +51,8 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
   private loop: Promise<void> | undefined;
   private retry: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private pki: CertificateManagerLease | undefined;
   private pending: Sample[] = [];
   private flushQueued = false;
   private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
@@ -59,24 +66,29 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     this.name = `source ${cfg.id}`;
     this.tags = cfg.nodes.map((n) => tagId(cfg.id, n.name));
     this.backoff = new Backoff(cfg.reconnect);
+    routeNodeOpcuaLogs(deps.logger);
   }
 
   async start(): Promise<void> {
     this.stopping = false;
     this.setState('starting', this.cfg.endpoint);
     this.watchdog = setInterval(() => this.checkSilence(), 1000);
+    this.retryTimer = setInterval(() => void this.retryRejected(), this.cfg.retryRejectedNodesMs);
     this.reconnect();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.watchdog);
+    clearInterval(this.retryTimer);
     if (this.retry) {
       clearTimeout(this.retry.timer);
       this.retry.resolve();
     }
     await this.loop;
     await this.teardown();
+    await this.pki?.release();
+    this.pki = undefined;
     this.setState('stopped');
   }
 
@@ -110,9 +122,9 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
 
   private async establish(): Promise<void> {
     const gen = ++this.gen;
-    const cm = await certificateManager(this.deps.dataDir, this.cfg.trustUnknownServerCertificate);
-    const client = createOpcuaClient(this.cfg, cm);
-    const conn: Connection = { gen, client, lastActivity: Date.now() };
+    this.pki ??= await acquireCertificateManager(this.deps.dataDir, this.cfg.trustUnknownServerCertificate);
+    const client = createOpcuaClient(this.cfg, this.pki.cm);
+    const conn: Connection = { gen, client, lastActivity: Date.now(), rejected: new Set() };
     this.conn = conn;
     client.on('connection_lost', () => this.lost(gen, 'connection lost'));
     client.on('close', (err?: Error | null) => err && this.lost(gen, `connection closed: ${err.message}`));
@@ -124,17 +136,22 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     const resolved = await resolveNodes(session, this.cfg.nodes);
     const onRejected = (index: number, status: { code: number; text: string }): void => {
       this.counts.rejectedNodes++;
-      this.deps.logger.warn({ source: this.id }, `${this.cfg.endpoint}: node ${describeNode(this.cfg, index)} is bad: ${status.text}`);
+      const again = conn.rejected.has(index);
+      conn.rejected.add(index);
+      this.deps.logger[again ? 'debug' : 'warn']({ source: this.id }, `${this.cfg.endpoint}: node ${describeNode(this.cfg, index)} is bad: ${status.text}`);
       this.publish([badSample(this.tags[index] as string, status, Date.now())]);
     };
     if (this.cfg.mode === 'subscribe') {
-      const sub = await monitorNodes(session, this.cfg, resolved, {
-        onValue: (i, dv) => this.onValue(conn, i, dv),
-        onRejected,
-      });
+      const sub = await createSubscription(session, this.cfg);
       conn.subscription = sub;
       sub.on('keepalive', () => (conn.lastActivity = Date.now()));
       sub.on('terminated', () => this.lost(gen, 'subscription terminated'));
+      conn.handlers = {
+        onValue: (i, dv) => this.onValue(conn, i, dv),
+        onRejected,
+        onAccepted: (i) => conn.rejected.delete(i),
+      };
+      await monitorNodes(sub, this.cfg, resolved.map((r, index) => ({ index, r })), conn.handlers);
     } else {
       resolved.forEach((r, i) => 'error' in r && onRejected(i, r.error));
       conn.poller = new OpcuaPoller(session, this.cfg, resolved, {
@@ -192,6 +209,26 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     this.publish(this.tags.map((t) => badSample(t, status, now)));
     this.gen++; // late events of the old connection are ignored from now on
     void this.teardown().then(() => this.reconnect());
+  }
+
+  /**
+   * Nodes the server refused (not there yet, a PLC program not downloaded, a typo fixed on the
+   * server side) are tried again, browse paths resolved again, without touching the others.
+   */
+  private async retryRejected(): Promise<void> {
+    const conn = this.conn;
+    if (!conn || this.state !== 'up' || conn.retrying || conn.rejected.size === 0 || !conn.session || !conn.subscription || !conn.handlers) return;
+    conn.retrying = true;
+    try {
+      const indexes = [...conn.rejected];
+      const resolved = await resolveNodes(conn.session, indexes.map((i) => this.cfg.nodes[i] as OpcuaNodeConfig));
+      if (this.conn !== conn) return;
+      await monitorNodes(conn.subscription, this.cfg, resolved.map((r, k) => ({ index: indexes[k] as number, r })), conn.handlers);
+    } catch (e) {
+      this.deps.logger.debug({ source: this.id }, `${this.cfg.endpoint}: retrying refused nodes failed: ${errorMessage(e)}`);
+    } finally {
+      conn.retrying = false;
+    }
   }
 
   /** A subscription that neither publishes nor keeps alive for too long is dead, even if the socket is not. */

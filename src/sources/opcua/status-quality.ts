@@ -21,6 +21,8 @@ export function statusOf(sc: StatusCode): { code: number; text: string } {
 export function toSampleValue(dv: DataValue): SampleValue {
   const v = dv.value;
   if (!v || v.value === null || v.value === undefined) return null;
+  const raw: unknown = v.value;
+  if (typeof raw === 'number' && v.arrayType === VariantArrayType.Scalar) return raw; // the hot path: Double, Float, Int32, ...
   if (v.arrayType === VariantArrayType.Scalar) {
     switch (v.dataType) {
       case DataType.Int64:
@@ -42,10 +44,13 @@ export function toSampleValue(dv: DataValue): SampleValue {
       case DataType.StatusCode:
         return String(v.value.toString());
     }
-    const raw: unknown = v.value;
-    if (typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'string') return raw;
+    if (typeof raw === 'boolean' || typeof raw === 'string') return raw;
   }
-  return JSON.stringify(v.value, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  return JSON.stringify(v.value, (_k, x: unknown) => {
+    if (typeof x === 'bigint') return x.toString();
+    if (ArrayBuffer.isView(x) && !(x instanceof DataView)) return Array.from(x as unknown as ArrayLike<number>);
+    return x;
+  });
 }
 
 /** One monitored or read DataValue as a Sample: quality from the StatusCode, the code kept when not good. */
