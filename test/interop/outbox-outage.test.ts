@@ -31,11 +31,13 @@ describe('Outage against a real Mosquitto', () => {
       const appended: string[] = [];
       let n = 0;
       const t0 = Date.now();
-      // 100 records every 50 ms = 2,000 records/s, an alarm every 500 records.
+      // Every 50 ms, as many records as keep the total at 2,000 records/s (timers drift under
+      // load); an alarm every 500 records.
       const producer = setInterval(() => {
         const batch: NewRecord[] = [];
-        for (let i = 0; i < RATE / 20; i++, n++) batch.push({ cls: n % 500 === 0 ? 'alarm' : 'telemetry', asset: `m${n % 4}`, payload: { n, v: Math.sin(n) } });
-        appended.push(...ob.append(batch));
+        const due = Math.floor(((Date.now() - t0) * RATE) / 1000);
+        for (; n < due; n++) batch.push({ cls: n % 500 === 0 ? 'alarm' : 'telemetry', asset: `m${n % 4}`, payload: { n, v: Math.sin(n) } });
+        if (batch.length > 0) appended.push(...ob.append(batch));
       }, 50);
       try {
         await sleep(3000);
@@ -50,7 +52,7 @@ describe('Outage against a real Mosquitto', () => {
         await waitFor(() => ob.stats().records === 0 && ingest.store.count() >= appended.length, 60_000, 'drain').catch((e: Error) => {
           throw new Error(`${e.message}: uplink ${JSON.stringify(up.stats())} ingest ${JSON.stringify(ingest.stats())}`);
         });
-        expect(appended.length).toBeGreaterThan(RATE * secs * 0.8);
+        expect(appended.length).toBeGreaterThan(RATE * secs * 0.95);
         expect(backlog).toBeGreaterThan(RATE * outage * 0.8);
         expect(ingest.store.missing(appended)).toEqual([]);
         expect(ingest.store.count()).toBe(appended.length);

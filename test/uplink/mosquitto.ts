@@ -46,6 +46,8 @@ export class Mosquitto {
         'max_inflight_messages 0',
         'log_type error',
         'log_type warning',
+        // As root mosquitto drops to user "mosquitto", which cannot read our 0700 temp dirs.
+        ...(process.getuid?.() === 0 ? ['user root'] : []),
         ...(this.opts.global ?? []),
         `listener ${this.port} 127.0.0.1`,
         ...(this.opts.listener ?? ['allow_anonymous true']),
