@@ -8,8 +8,8 @@ import { RECORD_CLASSES, type OutboxConfig, type RecordClass, type SyncMode } fr
 import { cutoffForAge, evictRange, makeRoom, type EvictionContext, type Evicted, type RoomPolicy } from './eviction';
 import { recordId, seqOf } from './gap';
 import { openDatabase } from './open';
-import { prepareAll, type Row, type Statements } from './statements';
-import { recordBytes, type GapPayload, type GapReason, type LeaseOptions, type NewRecord, type OutboxRecord } from './types';
+import { INSERT_CHUNK, prepareAll, type Row, type Statements } from './statements';
+import { ROW_OVERHEAD, recordBytes, type GapPayload, type GapReason, type LeaseOptions, type NewRecord, type OutboxRecord } from './types';
 import { emptyStats, type OutboxStats } from './stats';
 
 export interface OutboxOptions {
@@ -35,6 +35,8 @@ const PROTECTED: ReadonlySet<RecordClass> = new Set(['alarm', 'fl-update']);
 /** A lowered cap (after SQLITE_FULL) is lifted again after this long without another full disk. */
 const DISK_FULL_HOLD_MS = 15 * 60_000;
 const MAINTENANCE_MAX_MS = 60_000;
+/** An asset is one MQTT topic level. */
+const ASSET = /^[^/+#\s]{1,128}$/;
 
 interface PreparedRow {
   readonly cls: RecordClass;
@@ -76,6 +78,9 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   private timer?: NodeJS.Timeout;
   private readonly clock: Clock;
   private readonly idPrefix: string;
+  /** Assets already validated, with their byte length (the same few recur in every batch). */
+  private readonly assets = new Map<string, number>();
+  private readonly chunkParams: unknown[] = new Array<unknown>(INSERT_CHUNK * 6);
 
   constructor(private readonly opts: OutboxOptions) {
     super();
@@ -271,6 +276,12 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     return { dropped, upTo };
   }
 
+  /** The connection's synchronous mode right now (what the last write used). */
+  synchronous(): SyncMode | 'OFF' | 'EXTRA' {
+    const v = this.db?.pragma('synchronous', { simple: true });
+    return (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[v as number] ?? 'OFF';
+  }
+
   totalRecords(): number {
     return RECORD_CLASSES.reduce((a, c) => a + this.count[c], 0);
   }
@@ -285,7 +296,12 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
       return new SkipError(`outbox.append[${i}]`, `${why}; nothing of this batch was stored`);
     };
     if (!RECORD_CLASSES.includes(r.cls)) throw fail(`unknown record class "${String(r.cls)}"`);
-    if (typeof r.asset !== 'string' || !/^[^/+#\s]{1,128}$/.test(r.asset)) throw fail(`asset "${String(r.asset)}" must be 1-128 characters without "/", "+", "#" or spaces (it is a topic level)`);
+    let assetBytes = this.assets.get(r.asset);
+    if (assetBytes === undefined) {
+      if (typeof r.asset !== 'string' || !ASSET.test(r.asset)) throw fail(`asset "${String(r.asset)}" must be 1-128 characters without "/", "+", "#" or spaces (it is a topic level)`);
+      assetBytes = Buffer.byteLength(r.asset);
+      if (this.assets.size < 10_000) this.assets.set(r.asset, assetBytes);
+    }
     const ts = r.ts ?? now;
     if (!Number.isFinite(ts)) throw fail(`ts ${String(ts)} is not a finite number`);
     let json: string | undefined;
@@ -295,7 +311,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
       throw fail(`payload of ${r.cls}/${r.asset} is not JSON-able (${(e as Error).message})`);
     }
     if (json === undefined) throw fail(`payload of ${r.cls}/${r.asset} is not JSON-able (undefined)`);
-    return { cls: r.cls, asset: r.asset, ts, json, bytes: recordBytes(json, r.asset) };
+    return { cls: r.cls, asset: r.asset, ts, json, bytes: Buffer.byteLength(json) + assetBytes + ROW_OVERHEAD };
   }
 
   /**
@@ -319,10 +335,8 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
           st.byClass.gap.insert.run(seq++, g.asset, now, now, json, recordBytes(json, g.asset));
         }
       }
-      for (const r of rows) {
-        ids.push(recordId(this.opts.gatewayId, seq));
-        st.byClass[r.cls].insert.run(seq++, r.asset, r.ts, now, r.json, r.bytes);
-      }
+      for (let k = 0; k < rows.length; k++) ids.push(this.idPrefix + (seq + k));
+      seq = this.insertRows(rows, seq, now);
       st.setMeta.run('next_seq', seq);
     }).immediate();
     this.nextSeq = seq;
@@ -335,6 +349,37 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     this.overCap = this.totalBytes() > this.cap;
     if (rows.length > 0) this.emit('appended', rows.length);
     return ids;
+  }
+
+  /** Inserts rows with consecutive seqs; runs of one class go INSERT_CHUNK rows per statement. */
+  private insertRows(rows: readonly PreparedRow[], seq: number, now: number): number {
+    const st = this.st!;
+    const params = this.chunkParams;
+    let i = 0;
+    while (i < rows.length) {
+      const cls = rows[i]!.cls;
+      let end = i + 1;
+      while (end < rows.length && rows[end]!.cls === cls) end++;
+      const s = st.byClass[cls];
+      for (; i + INSERT_CHUNK <= end; i += INSERT_CHUNK) {
+        for (let k = 0; k < INSERT_CHUNK; k++) {
+          const r = rows[i + k]!;
+          const o = k * 6;
+          params[o] = seq++;
+          params[o + 1] = r.asset;
+          params[o + 2] = r.ts;
+          params[o + 3] = now;
+          params[o + 4] = r.json;
+          params[o + 5] = r.bytes;
+        }
+        s.insertChunk.run(params);
+      }
+      for (; i < end; i++) {
+        const r = rows[i]!;
+        s.insert.run(seq++, r.asset, r.ts, now, r.json, r.bytes);
+      }
+    }
+    return seq;
   }
 
   private evictForCap(ctx: EvictionContext, batchBytes: number, reason: GapReason): Evicted[] {
@@ -424,7 +469,8 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
 
   private setSync(mode: SyncMode): void {
     if (this.sync === mode) return;
-    (mode === 'FULL' ? this.st!.syncFull : this.st!.syncNormal).run();
+    // Not a prepared statement: a re-run prepared PRAGMA does not reliably apply again.
+    this.db!.pragma(`synchronous = ${mode}`);
     this.sync = mode;
   }
 

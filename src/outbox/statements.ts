@@ -23,8 +23,13 @@ export interface GapAggregate {
 }
 
 /** Every statement of one class table, prepared once at start. */
+/** Rows per multi-row INSERT: binding 16 rows per statement halves the per-row cost of appends. */
+export const INSERT_CHUNK = 16;
+
 export interface ClassStatements {
   insert: Database.Statement<[number, string, number, number, string, number]>;
+  /** INSERT_CHUNK rows at once; parameters flattened (seq, asset, ts, created, payload, bytes) x 16. */
+  insertChunk: Database.Statement<unknown[]>;
   after: Database.Statement<[number, number], Row>;
   one: Database.Statement<[number], Row>;
   remove: Database.Statement<[number], { bytes: number }>;
@@ -47,6 +52,7 @@ export function prepareClass(db: Database.Database, cls: RecordClass): ClassStat
   const t = tableOf(cls);
   return {
     insert: db.prepare(`INSERT INTO ${t} (seq, asset, ts, created, payload, bytes) VALUES (?, ?, ?, ?, ?, ?)`),
+    insertChunk: db.prepare(`INSERT INTO ${t} (seq, asset, ts, created, payload, bytes) VALUES ${Array<string>(INSERT_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`),
     after: db.prepare(`SELECT ${COLS} FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`),
     one: db.prepare(`SELECT ${COLS} FROM ${t} WHERE seq = ?`),
     remove: db.prepare(`DELETE FROM ${t} WHERE seq = ? RETURNING bytes`),
@@ -64,8 +70,6 @@ export interface Statements {
   readonly byClass: Readonly<Record<RecordClass, ClassStatements>>;
   readonly getMeta: Database.Statement<[string], { value: number }>;
   readonly setMeta: Database.Statement<[string, number]>;
-  readonly syncFull: Database.Statement<[]>;
-  readonly syncNormal: Database.Statement<[]>;
 }
 
 export function prepareAll(db: Database.Database): Statements {
@@ -75,7 +79,5 @@ export function prepareAll(db: Database.Database): Statements {
     byClass,
     getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`),
     setMeta: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
-    syncFull: db.prepare('PRAGMA synchronous = FULL'),
-    syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
   };
 }

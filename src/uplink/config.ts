@@ -36,6 +36,7 @@ export const uplinkConfig = z.strictObject({
     })
     .default({ maxRecords: 500, maxBytes: 256 * 1024, maxDelayMs: 1000, deflate: false }),
   inflight: z.number().int().min(1).max(1000).default(16).describe('Unacknowledged MQTT messages at once'),
+  ackTimeoutMs: z.number().int().min(1000).default(30_000).describe('A message without PUBACK for this long while connected forces a reconnect (and a re-send)'),
   rate: z
     .strictObject({
       messagesPerSecond: z.number().positive().optional(),

@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock';
 
 /**
- * Token bucket with one second of burst. A request larger than the bucket is let through when
- * the bucket is full and drives it negative, so the average rate holds for any message size.
+ * Token bucket with one second of burst. A request larger than the bucket waits for a full
+ * bucket and drives it negative, so the average rate holds for any message size.
  */
 export class TokenBucket {
   private tokens: number;
@@ -15,10 +15,11 @@ export class TokenBucket {
     this.last = clock.now();
   }
 
-  /** Milliseconds until the bucket holds a token again (0: now). */
-  wait(): number {
+  /** Milliseconds until `n` may be taken (0: now). */
+  wait(n: number): number {
     this.refill();
-    return this.tokens > 0 ? 0 : Math.ceil((-this.tokens / this.perSecond) * 1000) + 1;
+    const need = Math.min(n, this.perSecond);
+    return this.tokens >= need ? 0 : Math.ceil(((need - this.tokens) / this.perSecond) * 1000);
   }
 
   take(n: number): void {

@@ -43,6 +43,7 @@ export interface UplinkStats {
   budgetMode: BudgetMode;
   budgetSpentBytes: number;
   droppedForBudget: number;
+  ackTimeouts: number;
   commands: number;
   commandsRejected: number;
   commandsMalformed: number;
@@ -51,10 +52,13 @@ export interface UplinkStats {
 
 interface Pending extends Batch {
   payload?: Buffer;
+  /** When it was (re)sent, for the PUBACK watchdog. */
+  sentAt?: number;
 }
 
 const URGENT: readonly RecordClass[] = ['alarm', 'gap'];
 const STOP_DRAIN_MS = 5000;
+const WATCHDOG_MS = 5000;
 
 /**
  * Drains the outbox to an MQTT broker: alarms first, in sequence order per class and asset, many
@@ -83,7 +87,8 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private waitTimer?: NodeJS.Timeout;
   private waitAt = 0;
   private reconnectTimer?: NodeJS.Timeout;
-  private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, droppedForBudget: 0 };
+  private watchdog?: NodeJS.Timeout;
+  private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, droppedForBudget: 0, ackTimeouts: 0 };
   private readonly onAppended = () => this.schedulePump();
 
   constructor(private readonly opts: UplinkOptions) {
@@ -123,6 +128,8 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     client.on('error', (e) => this.onError(e));
     client.on('message', (topic, payload) => this.onMessage(client, topic, payload));
     this.opts.outbox.on('appended', this.onAppended);
+    this.watchdog = setInterval(() => this.checkAcks(client), Math.min(WATCHDOG_MS, config.ackTimeoutMs / 2));
+    this.watchdog.unref();
     logger.info({ url: config.url, clientId: this.clientId, protocolVersion: config.protocolVersion }, 'uplink: connecting');
   }
 
@@ -132,10 +139,13 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     this.opts.outbox.off('appended', this.onAppended);
     clearTimeout(this.waitTimer);
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.watchdog);
     // Finish the work in flight (bounded), announce offline, then close.
     const deadline = this.clock.now() + STOP_DRAIN_MS;
     while (this.inFlight.size > 0 && client.connected && Date.now() < deadline) await sleep(20);
     this.client = undefined;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     if (client.connected) {
       await new Promise<void>((r) => {
         const t = setTimeout(r, 1000);
@@ -180,6 +190,8 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     if (client !== this.client) return;
     this.c.connects++;
     this.backoff.reset();
+    const now = Date.now();
+    for (const b of this.inFlight) b.sentAt = now; // mqtt.js has just re-sent them
     this.lastError = undefined;
     this.opts.logger.info({ url: this.opts.config.url }, 'uplink: connected');
     client.publish(this.topics.status, statusPayload('online', this.opts.gatewayId, this.clock.now()), { qos: 1, retain: true });
@@ -199,7 +211,9 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     const delay = this.backoff.next();
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (client === this.client) client.reconnect();
+      // Pass the stores on: a bare reconnect() starts with empty ones and would drop the QoS 1
+      // messages that were in flight when the link broke (their PUBACK would never come).
+      if (client === this.client) client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
     }, delay);
   }
 
@@ -235,7 +249,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
         if (this.queue.length === 0 && !this.fill()) break;
         const b = this.queue[0]!;
         b.payload ??= encodeMessage(this.opts.gatewayId, this.opts.site, b.cls, b.asset, b.records, this.opts.config.batch.deflate);
-        const wait = Math.max(this.msgBucket?.wait() ?? 0, this.byteBucket?.wait() ?? 0);
+        const wait = Math.max(this.msgBucket?.wait(1) ?? 0, this.byteBucket?.wait(b.payload.length) ?? 0);
         if (wait > 0) {
           this.c.rateLimited++;
           this.wakeIn(wait);
@@ -258,6 +272,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private send(client: MqttClient, b: Pending, payload: Buffer): void {
     const topic = this.topics.data(b.cls, b.asset);
     this.inFlight.add(b);
+    b.sentAt = Date.now();
     this.budget.spend(payload.length + topic.length);
     client.publish(topic, payload, { qos: this.opts.config.qos }, (err) => {
       if (!this.inFlight.delete(b) || client !== this.client) return; // stopped: leases were released
@@ -279,6 +294,23 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       }
       this.schedulePump();
     });
+  }
+
+  /**
+   * A message without PUBACK for ackTimeoutMs while connected means a broken link that TCP has
+   * not noticed (or a broker that dropped it): drop the connection; mqtt.js re-sends on reconnect.
+   */
+  private checkAcks(client: MqttClient): void {
+    if (client !== this.client || this.state !== 'up') return;
+    const limit = Date.now() - this.opts.config.ackTimeoutMs;
+    for (const b of this.inFlight) {
+      if ((b.sentAt ?? Infinity) < limit) {
+        this.c.ackTimeouts++;
+        this.opts.logger.warn({ url: this.opts.config.url, inflight: this.inFlight.size, timeoutMs: this.opts.config.ackTimeoutMs }, 'uplink: no PUBACK in time, reconnecting');
+        client.stream.destroy();
+        return;
+      }
+    }
   }
 
   /** Alarms and gap records jump the queue of already leased batches. */

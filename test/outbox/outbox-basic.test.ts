@@ -27,6 +27,30 @@ describe('Outbox basics (:memory:)', () => {
     await ob.stop();
   });
 
+  it('commits alarms with synchronous=FULL and telemetry with NORMAL, unless configured otherwise', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const ob = makeOutbox(join(dir, 's.db'));
+      await ob.start();
+      ob.append(telemetry(1));
+      expect(ob.synchronous()).toBe('NORMAL');
+      ob.append([{ cls: 'alarm', asset: 'a1', payload: 1 }]);
+      expect(ob.synchronous()).toBe('FULL');
+      ob.append([...telemetry(1), { cls: 'fl-update', asset: 'a1', payload: 1 }]);
+      expect(ob.synchronous()).toBe('FULL');
+      ob.append([{ cls: 'summary', asset: 'a1', payload: 1 }]);
+      expect(ob.synchronous()).toBe('NORMAL');
+      await ob.stop();
+      const strict = makeOutbox(join(dir, 's2.db'), { sync: { telemetry: 'FULL' } });
+      await strict.start();
+      strict.append(telemetry(1));
+      expect(strict.synchronous()).toBe('FULL');
+      await strict.stop();
+    } finally {
+      cleanup();
+    }
+  });
+
   it('rejects bad records with an error naming the record, storing nothing', async () => {
     const ob = makeOutbox();
     await ob.start();

@@ -1,3 +1,4 @@
+import type { IClientOptions } from 'mqtt';
 import { EmbeddedBroker } from '../../src/broker';
 import { CloudIngest } from '../../src/cloud/ingest';
 import { silentLogger } from '../../src/observability/logger';
@@ -21,13 +22,13 @@ export async function startBroker(port = 0): Promise<EmbeddedBroker> {
   return b;
 }
 
-export async function startIngest(url: string, clientId = `ingest-${Math.random().toString(36).slice(2)}`): Promise<CloudIngest> {
-  const ing = new CloudIngest({ url, file: ':memory:', logger: silentLogger(), clientId, mqtt: { protocolVersion: 4 } });
+export async function startIngest(url: string, clientId = `ingest-${Math.random().toString(36).slice(2)}`, mqtt: IClientOptions = {}): Promise<CloudIngest> {
+  const ing = new CloudIngest({ url, file: ':memory:', logger: silentLogger(), clientId, mqtt: { protocolVersion: 4, ...mqtt } });
   await ing.start();
   return ing;
 }
 
-export function makeUplink(outbox: Outbox, url: string, cfg: Partial<Parameters<typeof uplinkConfig.parse>[0]> = {}, clock?: Clock): Uplink {
+export function makeUplink(outbox: Outbox, url: string, cfg: Partial<Parameters<typeof uplinkConfig.parse>[0]> = {}, clock?: Clock, gatewayId = 'gw1'): Uplink {
   const config: UplinkConfig = uplinkConfig.parse({ url, protocolVersion: 4, reconnect: { initialMs: 100, maxMs: 500 }, batch: { maxDelayMs: 0 }, ...cfg });
-  return new Uplink({ config, outbox, gatewayId: 'gw1', site: 's1', logger: silentLogger(), clock });
+  return new Uplink({ config, outbox, gatewayId, site: 's1', logger: silentLogger(), clock });
 }

@@ -1,16 +1,28 @@
 import { makeOutbox, telemetry } from '../outbox/helpers';
 import { makeUplink, sleep, startBroker, startIngest, waitFor } from './helpers';
 import type { NewRecord } from '../../src/outbox';
+import { LossyProxy } from './proxy';
 
 describe('Uplink to the embedded aedes broker', () => {
+  const running: { stop(): Promise<void> }[] = [];
+  const started = async <T extends { start(): Promise<void>; stop(): Promise<void> }>(m: T): Promise<T> => {
+    await m.start();
+    running.push(m);
+    return m;
+  };
+  afterEach(async () => {
+    for (const m of running.splice(0).reverse()) await m.stop();
+  });
+
   it('drains in batches, alarms first, every record once and in order per class and asset', async () => {
     const broker = await startBroker();
+    running.push(broker);
     const ingest = await startIngest(broker.url);
-    const ob = makeOutbox();
-    await ob.start();
+    running.push(ingest);
+    const ob = await started(makeOutbox());
     const ids = [...ob.append(telemetry(700, 'a1')), ...ob.append(telemetry(300, 'a2')), ...ob.append([{ cls: 'alarm', asset: 'a1', payload: { sev: 3 } }])];
     const up = makeUplink(ob, broker.url, { batch: { maxRecords: 100, maxDelayMs: 0 } });
-    await up.start();
+    await started(up);
     await waitFor(() => ingest.stats().records === ids.length, 10000, 'all records at the cloud');
     expect(ingest.store.missing(ids)).toEqual([]);
     expect(ingest.store.orderViolations()).toBe(0);
@@ -22,45 +34,45 @@ describe('Uplink to the embedded aedes broker', () => {
     expect(ingest.statuses.get('gw1')).toBe('online');
     await up.stop();
     await waitFor(() => ingest.statuses.get('gw1') === 'offline', 3000, 'offline status');
-    await ob.stop();
-    await ingest.stop();
-    await broker.stop();
   });
 
   it('starts with the broker unreachable (state down, no throw) and drains once it comes up', async () => {
     const broker = await startBroker();
+    running.push(broker);
     const url = broker.url;
     await broker.stop();
-    const ob = makeOutbox();
-    await ob.start();
+    const ob = await started(makeOutbox());
     const ids = ob.append(telemetry(50));
     const up = makeUplink(ob, url);
-    await up.start();
+    await started(up);
     await sleep(300);
     expect(up.health()).toMatchObject({ healthy: false, state: 'down' });
     expect(up.health().detail).toContain(url);
     expect(up.stats().errors).toBeGreaterThan(0);
     await broker.start();
     const ingest = await startIngest(url);
+    running.push(ingest);
     // The ingest subscribed after the uplink may have sent; a fresh batch proves the link works.
     await waitFor(() => up.stats().state === 'up', 5000, 'uplink up');
     const more = ob.append(telemetry(20));
     await waitFor(() => ingest.store.missing(more).length === 0, 5000, 'records after reconnect');
     await waitFor(() => ob.stats().records === 0, 5000, 'outbox drained');
     expect(up.stats().recordsSent).toBe(ids.length + more.length);
-    await up.stop();
-    await ob.stop();
-    await ingest.stop();
-    await broker.stop();
   });
 
-  it('loses nothing when the broker stops for a while under 2,000 records/s', async () => {
+  // The broker is unreachable (connections reset, then refused) while the cloud side stays up.
+  // A real broker restart with persistence is tested against Mosquitto (test/interop): aedes'
+  // memory persistence is not meant to survive a restart and re-delivers out of order.
+  it('loses nothing when the broker is unreachable for a while under 2,000 records/s', async () => {
     const broker = await startBroker();
+    running.push(broker);
     const ingest = await startIngest(broker.url, 'cloud-outage');
-    const ob = makeOutbox();
-    await ob.start();
-    const up = makeUplink(ob, broker.url, { inflight: 8 });
-    await up.start();
+    running.push(ingest);
+    const link = new LossyProxy(broker.port);
+    await started(link);
+    const ob = await started(makeOutbox());
+    const up = makeUplink(ob, link.url, { inflight: 8 });
+    await started(up);
     const appended: string[] = [];
     const t0 = Date.now();
     let n = 0;
@@ -70,25 +82,23 @@ describe('Uplink to the embedded aedes broker', () => {
       appended.push(...ob.append(batch));
     }, 50);
     await sleep(1500);
-    await broker.stop();
+    await link.stop();
     await sleep(3000);
     expect(up.stats().state).toBe('down');
     const backlogDuringOutage = ob.stats().records;
-    await broker.start();
+    await link.start();
     await sleep(1500);
     clearInterval(producer);
     const elapsed = (Date.now() - t0) / 1000;
-    await waitFor(() => ingest.store.missing(appended.slice(-1)).length === 0 && ob.stats().records === 0, 20000, 'drain after outage');
+    await waitFor(() => ob.stats().records === 0 && ingest.store.count() >= appended.length, 20000, 'drain after outage').catch((e: Error) => {
+      throw new Error(`${e.message}: uplink ${JSON.stringify(up.stats())} outbox ${JSON.stringify(ob.stats())} ingest ${JSON.stringify(ingest.stats())}`);
+    });
     expect(appended.length).toBeGreaterThan(1500 * elapsed * 0.6);
     expect(backlogDuringOutage).toBeGreaterThan(3000);
     expect(ingest.store.missing(appended)).toEqual([]);
     expect(ingest.store.orderViolations()).toBe(0);
     expect(ingest.store.count()).toBe(appended.length);
     // Duplicates are allowed (at-least-once) and counted; report them.
-    process.stdout.write(`aedes outage: ${appended.length} records in ${elapsed.toFixed(1)} s, duplicates ${ingest.store.duplicates()}, reconnects ${up.stats().connects - 1}\n`);
-    await up.stop();
-    await ob.stop();
-    await ingest.stop();
-    await broker.stop();
+    process.stdout.write(`aedes link outage: ${appended.length} records in ${elapsed.toFixed(1)} s, duplicates ${ingest.store.duplicates()}, reconnects ${up.stats().connects - 1}\n`);
   });
 });

@@ -1,0 +1,110 @@
+import mqtt from 'mqtt';
+import { makeOutbox, telemetry } from '../outbox/helpers';
+import { makeUplink, sleep, startBroker, startIngest, waitFor } from './helpers';
+import type { EmbeddedBroker } from '../../src/broker';
+import type { CloudIngest } from '../../src/cloud/ingest';
+
+describe('Uplink batching delay, rate limits, data budget and deflate', () => {
+  let broker: EmbeddedBroker;
+  let ingest: CloudIngest;
+  const running: { stop(): Promise<void> }[] = [];
+  beforeEach(async () => {
+    broker = await startBroker();
+    ingest = await startIngest(broker.url);
+  });
+  afterEach(async () => {
+    for (const m of running.splice(0).reverse()) await m.stop();
+    await ingest.stop();
+    await broker.stop();
+  });
+
+  it('waits up to maxDelayMs to fill a batch, but never holds back alarms', async () => {
+    const ob = makeOutbox();
+    await ob.start();
+    running.push(ob);
+    const up = makeUplink(ob, broker.url, { batch: { maxRecords: 100, maxDelayMs: 400 } });
+    await up.start();
+    running.push(up);
+    await waitFor(() => up.stats().state === 'up', 5000, 'up');
+    ob.append(telemetry(10));
+    const alarm = ob.append([{ cls: 'alarm', asset: 'a1', payload: 'hot' }]);
+    await waitFor(() => ingest.store.has(alarm[0]!), 1000, 'alarm');
+    expect(ingest.store.count('telemetry')).toBe(0);
+    await waitFor(() => up.stats().recordsSent === 11, 2000, 'delayed batch');
+    expect(up.stats().messagesSent).toBe(2);
+  });
+
+  it('holds to messages per second', async () => {
+    const ob = makeOutbox();
+    await ob.start();
+    running.push(ob);
+    ob.append(telemetry(100));
+    const up = makeUplink(ob, broker.url, { batch: { maxRecords: 10, maxDelayMs: 0 }, rate: { messagesPerSecond: 5 } });
+    const t0 = Date.now();
+    await up.start();
+    running.push(up);
+    await waitFor(() => up.stats().recordsSent === 100, 10000, 'drain');
+    // 10 messages, a burst of 5, then one per 200 ms.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+    expect(up.stats().rateLimited).toBeGreaterThan(0);
+  });
+
+  it('holds to bytes per second', async () => {
+    const ob = makeOutbox();
+    await ob.start();
+    running.push(ob);
+    ob.append(telemetry(60, 'a1', 1000)); // ~62 kB
+    const up = makeUplink(ob, broker.url, { batch: { maxRecords: 10, maxDelayMs: 0 }, rate: { bytesPerSecond: 30_000 } });
+    const t0 = Date.now();
+    await up.start();
+    running.push(up);
+    await waitFor(() => up.stats().recordsSent === 60, 10000, 'drain');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect(up.stats().bytesSent / ((Date.now() - t0) / 1000 + 1)).toBeLessThan(30_000);
+  });
+
+  it('thins telemetry near the daily budget, then sends only alarms and gaps', async () => {
+    const ob = makeOutbox();
+    await ob.start();
+    running.push(ob);
+    const up = makeUplink(ob, broker.url, { rate: { dailyBudgetBytes: 200_000, thinAtRatio: 0.5, thinKeepEvery: 10 } });
+    await up.start();
+    running.push(up);
+    ob.append(telemetry(100, 'a1', 1000));
+    await waitFor(() => up.stats().recordsSent === 100, 5000, 'first 100');
+    expect(up.stats().budgetMode).toBe('thin');
+    ob.append(telemetry(1000, 'a1', 1000));
+    await waitFor(() => ob.stats().backlog_telemetry === 0 && ob.stats().backlog_gap === 0, 5000, 'thinned drain');
+    const s = up.stats();
+    expect(s.droppedForBudget).toBe(900);
+    expect(s.budgetMode).toBe('exhausted');
+    await waitFor(() => ingest.store.gaps().length === 1, 3000, 'gap at the cloud');
+    expect(ingest.store.gaps()[0]).toMatchObject({ cls: 'telemetry', reason: 'budget', count: 900, keptEvery: 10 });
+    expect(ingest.store.count('telemetry')).toBe(200);
+    const tele = ob.append(telemetry(5));
+    const alarm = ob.append([{ cls: 'alarm', asset: 'a1', payload: 'still sent' }]);
+    await waitFor(() => ingest.store.has(alarm[0]!), 3000, 'alarm over budget');
+    await sleep(300);
+    expect(ingest.store.missing(tele)).toEqual(tele);
+    expect(ob.stats().backlog_telemetry).toBe(5);
+  });
+
+  it('deflates message bodies when configured; the ingest inflates them', async () => {
+    const sniff = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+    const firstBytes: number[] = [];
+    sniff.on('message', (_t, p) => firstBytes.push(p[0]!));
+    await sniff.subscribeAsync('pdm/v1/s1/gw1/telemetry/#', { qos: 1 });
+    const ob = makeOutbox();
+    await ob.start();
+    running.push(ob);
+    const ids = ob.append(telemetry(300, 'a1', 100));
+    const up = makeUplink(ob, broker.url, { batch: { maxRecords: 100, maxDelayMs: 0, deflate: true } });
+    await up.start();
+    running.push(up);
+    await waitFor(() => ingest.store.missing(ids).length === 0, 5000, 'all records');
+    await waitFor(() => firstBytes.length === 3, 2000, 'sniffed');
+    expect(firstBytes).toEqual([0x78, 0x78, 0x78]);
+    expect(up.stats().bytesSent).toBeLessThan(300 * 100 * 0.5);
+    await sniff.endAsync(true);
+  });
+});
