@@ -2,7 +2,8 @@ import type { OnnxGraphBuilder } from '../onnx';
 import type { Rng } from '../rng';
 import { columnSums, dense, gemmNT, transpose, type RowLayout } from '../gemm';
 import { alloc, ensure, type Dtype, type FArray, type Tensor } from '../tensor';
-import { f32, initWeights, loadParam, param, shapeError, toNCT, type Init, type Layer, type LayerSpec, type OnnxValue, type Param } from './layer';
+import { f32, initWeights, loadParam, param, shapeError, toNCT, type Init, type Layer, type LayerSpec, type OnnxValue, type Param, type ExportOptions } from './layer';
+import { int8Weights } from '../quantize';
 
 /**
  * 1-D convolution over time on channels-last input [T, C] -> [T', filters], stride 1.
@@ -116,14 +117,14 @@ export class Conv1D implements Layer {
     return [this.W, this.b];
   }
 
-  exportOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+  exportOnnx(g: OnnxGraphBuilder, x: OnnxValue, opts: ExportOptions = {}): OnnxValue {
     const input = toNCT(g, x);
     const { C, kernel: K } = this;
     const O = this.filters;
     const w = this.W.value;
     const wt = new Float32Array(w.length);
     for (let o = 0; o < O; o++) for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) wt[(o * C + c) * K + k] = w[(o * K + k) * C + c]!;
-    const W = g.initializer(this.W.name, wt, [O, C, K]);
+    const W = opts.int8 ? int8Weights(g, this.W.name, wt, [O, C, K]) : g.initializer(this.W.name, wt, [O, C, K]);
     const b = g.initializer(this.b.name, f32(this.b.value), this.b.shape);
     const y = g.op('Conv', [input.name, W, b], { kernel_shape: [K], pads: [this.padL, this.padR], strides: [1], dilations: [1], group: 1 }, `${this.W.name}_conv`);
     return { name: y, layout: 'NCT' };

@@ -2,7 +2,8 @@ import type { OnnxGraphBuilder } from '../onnx';
 import type { Rng } from '../rng';
 import { columnSums, dense, gemmNT, transpose } from '../gemm';
 import { alloc, ensure, type Dtype, type FArray, type Tensor } from '../tensor';
-import { f32, initWeights, loadParam, param, shapeError, toNTC, type Init, type Layer, type LayerSpec, type OnnxValue, type Param } from './layer';
+import { f32, initWeights, loadParam, param, shapeError, toNTC, type Init, type Layer, type LayerSpec, type OnnxValue, type Param, type ExportOptions } from './layer';
+import { int8MatMul } from '../quantize';
 
 /**
  * Fully connected layer y = x W + b over the last axis (W is [in, units], as ONNX MatMul wants it).
@@ -70,8 +71,9 @@ export class Dense implements Layer {
     return [this.W, this.b];
   }
 
-  exportOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+  exportOnnx(g: OnnxGraphBuilder, x: OnnxValue, opts: ExportOptions = {}): OnnxValue {
     const input = toNTC(g, x);
+    if (opts.int8) return { name: int8MatMul(g, input.name, this.W.name, f32(this.W.value), this.inF, this.units, f32(this.b.value)), layout: input.layout };
     const W = g.initializer(this.W.name, f32(this.W.value), this.W.shape);
     const b = g.initializer(this.b.name, f32(this.b.value), this.b.shape);
     const mm = g.op('MatMul', [input.name, W], {}, `${this.W.name}_mm`);
