@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { VERSION } from '../core/version';
 import { registerCheckConfig } from './check-config';
+import { registerEvaluate } from './evaluate';
+import { registerTrain } from './train';
 
 /** Exit codes: 0 ok, 1 failure (bad config, failed run), 2 usage error (commander). */
 export function buildProgram(): Command {
@@ -9,5 +11,7 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)');
   registerCheckConfig(program);
+  registerTrain(program);
+  registerEvaluate(program);
   return program;
 }

@@ -42,7 +42,7 @@ export const ANOMALY_DEFAULTS: AnomalyOptions = {
   seed: 42,
   size: 'teacher',
   thresholdQuantile: 0.99,
-  thresholdFactor: 1.5,
+  thresholdFactor: 1,
   bottleneck: 'tanh',
 };
 
@@ -194,9 +194,38 @@ export function quantile(values: ArrayLike<number>, q: number): number {
 export interface AnomalyResult {
   model: Sequential;
   score: ScoreParams & { threshold: number };
+  /** Centered training and early-stopping windows (fine-tuning and distillation reuse them). */
+  trainC: Float32Array;
+  valC: Float32Array;
+  /** Raw (uncentered) normal windows that calibrate weights and threshold. */
+  calib: Float32Array;
   fit: FitResult;
   trainWindows: number;
   heldOutWindows: number;
+}
+
+/** Fits an autoencoder to reproduce centered windows (targets = inputs, or a teacher's reconstructions). */
+export function fitAutoencoder(model: Sequential, x: Float32Array, valC: Float32Array, opts: AnomalyOptions, log: (line: string) => void, extra: { targets?: Float32Array; afterStep?: (m: Sequential) => void } = {}): FitResult {
+  const per = model.inShape.reduce((a, b) => a * b, 1);
+  return fit(model, { x, y: extra.targets ?? x, n: x.length / per }, {
+    epochs: opts.epochs,
+    batchSize: opts.batchSize,
+    loss: mse,
+    schedule: cosineLr({ lr: opts.lr, epochs: opts.epochs, warmupEpochs: 1 }),
+    optimizer: { weightDecay: opts.weightDecay, clipNorm: 5 },
+    seed: opts.seed,
+    validate: (m) => {
+      const r = m.predict(valC);
+      let e = 0;
+      for (let i = 0; i < r.length; i++) e += (r[i]! - valC[i]!) ** 2;
+      return e / r.length;
+    },
+    valName: 'val-mse',
+    patience: opts.patience,
+    ...(opts.timeBudgetMs !== undefined ? { timeBudgetMs: opts.timeBudgetMs } : {}),
+    ...(extra.afterStep ? { afterStep: extra.afterStep } : {}),
+    onEpoch: (r) => log(formatEpoch(r)),
+  });
 }
 
 /** Rows before the first labelled anomaly (the SKAB protocol lets a method train on them). */
@@ -228,28 +257,11 @@ export function trainAnomaly(data: AnomalyData, opts: AnomalyOptions, log: (line
   log(`training ${opts.size} autoencoder (${model.paramCount()} parameters) on ${train.n} normal windows of ${W} s; early stopping on ${val.n}, threshold from ${tail.n} post-calibration normal windows`);
   const trainC = centerWindows(train.x, W).xc;
   const valC = centerWindows(val.x, W).xc;
-  const result = fit(model, { x: trainC, y: trainC, n: train.n }, {
-    epochs: opts.epochs,
-    batchSize: opts.batchSize,
-    loss: mse,
-    schedule: cosineLr({ lr: opts.lr, epochs: opts.epochs, warmupEpochs: 1 }),
-    optimizer: { weightDecay: opts.weightDecay, clipNorm: 5 },
-    seed: opts.seed,
-    validate: (m) => {
-      const r = m.predict(valC);
-      let e = 0;
-      for (let i = 0; i < r.length; i++) e += (r[i]! - valC[i]!) ** 2;
-      return e / r.length;
-    },
-    valName: 'val-mse',
-    patience: opts.patience,
-    ...(opts.timeBudgetMs !== undefined ? { timeBudgetMs: opts.timeBudgetMs } : {}),
-    onEpoch: (r) => log(formatEpoch(r)),
-  });
+  const result = fitAutoencoder(model, trainC, valC, opts, log);
   const calib = tail.n > 0 ? tail : val;
   const score = calibrateScore(model, calib.x, opts);
   log(`level weights ${score.weights.map((w, c) => `${SKAB_CHANNELS[c]}=${w.toFixed(3)}`).join(' ')}; shape weight ${score.lambda.toFixed(3)}; threshold ${score.threshold.toFixed(4)}`);
-  return { model, score, fit: result, trainWindows: train.n, heldOutWindows: calib.n };
+  return { model, score, fit: result, trainWindows: train.n, heldOutWindows: calib.n, trainC, valC, calib: calib.x };
 }
 
 /**
@@ -257,13 +269,13 @@ export function trainAnomaly(data: AnomalyData, opts: AnomalyOptions, log: (line
  * sum_c w_c m_c² / C + lambda * mean((xc - AE(xc))²) with m the window means and xc the centered
  * window — the anomaly score itself, so the pipeline needs no model-specific code.
  */
-export function anomalyToOnnx(model: Sequential, p: ScoreParams, metadata: Record<string, string> = {}): Uint8Array {
+export function anomalyToOnnx(model: Sequential, p: ScoreParams, opts: { int8?: boolean; metadata?: Record<string, string> } = {}): Uint8Array {
   const C = SKAB_CHANNELS.length;
   const g = new OnnxGraphBuilder('skab_anomaly');
   g.input('x', [-1, ...model.inShape]);
   const mean = g.op('ReduceMean', ['x'], { axes: [1], keepdims: 1 }, 'window_mean');
   const xc = g.op('Sub', ['x', mean], {}, 'centered');
-  const recon = model.exportInto(g, { name: xc, layout: 'NTC' });
+  const recon = model.exportInto(g, { name: xc, layout: 'NTC' }, { int8: opts.int8 ?? false });
   const diff = g.op('Sub', [xc, recon.name]);
   const q = g.op('ReduceMean', [g.op('Mul', [diff, diff])], { axes: [1, 2], keepdims: 0 }, 'shape_term');
   const m2 = g.op('Mul', [mean, mean]);
@@ -271,7 +283,7 @@ export function anomalyToOnnx(model: Sequential, p: ScoreParams, metadata: Recor
   const shape = g.op('Mul', [q, g.floats('shape_weight', [p.lambda], [])]);
   g.node('Add', [level, shape], ['score']);
   g.output('score', [-1]);
-  return g.toModelBytes({ opset: 17, producer: 'pdm-gateway', metadata: { ...model.metadata(), ...metadata } });
+  return g.toModelBytes({ opset: 17, producer: 'pdm-gateway', metadata: { ...model.metadata(), ...(opts.metadata ?? {}) } });
 }
 
 /**

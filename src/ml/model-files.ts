@@ -12,18 +12,21 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 /**
  * Writes `model.onnx`, `manifest.json` (validated against the pipeline's zod schema, with the
- * file's sha256) and `MODEL_CARD.md` into `dir`. Returns the validated manifest.
+ * file's sha256) and, when given, `MODEL_CARD.md` into `dir`. Returns the validated manifest.
  */
-export function writeModelDir(dir: string, onnx: Uint8Array, draft: ManifestDraft, card: string): ModelManifest {
-  const file = draft.file ?? 'model.onnx';
-  const parsed = modelManifest.safeParse({ ...draft, file, sha256: sha256Hex(onnx) });
-  if (!parsed.success) {
-    throw new FatalError(`${dir}/manifest.json`, `invalid manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
+export function writeModelDir(dir: string, onnx: Uint8Array, draft: ManifestDraft, card?: string): ModelManifest {
+  const manifest = buildManifest(onnx, draft, `${dir}/manifest.json`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, file), onnx);
-  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(parsed.data, null, 2)}\n`);
-  writeFileSync(join(dir, 'MODEL_CARD.md'), card);
+  writeFileSync(join(dir, manifest.file), onnx);
+  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (card !== undefined) writeFileSync(join(dir, 'MODEL_CARD.md'), card);
+  return manifest;
+}
+
+/** The validated manifest for an ONNX file (with its sha256), without writing anything. */
+export function buildManifest(onnx: Uint8Array, draft: ManifestDraft, subject = `model ${draft.id}`): ModelManifest {
+  const parsed = modelManifest.safeParse({ ...draft, file: draft.file ?? 'model.onnx', sha256: sha256Hex(onnx) });
+  if (!parsed.success) throw new FatalError(subject, `invalid manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 

@@ -55,6 +55,7 @@ export type LayerSpec =
   | { type: 'conv1d'; filters: number; kernel: number; padding?: 'same' | 'valid'; init?: Init }
   | { type: 'activation'; fn: Activation; alpha?: number }
   | { type: 'dropout'; rate: number }
+  | { type: 'gaussian-noise'; std: number }
   | { type: 'flatten' }
   | { type: 'global-avg-pool' }
   | { type: 'reshape'; shape: number[] };
