@@ -71,7 +71,7 @@ describe('gradient check (finite differences, float64)', () => {
     const model = new Sequential([{ type: 'gaussian-noise', std: 1 }], [500], { dtype: 'float64' });
     const x = new Float64Array(500);
     const train = model.forward({ data: x, shape: [1, 500] }, true).data;
-    const sd = Math.sqrt(train.reduce((a, v) => a + v * v, 0) / 500);
+    const sd = Math.sqrt(Array.from(train).reduce((a, v) => a + v * v, 0) / 500);
     expect(sd).toBeGreaterThan(0.85);
     expect(sd).toBeLessThan(1.15);
     expect(Array.from(model.forward({ data: x, shape: [1, 500] }, false).data)).toEqual(Array.from(x));
