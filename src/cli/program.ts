@@ -7,6 +7,8 @@ import { registerKeygen } from './keygen';
 import { registerSignModel } from './sign-model';
 import { registerPki } from './pki';
 import { registerBrowse } from './browse';
+import { registerEvaluate } from './evaluate';
+import { registerTrain } from './train';
 
 /** Exit codes: 0 ok, 1 failure (bad config, failed run), 2 usage error (commander). */
 export function buildProgram(): Command {
@@ -21,5 +23,7 @@ export function buildProgram(): Command {
   registerSignModel(program);
   registerPki(program);
   registerBrowse(program);
+  registerTrain(program);
+  registerEvaluate(program);
   return program;
 }

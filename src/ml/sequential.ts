@@ -1,4 +1,4 @@
-import { createLayer, toNTC, type Layer, type LayerSpec, type OnnxValue, type Param } from './layers';
+import { createLayer, toNTC, type ExportOptions, type Layer, type LayerSpec, type OnnxValue, type Param } from './layers';
 import { OnnxGraphBuilder, readOnnxModel, type ModelOptions } from './onnx';
 import { Rng } from './rng';
 import { alloc, sizeOf, type Dtype, type FArray, type Tensor } from './tensor';
@@ -77,19 +77,19 @@ export class Sequential {
   }
 
   /** Appends the layers to a graph reading `x`; the result is channels-last or flat. */
-  exportInto(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+  exportInto(g: OnnxGraphBuilder, x: OnnxValue, opts: ExportOptions = {}): OnnxValue {
     let v = x;
-    for (const l of this.layers) v = l.exportOnnx(g, v);
+    for (const l of this.layers) v = l.exportOnnx(g, v, opts);
     return toNTC(g, v);
   }
 
   /** A standalone ONNX model: input `x` [-1, ...inShape], output `y` [-1, ...outShape]. */
-  toOnnx(opts: ModelOptions & { input?: string; output?: string; graphName?: string } = {}): Uint8Array {
+  toOnnx(opts: ModelOptions & ExportOptions & { input?: string; output?: string; graphName?: string } = {}): Uint8Array {
     const input = opts.input ?? 'x';
     const output = opts.output ?? 'y';
     const g = new OnnxGraphBuilder(opts.graphName ?? 'sequential');
     g.input(input, [-1, ...this.inShape]);
-    const y = this.exportInto(g, { name: input, layout: this.inShape.length === 2 ? 'NTC' : 'flat' });
+    const y = this.exportInto(g, { name: input, layout: this.inShape.length === 2 ? 'NTC' : 'flat' }, { int8: opts.int8 ?? false });
     g.node('Identity', [y.name], [output]);
     g.output(output, [-1, ...this.outShape]);
     return g.toModelBytes({ ...opts, metadata: { ...this.metadata(), ...(opts.metadata ?? {}) } });

@@ -12,6 +12,7 @@ export const LAYER_CASES: Array<{ name: string; inShape: number[]; specs: LayerS
   { name: 'tanh', inShape: [5], specs: [{ type: 'dense', units: 6 }, { type: 'activation', fn: 'tanh' }] },
   { name: 'sigmoid', inShape: [5], specs: [{ type: 'dense', units: 6 }, { type: 'activation', fn: 'sigmoid' }] },
   { name: 'dropout', inShape: [5], specs: [{ type: 'dense', units: 6 }, { type: 'dropout', rate: 0.5 }] },
+  { name: 'gaussian-noise', inShape: [4, 3], specs: [{ type: 'gaussian-noise', std: 0.5 }, { type: 'conv1d', filters: 2, kernel: 3 }, { type: 'activation', fn: 'leaky-relu', alpha: 0.2 }] },
   {
     name: 'flatten after conv (channels-first in ONNX)',
     inShape: [6, 3],

@@ -1,4 +1,4 @@
-import { Dropout } from '../../src/ml/layers';
+import { Dropout, GaussianNoise } from '../../src/ml/layers';
 import { huber, mse } from '../../src/ml/losses';
 import { Rng } from '../../src/ml/rng';
 import { Sequential } from '../../src/ml/sequential';
@@ -13,7 +13,7 @@ function gradCheck(model: Sequential, batch: number, seed: number): { worst: num
   const rng = new Rng(seed);
   const x = Float64Array.from({ length: batch * sizeOf(model.inShape) }, () => rng.normal());
   const r = Float64Array.from({ length: batch * sizeOf(model.outShape) }, () => rng.normal());
-  const reseed = (): void => model.layers.forEach((l) => l instanceof Dropout && l.seed(99));
+  const reseed = (): void => model.layers.forEach((l) => (l instanceof Dropout || l instanceof GaussianNoise) && l.seed(99));
   const lossAt = (): number => {
     reseed();
     const y = model.forward({ data: x, shape: [batch, ...model.inShape] }, true);
@@ -65,6 +65,16 @@ describe('gradient check (finite differences, float64)', () => {
     expect(zeros).toBeLessThan(600);
     expect(new Set(train)).toEqual(new Set([0, 2]));
     expect(Array.from(model.forward({ data: x, shape: [1, 1000] }, false).data)).toEqual(Array.from(x));
+  });
+
+  it('gaussian noise perturbs in training only', () => {
+    const model = new Sequential([{ type: 'gaussian-noise', std: 1 }], [500], { dtype: 'float64' });
+    const x = new Float64Array(500);
+    const train = model.forward({ data: x, shape: [1, 500] }, true).data;
+    const sd = Math.sqrt(Array.from(train).reduce((a, v) => a + v * v, 0) / 500);
+    expect(sd).toBeGreaterThan(0.85);
+    expect(sd).toBeLessThan(1.15);
+    expect(Array.from(model.forward({ data: x, shape: [1, 500] }, false).data)).toEqual(Array.from(x));
   });
 
   for (const loss of [mse, huber(0.5)]) {

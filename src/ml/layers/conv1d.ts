@@ -1,7 +1,9 @@
 import type { OnnxGraphBuilder } from '../onnx';
 import type { Rng } from '../rng';
+import { columnSums, dense, gemmNT, transpose, type RowLayout } from '../gemm';
 import { alloc, ensure, type Dtype, type FArray, type Tensor } from '../tensor';
-import { f32, initWeights, loadParam, param, shapeError, toNCT, type Init, type Layer, type LayerSpec, type OnnxValue, type Param } from './layer';
+import { f32, initWeights, loadParam, param, shapeError, toNCT, type Init, type Layer, type LayerSpec, type OnnxValue, type Param, type ExportOptions } from './layer';
+import { int8Weights } from '../quantize';
 
 /**
  * 1-D convolution over time on channels-last input [T, C] -> [T', filters], stride 1.
@@ -22,6 +24,9 @@ export class Conv1D implements Layer {
   private y: FArray | undefined;
   private dxp: FArray | undefined;
   private dx: FArray | undefined;
+  private gt: FArray | undefined;
+  private pt: FArray | undefined;
+  private wt: FArray | undefined;
   private batch = 0;
 
   constructor(
@@ -64,20 +69,9 @@ export class Conv1D implements Layer {
     if (this.padL + this.padR > 0) xp.fill(0);
     for (let b = 0; b < B; b++) xp.set(x.data.subarray(b * T * C, (b + 1) * T * C), (b * Tp + padL) * C);
     const y = (this.y = ensure(this.y, this.dtype, B * Tout * O));
-    const w = this.W.value;
-    const bias = this.b.value;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < Tout; t++) {
-        const base = (b * Tp + t) * C;
-        const yo = (b * Tout + t) * O;
-        for (let o = 0; o < O; o++) {
-          const wo = o * KC;
-          let acc = bias[o]!;
-          for (let j = 0; j < KC; j++) acc += xp[base + j]! * w[wo + j]!;
-          y[yo + o] = acc;
-        }
-      }
-    }
+    // Each output step's K*C patch is a contiguous slice of the padded input: a GEMM whose A
+    // rows overlap (row stride C), so im2col is never copied.
+    gemmNT(y, dense(Tout, O), xp, this.patches(), this.W.value, KC, B, O, KC, false, this.b.value);
     this.batch = B;
     return { data: y, shape: [B, Tout, O] };
   }
@@ -89,47 +83,48 @@ export class Conv1D implements Layer {
     const O = this.filters;
     const KC = this.kernel * C;
     const B = this.batch;
-    const dxp = (this.dxp = ensure(this.dxp, this.dtype, B * Tp * C));
-    dxp.fill(0);
-    const w = this.W.value;
-    const dw = this.W.grad;
-    const db = this.b.grad;
-    dw.fill(0);
-    db.fill(0);
+    const M = B * Tout;
     const g = dy.data;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < Tout; t++) {
-        const base = (b * Tp + t) * C;
-        const go = (b * Tout + t) * O;
-        for (let o = 0; o < O; o++) {
-          const gv = g[go + o]!;
-          if (gv === 0) continue;
-          db[o]! += gv;
-          const wo = o * KC;
-          for (let j = 0; j < KC; j++) {
-            dw[wo + j]! += gv * xp[base + j]!;
-            dxp[base + j]! += gv * w[wo + j]!;
-          }
-        }
+    // dW = G^T P: transpose both so that the product runs over contiguous rows of length M.
+    const gt = (this.gt = transpose(g, M, O, ensure(this.gt, this.dtype, M * O)));
+    const pt = (this.pt = ensure(this.pt, this.dtype, KC * M));
+    for (let j = 0; j < KC; j++) {
+      // Writes contiguous, reads strided by C (a few cache lines): faster than the other order.
+      let m = j * M;
+      for (let b = 0; b < B; b++) {
+        let src = b * Tp * C + j;
+        for (let t = 0; t < Tout; t++, m++, src += C) pt[m] = xp[src]!;
       }
     }
+    gemmNT(this.W.grad, dense(O, KC), gt, dense(O, M), pt, M, 1, KC, M, false);
+    columnSums(g, M, O, this.b.grad);
+    // dP = G W, scattered back onto the overlapping patches of the padded input.
+    const wt = (this.wt = transpose(this.W.value, O, KC, ensure(this.wt, this.dtype, O * KC)));
+    const dxp = (this.dxp = ensure(this.dxp, this.dtype, B * Tp * C));
+    dxp.fill(0);
+    gemmNT(dxp, this.patches(), g, dense(Tout, O), wt, O, B, KC, O, true);
     const dx = (this.dx = ensure(this.dx, this.dtype, B * T * C));
     for (let b = 0; b < B; b++) dx.set(dxp.subarray((b * Tp + padL) * C, (b * Tp + padL + T) * C), b * T * C);
     return { data: dx, shape: [B, T, C] };
+  }
+
+  /** Row layout of the output steps' patches in the padded input. */
+  private patches(): RowLayout {
+    return { rows: this.Tout, rowStride: this.C, groupStride: this.Tp * this.C };
   }
 
   params(): Param[] {
     return [this.W, this.b];
   }
 
-  exportOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+  exportOnnx(g: OnnxGraphBuilder, x: OnnxValue, opts: ExportOptions = {}): OnnxValue {
     const input = toNCT(g, x);
     const { C, kernel: K } = this;
     const O = this.filters;
     const w = this.W.value;
     const wt = new Float32Array(w.length);
     for (let o = 0; o < O; o++) for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) wt[(o * C + c) * K + k] = w[(o * K + k) * C + c]!;
-    const W = g.initializer(this.W.name, wt, [O, C, K]);
+    const W = opts.int8 ? int8Weights(g, this.W.name, wt, [O, C, K]) : g.initializer(this.W.name, wt, [O, C, K]);
     const b = g.initializer(this.b.name, f32(this.b.value), this.b.shape);
     const y = g.op('Conv', [input.name, W, b], { kernel_shape: [K], pads: [this.padL, this.padR], strides: [1], dilations: [1], group: 1 }, `${this.W.name}_conv`);
     return { name: y, layout: 'NCT' };

@@ -1,7 +1,9 @@
 import type { OnnxGraphBuilder } from '../onnx';
 import type { Rng } from '../rng';
+import { columnSums, dense, gemmNT, transpose } from '../gemm';
 import { alloc, ensure, type Dtype, type FArray, type Tensor } from '../tensor';
-import { f32, initWeights, loadParam, param, shapeError, toNTC, type Init, type Layer, type LayerSpec, type OnnxValue, type Param } from './layer';
+import { f32, initWeights, loadParam, param, shapeError, toNTC, type Init, type Layer, type LayerSpec, type OnnxValue, type Param, type ExportOptions } from './layer';
+import { int8MatMul } from '../quantize';
 
 /**
  * Fully connected layer y = x W + b over the last axis (W is [in, units], as ONNX MatMul wants it).
@@ -17,6 +19,9 @@ export class Dense implements Layer {
   private x: Tensor | undefined;
   private y: FArray | undefined;
   private dx: FArray | undefined;
+  private wt: FArray | undefined;
+  private xt: FArray | undefined;
+  private gt: FArray | undefined;
 
   constructor(
     readonly units: number,
@@ -40,20 +45,8 @@ export class Dense implements Layer {
     const U = this.units;
     const rows = x.data.length / F;
     const y = (this.y = ensure(this.y, this.dtype, rows * U));
-    const xd = x.data;
-    const w = this.W.value;
-    const b = this.b.value;
-    for (let r = 0; r < rows; r++) {
-      const yo = r * U;
-      for (let u = 0; u < U; u++) y[yo + u] = b[u]!;
-      const xo = r * F;
-      for (let f = 0; f < F; f++) {
-        const xv = xd[xo + f]!;
-        if (xv === 0) continue; // ReLU outputs are often zero
-        const wo = f * U;
-        for (let u = 0; u < U; u++) y[yo + u]! += xv * w[wo + u]!;
-      }
-    }
+    const wt = (this.wt = transpose(this.W.value, F, U, ensure(this.wt, this.dtype, F * U)));
+    gemmNT(y, dense(rows, U), x.data, dense(rows, F), wt, F, 1, U, F, false, this.b.value);
     if (training) this.x = x;
     return { data: y, shape: [...x.shape.slice(0, -1), U] };
   }
@@ -64,30 +57,13 @@ export class Dense implements Layer {
     const F = this.inF;
     const U = this.units;
     const rows = dy.data.length / U;
+    // dW = X^T G and dX = G W^T, both as NT products over contiguous rows.
+    const xt = (this.xt = transpose(x.data, rows, F, ensure(this.xt, this.dtype, rows * F)));
+    const gt = (this.gt = transpose(dy.data, rows, U, ensure(this.gt, this.dtype, rows * U)));
+    gemmNT(this.W.grad, dense(F, U), xt, dense(F, rows), gt, rows, 1, U, rows, false);
+    columnSums(dy.data, rows, U, this.b.grad);
     const dx = (this.dx = ensure(this.dx, this.dtype, rows * F));
-    const xd = x.data;
-    const g = dy.data;
-    const w = this.W.value;
-    const dw = this.W.grad;
-    const db = this.b.grad;
-    dw.fill(0);
-    db.fill(0);
-    for (let r = 0; r < rows; r++) {
-      const go = r * U;
-      for (let u = 0; u < U; u++) db[u]! += g[go + u]!;
-      const xo = r * F;
-      for (let f = 0; f < F; f++) {
-        const xv = xd[xo + f]!;
-        const wo = f * U;
-        let acc = 0;
-        for (let u = 0; u < U; u++) {
-          const gv = g[go + u]!;
-          acc += gv * w[wo + u]!;
-          dw[wo + u]! += xv * gv;
-        }
-        dx[xo + f] = acc;
-      }
-    }
+    gemmNT(dx, dense(rows, F), dy.data, dense(rows, U), this.W.value, U, 1, F, U, false);
     return { data: dx, shape: x.shape };
   }
 
@@ -95,8 +71,9 @@ export class Dense implements Layer {
     return [this.W, this.b];
   }
 
-  exportOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
+  exportOnnx(g: OnnxGraphBuilder, x: OnnxValue, opts: ExportOptions = {}): OnnxValue {
     const input = toNTC(g, x);
+    if (opts.int8) return { name: int8MatMul(g, input.name, this.W.name, f32(this.W.value), this.inF, this.units, f32(this.b.value)), layout: input.layout };
     const W = g.initializer(this.W.name, f32(this.W.value), this.W.shape);
     const b = g.initializer(this.b.name, f32(this.b.value), this.b.shape);
     const mm = g.op('MatMul', [input.name, W], {}, `${this.W.name}_mm`);

@@ -2,12 +2,13 @@ import { Activation } from './activation';
 import { Conv1D } from './conv1d';
 import { Dense } from './dense';
 import { Dropout } from './dropout';
+import { GaussianNoise } from './gaussian-noise';
 import { GlobalAvgPool } from './global-avg-pool';
 import type { Layer, LayerSpec } from './layer';
 import { Reshape } from './reshape';
 
 export * from './layer';
-export { Activation, Conv1D, Dense, Dropout, GlobalAvgPool, Reshape };
+export { Activation, Conv1D, Dense, Dropout, GaussianNoise, GlobalAvgPool, Reshape };
 
 export function createLayer(spec: LayerSpec): Layer {
   switch (spec.type) {
@@ -19,6 +20,8 @@ export function createLayer(spec: LayerSpec): Layer {
       return new Activation(spec.fn, spec.alpha);
     case 'dropout':
       return new Dropout(spec.rate);
+    case 'gaussian-noise':
+      return new GaussianNoise(spec.std);
     case 'flatten':
       return new Reshape();
     case 'reshape':

@@ -22,6 +22,11 @@ export interface OnnxValue {
   layout: OnnxLayout;
 }
 
+export interface ExportOptions {
+  /** Int8 weights with per-output-channel scales (see quantize.ts); float32 when absent. */
+  int8?: boolean;
+}
+
 export interface Layer {
   readonly type: string;
   /** Allocates parameters for a per-sample input shape (no batch axis); returns the output shape. */
@@ -35,7 +40,7 @@ export interface Layer {
   backward(dy: Tensor): Tensor;
   params(): Param[];
   /** Appends this layer's ONNX nodes reading `x`; returns the value it produced. */
-  exportOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue;
+  exportOnnx(g: OnnxGraphBuilder, x: OnnxValue, opts?: ExportOptions): OnnxValue;
   /** Serializable description, enough to rebuild the layer (weights travel separately). */
   spec(): LayerSpec;
   /** Loads the parameters back from the initializers this layer exported (their ONNX layout). */
@@ -50,6 +55,7 @@ export type LayerSpec =
   | { type: 'conv1d'; filters: number; kernel: number; padding?: 'same' | 'valid'; init?: Init }
   | { type: 'activation'; fn: Activation; alpha?: number }
   | { type: 'dropout'; rate: number }
+  | { type: 'gaussian-noise'; std: number }
   | { type: 'flatten' }
   | { type: 'global-avg-pool' }
   | { type: 'reshape'; shape: number[] };

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { SkipError } from '../core/errors';
+import type { Rng } from './rng';
+
+/**
+ * NASA C-MAPSS turbofan files (train_FD001.txt, test_FD001.txt, RUL_FD001.txt): whitespace
+ * separated, no header, 26 columns: unit, cycle, 3 operating settings, sensors s1..s21.
+ */
+export const CMAPSS_SENSORS = ['s2', 's3', 's4', 's7', 's8', 's9', 's11', 's12', 's13', 's14', 's15', 's17', 's20', 's21'] as const;
+/** Column of sensor s<k> in the file: unit, cycle, setting1..3 come first. */
+const SENSOR_COLUMNS = CMAPSS_SENSORS.map((s) => 4 + Number(s.slice(1)));
+const COLUMNS = 26;
+
+export interface Engine {
+  unit: number;
+  /** Cycles observed (rows). */
+  cycles: number;
+  /** [cycles x 14] sensor values in CMAPSS_SENSORS order. */
+  sensors: Float32Array;
+}
+
+/** Parses a C-MAPSS trajectory file; a malformed line fails with the file and line at fault. */
+export function parseCmapss(text: string, file: string): Engine[] {
+  const rows = new Map<number, number[][]>();
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    const t = line.trim();
+    if (!t) return;
+    const cols = t.split(/\s+/).map(Number);
+    if (cols.length !== COLUMNS || cols.some((v) => !Number.isFinite(v))) {
+      throw new SkipError(`${file}:${i + 1}`, `expected ${COLUMNS} numeric columns (unit, cycle, 3 settings, 21 sensors), got ${JSON.stringify(t.slice(0, 80))}`);
+    }
+    const unit = cols[0]!;
+    const list = rows.get(unit) ?? [];
+    if (cols[1] !== list.length + 1) throw new SkipError(`${file}:${i + 1}`, `unit ${unit}: expected cycle ${list.length + 1}, got ${cols[1]}`);
+    list.push(cols);
+    rows.set(unit, list);
+  });
+  if (rows.size === 0) throw new SkipError(file, 'no data rows');
+  return [...rows.entries()].map(([unit, list]) => {
+    const sensors = new Float32Array(list.length * SENSOR_COLUMNS.length);
+    list.forEach((r, t) => SENSOR_COLUMNS.forEach((c, j) => (sensors[t * SENSOR_COLUMNS.length + j] = r[c]!)));
+    return { unit, cycles: list.length, sensors };
+  });
+}
+
+export function readCmapss(file: string): Engine[] {
+  return parseCmapss(readFileSync(file, 'utf8'), file);
+}
+
+/** RUL_FD001.txt: one true RUL per test engine, in unit order. */
+export function readRulTruth(file: string): number[] {
+  const values = readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  return values.map((v, i) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new SkipError(`${file}:${i + 1}`, `expected a non-negative RUL, got ${JSON.stringify(v)}`);
+    return n;
+  });
+}
+
+/** Per-sensor mean and standard deviation over every cycle of the given engines. */
+export function sensorStats(engines: readonly Engine[]): { mean: number[]; std: number[] } {
+  const C = CMAPSS_SENSORS.length;
+  const sum = new Float64Array(C);
+  const sq = new Float64Array(C);
+  let n = 0;
+  for (const e of engines) {
+    for (let i = 0; i < e.sensors.length; i++) {
+      const v = e.sensors[i]!;
+      sum[i % C]! += v;
+      sq[i % C]! += v * v;
+    }
+    n += e.cycles;
+  }
+  const mean = Array.from(sum, (s) => s / n);
+  // Constant channels get std 1 so that normalization never divides by zero.
+  const std = Array.from(sq, (s, c) => Math.sqrt(Math.max(0, s / n - mean[c]! ** 2)) || 1);
+  return { mean, std };
+}
+
+/** Piecewise-linear RUL target: constant `cap` early in life, then falling linearly to 0. */
+export function rulTarget(totalCycles: number, cycle: number, cap: number): number {
+  return Math.min(cap, totalCycles - cycle);
+}
+
+/**
+ * The window of `window` cycles ending at cycle `end` (1-based, inclusive), z-scored, written
+ * into `out` at `offset`. Cycles before the first are the first row repeated (short engines).
+ */
+export function writeWindow(e: Engine, end: number, window: number, norm: { mean: readonly number[]; std: readonly number[] }, out: Float32Array, offset: number): void {
+  const C = CMAPSS_SENSORS.length;
+  for (let k = 0; k < window; k++) {
+    const cycle = Math.max(1, end - window + 1 + k);
+    const src = (cycle - 1) * C;
+    for (let c = 0; c < C; c++) out[offset + k * C + c] = (e.sensors[src + c]! - norm.mean[c]!) / norm.std[c]!;
+  }
+}
+
+/** Every full window of every engine (ending at cycle >= window), labelled with the capped RUL. */
+export function trainingWindows(engines: readonly Engine[], window: number, cap: number, norm: { mean: readonly number[]; std: readonly number[] }): { x: Float32Array; y: Float32Array; n: number } {
+  const C = CMAPSS_SENSORS.length;
+  const n = engines.reduce((a, e) => a + Math.max(0, e.cycles - window + 1), 0);
+  const x = new Float32Array(n * window * C);
+  const y = new Float32Array(n);
+  let k = 0;
+  for (const e of engines) {
+    for (let end = window; end <= e.cycles; end++, k++) {
+      writeWindow(e, end, window, norm, x, k * window * C);
+      y[k] = rulTarget(e.cycles, end, cap);
+    }
+  }
+  return { x, y, n };
+}
+
+/** The last window of each engine (the official test protocol: one prediction per engine). */
+export function lastWindows(engines: readonly Engine[], window: number, norm: { mean: readonly number[]; std: readonly number[] }): Float32Array {
+  const C = CMAPSS_SENSORS.length;
+  const x = new Float32Array(engines.length * window * C);
+  engines.forEach((e, i) => writeWindow(e, e.cycles, window, norm, x, i * window * C));
+  return x;
+}
+
+/** A run-to-failure engine cut after `keep` cycles; its true RUL is what was cut off. */
+export function truncate(e: Engine, keep: number): { engine: Engine; rul: number } {
+  const C = CMAPSS_SENSORS.length;
+  return { engine: { unit: e.unit, cycles: keep, sensors: e.sensors.slice(0, keep * C) }, rul: e.cycles - keep };
+}
+
+/**
+ * Cuts held-out run-to-failure engines the way the official test set was made: each keeps at
+ * least `minCycles` cycles and its true RUL is drawn uniformly from [minRul, maxRul] (FD001's
+ * official RULs run from 7 to 145) where the engine is long enough.
+ */
+export function truncateLikeTest(engines: readonly Engine[], rng: Rng, opts: { minCycles?: number; minRul?: number; maxRul?: number } = {}): { engines: Engine[]; rul: number[] } {
+  const minCycles = opts.minCycles ?? 31;
+  const minRul = opts.minRul ?? 7;
+  const maxRul = opts.maxRul ?? 145;
+  const out: Engine[] = [];
+  const rul: number[] = [];
+  for (const e of engines) {
+    const hi = Math.min(maxRul, e.cycles - minCycles);
+    const lo = Math.min(minRul, hi);
+    const r = lo + rng.int(hi - lo + 1);
+    const t = truncate(e, e.cycles - r);
+    out.push(t.engine);
+    rul.push(t.rul);
+  }
+  return { engines: out, rul };
+}
+
+/** Writes engines back in the official text format (for tests and for held-out files). */
+export function formatCmapss(engines: readonly Engine[]): string {
+  const C = CMAPSS_SENSORS.length;
+  const lines: string[] = [];
+  for (const e of engines) {
+    for (let t = 0; t < e.cycles; t++) {
+      const cols = new Array<string>(COLUMNS).fill('0');
+      cols[0] = String(e.unit);
+      cols[1] = String(t + 1);
+      SENSOR_COLUMNS.forEach((col, j) => (cols[col] = String(e.sensors[t * C + j])));
+      lines.push(`${cols.join(' ')}  `);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FatalError } from '../core/errors';
+import { modelManifest, type ModelManifest } from '../models/manifest';
+
+export type ManifestDraft = Omit<ModelManifest, 'sha256' | 'file'> & { file?: string };
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Writes `model.onnx`, `manifest.json` (validated against the pipeline's zod schema, with the
+ * file's sha256) and, when given, `MODEL_CARD.md` into `dir`. Returns the validated manifest.
+ */
+export function writeModelDir(dir: string, onnx: Uint8Array, draft: ManifestDraft, card?: string): ModelManifest {
+  const manifest = buildManifest(onnx, draft, `${dir}/manifest.json`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, manifest.file), onnx);
+  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (card !== undefined) writeFileSync(join(dir, 'MODEL_CARD.md'), card);
+  return manifest;
+}
+
+/** The validated manifest for an ONNX file (with its sha256), without writing anything. */
+export function buildManifest(onnx: Uint8Array, draft: ManifestDraft, subject = `model ${draft.id}`): ModelManifest {
+  const parsed = modelManifest.safeParse({ ...draft, file: draft.file ?? 'model.onnx', sha256: sha256Hex(onnx) });
+  if (!parsed.success) throw new FatalError(subject, `invalid manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** Reads a model directory, validating the manifest and the ONNX file's sha256. */
+export function readModelDir(dir: string): { manifest: ModelManifest; onnx: Uint8Array } {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) throw new FatalError(dir, 'no manifest.json in this model directory');
+  const parsed = modelManifest.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw new FatalError(path, `invalid manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const onnx = readFileSync(join(dir, parsed.data.file));
+  const sha = sha256Hex(onnx);
+  if (sha !== parsed.data.sha256) throw new FatalError(join(dir, parsed.data.file), `sha256 ${sha} does not match the manifest's ${parsed.data.sha256}`);
+  return { manifest: parsed.data, onnx };
+}

@@ -1,0 +1,199 @@
+import { join } from 'node:path';
+import { CMAPSS_SENSORS, lastWindows, readCmapss, sensorStats, trainingWindows, truncateLikeTest, type Engine } from './cmapss-data';
+import type { LayerSpec } from './layers';
+import { mse } from './losses';
+import { phm08Score, rmse } from './metrics';
+import { OnnxGraphBuilder } from './onnx';
+import { Rng } from './rng';
+import { cosineLr } from './schedule';
+import { Sequential } from './sequential';
+import { fit, formatEpoch, type Dataset, type FitResult } from './trainer';
+
+export interface Norm {
+  mean: number[];
+  std: number[];
+}
+
+export interface RulOptions {
+  window: number;
+  cap: number;
+  /** Engines of train_FD001.txt held out for validation. */
+  holdout: number;
+  /** Random truncations per held-out engine (more = a steadier validation figure). */
+  truncations: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  patience: number;
+  seed: number;
+  size: 'teacher' | 'student';
+  timeBudgetMs?: number;
+  /** Use at most this many training engines (tests train on a few). */
+  maxEngines?: number;
+  /** Replaces the built-in architecture (experiments, tests). */
+  arch?: LayerSpec[];
+}
+
+export const RUL_DEFAULTS: RulOptions = {
+  window: 30,
+  cap: 125,
+  holdout: 20,
+  truncations: 10,
+  epochs: 24,
+  batchSize: 128,
+  lr: 2e-3,
+  weightDecay: 1e-4,
+  patience: 8,
+  seed: 42,
+  size: 'teacher',
+};
+
+/**
+ * 1-D CNN over a [window, 14] slice, after Li, Ding & Sun's DCNN (2018): stacked long-kernel
+ * convolutions over time, flattened into a small dense head. Differences, each from a run that
+ * did better on our validation engines: leaky ReLU (a one-filter ReLU layer died), 4 filters
+ * before the flatten, and Gaussian input noise (every variant without it overfitted the 80
+ * training engines within a few epochs). The student is the distillation target.
+ */
+export function rulArchitecture(size: 'teacher' | 'student'): LayerSpec[] {
+  const act: LayerSpec = { type: 'activation', fn: 'leaky-relu', alpha: 0.1 };
+  if (size === 'student') {
+    return [
+      { type: 'gaussian-noise', std: 0.3 },
+      { type: 'conv1d', filters: 8, kernel: 9 },
+      act,
+      { type: 'conv1d', filters: 2, kernel: 3 },
+      act,
+      { type: 'flatten' },
+      { type: 'dense', units: 16 },
+      act,
+      { type: 'dense', units: 1 },
+    ];
+  }
+  return [
+    { type: 'gaussian-noise', std: 0.3 },
+    { type: 'conv1d', filters: 12, kernel: 10 },
+    act,
+    { type: 'conv1d', filters: 12, kernel: 10 },
+    act,
+    { type: 'conv1d', filters: 12, kernel: 10 },
+    act,
+    { type: 'conv1d', filters: 4, kernel: 3 },
+    act,
+    { type: 'flatten' },
+    { type: 'dropout', rate: 0.3 },
+    { type: 'dense', units: 64 },
+    act,
+    { type: 'dense', units: 1 },
+  ];
+}
+
+/** The official protocol on a set of (possibly truncated) engines: one prediction per engine at its last cycle. */
+export function predictLast(model: Sequential, engines: readonly Engine[], norm: Norm, window: number, cap: number): number[] {
+  const out = model.predict(lastWindows(engines, window, norm));
+  return Array.from(out, (v) => Math.min(cap, Math.max(0, v * cap)));
+}
+
+export interface RulSplit {
+  train: Engine[];
+  heldOut: Engine[];
+  /** Truncated held-out engines used for early stopping. */
+  stop: { engines: Engine[]; rul: number[] };
+  /** Other truncations of the same engines, used only for the reported figures. */
+  report: { engines: Engine[]; rul: number[] };
+}
+
+export function splitEngines(all: readonly Engine[], opts: Pick<RulOptions, 'holdout' | 'truncations' | 'seed' | 'maxEngines'>): RulSplit {
+  const rng = new Rng(opts.seed);
+  const order = rng.shuffle(Array.from(all, (_, i) => i));
+  const heldOut = order.slice(0, opts.holdout).map((i) => all[i]!);
+  const train = order.slice(opts.holdout, opts.maxEngines !== undefined ? opts.holdout + opts.maxEngines : undefined).map((i) => all[i]!);
+  const cuts = (n: number, r: Rng): { engines: Engine[]; rul: number[] } => {
+    const engines: Engine[] = [];
+    const rul: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const t = truncateLikeTest(heldOut, r);
+      engines.push(...t.engines);
+      rul.push(...t.rul);
+    }
+    return { engines, rul };
+  };
+  return { train, heldOut, stop: cuts(Math.max(1, Math.ceil(opts.truncations / 2)), rng.fork()), report: cuts(opts.truncations, rng.fork()) };
+}
+
+export interface RulResult {
+  model: Sequential;
+  norm: Norm;
+  data: Dataset;
+  fit: FitResult;
+  metrics: { valRmse: number; valScore: number; valScorePer100: number; valEngines: number; valCases: number; trainWindows: number; epochs: number };
+}
+
+/** Training windows of the split (targets scaled to RUL / cap) and the z-score they were built with. */
+export function rulDataset(split: RulSplit, opts: Pick<RulOptions, 'window' | 'cap'>): { data: Dataset; norm: Norm } {
+  const norm = sensorStats(split.train);
+  const data = trainingWindows(split.train, opts.window, opts.cap, norm);
+  for (let i = 0; i < data.n; i++) data.y[i] = data.y[i]! / opts.cap;
+  return { data, norm };
+}
+
+/** Fits `model` on `data`, early-stopping on the split's truncated held-out engines. */
+export function fitRul(model: Sequential, data: Dataset, split: RulSplit, norm: Norm, opts: RulOptions, log: (line: string) => void, extra: { afterStep?: (m: Sequential) => void } = {}): FitResult {
+  return fit(model, data, {
+    epochs: opts.epochs,
+    batchSize: opts.batchSize,
+    loss: mse,
+    schedule: cosineLr({ lr: opts.lr, epochs: opts.epochs, warmupEpochs: 1 }),
+    optimizer: { weightDecay: opts.weightDecay, clipNorm: 5 },
+    seed: opts.seed,
+    validate: (m) => rmse(predictLast(m, split.stop.engines, norm, opts.window, opts.cap), split.stop.rul),
+    valName: 'val-rmse',
+    patience: opts.patience,
+    ...(opts.timeBudgetMs !== undefined ? { timeBudgetMs: opts.timeBudgetMs } : {}),
+    ...(extra.afterStep ? { afterStep: extra.afterStep } : {}),
+    onEpoch: (r) => log(formatEpoch(r)),
+  });
+}
+
+/** Trains the teacher on the split's training engines, early-stopping on held-out truncated engines. */
+export function trainRul(split: RulSplit, opts: RulOptions, log: (line: string) => void = () => undefined): RulResult {
+  const { data, norm } = rulDataset(split, opts);
+  const model = new Sequential(opts.arch ?? rulArchitecture(opts.size), [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed });
+  log(`training ${opts.size} (${model.paramCount()} parameters) on ${split.train.length} engines, ${data.n} windows of ${opts.window} cycles; validating on ${split.heldOut.length} held-out engines`);
+  const result = fitRul(model, data, split, norm, opts, log);
+  return { model, norm, data, fit: result, metrics: evaluateRul(model, split, norm, opts, data.n, result.history.length) };
+}
+
+export function evaluateRul(model: Sequential, split: RulSplit, norm: Norm, opts: Pick<RulOptions, 'window' | 'cap'>, trainWindows = 0, epochs = 0): RulResult['metrics'] {
+  const pred = predictLast(model, split.report.engines, norm, opts.window, opts.cap);
+  const score = phm08Score(pred, split.report.rul);
+  return {
+    valRmse: rmse(pred, split.report.rul),
+    valScore: score,
+    valScorePer100: (score * 100) / pred.length,
+    valEngines: split.heldOut.length,
+    valCases: pred.length,
+    trainWindows,
+    epochs,
+  };
+}
+
+/**
+ * The shipped graph: input `x` [N, window, 14] (z-scored by the pipeline), output `rul` [N, 1]
+ * in cycles: the network predicts RUL / cap, the graph scales it back and clips it to [0, cap]
+ * so that the manifest's output range always holds.
+ */
+export function rulToOnnx(model: Sequential, cap: number, opts: { int8?: boolean; metadata?: Record<string, string> } = {}): Uint8Array {
+  const g = new OnnxGraphBuilder('cmapss_rul');
+  g.input('x', [-1, ...model.inShape]);
+  const y = model.exportInto(g, { name: 'x', layout: 'NTC' }, { int8: opts.int8 ?? false });
+  const scaled = g.op('Mul', [y.name, g.floats('cap', [cap], [])]);
+  g.node('Clip', [scaled, g.floats('rul_min', [0], []), g.floats('rul_max', [cap], [])], ['rul']);
+  g.output('rul', [-1, 1]);
+  return g.toModelBytes({ opset: 17, producer: 'pdm-gateway', metadata: { ...model.metadata(), ...(opts.metadata ?? {}) } });
+}
+
+export function loadTrainEngines(dataDir: string): Engine[] {
+  return readCmapss(join(dataDir, 'train_FD001.txt'));
+}

@@ -1,0 +1,83 @@
+/** @jest-environment ./test/ml/ort-environment.js */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProgram } from '../../src/cli/program';
+import { formatCmapss, readCmapss, truncateLikeTest } from '../../src/ml/cmapss-data';
+import { evaluateRulFiles } from '../../src/ml/evaluate-rul';
+import type { LayerSpec } from '../../src/ml/layers';
+import { phm08Score, rmse } from '../../src/ml/metrics';
+import { readModelDir } from '../../src/ml/model-files';
+import { predictLast, RUL_DEFAULTS, splitEngines } from '../../src/ml/rul-model';
+import { runRulPipeline } from '../../src/ml/rul-pipeline';
+import { Rng } from '../../src/ml/rng';
+import { Sequential } from '../../src/ml/sequential';
+import { modelManifest } from '../../src/models/manifest';
+import { describeWithData } from '../helpers/shared-data';
+
+const TINY: LayerSpec[] = [{ type: 'conv1d', filters: 3, kernel: 5 }, { type: 'activation', fn: 'leaky-relu', alpha: 0.1 }, { type: 'flatten' }, { type: 'dense', units: 1 }];
+
+describeWithData('cmapss', 'RUL pipeline on real C-MAPSS data (tiny model)', (dataDir) => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pdm-rul-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const opts = { ...RUL_DEFAULTS, arch: TINY, epochs: 2, maxEngines: 6, holdout: 4, truncations: 1, batchSize: 64, data: dataDir, id: 'tiny-rul', compress: true, pruneLambda: 0.2, fineTuneEpochs: 1 };
+
+  it('trains, writes model.onnx + a valid manifest + a model card, and the official-format evaluation agrees with the TS model', async () => {
+    const out = join(dir, 'model');
+    const lines: string[] = [];
+    const { manifest, variants } = await runRulPipeline({ ...opts, out }, (l) => lines.push(l));
+    expect(lines.some((l) => /^epoch 2\/2 {2}loss .* val-rmse .* elapsed, ~0:00 left$/.test(l))).toBe(true);
+    expect(modelManifest.parse(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')))).toEqual(manifest);
+    expect(manifest.inputs[0]).toMatchObject({ layout: 'frames', frames: 30, channels: ['s2', 's3', 's4', 's7', 's8', 's9', 's11', 's12', 's13', 's14', 's15', 's17', 's20', 's21'], normalization: { type: 'zscore' } });
+    expect(manifest.outputs).toEqual([{ name: 'rul', meaning: 'rul', units: 'cycles', range: [0, 125] }]);
+    expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8')).toMatch(/## How to retrain[\s\S]*npm run train:rul/);
+    expect(variants.map((v) => v.name)).toEqual(['float32', 'pruned', 'int8', 'student']);
+    for (const v of ['pruned', 'int8', 'student']) expect(readModelDir(join(out, 'variants', v)).manifest.id).toBe(`tiny-rul-${v}`);
+
+    // Official-format files made from held-out engines, evaluated through the ONNX file.
+    const split = splitEngines(readCmapss(join(dataDir, 'train_FD001.txt')), opts);
+    const cut = truncateLikeTest(split.heldOut, new Rng(5));
+    cut.engines[0] = { ...cut.engines[0]!, cycles: 12, sensors: cut.engines[0]!.sensors.slice(0, 12 * 14) };
+    cut.rul[0] = split.heldOut[0]!.cycles - 12;
+    const test = join(dir, 'test_FD001.txt');
+    const truth = join(dir, 'RUL_FD001.txt');
+    writeFileSync(test, formatCmapss(cut.engines));
+    writeFileSync(truth, cut.rul.map((r) => `${r}\n`).join(''));
+    const { onnx } = readModelDir(out);
+    const r = await evaluateRulFiles(test, truth, onnx, manifest);
+    expect(r.engines).toBe(4);
+    expect(r.padded).toBe(1);
+    const model = Sequential.fromOnnx(onnx);
+    const norm = manifest.inputs[0]!.normalization as { mean: number[]; std: number[] };
+    const ts = predictLast(model, readCmapss(test), norm, 30, 125);
+    ts.forEach((p, i) => expect(r.predictions[i]).toBeCloseTo(p, 3));
+    expect(r.rmse).toBeCloseTo(rmse(ts, cut.rul), 3);
+    expect(r.score).toBeCloseTo(phm08Score(ts, cut.rul), 2);
+
+    // The CLI prints the same figures.
+    const printed: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
+    try {
+      await buildProgram().parseAsync(['node', 'pdm-gateway', 'evaluate', 'rul', '--test', test, '--truth', truth, '--model', out, '--json']);
+    } finally {
+      spy.mockRestore();
+    }
+    const json = JSON.parse(printed.join('')) as { engines: number; rmse: number; score: number; padded: number };
+    expect(json).toMatchObject({ engines: 4, padded: 1 });
+    expect(json.rmse).toBeCloseTo(r.rmse, 6);
+  });
+
+  it('refuses a truth file whose length does not match the engines, naming it', async () => {
+    const test = join(dir, 'short_test.txt');
+    const truth = join(dir, 'short_truth.txt');
+    const split = splitEngines(readCmapss(join(dataDir, 'train_FD001.txt')), opts);
+    writeFileSync(test, formatCmapss(split.heldOut.slice(0, 2)));
+    writeFileSync(truth, '10\n');
+    const { onnx, manifest } = readModelDir(join(dir, 'model'));
+    await expect(evaluateRulFiles(test, truth, onnx, manifest)).rejects.toThrow(`${truth}: 1 RUL values for the 2 engines of ${test}`);
+  });
+});
