@@ -75,7 +75,10 @@ export class Gateway {
     }
     for (const a of config.assets) {
       const p = new AssetPipeline({ config: a, logger: log, models: this.models });
-      p.on('window', (w) => this.outbox.append([{ cls: 'summary', asset: w.asset, payload: w, ts: w.end }]));
+      p.on('window', (w) => {
+        this.outbox.append([{ cls: 'summary', asset: w.asset, payload: w, ts: w.end }]);
+        if (w.health) this.status.observeHealth(w.asset, w.health);
+      });
       p.on('alarm', (e) => this.outbox.append([{ cls: 'alarm', asset: e.asset, payload: e, ts: e.ts }]));
       this.assets.push(p);
       modules.push(p);

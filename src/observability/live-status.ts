@@ -7,8 +7,17 @@ export interface AssetTaps {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** The latest model output of an asset, for the status line. */
+export interface HealthView {
+  readonly role: 'anomaly' | 'rul';
+  readonly value: number;
+  readonly state: string;
+  readonly units?: string;
+}
+
 interface AssetCounters {
   readonly id: string;
+  health: readonly HealthView[];
   readonly channelOf: Map<string, string>;
   readonly latest: Map<string, Sample['value']>;
   samples: number;
@@ -35,6 +44,7 @@ export interface AssetStatusLine {
   readonly bad: number;
   readonly windows: number;
   readonly latest: Readonly<Record<string, Sample['value']>>;
+  readonly health: readonly HealthView[];
 }
 
 /**
@@ -58,6 +68,7 @@ export class LiveStatus implements Module {
       id: a.id,
       channelOf: new Map(Object.entries(a.tags).map(([ch, tag]) => [tag, ch])),
       latest: new Map(),
+      health: [],
       samples: 0,
       bad: 0,
       samplesAtLastTick: 0,
@@ -77,6 +88,12 @@ export class LiveStatus implements Module {
         else a.latest.set(a.channelOf.get(s.tag)!, s.value);
       }
     }
+  }
+
+  /** The health results of an asset's latest window (anomaly score / RUL and their state). */
+  observeHealth(assetId: string, health: readonly HealthView[]): void {
+    const a = this.assets.find((x) => x.id === assetId);
+    if (a) a.health = health;
   }
 
   async start(): Promise<void> {
@@ -105,6 +122,7 @@ export class LiveStatus implements Module {
       bad: a.bad,
       windows: this.inputs.windows(a.id),
       latest: Object.fromEntries(a.latest),
+      health: a.health,
     }));
   }
 
@@ -126,7 +144,8 @@ export class LiveStatus implements Module {
         .slice(0, 5)
         .map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : String(v)}`)
         .join(' ');
-      lines.push(`  ${a.id.padEnd(width)}  ${a.samplesPerS.toFixed(1).padStart(6)} smp/s  bad ${String(a.bad).padStart(4)}  win ${String(a.windows).padStart(4)}  ${vals}`);
+      const health = a.health.map((h) => (h.role === 'rul' ? `RUL ${fmt(h.value)}${h.units ? ` ${h.units}` : ''} ${h.state}` : `score ${fmt(h.value)} ${h.state}`)).join(', ');
+      lines.push(`  ${a.id.padEnd(width)}  ${a.samplesPerS.toFixed(1).padStart(6)} smp/s  bad ${String(a.bad).padStart(4)}  win ${String(a.windows).padStart(4)}  ${health ? `[${health}]  ` : ''}${vals}`);
     }
     return `${lines.join('\n')}\n`;
   }
