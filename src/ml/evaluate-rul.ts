@@ -24,7 +24,8 @@ export function rulInputSpec(manifest: ModelManifest): { window: number; mean: n
   const norm = input.normalization;
   if (norm.type === 'zscore') return { window: input.frames, mean: norm.mean, std: norm.std };
   if (norm.type === 'none') return { window: input.frames, mean: channels.map(() => 0), std: channels.map(() => 1) };
-  return { window: input.frames, mean: norm.min, std: norm.max.map((m, i) => m - norm.min[i]!) };
+  if (norm.type === 'minmax') return { window: input.frames, mean: norm.min, std: norm.max.map((m, i) => m - norm.min[i]!) };
+  throw new SkipError(subject, `${norm.type} normalization is not supported by the RUL evaluation (one prediction per engine needs fixed statistics)`);
 }
 
 /** One prediction per engine at its last cycle with the ONNX file itself, as in the official protocol. */

@@ -4,6 +4,7 @@ import type { AnalyzedWindow } from '../assets/types';
 import { bandKey } from '../features/compute';
 import { ModelRejectedError, ScoreError } from './errors';
 import type { ManifestInput } from './manifest';
+import { BaselineCalibrator, baselinePath } from './baseline';
 
 /**
  * How one model input is filled from one asset's windows, worked out once when a model version is
@@ -21,8 +22,10 @@ export interface InputPlan {
   /** features layout: [channel, feature] of each position. */
   readonly features: readonly (readonly [string, string])[];
   /** Normalization per channel (frames) or per feature: (x - offset) * scale. */
-  readonly offset: Float64Array;
-  readonly scale: Float64Array;
+  offset: Float64Array;
+  scale: Float64Array;
+  /** `baseline` normalization: learns offset and scale from the asset's first frames. */
+  readonly baseline?: BaselineCalibrator;
 }
 
 export function assetWindowFrames(a: AssetConfig): number {
@@ -34,7 +37,12 @@ export function fmtShape(s: readonly (number | string)[]): string {
   return `[${s.join(', ')}]`;
 }
 
-export function planInput(model: string, input: ManifestInput, a: AssetConfig): InputPlan {
+/** Where baselines are kept (`<installDir>`), or none: calibrate in memory only. */
+export interface PlanContext {
+  readonly baselineDir?: string;
+}
+
+export function planInput(model: string, input: ManifestInput, a: AssetConfig, ctx: PlanContext = {}): InputPlan {
   const subject = `model ${model}`;
   const fail = (msg: string): never => {
     throw new ModelRejectedError(subject, 'binding', `input '${input.name}' on asset ${a.id}: ${msg}`);
@@ -80,7 +88,20 @@ export function planInput(model: string, input: ManifestInput, a: AssetConfig): 
   const offset = new Float64Array(width);
   const scale = new Float64Array(width).fill(1);
   const n = input.normalization;
-  if (n.type !== 'none') {
+  let baseline: BaselineCalibrator | undefined;
+  if (n.type === 'baseline') {
+    if (input.layout !== 'frames') fail('baseline normalization needs the frames layout');
+    if (n.minStd.length !== width) fail(`baseline normalization has ${n.minStd.length} minStd values for ${width} channels`);
+    const id = model.split('@')[0]!;
+    baseline = new BaselineCalibrator({
+      asset: a.id,
+      model: id,
+      channels: input.channels ?? channels,
+      frames: n.frames,
+      minStd: n.minStd,
+      file: ctx.baselineDir ? baselinePath(ctx.baselineDir, a.id, id) : undefined,
+    });
+  } else if (n.type !== 'none') {
     const [lo, span] = n.type === 'zscore' ? [n.mean, n.std] : [n.min, n.max.map((m, i) => m - n.min[i])];
     if (lo.length !== width || span.length !== width) fail(`${n.type} normalization has ${lo.length}/${span.length} values for ${width} ${input.layout === 'frames' ? 'channels' : 'features'}`);
     for (let i = 0; i < width; i++) {
@@ -89,7 +110,7 @@ export function planInput(model: string, input: ManifestInput, a: AssetConfig): 
       scale[i] = span[i] === 0 ? 1 : 1 / span[i];
     }
   }
-  return { name: input.name, layout: input.layout, rowSize, channelIndex, frames, features, offset, scale };
+  return { name: input.name, layout: input.layout, rowSize, channelIndex, frames, features, offset, scale, baseline };
 }
 
 /** Writes the window's normalized values into `out` at `at`; throws ScoreError when it cannot. */
@@ -106,6 +127,11 @@ export function assemble(model: string, plan: InputPlan, w: AnalyzedWindow, out:
   const ch = raw.channels.length;
   if (raw.frames !== plan.frames) {
     throw new ScoreError(`model ${model}`, `input '${plan.name}': window has shape ${fmtShape([1, raw.frames, plan.channelIndex.length])}, the model wants ${fmtShape([-1, plan.frames, plan.channelIndex.length])}`);
+  }
+  if (plan.baseline) {
+    const norm = plan.baseline.observe(raw, plan.channelIndex);
+    plan.offset = norm.offset;
+    plan.scale = norm.scale;
   }
   const width = plan.channelIndex.length;
   for (let j = 0; j < width; j++) {

@@ -16,6 +16,15 @@ export const normalization = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
   z.strictObject({ type: z.literal('zscore'), mean: z.array(z.number()), std: z.array(z.number()) }),
   z.strictObject({ type: z.literal('minmax'), min: z.array(z.number()), max: z.array(z.number()) }),
+  z
+    .strictObject({
+      type: z.literal('baseline'),
+      frames: z.number().int().min(2).describe("Good frames of the asset's own start that calibrate the per-channel z-score"),
+      minStd: z.array(z.number().min(0)).describe('Floor of each channel std (training-set noise), so a quiet calibration cannot inflate deviations'),
+      mean: z.array(z.number()).optional().describe('Reference level in the training data (informative)'),
+      std: z.array(z.number()).optional().describe('Reference spread in the training data (informative)'),
+    })
+    .describe("z-score from the asset's own first frames (per-run standardisation, e.g. SKAB)"),
 ]);
 
 export const manifestInput = z.strictObject({
