@@ -5,6 +5,7 @@ import { browseTree, formatSnippet, formatTree } from '../sources/opcua/browse';
 import { createOpcuaClient, withTimeout } from '../sources/opcua/opcua-client';
 import { acquireCertificateManager, explainConnectError, pkiPaths, userIdentity } from '../sources/opcua/opcua-security';
 import { dataDirOf } from './data-dir';
+import '../sources/opcua/opcua-logs'; // node-opcua's console output to stderr: stdout carries the tree and snippet
 
 interface BrowseOpts {
   depth: string;
