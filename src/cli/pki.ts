@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { PdmError } from '../core/errors';
-import { type CertificateEntry, PkiStore } from '../sources/opcua/pki-store';
+import type { CertificateEntry, PkiStore } from '../sources/opcua/pki-store';
 import { dataDirOf } from './data-dir';
 
 type PkiOpts = { dataDir?: string; config?: string };
@@ -11,6 +11,8 @@ function print(entries: readonly CertificateEntry[]): void {
 }
 
 async function withStore(opts: PkiOpts, fn: (s: PkiStore) => Promise<void>): Promise<void> {
+  await import('../sources/opcua/opcua-logs'); // node-opcua (loaded only by this command) prints to stderr
+  const { PkiStore } = await import('../sources/opcua/pki-store');
   const store = new PkiStore(dataDirOf(opts));
   try {
     await fn(store);
