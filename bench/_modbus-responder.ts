@@ -15,7 +15,8 @@ export type ResponderFault =
   | 'wrong-fc' // a correct answer with another function code
   | 'stall' // half an answer, then silence
   | 'huge-length' // an MBAP header announcing 65535 bytes, then silence
-  | 'silent'; // no answer at all
+  | 'silent' // no answer at all
+  | { exception: number }; // a well-formed exception response with this code
 
 export class ModbusResponder {
   readonly registers: Uint16Array;
@@ -97,6 +98,7 @@ export class ModbusResponder {
   }
 
   private misbehave(ok: Buffer, pdu: Buffer): Buffer | undefined {
+    if (typeof this.fault === 'object') return frame(ok.readUInt16BE(0), ok[6] as number, Buffer.from([(pdu[0] as number) | 0x80, this.fault.exception]));
     switch (this.fault) {
       case 'none':
         return ok;

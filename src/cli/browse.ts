@@ -56,6 +56,12 @@ export function registerBrowse(program: Command): void {
       }
       const cfg = parsed.data;
       const dataDir = dataDirOf(o);
+      // node-opcua takes a second or two to load: only for this command, not for every CLI call.
+      // opcua-logs first: it sends node-opcua's console output to stderr (stdout carries tree and snippet).
+      await import('../sources/opcua/opcua-logs');
+      const { browseTree, formatSnippet, formatTree } = await import('../sources/opcua/browse');
+      const { createOpcuaClient, withTimeout } = await import('../sources/opcua/opcua-client');
+      const { acquireCertificateManager, explainConnectError, pkiPaths, userIdentity } = await import('../sources/opcua/opcua-security');
       const pki = await acquireCertificateManager(dataDir, cfg.trustUnknownServerCertificate);
       const client = createOpcuaClient(cfg, pki.cm);
       try {

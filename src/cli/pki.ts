@@ -12,6 +12,7 @@ function print(entries: readonly CertificateEntry[]): void {
 
 async function withStore(opts: PkiOpts, fn: (s: PkiStore) => Promise<void>): Promise<void> {
   // node-opcua loads in seconds on a small board: only the commands that need it pay for it.
+  await import('../sources/opcua/opcua-logs'); // node-opcua (loaded only by this command) prints to stderr
   const { PkiStore } = await import('../sources/opcua/pki-store');
   const store = new PkiStore(dataDirOf(opts));
   try {

@@ -35,7 +35,7 @@ describe('pdm-gateway browse and pki', () => {
 
   it('prints the tree with NodeId, data type and access level, and a snippet that is a valid source config', async () => {
     const r = await run(['browse', server.endpoint, '--depth', '2', '--snippet', '--data-dir', dataDir]);
-    expect(r.err).toBe('');
+    expect(r.err.split('\n').filter((l) => l && !l.startsWith('node-opcua: '))).toEqual([]); // library notes go to stderr, never stdout
     expect(r.code).toBe(0);
     expect(r.out).toContain('1:Pump  ns=1;i=1000');
     expect(r.out).toContain('  1:Pressure  ns=1;s=Pump.Pressure  [Double, rw]');
@@ -45,11 +45,12 @@ describe('pdm-gateway browse and pki', () => {
     const src = opcuaSourceConfig.parse(yaml.sources[0]);
     expect(src.endpoint).toBe(server.endpoint);
     expect(src.nodes).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Pump.Pressure', nodeId: 'ns=1;s=Pump.Pressure' })]));
+    expect(src.nodes.filter((n) => n.nodeId?.startsWith('ns=0;'))).toEqual([]); // server diagnostics left out
   });
 
   it('--under limits the walk to a subtree', async () => {
     const r = await run(['browse', server.endpoint, '--under', 'ns=1;i=1000', '--depth', '1', '--data-dir', dataDir]);
-    expect(r.out.trim().split('\n').map((l) => l.split('  ')[0])).toEqual(['1:Pressure', '1:Temperature', '1:Running', '1:Count', '1:Name', '1:Quality', '1:Numbered']);
+    expect(r.out.trim().split('\n').map((l) => l.split('  ')[0])).toEqual(['1:Pressure', '1:Temperature', '1:Running', '1:Count', '1:Name', '1:Quality', '1:Numbered', '1:Steady']);
   });
 
   it('an unreachable endpoint fails with exit 1 naming it', async () => {

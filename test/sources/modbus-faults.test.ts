@@ -71,6 +71,28 @@ describe('ModbusSource against a misbehaving device', () => {
     });
   }
 
+  for (const [code, name] of [
+    [3, 'ILLEGAL DATA VALUE'],
+    [4, 'SERVER DEVICE FAILURE'],
+    [10, 'GATEWAY PATH UNAVAILABLE'],
+    [11, 'GATEWAY TARGET DEVICE FAILED TO RESPOND'],
+  ] as const) {
+    it(`exception ${code}: the tag is bad with "${name}", the connection stays up`, async () => {
+      const cfg = modbusSourceConfig.parse({ id: 'dev', type: 'modbus', host: '127.0.0.1', port, pollIntervalMs: 50, registers: [{ name: 'x', address: 0, type: 'float32' }] });
+      src = new ModbusSource(cfg, silentLogger());
+      const rec = new SourceRecorder(src);
+      await src.start();
+      await rec.until('a good value', () => rec.latest('dev/x')?.value === 12.5);
+      dev.fault = { exception: code };
+      await rec.until('bad', () => rec.latest('dev/x')?.quality === 'bad');
+      expect(rec.latest('dev/x')?.status).toEqual({ code, text: `tcp://127.0.0.1:${port} unit 1 holding 0+2: Modbus exception ${code} (${name})` });
+      dev.fault = 'none';
+      await rec.until('good again', () => rec.latest('dev/x')?.quality === 'good');
+      expect(src.stats()).toMatchObject({ reconnects: 0, unit1_exceptions: expect.any(Number) });
+      expect(src.stats().unit1_exceptions).toBeGreaterThan(0);
+    });
+  }
+
   it('several unit ids on one connection, each with its own counters', async () => {
     const cfg = modbusSourceConfig.parse({
       id: 'gw',

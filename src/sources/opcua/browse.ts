@@ -110,9 +110,12 @@ export function formatTree(nodes: readonly BrowsedNode[]): string {
     .join('\n');
 }
 
-/** A ready `sources:` entry for the readable variables, tag names from the browse path. */
+/**
+ * A ready `sources:` entry for the readable variables, tag names from the browse path. The
+ * server's own namespace-0 variables (ServerStatus, NamespaceArray, ...) are left out.
+ */
 export function formatSnippet(endpoint: string, nodes: readonly BrowsedNode[]): string {
-  const vars = nodes.filter((n) => n.nodeClass === 'Variable' && n.access?.startsWith('r'));
+  const vars = nodes.filter((n) => n.nodeClass === 'Variable' && n.access?.startsWith('r') && !n.nodeId.startsWith('ns=0;') && !/^i=\d+$/.test(n.nodeId));
   const used = new Set<string>();
   const lines = vars.map((v) => {
     let name = v.path.join('.').replace(/[^A-Za-z0-9_.-]+/g, '_') || 'tag';

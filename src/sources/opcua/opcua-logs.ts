@@ -2,17 +2,27 @@ import { setErrorLogger, setWarningLogger } from 'node-opcua';
 import { format } from 'node:util';
 import type { Logger } from '../../observability/logger';
 
+/**
+ * node-opcua prints its warnings and errors with console.log, on stdout, which would break JSON
+ * log lines under systemd and `browse --snippet > file.yaml`. Until a logger is given they go to
+ * stderr; after `routeNodeOpcuaLogs`, to pino: warnings at debug (the sources already report what
+ * matters, naming the endpoint), errors at warn.
+ */
+/** node-opcua's loggers get `{ filename, callerline }` first: keep only the message. */
+const text = (args: unknown[]): string => {
+  const first = args[0] as { filename?: unknown } | undefined;
+  return format(...(first && typeof first === 'object' && 'filename' in first ? args.slice(1) : args));
+};
+const toStderr = (...args: unknown[]): void => void process.stderr.write(`node-opcua: ${text(args)}\n`);
+setWarningLogger(toStderr);
+setErrorLogger(toStderr);
+
 let routed = false;
 
-/**
- * node-opcua prints its warnings and errors with console.log, which would break JSON log lines
- * under systemd. Route them to pino once per process: its warnings at debug (the source already
- * reports what matters, with the endpoint), its errors at warn.
- */
 export function routeNodeOpcuaLogs(logger: Logger): void {
   if (routed) return;
   routed = true;
   const log = logger.child({ lib: 'node-opcua' });
-  setWarningLogger((...args: unknown[]) => log.debug(format(...args)));
-  setErrorLogger((...args: unknown[]) => log.warn(format(...args)));
+  setWarningLogger((...args: unknown[]) => log.debug(text(args)));
+  setErrorLogger((...args: unknown[]) => log.warn(text(args)));
 }
