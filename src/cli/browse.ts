@@ -33,10 +33,6 @@ export function registerBrowse(program: Command): void {
     .option('-d, --data-dir <dir>', 'data directory holding the PKI (default ./data)')
     .option('-c, --config <file>', 'take the data directory from this config file')
     .action(async (endpoint: string, o: BrowseOpts) => {
-      // Loaded here so that --help and the other commands do not pay node-opcua's start-up time.
-      const { browseTree, formatSnippet, formatTree } = await import('../sources/opcua/browse');
-      const { createOpcuaClient, withTimeout } = await import('../sources/opcua/opcua-client');
-      const { acquireCertificateManager, explainConnectError, pkiPaths, userIdentity } = await import('../sources/opcua/opcua-security');
       const parsed = opcuaSourceConfig.safeParse({
         id: 'browse',
         type: 'opcua',
