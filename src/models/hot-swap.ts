@@ -2,7 +2,7 @@ import type { AssetConfig } from '../assets/config';
 import type { AnalyzedWindow } from '../assets/types';
 import { Batcher, type BatchStats } from './batcher';
 import { ModelRejectedError, ScoreError } from './errors';
-import { assemble, planInput, type InputPlan } from './input-assembly';
+import { assemble, planInput, type InputPlan, type PlanContext } from './input-assembly';
 import type { LoadedModel } from './runner';
 
 /**
@@ -18,7 +18,12 @@ export class Deployed {
   rolledBackTo: Deployed | undefined;
   probationLeft = 0;
 
-  constructor(readonly model: LoadedModel, maxBatch: number, stats?: BatchStats) {
+  constructor(
+    readonly model: LoadedModel,
+    maxBatch: number,
+    stats?: BatchStats,
+    private readonly ctx: PlanContext = {},
+  ) {
     this.batcher = new Batcher(model, maxBatch, stats);
   }
 
@@ -28,7 +33,7 @@ export class Deployed {
     if (m.manifest.kind !== role) {
       throw new ModelRejectedError(`model ${m.ref}`, 'binding', `is a ${m.manifest.kind} model but asset ${asset.id} binds it as ${role}`);
     }
-    this.plans.set(asset.id, m.manifest.inputs.map((inp) => planInput(m.ref, inp, asset)));
+    this.plans.set(asset.id, m.manifest.inputs.map((inp) => planInput(m.ref, inp, asset, this.ctx)));
   }
 
   /** The window's rows (one per model input), or a ScoreError. */

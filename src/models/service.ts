@@ -371,7 +371,7 @@ export class ModelService implements ModelRunnerLike, Module {
 
   private async deploy(id: string, dir: string): Promise<Deployed> {
     const model = await verifyAndLoad(dir, { trusted: this.trusted, requireSignature: this.cfg.requireSignature, threads: this.cfg.threads });
-    const d = new Deployed(model, this.cfg.maxBatch, this.batchStats);
+    const d = new Deployed(model, this.cfg.maxBatch, this.batchStats, { baselineDir: resolve(this.opts.installDir) });
     try {
       if (model.id !== id) throw new ModelRejectedError(`model ${model.ref} (${dir})`, 'manifest', `the folder of model ${id} holds a manifest for ${model.id}`);
       const role = this.roles.get(id) as 'anomaly' | 'rul';
