@@ -32,14 +32,14 @@ export function registerEvaluate(program: Command): void {
     .description('SKAB outlier protocol: point-wise F1, FAR and MAR over every labelled CSV under a folder')
     .requiredOption('--data <dir>', 'folder of SKAB CSVs (searched recursively; unlabelled files are skipped)')
     .requiredOption('--model <dir>', 'model directory (manifest.json + model.onnx)')
-    .option('--calibration-rows <n>', 'standardize each file with its first N rows (0 = the manifest z-score)', (v) => Number(v), 400)
+    .option('--calibration-rows <n>', "standardize each file with its first N rows (0 = the manifest's reference z-score; default: the manifest's baseline frames)", (v) => Number(v))
     .option('--threshold <x>', "override the manifest's thresholds.anomaly", (v) => Number(v))
     .option('--json', 'print one JSON object instead of text')
-    .action(async (o: { data: string; model: string; calibrationRows: number; threshold?: number; json?: boolean }) => {
+    .action(async (o: { data: string; model: string; calibrationRows?: number; threshold?: number; json?: boolean }) => {
       const { manifest, onnx } = readModelDir(o.model);
-      const r = await evaluateAnomalyDir(o.data, onnx, manifest, { calibrationRows: o.calibrationRows, ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) });
+      const r = await evaluateAnomalyDir(o.data, onnx, manifest, { ...(o.calibrationRows !== undefined ? { calibrationRows: o.calibrationRows } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) });
       if (o.json) return out(JSON.stringify({ model: manifest.id, files: r.files.length, skipped: r.skipped, ...r.total }));
-      out(`model ${manifest.id} ${manifest.version} on ${o.data} (${o.calibrationRows > 0 ? `each file standardized by its first ${o.calibrationRows} rows` : 'manifest z-score'})`);
+      out(`model ${manifest.id} ${manifest.version} on ${o.data} (${o.calibrationRows === 0 ? "manifest's reference z-score" : `each file standardized by its first ${o.calibrationRows ?? 'baseline'} rows`})`);
       for (const f of r.files) out(`  ${f.file.padEnd(24)} F1 ${fmt(f.f1)}  FAR ${pct(f.far)}  MAR ${pct(f.mar)}`);
       if (r.skipped.length) out(`skipped (no anomaly column): ${r.skipped.join(', ')}`);
       out(`files ${r.files.length}, points ${r.total.tp + r.total.fp + r.total.tn + r.total.fn}`);

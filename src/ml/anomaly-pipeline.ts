@@ -33,6 +33,9 @@ export interface AnomalyVariant {
  * labelled runs' calibration starts and the median within-run standard deviation (the noise
  * level the model was trained at). Per-asset calibration (the SKAB protocol) does better.
  */
+/** A calibration std below this share of the training noise level is floored (a stuck or quiet start). */
+export const MIN_STD_SHARE = 0.1;
+
 export function fallbackStats(files: Array<{ values: Float32Array; rows: number }>, calibrationRows: number): ChannelStats {
   const per = files.map((f) => channelStats(f.values, 0, Math.min(calibrationRows, f.rows)));
   const median = (a: number[]): number => {
@@ -59,7 +62,9 @@ function draft(opts: AnomalyPipelineOptions, id: string, stats: ChannelStats, th
         shape: [-1, opts.window, SKAB_CHANNELS.length],
         channels: [...SKAB_CHANNELS],
         frames: opts.window,
-        normalization: { type: 'zscore', mean: stats.mean, std: stats.std },
+        // Per-asset calibration on the gateway, exactly as evaluated: the asset's first
+        // `calibrationRows` good frames give the z-score (src/models/baseline.ts).
+        normalization: { type: 'baseline', frames: opts.calibrationRows, minStd: stats.std.map((v) => v * MIN_STD_SHARE), mean: stats.mean, std: stats.std },
       },
     ],
     outputs: [{ name: 'score', meaning: 'anomaly-score' }],

@@ -20,20 +20,24 @@ export interface AnomalyEvaluation {
 }
 
 export interface AnomalyEvalOptions {
-  /** Standardize each file with its first N rows (SKAB protocol); 0 = the manifest's z-score. */
-  calibrationRows: number;
+  /** Standardize each file with its first N rows (SKAB protocol); 0 = the manifest's z-score; default: the manifest's baseline frames. */
+  calibrationRows?: number;
   /** Overrides the manifest's thresholds.anomaly. */
   threshold?: number;
 }
 
-export function anomalyInputSpec(manifest: ModelManifest): { window: number; stats: ChannelStats } {
+export function anomalyInputSpec(manifest: ModelManifest): { window: number; stats: ChannelStats; minStd: readonly number[]; calibrationRows: number | undefined } {
   const input = manifest.inputs[0]!;
   const subject = `model ${manifest.id}`;
   if (input.layout !== 'frames' || !input.frames) throw new SkipError(subject, 'expected a frames input with a window length');
   if ((input.channels ?? []).join(',') !== SKAB_CHANNELS.join(',')) throw new SkipError(subject, `expected channels ${SKAB_CHANNELS.join(', ')}`);
   const n = input.normalization;
-  const stats = n.type === 'zscore' ? { mean: n.mean, std: n.std } : { mean: SKAB_CHANNELS.map(() => 0), std: SKAB_CHANNELS.map(() => 1) };
-  return { window: input.frames, stats };
+  const stats =
+    n.type === 'zscore' ? { mean: n.mean, std: n.std }
+    : n.type === 'baseline' && n.mean && n.std ? { mean: n.mean, std: n.std }
+    : { mean: SKAB_CHANNELS.map(() => 0), std: SKAB_CHANNELS.map(() => 1) };
+  const minStd = n.type === 'baseline' ? n.minStd : SKAB_CHANNELS.map(() => 0);
+  return { window: input.frames, stats, minStd, calibrationRows: n.type === 'baseline' ? n.frames : undefined };
 }
 
 /** Scores of every window (stride 1) of one file with the ONNX model; point t gets the window ending at t. */
@@ -45,7 +49,8 @@ export async function scoreFile(model: OrtModel, f: SkabFile, window: number, st
 
 /** `evaluate anomaly`: point-wise F1, FAR, MAR over every labelled SKAB CSV under `dir`. */
 export async function evaluateAnomalyDir(dir: string, onnx: Uint8Array, manifest: ModelManifest, opts: AnomalyEvalOptions): Promise<AnomalyEvaluation> {
-  const { window, stats } = anomalyInputSpec(manifest);
+  const { window, stats, minStd, calibrationRows } = anomalyInputSpec(manifest);
+  const rows = opts.calibrationRows ?? calibrationRows ?? 400;
   const threshold = opts.threshold ?? manifest.thresholds.anomaly;
   if (threshold === undefined) throw new SkipError(`model ${manifest.id}`, 'no thresholds.anomaly in the manifest and no --threshold given');
   const model = await OrtModel.load(onnx);
@@ -60,7 +65,9 @@ export async function evaluateAnomalyDir(dir: string, onnx: Uint8Array, manifest
         continue;
       }
       if (f.rows < window) throw new SkipError(f.file, `${f.rows} rows, shorter than the model's ${window}-row window`);
-      const s = opts.calibrationRows > 0 ? channelStats(f.values, 0, Math.min(opts.calibrationRows, f.rows)) : stats;
+      // The same floor the gateway's baseline calibration applies (src/models/baseline.ts).
+      const cal = rows > 0 ? channelStats(f.values, 0, Math.min(rows, f.rows)) : undefined;
+      const s = cal ? { mean: cal.mean, std: cal.std.map((v, c) => Math.max(v, minStd[c] ?? 0)) } : stats;
       const scores = await scoreFile(model, f, window, s);
       const pred = new Uint8Array(f.rows);
       for (let i = 0; i < scores.length; i++) pred[window - 1 + i] = scores[i]! > threshold ? 1 : 0;

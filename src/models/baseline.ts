@@ -81,7 +81,8 @@ export class BaselineCalibrator {
       if (this.progress() < this.opts.frames) {
         throw new CalibratingError(`model ${this.opts.model}`, `calibrating its baseline on asset ${this.opts.asset}: ${this.progress()}/${this.opts.frames} frames`);
       }
-      const std = Array.from(this.m2, (m, j) => Math.sqrt(m / Math.max(1, this.n[j] - 1)));
+      // Population std, as the training pipeline computes it (src/ml/skab-data.ts channelStats).
+      const std = Array.from(this.m2, (m, j) => Math.sqrt(m / this.n[j]));
       this.done = { asset: this.opts.asset, model: this.opts.model, channels: this.opts.channels, frames: this.opts.frames, mean: Array.from(this.mean), std, from: this.firstTs, to: this.lastTs };
       if (this.opts.file) writeBaseline(this.opts.file, this.done);
     }

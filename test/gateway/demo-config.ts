@@ -6,7 +6,7 @@ import { freePort } from '../helpers/ports';
 
 /**
  * The shipped demo config with every port moved to a free one and the data directory in a temp
- * folder, so tests run beside each other and beside a running demo. Windows shrink to `windowMs`.
+ * folder, so tests run beside each other and beside a running demo. Time windows shrink to `windowMs`.
  */
 export async function demoConfig(windowMs = 4000): Promise<LoadedConfig & { ports: { opcua: number; modbus: number; mqtt: number; http: number } }> {
   const loaded = loadConfig(join(__dirname, '../../config/demo.yaml'));
@@ -21,7 +21,7 @@ export async function demoConfig(windowMs = 4000): Promise<LoadedConfig & { port
     if (s.type === 'opcua') s.endpoint = `opc.tcp://127.0.0.1:${ports.opcua}`;
     else s.port = ports.modbus;
   }
-  for (const a of c.assets) a.window = { ...a.window, size: windowMs };
+  for (const a of c.assets) if (a.window.type === 'time') a.window = { ...a.window, size: windowMs };
   if (c.uplink) c.uplink.url = `mqtt://127.0.0.1:${ports.mqtt}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'pdm-demo-'));
   return { ...loaded, config: c, dataDir, installDir: join(dataDir, 'models'), ports };

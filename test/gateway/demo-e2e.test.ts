@@ -1,3 +1,4 @@
+/** @jest-environment ./test/ml/ort-environment.js */
 import mqtt from 'mqtt';
 import { Gateway } from '../../src/gateway';
 import { silentLogger } from '../../src/observability/logger';

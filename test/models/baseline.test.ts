@@ -23,7 +23,7 @@ function win(from: number, n: number, missingB = -1): RawWindow {
 
 const meanStd = (xs: number[]) => {
   const m = xs.reduce((p, x) => p + x, 0) / xs.length;
-  return [m, Math.sqrt(xs.reduce((p, x) => p + (x - m) ** 2, 0) / (xs.length - 1))] as const;
+  return [m, Math.sqrt(xs.reduce((p, x) => p + (x - m) ** 2, 0) / xs.length)] as const;
 };
 
 describe('per-asset baseline calibration', () => {
