@@ -1,17 +1,11 @@
-/**
- * Seeded pseudo-random numbers so a simulator run is reproducible from `seed`.
- * Hand-rolled (sfc32, ~20 lines) rather than a dependency: we need only uniform and normal draws,
- * and independent named streams so adding one channel does not change the others' sequences.
- */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-  private spare: number | undefined;
+import { Sfc32 } from '../core/rng';
 
+/**
+ * Simulator streams: the seed and a stream name are hashed into the state (cyrb128-style), so
+ * adding one channel does not change the others' sequences.
+ */
+export class Rng extends Sfc32 {
   constructor(seed: number, stream = '') {
-    // Mix the seed and the stream name into four 32-bit words (cyrb128-style hashing).
     let h1 = 1779033703 ^ seed;
     let h2 = 3144134277 ^ Math.imul(seed, 0x9e3779b1);
     let h3 = 1013904242;
@@ -24,41 +18,16 @@ export class Rng {
       h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
       h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
     }
-    this.a = h1 >>> 0;
-    this.b = h2 >>> 0;
-    this.c = h3 >>> 0;
-    this.d = h4 >>> 0;
-    for (let i = 0; i < 15; i++) this.uniform();
+    super(h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0);
   }
 
   /** Uniform in [0, 1). */
   uniform(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return (t >>> 0) / 4294967296;
+    return this.next();
   }
 
   between(lo: number, hi: number): number {
     return lo + (hi - lo) * this.uniform();
-  }
-
-  /** Standard normal draw (Box-Muller, the second value kept for the next call). */
-  normal(): number {
-    if (this.spare !== undefined) {
-      const s = this.spare;
-      this.spare = undefined;
-      return s;
-    }
-    let u = this.uniform();
-    while (u <= Number.EPSILON) u = this.uniform();
-    const v = this.uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
   }
 
   /** An independent stream derived from this generator's seed and a name. */
