@@ -79,6 +79,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private readonly byteBucket?: TokenBucket;
   private readonly budget: DailyBudget;
   private queue: Pending[] = [];
+  private acks: string[] = [];
   private readonly inFlight = new Set<Pending>();
   private pumping = false;
   private pumpQueued = false;
@@ -156,6 +157,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       });
     }
     await new Promise<void>((r) => client.end(true, {}, () => r()));
+    this.flushAcks();
     const leftovers = [...this.queue, ...this.inFlight].flatMap((b) => b.records.map((r) => r.id));
     this.queue = [];
     this.inFlight.clear();
@@ -283,7 +285,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
           this.opts.logger.warn({ topic, records: ids.length, err: err.message }, 'uplink: publish failed, records released');
           this.opts.outbox.release(ids);
         } else {
-          this.opts.outbox.ack(ids);
+          this.queueAck(ids);
           this.c.recordsSent += ids.length;
           this.c.messagesSent++;
           this.c.bytesSent += payload.length;
@@ -294,6 +296,24 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       }
       this.schedulePump();
     });
+  }
+
+  /** PUBACKs that arrive together are acked in the outbox in one transaction. */
+  private queueAck(ids: readonly string[]): void {
+    for (const id of ids) this.acks.push(id);
+    if (this.acks.length === ids.length) setImmediate(() => this.flushAcks());
+  }
+
+  private flushAcks(): void {
+    if (this.acks.length === 0) return;
+    const ids = this.acks;
+    this.acks = [];
+    try {
+      this.opts.outbox.ack(ids);
+    } catch (e) {
+      this.c.errors++;
+      this.opts.logger.error({ err: errorMessage(e), records: ids.length }, 'uplink: outbox ack failed (records will be sent again)');
+    }
   }
 
   /**
