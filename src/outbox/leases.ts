@@ -22,6 +22,7 @@ export class LeaseBook {
   /** Acked seqs whose rows are not deleted yet. */
   readonly acked = perClass(() => new Set<number>());
   private readonly purged = perClass(() => 0);
+  private lastClass: RecordClass = 'telemetry';
 
   take(cls: RecordClass, seq: number, bytes: number, fromRetry: boolean): void {
     this.leased[cls].set(seq, bytes);
@@ -29,8 +30,16 @@ export class LeaseBook {
     else this.cursor[cls] = seq;
   }
 
+  /** The class a seq is leased in; acks come in runs of one class, so the last hit is tried first. */
   classOf(seq: number): RecordClass | undefined {
-    return RECORD_CLASSES.find((c) => this.leased[c].has(seq));
+    if (this.leased[this.lastClass].has(seq)) return this.lastClass;
+    for (const c of RECORD_CLASSES) {
+      if (this.leased[c].has(seq)) {
+        this.lastClass = c;
+        return c;
+      }
+    }
+    return undefined;
   }
 
   isAcked(seq: number): boolean {

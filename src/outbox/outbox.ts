@@ -189,22 +189,35 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
 
   /** Marks delivered records done; unknown ids (already acked, evicted, or not ours) are ignored. */
   ack(ids: readonly string[]): number {
-    const st = this.requireOpen();
-    const book = this.book;
-    let n = 0;
-    const touched = new Set<RecordClass>();
+    const leased: { cls: RecordClass; seq: number }[] = [];
     const other: number[] = [];
     for (const id of ids) {
       const seq = this.ownSeq(id);
       if (seq === undefined) continue;
-      const cls = book.classOf(seq);
-      if (!cls) {
-        if (!book.isAcked(seq)) other.push(seq);
+      const cls = this.book.classOf(seq);
+      if (cls) leased.push({ cls, seq });
+      else if (!this.book.isAcked(seq)) other.push(seq);
+    }
+    return this.ackLeased(leased, other);
+  }
+
+  /**
+   * The uplink's fast path: acks records exactly as `lease()` returned them (no id parsing).
+   * Records no longer leased (acked twice, or from before a restart) are handled like `ack()`.
+   */
+  ackLeased(records: readonly Pick<OutboxRecord, 'cls' | 'seq'>[], other: number[] = []): number {
+    const st = this.requireOpen();
+    const book = this.book;
+    let n = 0;
+    const touched = new Set<RecordClass>();
+    for (const r of records) {
+      if (!book.leased[r.cls].has(r.seq)) {
+        if (!book.isAcked(r.seq)) other.push(r.seq);
         continue;
       }
-      this.bytes[cls] -= book.ack(cls, seq);
-      this.count[cls]--;
-      touched.add(cls);
+      this.bytes[r.cls] -= book.ack(r.cls, r.seq);
+      this.count[r.cls]--;
+      touched.add(r.cls);
       n++;
     }
     const removed: { cls: RecordClass; bytes: number }[] = [];
