@@ -9,6 +9,7 @@ import { registerPki } from './pki';
 import { registerBrowse } from './browse';
 import { registerEvaluate } from './evaluate';
 import { registerTrain } from './train';
+import { registerCloudIngest } from './cloud-ingest';
 
 /** Exit codes: 0 ok, 1 failure (bad config, failed run), 2 usage error (commander). */
 export function buildProgram(): Command {
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
   registerBrowse(program);
   registerTrain(program);
   registerEvaluate(program);
+  registerCloudIngest(program);
   return program;
 }

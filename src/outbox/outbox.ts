@@ -6,9 +6,10 @@ import type { Module, ModuleHealth } from '../core/lifecycle';
 import { TypedEmitter } from '../core/typed-emitter';
 import { RECORD_CLASSES, type OutboxConfig, type RecordClass, type SyncMode } from './config';
 import { cutoffForAge, evictRange, makeRoom, type EvictionContext, type Evicted, type RoomPolicy } from './eviction';
-import { recordId, seqOf } from './gap';
+import { seqOf } from './gap';
 import { openDatabase } from './open';
-import { INSERT_CHUNK, prepareAll, type Row, type Statements } from './statements';
+import { ASSET as ASSET_COL, ATTEMPTS, BYTES, CREATED, INSERT_CHUNK, PAYLOAD, SEQ, TS, prepareAll, type Row, type Statements } from './statements';
+import { LeaseBook, perClass } from './leases';
 import { ROW_OVERHEAD, recordBytes, type GapPayload, type GapReason, type LeaseOptions, type NewRecord, type OutboxRecord } from './types';
 import { emptyStats, type OutboxStats } from './stats';
 
@@ -46,10 +47,6 @@ interface PreparedRow {
   readonly bytes: number;
 }
 
-type PerClass<T> = Record<RecordClass, T>;
-function perClass<T>(make: () => T): PerClass<T> {
-  return Object.fromEntries(RECORD_CLASSES.map((c) => [c, make()])) as PerClass<T>;
-}
 
 /**
  * SQLite store-and-forward buffer. `append()` is durable when it returns (one transaction per
@@ -63,12 +60,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   private nextSeq = 0;
   private readonly count = perClass(() => 0);
   private readonly bytes = perClass(() => 0);
-  /** Highest seq leased per class: above it nothing was leased since start. */
-  private readonly cursor = perClass(() => 0);
-  /** Released seqs per class (ascending), offered again before anything above the cursor. */
-  private readonly retry = perClass<number[]>(() => []);
-  private readonly leasedByClass = perClass(() => 0);
-  private readonly leased = new Map<number, RecordClass>();
+  private readonly book = new LeaseBook();
   private readonly counters = emptyStats();
   private sync?: SyncMode;
   private cap: number;
@@ -126,12 +118,17 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     this.timer = undefined;
     const db = this.db;
     if (!db) return;
+    const st = this.st!;
     this.db = undefined;
     this.st = undefined;
     try {
+      // Rows acked out of order are still stored (see LeaseBook.purge): delete them now.
+      db.transaction(() => {
+        for (const cls of RECORD_CLASSES) if (this.book.acked[cls].size > 0) st.byClass[cls].removeMany.run(JSON.stringify([...this.book.acked[cls]]));
+      }).immediate();
       db.pragma('wal_checkpoint(TRUNCATE)');
     } catch (e) {
-      this.opts.logger.warn({ err: e }, 'outbox: checkpoint at stop failed');
+      this.opts.logger.warn({ err: e }, 'outbox: final clean-up at stop failed (acked records may be sent again)');
     }
     db.close();
   }
@@ -145,7 +142,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
 
   stats(): OutboxStats {
     const backlog = Object.fromEntries(RECORD_CLASSES.map((c) => [`backlog_${c}`, this.count[c]])) as Pick<OutboxStats, `backlog_${RecordClass}`>;
-    return { ...this.counters, ...backlog, records: this.totalRecords(), bytes: this.totalBytes(), capBytes: this.cap, leased: this.leased.size, diskFull: this.diskFull ? 1 : 0 };
+    return { ...this.counters, ...backlog, records: this.totalRecords(), bytes: this.totalBytes(), capBytes: this.cap, leased: RECORD_CLASSES.reduce((a, c) => a + this.book.leased[c].size, 0), diskFull: this.diskFull ? 1 : 0 };
   }
 
   /** Stores a batch in one transaction; returns the ids in input order once durable. */
@@ -165,59 +162,85 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   /** Up to `n` records, alarms first, in sequence order within each class. */
   lease(n: number, opts: LeaseOptions = {}): OutboxRecord[] {
     const st = this.requireOpen();
+    const book = this.book;
     const out: OutboxRecord[] = [];
     let bytes = 0;
     const full = () => out.length >= n || (opts.maxBytes !== undefined && bytes >= opts.maxBytes);
     for (const cls of RECORD_CLASSES) {
       if (full()) break;
       if (opts.classes && !opts.classes.includes(cls)) continue;
-      if (this.count[cls] - this.leasedByClass[cls] === 0) continue;
+      if (this.count[cls] - book.leased[cls].size === 0) continue;
       const s = st.byClass[cls];
-      const retry = this.retry[cls];
+      const retry = book.retry[cls];
       while (retry.length > 0 && !full()) {
         const row = s.one.get(retry.shift()!);
-        if (row) bytes += this.take(out, cls, row);
+        if (row) bytes += this.take(out, cls, row, true);
       }
       if (full()) break;
-      for (const row of s.after.iterate(this.cursor[cls], n - out.length)) {
-        this.cursor[cls] = row.seq;
-        bytes += this.take(out, cls, row);
+      // One call for the whole range (much cheaper than stepping row by row); rows past a
+      // maxBytes cut are simply not taken, and the cursor stays at the last one taken.
+      for (const row of s.after.all(book.cursor[cls], n - out.length)) {
+        bytes += this.take(out, cls, row, false);
         if (full()) break;
       }
     }
     return out;
   }
 
-  /** Deletes delivered records; unknown ids (already acked, evicted, or not ours) are ignored. */
+  /** Marks delivered records done; unknown ids (already acked, evicted, or not ours) are ignored. */
   ack(ids: readonly string[]): number {
+    const leased: { cls: RecordClass; seq: number }[] = [];
+    const other: number[] = [];
+    for (const id of ids) {
+      const seq = this.ownSeq(id);
+      if (seq === undefined) continue;
+      const cls = this.book.classOf(seq);
+      if (cls) leased.push({ cls, seq });
+      else if (!this.book.isAcked(seq)) other.push(seq);
+    }
+    return this.ackLeased(leased, other);
+  }
+
+  /**
+   * The uplink's fast path: acks records exactly as `lease()` returned them (no id parsing).
+   * Records no longer leased (acked twice, or from before a restart) are handled like `ack()`.
+   */
+  ackLeased(records: readonly Pick<OutboxRecord, 'cls' | 'seq'>[], other: number[] = []): number {
     const st = this.requireOpen();
-    const done: { cls: RecordClass; seq: number; bytes: number | undefined }[] = [];
+    const book = this.book;
+    let n = 0;
+    const touched = new Set<RecordClass>();
+    for (const r of records) {
+      if (!book.leased[r.cls].has(r.seq)) {
+        if (!book.isAcked(r.seq)) other.push(r.seq);
+        continue;
+      }
+      this.bytes[r.cls] -= book.ack(r.cls, r.seq);
+      this.count[r.cls]--;
+      touched.add(r.cls);
+      n++;
+    }
+    const removed: { cls: RecordClass; bytes: number }[] = [];
     this.setSync('NORMAL'); // a lost ack only causes a re-send
     this.db!.transaction(() => {
-      for (const id of ids) {
-        const seq = this.ownSeq(id);
-        if (seq === undefined) continue;
-        const cls = this.leased.get(seq);
-        if (cls) {
-          done.push({ cls, seq, bytes: st.byClass[cls].remove.get(seq)?.bytes });
-          continue;
-        }
+      for (const cls of touched) {
+        const below = book.purge(cls);
+        if (below !== undefined) st.byClass[cls].deleteBelow.run(below);
+      }
+      // Records acked without a lease (after a restart): found and deleted one by one.
+      for (const seq of other) {
         for (const c of RECORD_CLASSES) {
           const r = st.byClass[c].remove.get(seq);
           if (r) {
-            done.push({ cls: c, seq, bytes: r.bytes });
-            this.dropRetry(c, seq);
+            removed.push({ cls: c, bytes: r.bytes });
             break;
           }
         }
       }
     }).immediate();
-    let n = 0;
-    for (const d of done) {
-      if (this.leased.delete(d.seq)) this.leasedByClass[d.cls]--;
-      if (d.bytes === undefined) continue;
-      this.count[d.cls]--;
-      this.bytes[d.cls] -= d.bytes;
+    for (const r of removed) {
+      this.count[r.cls]--;
+      this.bytes[r.cls] -= r.bytes;
       n++;
     }
     this.counters.acked += n;
@@ -230,7 +253,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const back: { cls: RecordClass; seq: number }[] = [];
     for (const id of ids) {
       const seq = this.ownSeq(id);
-      const cls = seq === undefined ? undefined : this.leased.get(seq);
+      const cls = seq === undefined ? undefined : this.book.classOf(seq);
       if (cls && seq !== undefined) back.push({ cls, seq });
     }
     if (back.length === 0) return 0;
@@ -238,11 +261,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     this.db!.transaction(() => {
       for (const b of back) st.byClass[b.cls].bumpAttempts.run(b.seq);
     }).immediate();
-    for (const b of back) {
-      this.leased.delete(b.seq);
-      this.leasedByClass[b.cls]--;
-      insertSorted(this.retry[b.cls], b.seq);
-    }
+    for (const b of back) this.book.release(b.cls, b.seq);
     this.counters.released += back.length;
     return back.length;
   }
@@ -250,11 +269,11 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   /** Records of a class not leased right now, and the append time of the oldest of them. */
   pending(cls: RecordClass): { count: number; oldestCreated?: number } {
     const st = this.requireOpen();
-    const count = this.count[cls] - this.leasedByClass[cls];
+    const count = this.count[cls] - this.book.leased[cls].size;
     if (count === 0) return { count };
-    const retry = this.retry[cls];
-    const row = retry.length > 0 ? st.byClass[cls].one.get(retry[0]!) : st.byClass[cls].after.get(this.cursor[cls], 1);
-    return row ? { count, oldestCreated: row.created } : { count };
+    const retry = this.book.retry[cls];
+    const row = retry.length > 0 ? st.byClass[cls].one.get(retry[0]!) : st.byClass[cls].after.get(this.book.cursor[cls], 1);
+    return row ? { count, oldestCreated: row[CREATED] } : { count };
   }
 
   /**
@@ -265,7 +284,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   thin(cls: RecordClass, keepEvery: number, reason: GapReason, above = 0): { dropped: number; upTo: number } {
     this.requireOpen();
     const upTo = this.nextSeq - 1;
-    const lo = Math.max(this.cursor[cls], above);
+    const lo = Math.max(this.book.cursor[cls], above);
     if (lo >= upTo) return { dropped: 0, upTo };
     let dropped = 0;
     this.write([], reason, (ctx) => {
@@ -322,7 +341,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const st = this.st!;
     const now = this.clock.now();
     const batchBytes = rows.reduce((a, r) => a + r.bytes, 0);
-    const ctx: EvictionContext = { st, gatewayId: this.opts.gatewayId, cursor: (c) => this.cursor[c] };
+    const ctx: EvictionContext = { st, gatewayId: this.opts.gatewayId, cursor: (c) => this.book.cursor[c] };
     let seq = this.nextSeq;
     let evicted: Evicted[] = [];
     const ids: string[] = [];
@@ -436,7 +455,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
       this.cap = this.opts.config.maxBytes;
     }
     const ttl = this.opts.config.ttlSeconds;
-    const due = RECORD_CLASSES.filter((c) => c !== 'gap' && ttl[c] !== undefined && this.count[c] - this.leasedByClass[c] > 0);
+    const due = RECORD_CLASSES.filter((c) => c !== 'gap' && ttl[c] !== undefined && this.count[c] - this.book.leased[c].size > 0);
     if (due.length === 0) return;
     try {
       this.write([], 'ttl', (ctx) =>
@@ -456,11 +475,12 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     return Math.max(1000, Math.min(MAINTENANCE_MAX_MS, shortest));
   }
 
-  private take(out: OutboxRecord[], cls: RecordClass, row: Row): number {
-    this.leased.set(row.seq, cls);
-    this.leasedByClass[cls]++;
-    out.push({ id: recordId(this.opts.gatewayId, row.seq), seq: row.seq, cls, asset: row.asset, ts: row.ts, created: row.created, json: row.payload, bytes: row.bytes, attempts: row.attempts });
-    return row.bytes;
+  private take(out: OutboxRecord[], cls: RecordClass, row: Row, fromRetry: boolean): number {
+    const seq = row[SEQ];
+    const bytes = row[BYTES];
+    this.book.take(cls, seq, bytes, fromRetry);
+    out.push({ id: this.idPrefix + seq, seq, cls, asset: row[ASSET_COL], ts: row[TS], created: row[CREATED], json: row[PAYLOAD], bytes, attempts: row[ATTEMPTS] });
+    return bytes;
   }
 
   private syncOf(cls: RecordClass): SyncMode {
@@ -478,18 +498,8 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     return id.startsWith(this.idPrefix) ? seqOf(id) : undefined;
   }
 
-  private dropRetry(cls: RecordClass, seq: number): void {
-    const i = this.retry[cls].indexOf(seq);
-    if (i >= 0) this.retry[cls].splice(i, 1);
-  }
-
   private resetMemory(): void {
-    for (const cls of RECORD_CLASSES) {
-      this.cursor[cls] = 0;
-      this.retry[cls] = [];
-      this.leasedByClass[cls] = 0;
-    }
-    this.leased.clear();
+    this.book.reset();
     this.sync = undefined;
     this.cap = this.opts.config.maxBytes;
     this.diskFull = undefined;
@@ -503,10 +513,4 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
 
 function isFull(e: unknown): boolean {
   return (e as { code?: unknown }).code === 'SQLITE_FULL';
-}
-
-function insertSorted(a: number[], v: number): void {
-  let i = a.length;
-  while (i > 0 && a[i - 1]! > v) i--;
-  a.splice(i, 0, v);
 }

@@ -2,15 +2,15 @@ import type Database from 'better-sqlite3';
 import { RECORD_CLASSES, type RecordClass } from './config';
 import { tableOf } from './migrations';
 
-export interface Row {
-  seq: number;
-  asset: string;
-  ts: number;
-  created: number;
-  payload: string;
-  bytes: number;
-  attempts: number;
-}
+/** A record row as a raw array (cheaper than an object per row when draining). */
+export type Row = [seq: number, asset: string, ts: number, created: number, payload: string, bytes: number, attempts: number];
+export const SEQ = 0;
+export const ASSET = 1;
+export const TS = 2;
+export const CREATED = 3;
+export const PAYLOAD = 4;
+export const BYTES = 5;
+export const ATTEMPTS = 6;
 
 export interface GapAggregate {
   asset: string;
@@ -33,6 +33,10 @@ export interface ClassStatements {
   after: Database.Statement<[number, number], Row>;
   one: Database.Statement<[number], Row>;
   remove: Database.Statement<[number], { bytes: number }>;
+  /** Deletes the seqs of a JSON array in one statement. */
+  removeMany: Database.Statement<[string]>;
+  /** Deletes every row below a seq (acked rows, see LeaseBook.purge). */
+  deleteBelow: Database.Statement<[number]>;
   bumpAttempts: Database.Statement<[number]>;
   totals: Database.Statement<[], { n: number; b: number; maxSeq: number | null }>;
   /** Oldest-first walk (seq, bytes, created) above a cursor, for cap and TTL cutoffs. */
@@ -53,9 +57,11 @@ export function prepareClass(db: Database.Database, cls: RecordClass): ClassStat
   return {
     insert: db.prepare(`INSERT INTO ${t} (seq, asset, ts, created, payload, bytes) VALUES (?, ?, ?, ?, ?, ?)`),
     insertChunk: db.prepare(`INSERT INTO ${t} (seq, asset, ts, created, payload, bytes) VALUES ${Array<string>(INSERT_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`),
-    after: db.prepare(`SELECT ${COLS} FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`),
-    one: db.prepare(`SELECT ${COLS} FROM ${t} WHERE seq = ?`),
+    after: db.prepare<[number, number], Row>(`SELECT ${COLS} FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`).raw(),
+    one: db.prepare<[number], Row>(`SELECT ${COLS} FROM ${t} WHERE seq = ?`).raw(),
     remove: db.prepare(`DELETE FROM ${t} WHERE seq = ? RETURNING bytes`),
+    removeMany: db.prepare(`DELETE FROM ${t} WHERE seq IN (SELECT value FROM json_each(?))`),
+    deleteBelow: db.prepare(`DELETE FROM ${t} WHERE seq < ?`),
     bumpAttempts: db.prepare(`UPDATE ${t} SET attempts = attempts + 1 WHERE seq = ?`),
     totals: db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, MAX(seq) AS maxSeq FROM ${t}`),
     walk: db.prepare(`SELECT seq, bytes, created FROM ${t} WHERE seq > ? ORDER BY seq`),

@@ -14,15 +14,16 @@ export interface Batch {
  * the order of their first record, so each topic's records stay in sequence.
  */
 export function toBatches(records: readonly OutboxRecord[], maxRecords: number, maxBytes: number): Batch[] {
-  const open = new Map<string, { batch: Batch; bytes: number }>();
+  const open = new Map<RecordClass, Map<string, { batch: Batch; bytes: number }>>();
   const out: Batch[] = [];
   for (const r of records) {
-    const key = `${r.cls}\u0000${r.asset}`;
+    let byAsset = open.get(r.cls);
+    if (!byAsset) open.set(r.cls, (byAsset = new Map()));
     const size = encodedSize(r);
-    let cur = open.get(key);
+    let cur = byAsset.get(r.asset);
     if (!cur || cur.batch.records.length >= maxRecords || (cur.bytes + size > maxBytes && cur.batch.records.length > 0)) {
       cur = { batch: { cls: r.cls, asset: r.asset, records: [] }, bytes: 0 };
-      open.set(key, cur);
+      byAsset.set(r.asset, cur);
       out.push(cur.batch);
     }
     cur.batch.records.push(r);

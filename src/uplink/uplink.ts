@@ -7,6 +7,7 @@ import { TypedEmitter } from '../core/typed-emitter';
 import type { Logger } from '../observability/logger';
 import { RECORD_CLASSES, type RecordClass } from '../outbox/config';
 import type { Outbox } from '../outbox/outbox';
+import type { OutboxRecord } from '../outbox/types';
 import { clientOptions, statusPayload } from './client-options';
 import { encodeMessage } from './codec';
 import type { UplinkConfig } from './config';
@@ -79,6 +80,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private readonly byteBucket?: TokenBucket;
   private readonly budget: DailyBudget;
   private queue: Pending[] = [];
+  private acks: OutboxRecord[] = [];
   private readonly inFlight = new Set<Pending>();
   private pumping = false;
   private pumpQueued = false;
@@ -156,6 +158,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       });
     }
     await new Promise<void>((r) => client.end(true, {}, () => r()));
+    this.flushAcks();
     const leftovers = [...this.queue, ...this.inFlight].flatMap((b) => b.records.map((r) => r.id));
     this.queue = [];
     this.inFlight.clear();
@@ -276,15 +279,14 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     this.budget.spend(payload.length + topic.length);
     client.publish(topic, payload, { qos: this.opts.config.qos }, (err) => {
       if (!this.inFlight.delete(b) || client !== this.client) return; // stopped: leases were released
-      const ids = b.records.map((r) => r.id);
       try {
         if (err) {
           this.c.errors++;
-          this.opts.logger.warn({ topic, records: ids.length, err: err.message }, 'uplink: publish failed, records released');
-          this.opts.outbox.release(ids);
+          this.opts.logger.warn({ topic, records: b.records.length, err: err.message }, 'uplink: publish failed, records released');
+          this.opts.outbox.release(b.records.map((r) => r.id));
         } else {
-          this.opts.outbox.ack(ids);
-          this.c.recordsSent += ids.length;
+          this.queueAck(b.records);
+          this.c.recordsSent += b.records.length;
           this.c.messagesSent++;
           this.c.bytesSent += payload.length;
         }
@@ -294,6 +296,25 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       }
       this.schedulePump();
     });
+  }
+
+  /** PUBACKs that arrive together are acked in the outbox in one transaction. */
+  private queueAck(records: readonly OutboxRecord[]): void {
+    const first = this.acks.length === 0;
+    for (const r of records) this.acks.push(r);
+    if (first) setImmediate(() => this.flushAcks());
+  }
+
+  private flushAcks(): void {
+    if (this.acks.length === 0) return;
+    const recs = this.acks;
+    this.acks = [];
+    try {
+      this.opts.outbox.ackLeased(recs);
+    } catch (e) {
+      this.c.errors++;
+      this.opts.logger.error({ err: errorMessage(e), records: recs.length }, 'uplink: outbox ack failed (records will be sent again)');
+    }
   }
 
   /**

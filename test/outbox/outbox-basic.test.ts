@@ -51,6 +51,33 @@ describe('Outbox basics (:memory:)', () => {
     }
   });
 
+  it('handles acks out of order, twice, and after a restart without re-sending acked records', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = join(dir, 'acks.db');
+      const ob = makeOutbox(file);
+      await ob.start();
+      const ids = ob.append(telemetry(10));
+      const l = ob.lease(10).map((r) => r.id);
+      expect(ob.ack([l[5]!, l[7]!])).toBe(2); // out of order: rows stay until the ones below go
+      expect(ob.ack([l[5]!])).toBe(0); // twice: counted once
+      expect(ob.stats()).toMatchObject({ records: 8, acked: 2, leased: 8 });
+      expect(ob.release([l[0]!, l[1]!])).toBe(2);
+      expect(ob.lease(10).map((r) => r.id)).toEqual([l[0], l[1]]);
+      expect(ob.ack(l.slice(0, 5))).toBe(5);
+      await ob.stop(); // 6, 8, 9 leased but never acked; 7 acked out of order
+      const again = makeOutbox(file);
+      await again.start();
+      expect(again.lease(10).map((r) => r.id)).toEqual([ids[6], ids[8], ids[9]]);
+      // A repeated id counts once; ids of another gateway are ignored.
+      expect(again.ack([ids[6]!, ids[6]!, 'other-gw:5'])).toBe(1);
+      expect(again.stats()).toMatchObject({ records: 2 });
+      await again.stop();
+    } finally {
+      cleanup();
+    }
+  });
+
   it('rejects bad records with an error naming the record, storing nothing', async () => {
     const ob = makeOutbox();
     await ob.start();

@@ -1,0 +1,164 @@
+/**
+ * One phase of bench/uplink in its own process, so RSS is its own.
+ * Usage: node _uplink-phase.js <fill|ours|bare|sqlite> <json options>; prints one JSON line of figures.
+ */
+import Database from 'better-sqlite3';
+import mqtt from 'mqtt';
+import { Outbox, outboxConfig, type NewRecord, type OutboxRecord } from '../src/outbox';
+import { Uplink, uplinkConfig, encodeMessage } from '../src/uplink';
+import { silentLogger } from '../src/observability/logger';
+
+interface Opts {
+  file: string;
+  url: string;
+  records: number;
+  batch: number;
+  inflight: number;
+}
+
+const GATEWAY = 'bench-gw';
+const SITE = 'bench';
+const ASSET = 'pump-1';
+
+function record(i: number): NewRecord {
+  return { cls: 'telemetry', asset: ASSET, ts: 1_732_800_000_000 + i, payload: { tag: 'pump1/accel1', v: Math.round(Math.sin(i) * 1e4) / 1e4, q: 'good' } };
+}
+
+function rssSampler(): { stop(): { maxRssMB: number; meanRssMB: number } } {
+  let max = 0;
+  let sum = 0;
+  let n = 0;
+  const t = setInterval(() => {
+    const r = process.memoryUsage().rss;
+    max = Math.max(max, r);
+    sum += r;
+    n++;
+  }, 100);
+  return {
+    stop: () => {
+      clearInterval(t);
+      return { maxRssMB: Math.round(max / 1e5) / 10, meanRssMB: n ? Math.round(sum / n / 1e5) / 10 : 0 };
+    },
+  };
+}
+
+const outboxOf = (o: Opts) => new Outbox({ file: o.file, gatewayId: GATEWAY, config: outboxConfig.parse({ maxBytes: 8 * 1024 ** 3, checkOnStart: 'none' }), logger: silentLogger() });
+
+async function fill(o: Opts): Promise<Record<string, unknown>> {
+  const ob = outboxOf(o);
+  await ob.start();
+  const t0 = Date.now();
+  for (let i = 0; i < o.records; i += 1000) {
+    const b: NewRecord[] = [];
+    for (let j = i; j < Math.min(o.records, i + 1000); j++) b.push(record(j));
+    ob.append(b);
+  }
+  const s = (Date.now() - t0) / 1000;
+  const bytes = ob.stats().bytes;
+  await ob.stop();
+  return { filled: o.records, fillS: s, storedBytes: bytes };
+}
+
+async function ours(o: Opts): Promise<Record<string, unknown>> {
+  const ob = outboxOf(o);
+  await ob.start();
+  const backlog = ob.totalRecords();
+  const up = new Uplink({
+    config: uplinkConfig.parse({ url: o.url, protocolVersion: 5, inflight: o.inflight, batch: { maxRecords: o.batch, maxBytes: 16 * 1024 * 1024, maxDelayMs: 0 }, downlink: { enabled: false } }),
+    outbox: ob,
+    gatewayId: GATEWAY,
+    site: SITE,
+    logger: silentLogger(),
+  });
+  const rss = rssSampler();
+  const rssBefore = process.memoryUsage().rss;
+  const t0 = Date.now();
+  await up.start();
+  while (ob.totalRecords() > 0) await new Promise((r) => setTimeout(r, 20));
+  const s = (Date.now() - t0) / 1000;
+  const mem = rss.stop();
+  const st = up.stats();
+  await up.stop();
+  await ob.stop();
+  return { records: backlog, seconds: s, recordsPerS: Math.round(backlog / s), messages: st.messagesSent, bytes: st.bytesSent, rssBeforeMB: Math.round(rssBefore / 1e5) / 10, ...mem };
+}
+
+async function bare(o: Opts): Promise<Record<string, unknown>> {
+  // The same batches as ours would send, encoded by the same codec before the clock starts.
+  const bodies: Buffer[] = [];
+  for (let i = 0; i < o.records; i += o.batch) {
+    const recs: OutboxRecord[] = [];
+    for (let j = i; j < Math.min(o.records, i + o.batch); j++) {
+      const r = record(j);
+      const json = JSON.stringify(r.payload);
+      recs.push({ id: `${GATEWAY}:${1_732_800_000_000_000 + j}`, seq: j, cls: 'telemetry', asset: ASSET, ts: r.ts!, created: r.ts!, json, bytes: json.length, attempts: 0 });
+    }
+    bodies.push(encodeMessage(GATEWAY, SITE, 'telemetry', ASSET, recs, false));
+  }
+  const topic = `pdm/v1/${SITE}/${GATEWAY}/telemetry/${ASSET}`;
+  const client = await mqtt.connectAsync(o.url, { protocolVersion: 5, clientId: 'bench-bare', clean: true });
+  const rss = rssSampler();
+  const t0 = Date.now();
+  await new Promise<void>((resolve, reject) => {
+    let next = 0;
+    let inflight = 0;
+    let done = 0;
+    const pump = () => {
+      while (inflight < o.inflight && next < bodies.length) {
+        inflight++;
+        client.publish(topic, bodies[next++]!, { qos: 1 }, (err) => {
+          if (err) return reject(err);
+          inflight--;
+          if (++done === bodies.length) resolve();
+          else pump();
+        });
+      }
+    };
+    pump();
+  });
+  const s = (Date.now() - t0) / 1000;
+  const mem = rss.stop();
+  await client.endAsync();
+  return { records: o.records, seconds: s, recordsPerS: Math.round(o.records / s), messages: bodies.length, ...mem };
+}
+
+/**
+ * The storage side alone: bare better-sqlite3 reading the filled backlog 500 rows at a time
+ * (raw rows) and deleting each chunk by rowid range, no MQTT. It bounds any SQLite-backed drain.
+ */
+async function sqlite(o: Opts): Promise<Record<string, unknown>> {
+  const db = new Database(o.file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const sel = db.prepare<[number, number], unknown[]>('SELECT seq, asset, ts, created, payload, bytes, attempts FROM q_telemetry WHERE seq > ? ORDER BY seq LIMIT ?').raw();
+  const del = db.prepare('DELETE FROM q_telemetry WHERE seq <= ?');
+  const t0 = Date.now();
+  let cursor = 0;
+  let n = 0;
+  for (;;) {
+    const rows = sel.all(cursor, o.batch);
+    if (rows.length === 0) break;
+    cursor = rows[rows.length - 1]![0] as number;
+    n += rows.length;
+    del.run(cursor);
+  }
+  const s = (Date.now() - t0) / 1000;
+  db.close();
+  return { records: n, seconds: s, recordsPerS: Math.round(n / s) };
+}
+
+const phases: Record<string, (o: Opts) => Promise<Record<string, unknown>>> = { fill, ours, bare, sqlite };
+
+async function run(): Promise<void> {
+  const [phase, json] = process.argv.slice(2);
+  const f = phases[phase ?? ''];
+  if (!f) throw new Error(`unknown phase ${phase}`);
+  const out = await f(JSON.parse(json ?? '{}') as Opts);
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+  process.exit(0);
+}
+
+run().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

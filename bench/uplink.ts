@@ -1,0 +1,66 @@
+/**
+ * Drain of a backlog to a real Mosquitto at QoS 1: ours (outbox lease -> encode -> publish ->
+ * PUBACK -> ack) against a bare mqtt.js publisher sending the same batches (pre-encoded) with the
+ * same in-flight window, each phase in its own process (RSS is its own), in the same run.
+ * `npm run bench -- uplink [--records 1000000] [--batch 500] [--inflight 16] [--rounds 1]`
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startMosquitto } from './_mosquitto';
+
+function arg(args: string[], k: string, d: number): number {
+  const i = args.indexOf(`--${k}`);
+  return i >= 0 ? Number(args[i + 1]) : d;
+}
+
+function phase(name: string, opts: object): Record<string, number> {
+  const r = spawnSync(process.execPath, [join(__dirname, '_uplink-phase.js'), name, JSON.stringify(opts)], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`phase ${name} failed (${r.status})`);
+  const line = r.stdout.trim().split('\n').pop()!;
+  const fig = JSON.parse(line) as Record<string, number>;
+  process.stderr.write(`${name}: ${line}\n`);
+  return fig;
+}
+
+export async function main(args: string[]): Promise<Record<string, unknown>> {
+  const records = arg(args, 'records', 1_000_000);
+  const batch = arg(args, 'batch', 500);
+  const inflight = arg(args, 'inflight', 16);
+  const rounds = arg(args, 'rounds', 1);
+  const dir = mkdtempSync(join(tmpdir(), 'pdm-bench-uplink-'));
+  const broker = await startMosquitto();
+  try {
+    const base = { url: broker.url, records, batch, inflight };
+    const best: Record<string, Record<string, number>> = {};
+    const keep = (k: string, f: Record<string, number>) => {
+      if (!best[k] || f.recordsPerS! > best[k].recordsPerS!) best[k] = f;
+    };
+    let fill: Record<string, number> | undefined;
+    for (let r = 0; r < rounds; r++) {
+      const file = join(dir, `outbox-${r}.db`);
+      fill = phase('fill', { ...base, file });
+      keep('bare', phase('bare', { ...base, file }));
+      keep('ours', phase('ours', { ...base, file }));
+      // The storage floor needs the backlog again.
+      fill = phase('fill', { ...base, file: join(dir, `floor-${r}.db`) });
+      keep('sqliteFloor', phase('sqlite', { ...base, file: join(dir, `floor-${r}.db`) }));
+    }
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    return {
+      records,
+      batch,
+      inflight,
+      fillRecordsPerS: Math.round(records / fill!.fillS!),
+      bare: best.bare,
+      ours: best.ours,
+      sqliteFloor: best.sqliteFloor,
+      ratio: ratio(best.ours!.recordsPerS!, best.bare!.recordsPerS!),
+      ratioToSqliteFloor: ratio(best.ours!.recordsPerS!, best.sqliteFloor!.recordsPerS!),
+    };
+  } finally {
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
