@@ -7,7 +7,8 @@ import type { Source } from './core/source';
 import { ModuleRunner } from './core/module-runner';
 import { createSource } from './sources';
 import { AssetPipeline } from './assets';
-import { Outbox } from './outbox';
+import { Outbox, type NewRecord } from './outbox';
+import { errorMessage } from './core/errors';
 import { ModelService } from './models/service';
 import { Uplink } from './uplink';
 import { EmbeddedBroker } from './broker/embedded';
@@ -76,10 +77,10 @@ export class Gateway {
     for (const a of config.assets) {
       const p = new AssetPipeline({ config: a, logger: log, models: this.models });
       p.on('window', (w) => {
-        this.outbox.append([{ cls: 'summary', asset: w.asset, payload: w, ts: w.end }]);
+        this.store([{ cls: 'summary', asset: w.asset, payload: w, ts: w.end }]);
         if (w.health) this.status.observeHealth(w.asset, w.health);
       });
-      p.on('alarm', (e) => this.outbox.append([{ cls: 'alarm', asset: e.asset, payload: e, ts: e.ts }]));
+      p.on('alarm', (e) => this.store([{ cls: 'alarm', asset: e.asset, payload: e, ts: e.ts }]));
       this.assets.push(p);
       modules.push(p);
     }
@@ -110,7 +111,7 @@ export class Gateway {
     this.metrics = new GatewayMetrics({ gateway: config.gateway.id, site: config.gateway.site });
     for (const s of this.sources) this.metrics.add({ name: s.id, kind: 'source', stats: () => ({ ...s.stats() }), health: () => s.health() });
     for (const p of this.assets) this.metrics.add({ name: p.id, kind: 'asset', stats: () => ({ ...p.stats() }), health: () => p.health() });
-    this.metrics.add({ name: 'outbox', kind: 'outbox', stats: () => ({ ...this.outbox.stats() }), health: () => this.outbox.health() });
+    this.metrics.add({ name: 'outbox', kind: 'outbox', stats: () => ({ ...this.outbox.stats(), storeFailures: this.storeFailures }), health: () => this.outbox.health() });
     if (this.models) {
       const m = this.models;
       this.metrics.add({ name: 'models', kind: 'other', stats: () => ({ ...m.stats() }), health: () => m.health() });
@@ -134,6 +135,21 @@ export class Gateway {
   }
 
   private readonly modules: readonly Module[];
+  private storeFailures = 0;
+
+  /**
+   * Hands results to the outbox. A refused batch (a bad record, or a full disk holding only
+   * protected records) is logged and counted, never thrown into the pipeline that produced it:
+   * the outbox has already raised its own health alarm and gap accounting.
+   */
+  private store(records: NewRecord[]): void {
+    try {
+      this.outbox.append(records);
+    } catch (e) {
+      this.storeFailures++;
+      this.log.error({ err: errorMessage(e), cls: records[0]?.cls, asset: records[0]?.asset, failures: this.storeFailures }, 'outbox refused a result');
+    }
+  }
 
   async start(): Promise<void> {
     mkdirSync(this.loaded.dataDir, { recursive: true });
