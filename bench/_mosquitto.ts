@@ -1,7 +1,7 @@
 /** A throwaway Mosquitto for benches: temp config, free port, no persistence. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { canConnect, freePort } from '../test/helpers/ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,28 +9,6 @@ export interface BenchBroker {
   readonly url: string;
   readonly pid: number;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 export async function startMosquitto(bin = process.env.MOSQUITTO ?? '/usr/sbin/mosquitto'): Promise<BenchBroker> {

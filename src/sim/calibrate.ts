@@ -10,8 +10,8 @@ import { PUMP_CHANNELS, type PumpChannel } from './pump-calibration';
 import { FAN_SENSORS, type FanSensor } from './turbofan-calibration';
 
 const MA_WINDOW = 120;
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: readonly number[]) => {
+export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+export const std = (xs: readonly number[]): number => {
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
 };
@@ -20,7 +20,7 @@ const median = (xs: readonly number[]) => {
   const h = Math.floor(s.length / 2);
   return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 };
-function corr(a: readonly number[], b: readonly number[]): number {
+export function corr(a: readonly number[], b: readonly number[]): number {
   const ma = mean(a);
   const mb = mean(b);
   let s = 0;

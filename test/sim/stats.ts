@@ -1,10 +1,7 @@
 /** Small statistics helpers for the simulator tests. */
-export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+import { mean } from '../../src/sim/calibrate';
 
-export const std = (xs: readonly number[]): number => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
-};
+export { mean, std } from '../../src/sim/calibrate';
 
 /** x minus its centred moving average of `k` samples (the "fast" part, as the calibration measures it). */
 export function fastPart(xs: readonly number[], k = 120): number[] {
@@ -30,16 +27,4 @@ export function lag1(xs: readonly number[]): number {
   return num / den;
 }
 
-export function correlation(a: readonly number[], b: readonly number[]): number {
-  const ma = mean(a);
-  const mb = mean(b);
-  let s = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i++) {
-    s += (a[i]! - ma) * (b[i]! - mb);
-    sa += (a[i]! - ma) ** 2;
-    sb += (b[i]! - mb) ** 2;
-  }
-  return s / Math.sqrt(sa * sb);
-}
+export { corr as correlation } from '../../src/sim/calibrate';
