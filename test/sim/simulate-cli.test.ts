@@ -14,10 +14,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('pdm-gateway simulate: options', () => {
   it('uses the config file simulator section and applies the command-line overrides', () => {
-    const cfg = simulatorConfigFromOptions({ config: DEMO, timeScale: '20', opcuaPort: '0', modbusPort: '0', fault: ['bearing-wear@5:50:0.5', 'stuck@10::1:Pressure'] });
+    // Its own config file, so the demo's tuning can change without touching this test.
+    const file = join(dir, 'sim-options.yaml');
+    writeFileSync(file, 'gateway: { id: g, site: s }\nsimulator:\n  turbofan: { lifeCycles: 220 }\n  faults:\n    - { fault: cavitation, atSeconds: 90, durationSeconds: 60, severity: 0.8 }\n');
+    const cfg = simulatorConfigFromOptions({ config: file, timeScale: '20', opcuaPort: '0', modbusPort: '0', fault: ['bearing-wear@5:50:0.5', 'stuck@10::1:Pressure'] });
     expect(cfg).toMatchObject({ opcuaPort: 0, modbusPort: 0, timeScale: 20, turbofan: { lifeCycles: 220, cyclesPerSecond: 1 } });
     expect(cfg.faults).toEqual([
-      { fault: 'cavitation', atSeconds: 90, durationSeconds: 60, severity: 0.8 }, // from demo.yaml
+      { fault: 'cavitation', atSeconds: 90, durationSeconds: 60, severity: 0.8 }, // from the file
       { fault: 'bearing-wear', atSeconds: 5, durationSeconds: 50, severity: 0.5 },
       { fault: 'stuck', atSeconds: 10, severity: 1, channel: 'Pressure' },
     ]);
