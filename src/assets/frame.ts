@@ -22,8 +22,8 @@ export interface Frame {
  * built and copied once per stage.
  */
 export interface FrameRow {
-  readonly values: Float64Array;
-  readonly cells: Uint8Array;
+  values: Float64Array;
+  cells: Uint8Array;
   at: number;
 }
 

@@ -113,6 +113,8 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
         row: (ts) => {
           const at = this.windower.place(ts);
           if (at < 0) return scratch;
+          inWindow.values = this.windower.values;
+          inWindow.cells = this.windower.cells;
           inWindow.at = at;
           return inWindow;
         },

@@ -28,21 +28,21 @@ const MAX_SPARE = 8;
  * clock, so every gateway cuts the same windows; count windows start at the first frame seen.
  * After a reset (a long gap) the next window starts afresh.
  *
- * Frames are written in place (place() gives the row, commit() follows) into a preallocated
- * [sizeFrames x channels] buffer whose row i is the frame at nextStart + i * frameMs (a row no
- * frame reached stays missing, never zero); a window is one copy of that buffer into arrays
- * recycled through release(): a typed array allocated per window costs microseconds here, more
- * than the statistics over it.
+ * Frames are written in place (place() gives the offset, commit() follows) into the arrays of
+ * the window being filled, whose row i is the frame at nextStart + i * frameMs; a row no frame
+ * reached is missing, never zero. A complete window is handed out as it is and the next one
+ * starts in arrays recycled through release() (a sliding window first copies the rows the two
+ * share): a typed array allocated per window costs microseconds here, and a copy of every
+ * window costs cache misses, more than the statistics over it.
  */
 export class Windower {
-  /** The window buffer (row-major [frame][channel]): place() returns offsets into these. */
-  readonly values: Float64Array;
-  readonly cells: Uint8Array;
   private nextStart: number | undefined;
   private readonly sizeMs: number;
   private readonly stepMs: number;
   private readonly ch: number;
-  /** Rows [0, rows) may hold frames; rows beyond are missing. */
+  /** The window being filled. */
+  private cur: OwnedWindow;
+  /** Rows [0, rows) of cur hold frames (or were cleared); rows beyond hold stale data. */
   private rows = 0;
   private readonly spare: OwnedWindow[] = [];
 
@@ -50,8 +50,16 @@ export class Windower {
     this.sizeMs = opts.sizeFrames * opts.frameMs;
     this.stepMs = opts.stepFrames * opts.frameMs;
     this.ch = opts.channels.length;
-    this.values = new Float64Array(opts.sizeFrames * this.ch).fill(NaN);
-    this.cells = new Uint8Array(opts.sizeFrames * this.ch).fill(CELL_MISSING);
+    this.cur = this.fresh();
+  }
+
+  /** The arrays the offsets of place() point into (they change when a window is cut). */
+  get values(): Float64Array {
+    return this.cur.values;
+  }
+
+  get cells(): Uint8Array {
+    return this.cur.cells;
   }
 
   /**
@@ -66,6 +74,7 @@ export class Windower {
     for (;;) {
       const i = Math.round((ts - this.nextStart) / this.opts.frameMs);
       if (i < this.opts.sizeFrames) {
+        if (i > this.rows) this.clear(this.rows, i);
         if (i >= this.rows) this.rows = i + 1;
         return i * this.ch;
       }
@@ -82,15 +91,16 @@ export class Windower {
   push(f: Frame): void {
     const at = this.place(f.ts);
     if (at < 0) return;
+    const { values, cells } = this.cur;
     for (let c = 0; c < this.ch; c++) {
-      this.values[at + c] = f.values[c];
-      this.cells[at + c] = f.cells[c];
+      values[at + c] = f.values[c];
+      cells[at + c] = f.cells[c];
     }
     this.commit(f.ts);
   }
 
   reset(): void {
-    this.clearRows(0);
+    this.rows = 0;
     this.nextStart = undefined;
   }
 
@@ -101,49 +111,40 @@ export class Windower {
 
   /** Hands a window's arrays back once nobody reads them any more (after it was emitted). */
   release(w: RawWindow): void {
-    if (this.spare.length < MAX_SPARE && w.values.length === this.values.length && w.channels === this.opts.channels) this.spare.push(w as OwnedWindow);
+    if (this.spare.length < MAX_SPARE && w.values.length === this.cur.values.length && w.channels === this.opts.channels && w !== this.cur) this.spare.push(w as OwnedWindow);
   }
 
-  /** Cuts the window at nextStart and moves on by one step. */
+  /** Hands out the window at nextStart and moves on by one step. */
   private next(): void {
+    const w = this.cur;
     const start = this.nextStart as number;
-    this.onWindow(this.cut(start));
-    this.nextStart = start + this.stepMs;
-    this.shift(this.opts.stepFrames);
-  }
-
-  private cut(start: number): RawWindow {
     const n = this.opts.sizeFrames;
-    const w = this.spare.pop() ?? {
-      start: 0, end: 0, frames: n, channels: this.opts.channels,
-      ts: new Float64Array(n), values: new Float64Array(n * this.ch), cells: new Uint8Array(n * this.ch),
-    };
+    const step = this.opts.stepFrames;
+    if (this.rows < n) this.clear(this.rows, n);
     w.start = start;
     w.end = start + this.sizeMs;
     for (let i = 0; i < n; i++) w.ts[i] = start + i * this.opts.frameMs;
-    w.values.set(this.values);
-    w.cells.set(this.cells);
-    return w;
+    const next = this.spare.pop() ?? this.fresh();
+    // A sliding window shares its last size - step rows with the next one.
+    const keep = Math.max(0, this.rows - step);
+    if (keep > 0) {
+      next.values.set(w.values.subarray(step * this.ch, (step + keep) * this.ch));
+      next.cells.set(w.cells.subarray(step * this.ch, (step + keep) * this.ch));
+    }
+    this.cur = next;
+    this.rows = keep;
+    this.nextStart = start + this.stepMs;
+    this.onWindow(w);
   }
 
-  /** Drops the first `step` rows (the window moved on by step frames). */
-  private shift(step: number): void {
-    const ch = this.ch;
-    if (step >= this.rows) {
-      this.clearRows(0);
-      return;
-    }
-    this.values.copyWithin(0, step * ch, this.rows * ch);
-    this.cells.copyWithin(0, step * ch, this.rows * ch);
-    this.clearRows(this.rows - step);
+  /** Marks rows [from, to) of the window being filled missing. */
+  private clear(from: number, to: number): void {
+    this.cur.values.fill(NaN, from * this.ch, to * this.ch);
+    this.cur.cells.fill(CELL_MISSING, from * this.ch, to * this.ch);
   }
 
-  /** Marks rows [from, rows) missing. */
-  private clearRows(from: number): void {
-    if (from < this.rows) {
-      this.values.fill(NaN, from * this.ch, this.rows * this.ch);
-      this.cells.fill(CELL_MISSING, from * this.ch, this.rows * this.ch);
-    }
-    this.rows = from;
+  private fresh(): OwnedWindow {
+    const n = this.opts.sizeFrames;
+    return { start: 0, end: 0, frames: n, channels: this.opts.channels, ts: new Float64Array(n), values: new Float64Array(n * this.ch), cells: new Uint8Array(n * this.ch) };
   }
 }
