@@ -22,6 +22,11 @@ export class WindowFeaturizer {
   private series: ChannelSeries;
   private readonly plan: FeaturePlan;
   private readonly fs: number;
+  /**
+   * A record with every feature key, in order: each channel's record is a copy of it (one
+   * object shape, no property added one by one), filled in place.
+   */
+  private readonly recordTemplate: Record<string, number> = {};
 
   constructor(names: readonly FeatureName[], bands: readonly (readonly [number, number])[], frameMs: number) {
     this.values = new Float64Array(0);
@@ -30,6 +35,7 @@ export class WindowFeaturizer {
     this.plan = new FeaturePlan(names, bands);
     this.fs = 1000 / frameMs;
     this.series = { values: this.values, times: this.times, even: this.even, fs: this.fs };
+    for (const k of this.plan.keys) this.recordTemplate[k] = 0;
   }
 
   compute(w: RawWindow): WindowFeatures {
@@ -66,7 +72,7 @@ export class WindowFeaturizer {
         const mu = sum / k;
         for (let i = 0, at = c; i < n; i++, at += ch) even[i] = cells[at] === CELL_MISSING ? mu : wv[at];
       }
-      const f: Record<string, number> = {};
+      const f = { ...this.recordTemplate };
       if (!plan.fill(f, this.series, k)) {
         for (const key of plan.keys) {
           if (!Number.isFinite(f[key])) {

@@ -115,8 +115,17 @@ export class Batcher {
       this.stats.runMsTotal += performance.now() - t0;
       this.running = false;
     }
-    this.spare = buffers;
-    this.spareCapacity = bufferCapacity;
+    if (this.queue.length === 0 && bufferCapacity >= this.capacity) {
+      // Nothing came in meanwhile: fill the buffers just run again (still in the CPU cache; the
+      // session keeps seeing one input address, as in a plain loop).
+      this.spare = this.staged;
+      this.spareCapacity = this.capacity;
+      this.staged = buffers;
+      this.capacity = bufferCapacity;
+    } else {
+      this.spare = buffers;
+      this.spareCapacity = bufferCapacity;
+    }
     if (this.queue.length > 0) void this.flush();
     else for (const w of this.waiters.splice(0)) w();
   }
