@@ -273,7 +273,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       this.emit('skipped', { asset: this.cfg.id, start: rw.start, end: rw.end, reason: v.reason, coverage: v.coverage, message });
       return;
     }
-    const wf = this.featurizer.compute(rw);
+    const wf = this.featurizer.compute(rw, v.coverage === 1);
     this.st.nonFiniteFeatures += wf.nonFinite;
     const result: WindowResult = {
       asset: this.cfg.id, seq: this.seq++, start: rw.start, end: rw.end, frames: rw.frames,

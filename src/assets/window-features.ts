@@ -38,7 +38,8 @@ export class WindowFeaturizer {
     for (const k of this.plan.keys) this.recordTemplate[k] = 0;
   }
 
-  compute(w: RawWindow): WindowFeatures {
+  /** `full`: the window has no missing cell (its channels are read in place, not gathered). */
+  compute(w: RawWindow, full = false): WindowFeatures {
     const ch = w.channels.length;
     const n = w.frames;
     if (this.values.length !== n) {
@@ -50,30 +51,35 @@ export class WindowFeaturizer {
     const { values, times, even, plan } = this;
     const { cells, ts } = w;
     const wv = w.values;
+    const inPlace = full && !plan.needsTimes && !plan.needsEven;
     const features: Record<string, Record<string, number>> = {};
     const missingChannels: string[] = [];
     let nonFinite = 0;
     for (let c = 0; c < ch; c++) {
-      let k = 0;
-      let sum = 0;
-      for (let i = 0, at = c; i < n; i++, at += ch) {
-        if (cells[at] === CELL_MISSING) continue;
-        const v = wv[at];
-        values[k] = v;
-        if (plan.needsTimes) times[k] = (ts[i] - w.start) / 1000;
-        sum += v;
-        k++;
-      }
-      if (k === 0) {
-        missingChannels.push(w.channels[c]);
-        continue;
-      }
-      if (plan.needsEven) {
-        const mu = sum / k;
-        for (let i = 0, at = c; i < n; i++, at += ch) even[i] = cells[at] === CELL_MISSING ? mu : wv[at];
+      let k = n;
+      if (!inPlace) {
+        k = 0;
+        let sum = 0;
+        for (let i = 0, at = c; i < n; i++, at += ch) {
+          if (cells[at] === CELL_MISSING) continue;
+          const v = wv[at];
+          values[k] = v;
+          if (plan.needsTimes) times[k] = (ts[i] - w.start) / 1000;
+          sum += v;
+          k++;
+        }
+        if (k === 0) {
+          missingChannels.push(w.channels[c]);
+          continue;
+        }
+        if (plan.needsEven) {
+          const mu = sum / k;
+          for (let i = 0, at = c; i < n; i++, at += ch) even[i] = cells[at] === CELL_MISSING ? mu : wv[at];
+        }
       }
       const f = { ...this.recordTemplate };
-      if (!plan.fill(f, this.series, k)) {
+      const finite = inPlace ? plan.fill(f, this.series, n, wv, c, ch) : plan.fill(f, this.series, k);
+      if (!finite) {
         for (const key of plan.keys) {
           if (!Number.isFinite(f[key])) {
             delete f[key];

@@ -84,18 +84,23 @@ export class FeaturePlan {
   /**
    * Sets the features of values[0..n) (times[0..n)) on `out`, in `keys` order. Returns true when
    * every value set is finite (false: some may not be, e.g. after an overflow).
+   *
+   * Without slope and spectra the values may also be read in place, strided: n values of `src`
+   * from `off` every `stride` (a channel of a window held [frame][channel]), with no copy.
    */
-  fill(out: Record<string, number>, s: ChannelSeries, n: number): boolean {
+  fill(out: Record<string, number>, s: ChannelSeries, n: number, src: Float64Array = s.values, off = 0, stride = 1): boolean {
     const st = this.st;
     let check = 0;
     if (this.stats) {
-      timeStatsInto(s.values, n, st, this.moments);
+      timeStatsInto(src, n, st, this.moments, off, stride);
       check = st.mean + st.std + st.rms + st.min + st.max + st.p2p + st.crest + (this.moments ? st.kurtosis + st.skewness : 0);
     }
-    for (const k of this.timeKeys) {
+    const keys = this.timeKeys;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
       if (k === 'slope') check += out.slope = slope(n === s.values.length ? s.values : s.values.subarray(0, n), n === s.times.length ? s.times : s.times.subarray(0, n));
-      else if (k === 'last') check += out.last = s.values[n - 1];
-      else out[k] = st[k];
+      else if (k === 'last') check += out.last = src[off + (n - 1) * stride];
+      else out[k] = stat(st, k);
     }
     if (this.needsEven) {
       const spec = powerSpectrum(s.even, s.fs);
@@ -118,4 +123,19 @@ export function channelFeatures(
   bands: readonly (readonly [number, number])[] = [],
 ): Record<string, number> {
   return new FeaturePlan(names, bands).compute(s);
+}
+
+/** One statistic by name, read with named loads (a keyed load over names is megamorphic). */
+function stat(st: TimeStats, k: keyof TimeStats): number {
+  switch (k) {
+    case 'mean': return st.mean;
+    case 'std': return st.std;
+    case 'rms': return st.rms;
+    case 'min': return st.min;
+    case 'max': return st.max;
+    case 'p2p': return st.p2p;
+    case 'crest': return st.crest;
+    case 'kurtosis': return st.kurtosis;
+    default: return st.skewness;
+  }
 }

@@ -125,10 +125,11 @@ export function timeStats(x: Float64Array): TimeStats {
 }
 
 /**
- * timeStats over x[0..n) into `out` (reused by the pipeline for every channel of every window).
+ * timeStats over n values of x, x[off], x[off + stride], ..., into `out` (reused by the pipeline
+ * for every channel of every window, read straight from the window's [frame][channel] layout).
  * `moments` false skips the third and fourth moments (kurtosis and skewness are then NaN).
  */
-export function timeStatsInto(x: Float64Array, n: number, out: TimeStats, moments = true): void {
+export function timeStatsInto(x: Float64Array, n: number, out: TimeStats, moments = true, off = 0, stride = 1): void {
   if (n === 0) {
     out.mean = out.std = out.rms = out.min = out.max = out.p2p = out.crest = out.kurtosis = out.skewness = NaN;
     return;
@@ -137,7 +138,8 @@ export function timeStatsInto(x: Float64Array, n: number, out: TimeStats, moment
   let sq = 0;
   let lo = Infinity;
   let hi = -Infinity;
-  for (let i = 0; i < n; i++) {
+  const end = off + n * stride;
+  for (let i = off; i < end; i += stride) {
     const v = x[i];
     s += v;
     sq += v * v;
@@ -149,7 +151,7 @@ export function timeStatsInto(x: Float64Array, n: number, out: TimeStats, moment
   let m3 = 0;
   let m4 = 0;
   if (moments) {
-    for (let i = 0; i < n; i++) {
+    for (let i = off; i < end; i += stride) {
       const d = x[i] - mu;
       const d2 = d * d;
       m2 += d2;
@@ -157,7 +159,7 @@ export function timeStatsInto(x: Float64Array, n: number, out: TimeStats, moment
       m4 += d2 * d2;
     }
   } else {
-    for (let i = 0; i < n; i++) {
+    for (let i = off; i < end; i += stride) {
       const d = x[i] - mu;
       m2 += d * d;
     }
