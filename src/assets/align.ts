@@ -146,7 +146,8 @@ export class Aligner {
           values[at + c] = NaN;
           cells[at + c] = CELL_MISSING;
         } else {
-          values[at + c] = mean ? f[n + c] / count : f[2 * n + c];
+          // count 1 (one value per frame, the usual case) skips a division that changes nothing
+          values[at + c] = !mean ? f[2 * n + c] : count === 1 ? f[n + c] : f[n + c] / count;
           cells[at + c] = f[4 * n + c] !== 0 ? CELL_UNCERTAIN : CELL_GOOD;
           f[c] = 0;
         }
