@@ -37,7 +37,13 @@ class Pending implements ScoreSink {
   scores: readonly ModelScore[] | undefined = undefined;
   error: unknown = undefined;
 
-  constructor(readonly result: WindowResult, readonly raw: RawWindow, private readonly onSettled: () => void) {}
+  constructor(readonly result: WindowResult, private raw: RawWindow | undefined, private readonly windower: Windower, private readonly onSettled: () => void) {}
+
+  /** Gives the window's arrays back to the windower (once), when nothing reads them any more. */
+  releaseRaw(): void {
+    if (this.raw) this.windower.release(this.raw);
+    this.raw = undefined;
+  }
 
   settle(scores: readonly ModelScore[] | undefined, error?: unknown): void {
     if (this.settled) return;
@@ -279,12 +285,15 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       asset: this.cfg.id, seq: this.seq++, start: rw.start, end: rw.end, frames: rw.frames,
       quality: v.quality, coverage: v.coverage, features: wf.features, missingChannels: wf.missingChannels,
     };
-    const p = new Pending(result, rw, this.drainQueue);
+    const p = new Pending(result, rw, this.windower, this.drainQueue);
     this.queue.push(p);
     const models = this.models;
     if (!models || this.cfg.models.length === 0) p.settle(undefined);
-    else if (models.scoreInto) models.scoreInto(this.cfg, { raw: rw, result }, p);
-    else models.score(this.cfg, { raw: rw, result }).then((scores) => p.settle(scores), (e: unknown) => p.settle(undefined, e));
+    else if (models.scoreInto) {
+      // Done with the frames once they are in a batch: the next window of this asset refills the
+      // same arrays (one window buffer per asset stays in the CPU cache better than two).
+      if (models.scoreInto(this.cfg, { raw: rw, result }, p)) p.releaseRaw();
+    } else models.score(this.cfg, { raw: rw, result }).then((scores) => p.settle(scores), (e: unknown) => p.settle(undefined, e));
   }
 
   /** Emits settled windows from the head of the queue, so order holds across async scoring. */
@@ -298,7 +307,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       if (p.scores) this.applyScores(p.result, p.scores);
       if (p.result.quality === 'degraded') this.st.windowsDegraded++;
       this.st.windows++;
-      this.windower.release(p.raw);
+      p.releaseRaw();
       this.emit('window', p.result);
     }
     if (this.queue.length === 0) for (const r of this.idle.splice(0)) r();

@@ -64,7 +64,9 @@ export interface ModelRunnerLike {
   score(asset: AssetConfig, window: AnalyzedWindow): Promise<readonly ModelScore[]>;
   /**
    * The same as score() without a promise per window (the pipeline's hot path uses it when
-   * present): the scores go to sink.settle(), possibly synchronously.
+   * present): the scores go to sink.settle(), possibly synchronously. Returns true when it will
+   * not read `window.raw` after returning (its values are already in a batch), so the pipeline
+   * may reuse those arrays at once instead of after the window is emitted.
    */
-  scoreInto?(asset: AssetConfig, window: AnalyzedWindow, sink: ScoreSink): void;
+  scoreInto?(asset: AssetConfig, window: AnalyzedWindow, sink: ScoreSink): boolean;
 }

@@ -40,8 +40,12 @@ export class Windower {
   private readonly sizeMs: number;
   private readonly stepMs: number;
   private readonly ch: number;
-  /** The window being filled. */
-  private cur: OwnedWindow;
+  /**
+   * The window being filled; undefined between a tumbling cut and the next frame, so the next
+   * window takes its arrays from the spares only then (when the model layer may already have
+   * released the window just cut: then one set of arrays per asset keeps cycling, and stays hot).
+   */
+  private cur: OwnedWindow | undefined;
   /** Rows [0, rows) of cur hold frames (or were cleared); rows beyond hold stale data. */
   private rows = 0;
   private readonly spare: OwnedWindow[] = [];
@@ -50,16 +54,15 @@ export class Windower {
     this.sizeMs = opts.sizeFrames * opts.frameMs;
     this.stepMs = opts.stepFrames * opts.frameMs;
     this.ch = opts.channels.length;
-    this.cur = this.fresh();
   }
 
-  /** The arrays the offsets of place() point into (they change when a window is cut). */
+  /** The arrays the offsets of place() point into (valid after place(); they change when a window is cut). */
   get values(): Float64Array {
-    return this.cur.values;
+    return this.filling().values;
   }
 
   get cells(): Uint8Array {
-    return this.cur.cells;
+    return this.filling().cells;
   }
 
   /**
@@ -74,6 +77,7 @@ export class Windower {
     for (;;) {
       const i = Math.round((ts - this.nextStart) / this.opts.frameMs);
       if (i < this.opts.sizeFrames) {
+        this.filling();
         if (i > this.rows) this.clear(this.rows, i);
         if (i >= this.rows) this.rows = i + 1;
         return i * this.ch;
@@ -91,7 +95,7 @@ export class Windower {
   push(f: Frame): void {
     const at = this.place(f.ts);
     if (at < 0) return;
-    const { values, cells } = this.cur;
+    const { values, cells } = this.filling();
     for (let c = 0; c < this.ch; c++) {
       values[at + c] = f.values[c];
       cells[at + c] = f.cells[c];
@@ -111,12 +115,12 @@ export class Windower {
 
   /** Hands a window's arrays back once nobody reads them any more (after it was emitted). */
   release(w: RawWindow): void {
-    if (this.spare.length < MAX_SPARE && w.values.length === this.cur.values.length && w.channels === this.opts.channels && w !== this.cur) this.spare.push(w as OwnedWindow);
+    if (this.spare.length < MAX_SPARE && w.channels === this.opts.channels && w.frames === this.opts.sizeFrames && w !== this.cur && !this.spare.includes(w as OwnedWindow)) this.spare.push(w as OwnedWindow);
   }
 
   /** Hands out the window at nextStart and moves on by one step. */
   private next(): void {
-    const w = this.cur;
+    const w = this.filling();
     const start = this.nextStart as number;
     const n = this.opts.sizeFrames;
     const step = this.opts.stepFrames;
@@ -124,14 +128,17 @@ export class Windower {
     w.start = start;
     w.end = start + this.sizeMs;
     for (let i = 0; i < n; i++) w.ts[i] = start + i * this.opts.frameMs;
-    const next = this.spare.pop() ?? this.fresh();
-    // A sliding window shares its last size - step rows with the next one.
+    // A sliding window shares its last size - step rows with the next one: copied now, before
+    // anyone may reuse this window's arrays.
     const keep = Math.max(0, this.rows - step);
     if (keep > 0) {
+      const next = this.spare.pop() ?? this.fresh();
       next.values.set(w.values.subarray(step * this.ch, (step + keep) * this.ch));
       next.cells.set(w.cells.subarray(step * this.ch, (step + keep) * this.ch));
+      this.cur = next;
+    } else {
+      this.cur = undefined;
     }
-    this.cur = next;
     this.rows = keep;
     this.nextStart = start + this.stepMs;
     this.onWindow(w);
@@ -139,8 +146,14 @@ export class Windower {
 
   /** Marks rows [from, to) of the window being filled missing. */
   private clear(from: number, to: number): void {
-    this.cur.values.fill(NaN, from * this.ch, to * this.ch);
-    this.cur.cells.fill(CELL_MISSING, from * this.ch, to * this.ch);
+    const cur = this.filling();
+    cur.values.fill(NaN, from * this.ch, to * this.ch);
+    cur.cells.fill(CELL_MISSING, from * this.ch, to * this.ch);
+  }
+
+  /** The window being filled, taking arrays (a released window's, else new ones) if it has none yet. */
+  private filling(): OwnedWindow {
+    return (this.cur ??= this.spare.pop() ?? this.fresh());
   }
 
   private fresh(): OwnedWindow {

@@ -158,9 +158,9 @@ export class ModelService implements ModelRunnerLike, Module {
     return new Promise((resolve) => this.scorer.score(asset, w, { settle: (scores) => resolve(scores ?? []) }));
   }
 
-  /** score() without a promise per window: the pipeline's hot path. */
-  scoreInto(asset: AssetConfig, w: AnalyzedWindow, sink: ScoreSink): void {
-    this.scorer.score(asset, w, sink);
+  /** score() without a promise per window: the pipeline's hot path (see ModelRunnerLike). */
+  scoreInto(asset: AssetConfig, w: AnalyzedWindow, sink: ScoreSink): boolean {
+    return this.scorer.score(asset, w, sink);
   }
 
   private shadowCounters(active: Deployed, cand: Deployed): ShadowCounters {

@@ -101,29 +101,38 @@ class ShadowRun implements BatchRequest {
 export class WindowScorer {
   constructor(private readonly host: ScoringHost) {}
 
-  score(asset: AssetConfig, w: AnalyzedWindow, sink: ScoreSink): void {
+  /**
+   * Queues the window on every model its asset binds. Returns true when `w.raw` is not read after
+   * this call: only a version on probation may roll back and re-score the window later.
+   */
+  score(asset: AssetConfig, w: AnalyzedWindow, sink: ScoreSink): boolean {
     const n = asset.models.length;
     if (n === 0) {
       sink.settle([]);
-      return;
+      return true;
     }
     const win = new WindowJob(asset, w, sink);
-    for (let i = 0; i < n; i++) this.start(win, i, asset.models[i]);
+    let done = true;
+    for (let i = 0; i < n; i++) if (!this.start(win, i, asset.models[i])) done = false;
+    return done;
   }
 
-  private start(win: WindowJob, index: number, b: AssetModelBinding): void {
+  /** Returns false when the window may be re-scored later (the version is on probation). */
+  private start(win: WindowJob, index: number, b: AssetModelBinding): boolean {
     const slot = this.host.slots.get(b.id);
     const d = slot?.active;
     if (!slot || !d) {
       this.host.stats.scoreErrors++;
       win.done(index, { binding: b, model: b.id, version: '', error: slot?.lastError || `model ${b.id} is not loaded` });
-      return;
+      return true;
     }
+    const probation = d.previous !== undefined;
     const cand = slot.candidate ?? (b.shadow ? this.host.slots.get(b.shadow)?.active : undefined);
     const job = new BindingJob(this, win, index, b, slot, d);
     job.left = cand ? 2 : 1;
     if (cand) this.submitShadow(new ShadowRun(job, cand));
     this.submitMain(job, d);
+    return !probation;
   }
 
   private submitMain(job: BindingJob, d: Deployed): void {

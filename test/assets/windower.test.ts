@@ -80,10 +80,11 @@ describe('Windower (frames written in place, window arrays recycled)', () => {
     expect(new Set(held).size).toBe(3);
     expect(held.map((h) => h.values[0])).toEqual([0, 1, 2]);
     w.release(held[0]);
-    w.push(frame(3000, 3, 3)); // filled arrays taken before the release
-    expect(held.map((h) => h.values[0])).toEqual([0, 1, 2, 3]);
-    w.push(frame(4000, 4, 4)); // the released arrays, reused
-    expect(held[4]).toBe(held[0]);
-    expect(held.map((h) => h.values[0])).toEqual([4, 1, 2, 3, 4]);
+    w.release(held[0]); // twice by mistake: still one window's worth of reuse
+    w.push(frame(3000, 3, 3)); // the released arrays, reused
+    w.push(frame(4000, 4, 4)); // none released: new arrays
+    expect(held[3]).toBe(held[0]);
+    expect(held[4]).not.toBe(held[0]);
+    expect(held.map((h) => h.values[0])).toEqual([3, 1, 2, 3, 4]);
   });
 });

@@ -35,7 +35,9 @@ describe('window scoring (one batch request per window and binding)', () => {
       result: { asset: 'pump', seq: 0, start: 0, end: 4000, frames: 4, quality: 'good' as const, coverage: 1, features: {}, missingChannels: [] },
     };
     const viaPromise = await svc.score(twoModels, w);
-    const viaSink = await new Promise<readonly ModelScore[] | undefined>((resolve) => svc.scoreInto(twoModels, w, { settle: resolve }));
+    let doneWithRaw = false;
+    const viaSink = await new Promise<readonly ModelScore[] | undefined>((resolve) => { doneWithRaw = svc.scoreInto(twoModels, w, { settle: resolve }); });
+    expect(doneWithRaw).toBe(true);
     expect(viaSink).toEqual(viaPromise);
     expect(viaPromise.map((s) => [s.model, s.version, s.value, s.error])).toEqual([['pm', '1.0.0', 2, undefined], ['pm10', '0.2.0', 20, undefined]]);
     await svc.stop();
@@ -52,6 +54,25 @@ describe('window scoring (one batch request per window and binding)', () => {
     svc.scoreInto(pumpAsset(), w, { settle: (s) => { got = s; } });
     expect(got?.map((s) => s.error)).toEqual(["model pm@1.0.0: input 'x': channel a has no usable value in window 1970-01-01T00:00:00.000Z of asset pump"]);
     expect(svc.stats()).toMatchObject({ scoreErrors: 1, inFlight: 0 });
+    await svc.stop();
+  });
+
+  it('holds on to the window frames only while a version on probation may roll back and re-score them', async () => {
+    const svc = service(sb, [pumpAsset()], { probationWindows: 1 });
+    await svc.start();
+    const w = {
+      raw: { start: 0, end: 4000, frames: 4, channels: ['a', 'b'], ts: Float64Array.of(0, 1000, 2000, 3000), values: new Float64Array(8).fill(2), cells: new Uint8Array(8).fill(CELL_GOOD) },
+      result: { asset: 'pump', seq: 0, start: 0, end: 4000, frames: 4, quality: 'good' as const, coverage: 1, features: {}, missingChannels: [] },
+    };
+    const scoreInto = (): Promise<boolean> => new Promise((resolve) => {
+      let done = false;
+      done = svc.scoreInto(pumpAsset(), w, { settle: () => setImmediate(() => resolve(done)) });
+    });
+    expect(await scoreInto()).toBe(true);
+    expect(await svc.install(pmVersion(sb, '1.1.0', { scale: 2, where: 'staging' }))).toMatchObject({ ok: true, mode: 'active' });
+    expect(await scoreInto()).toBe(false); // 1.1.0 is on probation for one window
+    expect(await scoreInto()).toBe(true);
+    expect(svc.models()[0]).toMatchObject({ version: '1.1.0', probationLeft: 0 });
     await svc.stop();
   });
 });
