@@ -16,6 +16,25 @@ export interface Frame {
   readonly cells: Uint8Array;
 }
 
+/**
+ * Where one frame is written in place: channels [0, n) go to values[at + c] / cells[at + c]. The
+ * aligner writes closed frames straight into the window buffer this way, so a frame is not
+ * built and copied once per stage.
+ */
+export interface FrameRow {
+  values: Float64Array;
+  cells: Uint8Array;
+  at: number;
+}
+
+/** Receives closed frames, in order, one row at a time. */
+export interface FrameSink {
+  /** The row to write the frame starting at `ts` into. */
+  row(ts: number): FrameRow;
+  /** The row returned by row(ts) now holds the frame. */
+  written(ts: number, row: FrameRow): void;
+}
+
 /** A window of consecutive frames, row-major [frame][channel]. */
 export interface RawWindow {
   readonly start: number;

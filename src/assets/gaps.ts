@@ -1,5 +1,5 @@
 import type { GapPolicy } from './config';
-import { CELL_FILLED, CELL_MISSING, CELL_UNCERTAIN, type Frame, type RawWindow } from './frame';
+import { CELL_FILLED, CELL_MISSING, CELL_UNCERTAIN, type FrameRow, type RawWindow } from './frame';
 
 /**
  * Forward-fill: a missing cell takes the channel's last good value when that value is at most
@@ -15,15 +15,19 @@ export class GapFiller {
     this.lastTs = new Float64Array(channels).fill(-Infinity);
   }
 
-  apply(f: Frame): number {
+  /** Fills the missing cells of the frame at `ts` held in `row`. */
+  apply(ts: number, row: FrameRow): number {
+    const { values, cells, at } = row;
+    const n = this.lastValue.length;
+    const fill = this.policy.policy !== 'skip';
     let filled = 0;
-    for (let c = 0; c < f.values.length; c++) {
-      if (f.cells[c] !== CELL_MISSING) {
-        this.lastValue[c] = f.values[c];
-        this.lastTs[c] = f.ts;
-      } else if (this.policy.policy !== 'skip' && f.ts - this.lastTs[c] <= this.policy.maxFillMs) {
-        f.values[c] = this.lastValue[c];
-        f.cells[c] = CELL_FILLED;
+    for (let c = 0; c < n; c++) {
+      if (cells[at + c] !== CELL_MISSING) {
+        this.lastValue[c] = values[at + c];
+        this.lastTs[c] = ts;
+      } else if (fill && ts - this.lastTs[c] <= this.policy.maxFillMs) {
+        values[at + c] = this.lastValue[c];
+        cells[at + c] = CELL_FILLED;
         filled++;
       }
     }

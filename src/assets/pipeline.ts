@@ -6,12 +6,13 @@ import { TypedEmitter } from '../core/typed-emitter';
 import { HealthTracker } from '../health/tracker';
 import type { AlarmEvent } from '../health/types';
 import { Aligner } from './align';
+import { arrivalClock, type ArrivalClock } from './arrival-clock';
 import type { AssetConfig } from './config';
-import type { Frame, RawWindow } from './frame';
+import type { FrameRow, RawWindow } from './frame';
 import { GapFiller, judgeWindow } from './gaps';
 import { LogLimiter } from './log-limit';
 import { AssetStats, type AssetStatsSnapshot } from './stats';
-import type { ModelRunnerLike, ModelScore, SkippedWindow, WindowResult } from './types';
+import type { ModelRunnerLike, ModelScore, ScoreSink, SkippedWindow, WindowResult } from './types';
 import { WindowFeaturizer } from './window-features';
 import { Windower } from './windower';
 
@@ -30,11 +31,27 @@ export interface AssetPipelineOptions {
   readonly models?: ModelRunnerLike;
 }
 
-interface Pending {
-  readonly result: WindowResult;
-  settled: boolean;
-  scores?: readonly ModelScore[];
-  error?: unknown;
+/** A window waiting for its scores; the model layer settles it (once), then the queue drains. */
+class Pending implements ScoreSink {
+  settled = false;
+  scores: readonly ModelScore[] | undefined = undefined;
+  error: unknown = undefined;
+
+  constructor(readonly result: WindowResult, private raw: RawWindow | undefined, private readonly windower: Windower, private readonly onSettled: () => void) {}
+
+  /** Gives the window's arrays back to the windower (once), when nothing reads them any more. */
+  releaseRaw(): void {
+    if (this.raw) this.windower.release(this.raw);
+    this.raw = undefined;
+  }
+
+  settle(scores: readonly ModelScore[] | undefined, error?: unknown): void {
+    if (this.settled) return;
+    this.scores = scores;
+    this.error = error;
+    this.settled = true;
+    this.onSettled();
+  }
 }
 
 /**
@@ -48,6 +65,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private readonly cfg: AssetConfig;
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly arrivals: ArrivalClock;
   private readonly models?: ModelRunnerLike;
   private readonly channels: string[];
   private readonly tagToChannel = new Map<string, number>();
@@ -65,6 +83,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private watermark = -Infinity;
   private seq = 0;
   private queue: Pending[] = [];
+  private readonly drainQueue = (): void => this.drain();
   private idle: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -76,6 +95,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.name = `asset:${this.cfg.id}`;
     this.log = opts.logger.child({ asset: this.cfg.id });
     this.clock = opts.clock ?? systemClock;
+    this.arrivals = arrivalClock(this.clock);
     this.models = opts.models;
     this.channels = Object.keys(this.cfg.tags);
     this.channels.forEach((ch, i) => this.tagToChannel.set(this.cfg.tags[ch], i));
@@ -88,10 +108,28 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.featurizer = new WindowFeaturizer(this.cfg.features, this.cfg.spectral.bands, w.frameMs);
     this.tracker = new HealthTracker(this.cfg.id, this.cfg.health);
     this.filler = new GapFiller(this.channels.length, this.cfg.gaps);
-    this.windower = new Windower({ type: w.type, sizeFrames, stepFrames, frameMs: w.frameMs, channels: this.channels }, (rw) => this.onWindow(rw), (f) => this.aligner.reuse(f));
+    this.windower = new Windower({ type: w.type, sizeFrames, stepFrames, frameMs: w.frameMs, channels: this.channels }, (rw) => this.onWindow(rw));
+    // Closed frames are written straight into the window buffer; a frame no window needs (before
+    // the first time window) goes to a scratch row, so forward-fill still sees its values.
+    const scratch: FrameRow = { values: new Float64Array(this.channels.length), cells: new Uint8Array(this.channels.length), at: 0 };
+    const inWindow: FrameRow = { values: this.windower.values, cells: this.windower.cells, at: 0 };
     this.aligner = new Aligner(
       { channels: this.channels.length, frameMs: w.frameMs, agg: w.frameAgg, maxGapFrames: 2 * sizeFrames },
-      (f) => this.onFrame(f),
+      {
+        row: (ts) => {
+          const at = this.windower.place(ts);
+          if (at < 0) return scratch;
+          inWindow.values = this.windower.values;
+          inWindow.cells = this.windower.cells;
+          inWindow.at = at;
+          return inWindow;
+        },
+        written: (ts, row) => {
+          this.st.frames++;
+          this.st.filledCells += this.filler.apply(ts, row);
+          if (row !== scratch) this.windower.commit(ts);
+        },
+      },
       (skipped) => this.onReset(skipped),
     );
   }
@@ -167,7 +205,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       accepted = true;
     }
     if (accepted) {
-      this.lastArrival = this.clock.now();
+      this.lastArrival = this.arrivals.now();
       this.advance(this.maxTs - this.latenessMs);
     }
   }
@@ -184,20 +222,26 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       return;
     }
     this.st.samples += values.length;
+    const infinite = this.aligner.addFrame(ts, values);
+    if (infinite !== 0) this.countInfinite(values);
+    if (infinite < 0) {
+      this.st.lateSamples += values.length;
+      this.warn('late-frame', `asset ${this.cfg.id}: frame at ${iso(ts)} arrived after it was closed; dropped`);
+      return;
+    }
+    if (ts > this.maxTs) this.maxTs = ts;
+    this.lastArrival = this.arrivals.now();
+    this.advance(this.maxTs - this.latenessMs);
+  }
+
+  /** Counts and reports the infinite values of a frame (treated as missing). */
+  private countInfinite(values: ArrayLike<number>): void {
     for (let c = 0; c < values.length; c++) {
       if (values[c] === Infinity || values[c] === -Infinity) {
         this.st.nonFiniteSamples++;
         this.warn(`nonfinite:${this.channels[c]}`, `asset ${this.cfg.id} channel ${this.channels[c]}: non-finite value ${values[c]} in a frame; treated as missing`);
       }
     }
-    if (!this.aligner.addFrame(ts, values)) {
-      this.st.lateSamples += values.length;
-      this.warn('late-frame', `asset ${this.cfg.id}: frame at ${iso(ts)} arrived after it was closed; dropped`);
-      return;
-    }
-    if (ts > this.maxTs) this.maxTs = ts;
-    this.lastArrival = this.clock.now();
-    this.advance(this.maxTs - this.latenessMs);
   }
 
   /**
@@ -216,12 +260,6 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.aligner.advance(wm);
   }
 
-  private onFrame(f: Frame): void {
-    this.st.frames++;
-    this.st.filledCells += this.filler.apply(f);
-    this.windower.push(f);
-  }
-
   private onReset(skippedFrames: number): void {
     this.st.gapResets++;
     this.windower.reset();
@@ -237,29 +275,25 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       if (v.reason === 'empty') this.st.windowsSkippedEmpty++;
       else this.st.windowsSkippedCoverage++;
       this.warn(`skip:${v.reason}`, message);
+      this.windower.release(rw);
       this.emit('skipped', { asset: this.cfg.id, start: rw.start, end: rw.end, reason: v.reason, coverage: v.coverage, message });
       return;
     }
-    const wf = this.featurizer.compute(rw);
+    const wf = this.featurizer.compute(rw, v.coverage === 1);
     this.st.nonFiniteFeatures += wf.nonFinite;
     const result: WindowResult = {
       asset: this.cfg.id, seq: this.seq++, start: rw.start, end: rw.end, frames: rw.frames,
       quality: v.quality, coverage: v.coverage, features: wf.features, missingChannels: wf.missingChannels,
     };
-    const p: Pending = { result, settled: true };
+    const p = new Pending(result, rw, this.windower, this.drainQueue);
     this.queue.push(p);
-    if (this.models && this.cfg.models.length > 0) {
-      p.settled = false;
-      this.models.score(this.cfg, { raw: rw, result }).then(
-        (scores) => { p.scores = scores; },
-        (e: unknown) => { p.error = e; },
-      ).finally(() => {
-        p.settled = true;
-        this.drain();
-      });
-    } else {
-      this.drain();
-    }
+    const models = this.models;
+    if (!models || this.cfg.models.length === 0) p.settle(undefined);
+    else if (models.scoreInto) {
+      // Done with the frames once they are in a batch: the next window of this asset refills the
+      // same arrays (one window buffer per asset stays in the CPU cache better than two).
+      if (models.scoreInto(this.cfg, { raw: rw, result }, p)) p.releaseRaw();
+    } else models.score(this.cfg, { raw: rw, result }).then((scores) => p.settle(scores), (e: unknown) => p.settle(undefined, e));
   }
 
   /** Emits settled windows from the head of the queue, so order holds across async scoring. */
@@ -273,6 +307,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       if (p.scores) this.applyScores(p.result, p.scores);
       if (p.result.quality === 'degraded') this.st.windowsDegraded++;
       this.st.windows++;
+      p.releaseRaw();
       this.emit('window', p.result);
     }
     if (this.queue.length === 0) for (const r of this.idle.splice(0)) r();

@@ -32,7 +32,10 @@ export interface SkippedWindow {
   readonly message: string;
 }
 
-/** A window as the model layer sees it: the aligned frames plus its features. */
+/**
+ * A window as the model layer sees it: the aligned frames plus its features. The pipeline reuses
+ * the arrays of `raw` once the window has been emitted: a model layer copies what it keeps longer.
+ */
 export interface AnalyzedWindow {
   readonly raw: RawWindow;
   readonly result: WindowResult;
@@ -51,7 +54,19 @@ export interface ModelScore {
   readonly error?: string;
 }
 
+/** Where the model layer delivers one window's scores: settle() once, with the scores or the error. */
+export interface ScoreSink {
+  settle(scores: readonly ModelScore[] | undefined, error?: unknown): void;
+}
+
 /** The model layer as the pipeline needs it (src/models implements it; tests may pass a fake). */
 export interface ModelRunnerLike {
   score(asset: AssetConfig, window: AnalyzedWindow): Promise<readonly ModelScore[]>;
+  /**
+   * The same as score() without a promise per window (the pipeline's hot path uses it when
+   * present): the scores go to sink.settle(), possibly synchronously. Returns true when it will
+   * not read `window.raw` after returning (its values are already in a batch), so the pipeline
+   * may reuse those arrays at once instead of after the window is emitted.
+   */
+  scoreInto?(asset: AssetConfig, window: AnalyzedWindow, sink: ScoreSink): boolean;
 }

@@ -1,4 +1,4 @@
-import { bandKey, channelFeatures, type FeatureName } from '../features/compute';
+import { FeaturePlan, type ChannelSeries, type FeatureName } from '../features/compute';
 import { CELL_MISSING, type RawWindow } from './frame';
 
 export interface WindowFeatures {
@@ -12,61 +12,79 @@ export interface WindowFeatures {
  * Per-channel features over the cells that hold a value; missing cells never enter a statistic.
  * Spectra need an even series, so there a missing cell takes the channel's mean (zero after the
  * mean removal, i.e. it adds no energy). One instance per asset: its scratch buffers are reused
- * from window to window (this runs for every window of every asset).
+ * from window to window (this runs for every window of every asset), and the times and the even
+ * series are only built when a requested feature reads them.
  */
 export class WindowFeaturizer {
   private values: Float64Array;
   private times: Float64Array;
   private even: Float64Array;
-  /** The keys a channel's feature record has (band energies expanded). */
-  private readonly keys: string[];
+  private series: ChannelSeries;
+  private readonly plan: FeaturePlan;
+  private readonly fs: number;
+  /**
+   * A record with every feature key, in order: each channel's record is a copy of it (one
+   * object shape, no property added one by one), filled in place.
+   */
+  private readonly recordTemplate: Record<string, number> = {};
 
-  constructor(
-    private readonly names: readonly FeatureName[],
-    private readonly bands: readonly (readonly [number, number])[],
-    private readonly frameMs: number,
-  ) {
+  constructor(names: readonly FeatureName[], bands: readonly (readonly [number, number])[], frameMs: number) {
     this.values = new Float64Array(0);
     this.times = new Float64Array(0);
     this.even = new Float64Array(0);
-    this.keys = names.flatMap((n) => (n === 'band_energy' ? bands.map(([lo, hi]) => bandKey(lo, hi)) : [n]));
+    this.plan = new FeaturePlan(names, bands);
+    this.fs = 1000 / frameMs;
+    this.series = { values: this.values, times: this.times, even: this.even, fs: this.fs };
+    for (const k of this.plan.keys) this.recordTemplate[k] = 0;
   }
 
-  compute(w: RawWindow): WindowFeatures {
+  /** `full`: the window has no missing cell (its channels are read in place, not gathered). */
+  compute(w: RawWindow, full = false): WindowFeatures {
     const ch = w.channels.length;
     const n = w.frames;
-    if (this.even.length !== n) {
+    if (this.values.length !== n) {
       this.values = new Float64Array(n);
       this.times = new Float64Array(n);
       this.even = new Float64Array(n);
+      this.series = { values: this.values, times: this.times, even: this.even, fs: this.fs };
     }
-    const { values, times, even } = this;
+    const { values, times, even, plan } = this;
+    const { cells, ts } = w;
+    const wv = w.values;
+    const inPlace = full && !plan.needsTimes && !plan.needsEven;
     const features: Record<string, Record<string, number>> = {};
     const missingChannels: string[] = [];
     let nonFinite = 0;
     for (let c = 0; c < ch; c++) {
-      let k = 0;
-      let sum = 0;
-      for (let i = 0; i < n; i++) {
-        if (w.cells[i * ch + c] === CELL_MISSING) continue;
-        const v = w.values[i * ch + c];
-        values[k] = v;
-        times[k] = (w.ts[i] - w.start) / 1000;
-        sum += v;
-        k++;
+      let k = n;
+      if (!inPlace) {
+        k = 0;
+        let sum = 0;
+        for (let i = 0, at = c; i < n; i++, at += ch) {
+          if (cells[at] === CELL_MISSING) continue;
+          const v = wv[at];
+          values[k] = v;
+          if (plan.needsTimes) times[k] = (ts[i] - w.start) / 1000;
+          sum += v;
+          k++;
+        }
+        if (k === 0) {
+          missingChannels.push(w.channels[c]);
+          continue;
+        }
+        if (plan.needsEven) {
+          const mu = sum / k;
+          for (let i = 0, at = c; i < n; i++, at += ch) even[i] = cells[at] === CELL_MISSING ? mu : wv[at];
+        }
       }
-      if (k === 0) {
-        missingChannels.push(w.channels[c]);
-        continue;
-      }
-      const mu = sum / k;
-      for (let i = 0; i < n; i++) even[i] = w.cells[i * ch + c] === CELL_MISSING ? mu : w.values[i * ch + c];
-      const full = k === n;
-      const f = channelFeatures({ values: full ? values : values.subarray(0, k), times: full ? times : times.subarray(0, k), even, fs: 1000 / this.frameMs }, this.names, this.bands);
-      for (const key of this.keys) {
-        if (key in f && !Number.isFinite(f[key])) {
-          delete f[key];
-          nonFinite++;
+      const f = { ...this.recordTemplate };
+      const finite = inPlace ? plan.fill(f, this.series, n, wv, c, ch) : plan.fill(f, this.series, k);
+      if (!finite) {
+        for (const key of plan.keys) {
+          if (!Number.isFinite(f[key])) {
+            delete f[key];
+            nonFinite++;
+          }
         }
       }
       features[w.channels[c]] = f;

@@ -1,4 +1,4 @@
-import { slope, timeStats } from './stats';
+import { slope, timeStatsInto, type TimeStats } from './stats';
 import { bandEnergy, dominantFrequency, powerSpectrum, spectralKurtosis } from './spectral';
 
 /** The feature names an asset config can ask for (src/assets/config.ts re-uses this list). */
@@ -28,6 +28,92 @@ export function bandKey(lo: number, hi: number): string {
 }
 
 /**
+ * A list of features worked out once (which passes are needed, the output keys in order), then
+ * applied to channel after channel: the pipeline runs it for every channel of every window, so
+ * the per-call cost is the statistics themselves, not the dispatch on names.
+ */
+export class FeaturePlan {
+  /** Output keys in the order they are set (time-domain ones in request order, then spectral). */
+  readonly keys: readonly string[];
+  /** `times` is read (slope). */
+  readonly needsTimes: boolean;
+  /** `even` is read (spectral features). */
+  readonly needsEven: boolean;
+  private readonly timeKeys: readonly (keyof TimeStats | 'slope' | 'last')[];
+  private readonly stats: boolean;
+  /** Kurtosis or skewness asked for (the third and fourth moments). */
+  private readonly moments: boolean;
+  private readonly st: TimeStats = { mean: 0, std: 0, rms: 0, min: 0, max: 0, p2p: 0, crest: 0, kurtosis: 0, skewness: 0 };
+  private readonly bands: readonly (readonly [number, number])[];
+  private readonly bandKeys: readonly string[];
+  private readonly dominant: boolean;
+  private readonly spectralKurtosis: boolean;
+
+  constructor(names: readonly FeatureName[], bands: readonly (readonly [number, number])[] = []) {
+    const timeKeys: (keyof TimeStats | 'slope' | 'last')[] = [];
+    for (const n of names) {
+      if ((TIME_STATS.has(n) || n === 'slope' || n === 'last') && !timeKeys.includes(n as keyof TimeStats)) timeKeys.push(n as keyof TimeStats);
+    }
+    this.timeKeys = timeKeys;
+    this.stats = timeKeys.some((k) => k !== 'slope' && k !== 'last');
+    this.moments = timeKeys.includes('kurtosis') || timeKeys.includes('skewness');
+    this.needsTimes = timeKeys.includes('slope');
+    this.bands = names.includes('band_energy') ? bands : [];
+    this.bandKeys = this.bands.map(([lo, hi]) => bandKey(lo, hi));
+    this.dominant = names.includes('dominant_freq');
+    this.spectralKurtosis = names.includes('spectral_kurtosis');
+    this.needsEven = names.some((n) => SPECTRAL.has(n));
+    const keys: string[] = [...timeKeys];
+    for (const k of [...this.bandKeys, ...(this.dominant ? ['dominant_freq'] : []), ...(this.spectralKurtosis ? ['spectral_kurtosis'] : [])]) {
+      if (!keys.includes(k)) keys.push(k);
+    }
+    this.keys = keys;
+  }
+
+  /**
+   * The features of one channel. Every value is finite when `values` is non-empty and nothing
+   * overflows; the caller must not call this for a channel with no usable value. `times` /
+   * `even` are only read when needsTimes / needsEven.
+   */
+  compute(s: ChannelSeries): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.fill(out, s, s.values.length);
+    return out;
+  }
+
+  /**
+   * Sets the features of values[0..n) (times[0..n)) on `out`, in `keys` order. Returns true when
+   * every value set is finite (false: some may not be, e.g. after an overflow).
+   *
+   * Without slope and spectra the values may also be read in place, strided: n values of `src`
+   * from `off` every `stride` (a channel of a window held [frame][channel]), with no copy.
+   */
+  fill(out: Record<string, number>, s: ChannelSeries, n: number, src: Float64Array = s.values, off = 0, stride = 1): boolean {
+    const st = this.st;
+    let check = 0;
+    if (this.stats) {
+      timeStatsInto(src, n, st, this.moments, off, stride);
+      check = st.mean + st.std + st.rms + st.min + st.max + st.p2p + st.crest + (this.moments ? st.kurtosis + st.skewness : 0);
+    }
+    const keys = this.timeKeys;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (k === 'slope') check += out.slope = slope(n === s.values.length ? s.values : s.values.subarray(0, n), n === s.times.length ? s.times : s.times.subarray(0, n));
+      else if (k === 'last') check += out.last = src[off + (n - 1) * stride];
+      else out[k] = stat(st, k);
+    }
+    if (this.needsEven) {
+      const spec = powerSpectrum(s.even, s.fs);
+      for (let b = 0; b < this.bands.length; b++) check += out[this.bandKeys[b]] = bandEnergy(spec, this.bands[b][0], this.bands[b][1]);
+      if (this.dominant) check += out.dominant_freq = dominantFrequency(spec);
+      if (this.spectralKurtosis) check += out.spectral_kurtosis = spectralKurtosis(spec);
+    }
+    // A sum of finite values is finite unless it overflows, which only makes the caller check each.
+    return Number.isFinite(check);
+  }
+}
+
+/**
  * The requested features of one channel. Every value is finite when `values` is non-empty;
  * the caller must not call this for a channel with no usable value.
  */
@@ -36,22 +122,20 @@ export function channelFeatures(
   names: readonly FeatureName[],
   bands: readonly (readonly [number, number])[] = [],
 ): Record<string, number> {
-  const out: Record<string, number> = {};
-  let stats: ReturnType<typeof timeStats> | undefined;
-  let spectral = false;
-  for (const n of names) {
-    if (TIME_STATS.has(n)) {
-      stats ??= timeStats(s.values);
-      out[n] = stats[n as keyof typeof stats];
-    } else if (n === 'slope') out.slope = slope(s.values, s.times);
-    else if (n === 'last') out.last = s.values[s.values.length - 1];
-    else if (SPECTRAL.has(n)) spectral = true;
+  return new FeaturePlan(names, bands).compute(s);
+}
+
+/** One statistic by name, read with named loads (a keyed load over names is megamorphic). */
+function stat(st: TimeStats, k: keyof TimeStats): number {
+  switch (k) {
+    case 'mean': return st.mean;
+    case 'std': return st.std;
+    case 'rms': return st.rms;
+    case 'min': return st.min;
+    case 'max': return st.max;
+    case 'p2p': return st.p2p;
+    case 'crest': return st.crest;
+    case 'kurtosis': return st.kurtosis;
+    default: return st.skewness;
   }
-  if (spectral) {
-    const spec = powerSpectrum(s.even, s.fs);
-    if (names.includes('band_energy')) for (const [lo, hi] of bands) out[bandKey(lo, hi)] = bandEnergy(spec, lo, hi);
-    if (names.includes('dominant_freq')) out.dominant_freq = dominantFrequency(spec);
-    if (names.includes('spectral_kurtosis')) out.spectral_kurtosis = spectralKurtosis(spec);
-  }
-  return out;
 }

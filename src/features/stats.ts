@@ -119,15 +119,27 @@ export interface TimeStats {
 }
 
 export function timeStats(x: Float64Array): TimeStats {
-  const n = x.length;
+  const out: TimeStats = { mean: NaN, std: NaN, rms: NaN, min: NaN, max: NaN, p2p: NaN, crest: NaN, kurtosis: NaN, skewness: NaN };
+  timeStatsInto(x, x.length, out);
+  return out;
+}
+
+/**
+ * timeStats over n values of x, x[off], x[off + stride], ..., into `out` (reused by the pipeline
+ * for every channel of every window, read straight from the window's [frame][channel] layout).
+ * `moments` false skips the third and fourth moments (kurtosis and skewness are then NaN).
+ */
+export function timeStatsInto(x: Float64Array, n: number, out: TimeStats, moments = true, off = 0, stride = 1): void {
   if (n === 0) {
-    return { mean: NaN, std: NaN, rms: NaN, min: NaN, max: NaN, p2p: NaN, crest: NaN, kurtosis: NaN, skewness: NaN };
+    out.mean = out.std = out.rms = out.min = out.max = out.p2p = out.crest = out.kurtosis = out.skewness = NaN;
+    return;
   }
   let s = 0;
   let sq = 0;
   let lo = Infinity;
   let hi = -Infinity;
-  for (let i = 0; i < n; i++) {
+  const end = off + n * stride;
+  for (let i = off; i < end; i += stride) {
     const v = x[i];
     s += v;
     sq += v * v;
@@ -138,26 +150,31 @@ export function timeStats(x: Float64Array): TimeStats {
   let m2 = 0;
   let m3 = 0;
   let m4 = 0;
-  for (let i = 0; i < n; i++) {
-    const d = x[i] - mu;
-    const d2 = d * d;
-    m2 += d2;
-    m3 += d2 * d;
-    m4 += d2 * d2;
+  if (moments) {
+    for (let i = off; i < end; i += stride) {
+      const d = x[i] - mu;
+      const d2 = d * d;
+      m2 += d2;
+      m3 += d2 * d;
+      m4 += d2 * d2;
+    }
+  } else {
+    for (let i = off; i < end; i += stride) {
+      const d = x[i] - mu;
+      m2 += d * d;
+    }
   }
   m2 /= n;
   m3 /= n;
   m4 /= n;
   const r = Math.sqrt(sq / n);
-  return {
-    mean: mu,
-    std: Math.sqrt(m2),
-    rms: r,
-    min: lo,
-    max: hi,
-    p2p: hi - lo,
-    crest: r === 0 ? 0 : Math.max(Math.abs(lo), Math.abs(hi)) / r,
-    kurtosis: m2 === 0 ? 0 : m4 / (m2 * m2),
-    skewness: m2 === 0 ? 0 : m3 / Math.pow(m2, 1.5),
-  };
+  out.mean = mu;
+  out.std = Math.sqrt(m2);
+  out.rms = r;
+  out.min = lo;
+  out.max = hi;
+  out.p2p = hi - lo;
+  out.crest = r === 0 ? 0 : Math.max(Math.abs(lo), Math.abs(hi)) / r;
+  out.kurtosis = !moments ? NaN : m2 === 0 ? 0 : m4 / (m2 * m2);
+  out.skewness = !moments ? NaN : m2 === 0 ? 0 : m3 / Math.pow(m2, 1.5);
 }

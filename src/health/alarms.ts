@@ -34,9 +34,11 @@ export class AlarmBook {
     return `${asset}/${model}/${condition}`;
   }
 
-  /** Sets the wanted severity (undefined = no alarm); returns the event to publish, if any. */
-  update(ctx: AlarmContext, want: AlarmSeverity | undefined): AlarmEvent | undefined {
-    const key = AlarmBook.key(ctx.asset, ctx.model, ctx.condition);
+  /**
+   * Sets the wanted severity (undefined = no alarm); returns the event to publish, if any. `key`
+   * is AlarmBook.key() of the context, when the caller keeps it (this runs for every window).
+   */
+  update(ctx: AlarmContext, want: AlarmSeverity | undefined, key = AlarmBook.key(ctx.asset, ctx.model, ctx.condition)): AlarmEvent | undefined {
     const cur = this.live.get(key);
     if (cur) {
       cur.lastValue = ctx.value;

@@ -6,75 +6,94 @@ import type { AlarmEvent, AlarmSeverity, HealthResult } from './types';
 
 export interface TrackerOutput {
   readonly health: HealthResult[];
-  readonly alarms: AlarmEvent[];
+  readonly alarms: readonly AlarmEvent[];
   /** Scores that could not become health (no threshold known), with the reason. */
-  readonly problems: string[];
+  readonly problems: readonly string[];
 }
+
+/** The persistence state of one model of the asset, with the limits it was made for. */
+interface ModelState {
+  readonly a: number;
+  readonly b: number;
+  readonly h: AnomalyHealth | RulHealth;
+  /** AlarmBook key of the model's alarm (asset/model/condition), made once. */
+  readonly alarmKey: string;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * One asset's health: turns each bound model's score for a window into a state (persistence and
- * hysteresis per model) and alarm changes. Windows must be applied in order.
+ * hysteresis per model) and alarm changes. Windows must be applied in order. This runs for every
+ * scored window: states and alarm keys are kept per model, and nothing is allocated beyond the
+ * results themselves (the alarm and problem lists are shared empty ones unless there is news).
  */
 export class HealthTracker {
   readonly alarms = new AlarmBook();
-  private readonly anomaly = new Map<string, { key: string; h: AnomalyHealth }>();
-  private readonly rul = new Map<string, { key: string; h: RulHealth }>();
+  private readonly anomaly = new Map<string, ModelState>();
+  private readonly rul = new Map<string, ModelState>();
 
   constructor(private readonly asset: string, private readonly cfg: HealthConfig) {}
 
   apply(w: WindowResult, scores: readonly ModelScore[]): TrackerOutput {
-    const health: HealthResult[] = [];
-    const alarms: AlarmEvent[] = [];
-    const problems: string[] = [];
+    const out = { health: [] as HealthResult[], alarms: NONE as readonly AlarmEvent[], problems: NONE as readonly string[] };
     for (const s of scores) {
       if (s.value === undefined || s.error) continue;
       try {
-        this.applyOne(w, { ...s, value: s.value }, health, alarms, problems);
+        this.applyOne(w, s, s.value, out);
       } catch (e) {
-        problems.push(`asset ${this.asset}: model ${s.model}@${s.version}: ${e instanceof Error ? e.message : String(e)}`);
+        out.problems = [...out.problems, `asset ${this.asset}: model ${s.model}@${s.version}: ${e instanceof Error ? e.message : String(e)}`];
       }
     }
-    return { health, alarms, problems };
+    return out;
   }
 
-  private applyOne(w: WindowResult, s: ModelScore & { value: number }, health: HealthResult[], alarms: AlarmEvent[], problems: string[]): void {
-    {
-      const ctx = { asset: this.asset, model: s.model, version: s.version, ts: w.end, value: s.value, quality: w.quality };
-      const base = { model: s.model, version: s.version, role: s.binding.role, value: s.value, quality: w.quality, ...(s.units ? { units: s.units } : {}), ...(s.shadow ? { shadow: s.shadow } : {}) };
-      if (s.binding.role === 'anomaly') {
-        const threshold = this.cfg.threshold ?? s.thresholds?.anomaly;
-        if (threshold === undefined) {
-          problems.push(`asset ${this.asset}: model ${s.model}@${s.version} has no anomaly threshold (set assets[].health.threshold or thresholds.anomaly in its manifest)`);
-          return;
-        }
-        const clear = this.cfg.clearThreshold ?? threshold - 0.2 * Math.abs(threshold);
-        const h = this.state(this.anomaly, s.model, `${threshold}/${clear}`, () => new AnomalyHealth(threshold, clear, this.cfg));
-        const state = h.update(s.value);
-        health.push({ ...base, state });
-        push(alarms, this.alarms.update({ ...ctx, condition: 'anomaly' }, state === 'alarm' ? 'critical' : undefined));
-      } else {
-        const warnAt = this.cfg.rulWarn ?? s.thresholds?.rulWarn ?? 50;
-        const alarmAt = this.cfg.rulAlarm ?? s.thresholds?.rulAlarm ?? 20;
-        const h = this.state(this.rul, s.model, `${warnAt}/${alarmAt}`, () => new RulHealth(warnAt, alarmAt, this.cfg));
-        const { state, dueIn } = h.update(s.value);
-        const units = s.units ?? 'cycles';
-        health.push({ ...base, state, maintenance: { dueIn, units, urgency: state } });
-        const want: AlarmSeverity | undefined = state === 'alarm' ? 'critical' : state === 'warning' ? 'warning' : undefined;
-        push(alarms, this.alarms.update({ ...ctx, condition: 'rul' }, want));
+  private applyOne(w: WindowResult, s: ModelScore, value: number, out: Mutable<TrackerOutput>): void {
+    const role = s.binding.role;
+    // Key order: model, version, role, value, quality, [units], [shadow], state, [maintenance].
+    const r = { model: s.model, version: s.version, role, value, quality: w.quality } as Mutable<HealthResult>;
+    if (s.units) r.units = s.units;
+    if (s.shadow) r.shadow = s.shadow;
+    let want: AlarmSeverity | undefined;
+    let st: ModelState;
+    if (role === 'anomaly') {
+      const threshold = this.cfg.threshold ?? s.thresholds?.anomaly;
+      if (threshold === undefined) {
+        out.problems = [...out.problems, `asset ${this.asset}: model ${s.model}@${s.version} has no anomaly threshold (set assets[].health.threshold or thresholds.anomaly in its manifest)`];
+        return;
       }
+      const clear = this.cfg.clearThreshold ?? threshold - 0.2 * Math.abs(threshold);
+      st = this.state(this.anomaly, s.model, 'anomaly', threshold, clear, () => new AnomalyHealth(threshold, clear, this.cfg));
+      const state = (st.h as AnomalyHealth).update(value);
+      r.state = state;
+      want = state === 'alarm' ? 'critical' : undefined;
+    } else {
+      const warnAt = this.cfg.rulWarn ?? s.thresholds?.rulWarn ?? 50;
+      const alarmAt = this.cfg.rulAlarm ?? s.thresholds?.rulAlarm ?? 20;
+      st = this.state(this.rul, s.model, 'rul', warnAt, alarmAt, () => new RulHealth(warnAt, alarmAt, this.cfg));
+      const { state, dueIn } = (st.h as RulHealth).update(value);
+      r.state = state;
+      r.maintenance = { dueIn, units: s.units ?? 'cycles', urgency: state };
+      want = state === 'alarm' ? 'critical' : state === 'warning' ? 'warning' : undefined;
     }
+    out.health.push(r);
+    const e = this.alarms.update({ asset: this.asset, model: s.model, version: s.version, condition: role, ts: w.end, value, quality: w.quality }, want, st.alarmKey);
+    if (e) out.alarms = [...out.alarms, e];
   }
 
   /** Keeps the persistence state across model versions unless the limits changed. */
-  private state<T>(map: Map<string, { key: string; h: T }>, model: string, key: string, make: () => T): T {
+  private state(map: Map<string, ModelState>, model: string, condition: 'anomaly' | 'rul', a: number, b: number, make: () => AnomalyHealth | RulHealth): ModelState {
     const cur = map.get(model);
-    if (cur && cur.key === key) return cur.h;
-    const h = make();
-    map.set(model, { key, h });
-    return h;
+    if (cur && same(cur.a, a) && same(cur.b, b)) return cur;
+    const st: ModelState = { a, b, h: make(), alarmKey: AlarmBook.key(this.asset, model, condition) };
+    map.set(model, st);
+    return st;
   }
 }
 
-function push(list: AlarmEvent[], e: AlarmEvent | undefined): void {
-  if (e) list.push(e);
+/** The same limit (as their printed forms compare: -0 is 0, NaN is NaN). */
+function same(x: number, y: number): boolean {
+  return x === y || Object.is(x, y);
 }

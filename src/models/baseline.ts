@@ -32,6 +32,7 @@ export class BaselineCalibrator {
   private lastTs = -Infinity;
   private firstTs = NaN;
   private done: BaselineFile | undefined;
+  private norm: { offset: Float64Array; scale: Float64Array } | undefined;
 
   constructor(
     private readonly opts: { asset: string; model: string; channels: readonly string[]; frames: number; minStd: readonly number[]; file?: string },
@@ -86,11 +87,12 @@ export class BaselineCalibrator {
       this.done = { asset: this.opts.asset, model: this.opts.model, channels: this.opts.channels, frames: this.opts.frames, mean: Array.from(this.mean), std, from: this.firstTs, to: this.lastTs };
       if (this.opts.file) writeBaseline(this.opts.file, this.done);
     }
-    const b = this.done;
-    const offset = Float64Array.from(b.mean);
-    // A channel that barely moved during calibration would blow up every later deviation: floor its std.
-    const scale = Float64Array.from(b.std, (s, j) => 1 / Math.max(s, this.opts.minStd[j] ?? 0, 1e-12));
-    return { offset, scale };
+    if (!this.norm) {
+      const b = this.done;
+      // A channel that barely moved during calibration would blow up every later deviation: floor its std.
+      this.norm = { offset: Float64Array.from(b.mean), scale: Float64Array.from(b.std, (s, j) => 1 / Math.max(s, this.opts.minStd[j] ?? 0, 1e-12)) };
+    }
+    return this.norm;
   }
 }
 

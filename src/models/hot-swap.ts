@@ -1,8 +1,7 @@
 import type { AssetConfig } from '../assets/config';
-import type { AnalyzedWindow } from '../assets/types';
-import { Batcher, type BatchStats } from './batcher';
+import { Batcher, type BatchRequest, type BatchStats } from './batcher';
 import { ModelRejectedError, ScoreError } from './errors';
-import { assemble, planInput, type InputPlan, type PlanContext } from './input-assembly';
+import { planInput, type InputPlan, type PlanContext } from './input-assembly';
 import type { LoadedModel } from './runner';
 
 /**
@@ -36,19 +35,16 @@ export class Deployed {
     this.plans.set(asset.id, m.manifest.inputs.map((inp) => planInput(m.ref, inp, asset, this.ctx)));
   }
 
-  /** The window's rows (one per model input), or a ScoreError. */
-  rows(asset: string, w: AnalyzedWindow): Float32Array[] {
+  /** The input plans for an asset's windows (one per model input), or a ScoreError. */
+  plansFor(asset: string): readonly InputPlan[] {
     const plans = this.plans.get(asset);
     if (!plans) throw new ScoreError(`model ${this.model.ref}`, `is not bound to asset ${asset}`);
-    return plans.map((p) => {
-      const row = new Float32Array(p.rowSize);
-      assemble(this.model.ref, p, w, row, 0);
-      return row;
-    });
+    return plans;
   }
 
-  async score(asset: string, w: AnalyzedWindow): Promise<number> {
-    return this.batcher.submit(this.rows(asset, w));
+  /** Queues a window for the next batch (its fill() runs now); throws what fill() throws. */
+  enqueue(r: BatchRequest): void {
+    this.batcher.enqueue(r);
   }
 
   /** Waits for the windows in flight, then frees the session. */

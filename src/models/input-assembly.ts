@@ -116,11 +116,12 @@ export function planInput(model: string, input: ManifestInput, a: AssetConfig, c
 /** Writes the window's normalized values into `out` at `at`; throws ScoreError when it cannot. */
 export function assemble(model: string, plan: InputPlan, w: AnalyzedWindow, out: Float32Array, at: number): void {
   if (plan.layout === 'features') {
-    plan.features.forEach(([ch, feat], i) => {
+    for (let i = 0; i < plan.features.length; i++) {
+      const [ch, feat] = plan.features[i];
       const v = w.result.features[ch]?.[feat];
       if (v === undefined) throw new ScoreError(`model ${model}`, `input '${plan.name}': window ${new Date(w.result.start).toISOString()} of asset ${w.result.asset} has no ${ch}.${feat} (channel without usable values)`);
       out[at + i] = (v - plan.offset[i]) * plan.scale[i];
-    });
+    }
     return;
   }
   const raw = w.raw;
@@ -134,9 +135,30 @@ export function assemble(model: string, plan: InputPlan, w: AnalyzedWindow, out:
     plan.scale = norm.scale;
   }
   const width = plan.channelIndex.length;
-  for (let j = 0; j < width; j++) {
+  const { values, cells } = raw;
+  const { channelIndex, offset, scale } = plan;
+  // A missing cell takes the channel's mean over the window: the least surprising value. The means
+  // are only worked out when the window has a missing cell.
+  let means: Float64Array | undefined;
+  for (let i = 0; i < raw.frames; i++) {
+    const row = i * ch;
+    const to = at + i * width;
+    for (let j = 0; j < width; j++) {
+      const cell = row + channelIndex[j];
+      let v = values[cell];
+      if (cells[cell] === CELL_MISSING) v = (means ??= channelMeans(model, plan, w))[j];
+      out[to + j] = (v - offset[j]) * scale[j];
+    }
+  }
+}
+
+/** Per model channel: its mean over the cells holding a value; throws when a channel has none. */
+function channelMeans(model: string, plan: InputPlan, w: AnalyzedWindow): Float64Array {
+  const raw = w.raw;
+  const ch = raw.channels.length;
+  const means = new Float64Array(plan.channelIndex.length);
+  for (let j = 0; j < plan.channelIndex.length; j++) {
     const c = plan.channelIndex[j];
-    // A missing cell takes the channel's mean over the window: the least surprising value.
     let sum = 0;
     let k = 0;
     for (let i = 0; i < raw.frames; i++) {
@@ -146,11 +168,7 @@ export function assemble(model: string, plan: InputPlan, w: AnalyzedWindow, out:
       }
     }
     if (k === 0) throw new ScoreError(`model ${model}`, `input '${plan.name}': channel ${raw.channels[c]} has no usable value in window ${new Date(raw.start).toISOString()} of asset ${w.result.asset}`);
-    const mu = sum / k;
-    for (let i = 0; i < raw.frames; i++) {
-      const cell = i * ch + c;
-      const v = raw.cells[cell] === CELL_MISSING ? mu : raw.values[cell];
-      out[at + i * width + j] = (v - plan.offset[j]) * plan.scale[j];
-    }
+    means[j] = sum / k;
   }
+  return means;
 }

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { AssetConfig, AssetModelBinding } from '../assets/config';
-import type { AnalyzedWindow, ModelRunnerLike, ModelScore } from '../assets/types';
+import type { AssetConfig } from '../assets/config';
+import type { AnalyzedWindow, ModelRunnerLike, ModelScore, ScoreSink } from '../assets/types';
 import { LogLimiter } from '../assets/log-limit';
 import { systemClock, type Clock } from '../core/clock';
 import type { Module, ModuleHealth } from '../core/lifecycle';
@@ -15,9 +15,10 @@ import { verifyAndLoad } from './loader';
 import { readManifest } from './manifest-io';
 import { ModelStore } from './registry';
 import { compareVersions } from './semver';
-import { disagrees, ShadowCounters } from './shadow';
+import { ShadowCounters } from './shadow';
 import { loadTrustedKeys } from './signing';
 import { ModelStats } from './stats';
+import { WindowScorer } from './window-scoring';
 
 export interface ModelServiceOptions {
   readonly config: ModelsConfig;
@@ -62,6 +63,7 @@ export class ModelService implements ModelRunnerLike, Module {
   private readonly st = new ModelStats();
   private readonly batchStats = newBatchStats();
   private readonly tried = new Set<string>();
+  private readonly scorer: WindowScorer;
   private trusted: ReadonlyMap<string, KeyObject> = new Map();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -71,6 +73,13 @@ export class ModelService implements ModelRunnerLike, Module {
     this.log = opts.logger.child({ module: 'models' });
     this.limiter = new LogLimiter(opts.clock ?? systemClock);
     this.store = new ModelStore(resolve(opts.modelsDir), resolve(opts.installDir));
+    this.scorer = new WindowScorer({
+      slots: this.slots, stats: this.st, shadowTolerance: this.cfg.shadowTolerance,
+      shadowCounters: (a, c) => this.shadowCounters(a, c),
+      rollBack: (slot, d, bad, msg) => this.rollBackBad(slot, d, bad, msg),
+      retire: (d, why) => void this.retire(d, why),
+      warn: (key, msg) => this.warn(key, msg),
+    });
     for (const a of opts.assets) {
       for (const b of a.models) {
         for (const id of [b.id, b.shadow]) {
@@ -146,88 +155,12 @@ export class ModelService implements ModelRunnerLike, Module {
   // ---- scoring ----
 
   async score(asset: AssetConfig, w: AnalyzedWindow): Promise<readonly ModelScore[]> {
-    return Promise.all(asset.models.map((b) => this.scoreBinding(asset, b, w)));
+    return new Promise((resolve) => this.scorer.score(asset, w, { settle: (scores) => resolve(scores ?? []) }));
   }
 
-  private async scoreBinding(asset: AssetConfig, b: AssetModelBinding, w: AnalyzedWindow): Promise<ModelScore> {
-    const slot = this.slots.get(b.id);
-    const d = slot?.active;
-    if (!slot || !d) {
-      this.st.scoreErrors++;
-      return { binding: b, model: b.id, version: '', error: slot?.lastError || `model ${b.id} is not loaded` };
-    }
-    const cand = slot.candidate ?? (b.shadow ? this.slots.get(b.shadow)?.active : undefined);
-    const shadowP = cand ? this.scoreShadow(asset, b, w, d, cand) : undefined;
-    const main = await this.scoreOn(slot, d, asset, w);
-    const shadow = await shadowP;
-    if ('error' in main) {
-      this.st.scoreErrors++;
-      return { binding: b, model: b.id, version: main.d.model.version, error: main.error };
-    }
-    this.st.windowsScored++;
-    const m = main.d.model.manifest;
-    const disagree = shadow !== undefined && disagrees(main.value, shadow.value, this.threshold(asset, main.d), this.cfg.shadowTolerance);
-    if (shadow) this.recordShadow(asset, main.d, shadow, main.value, disagree, w);
-    return {
-      binding: b, model: b.id, version: m.version, value: main.value, thresholds: m.thresholds,
-      ...(main.d.model.scoreOutput.units ? { units: main.d.model.scoreOutput.units } : {}),
-      ...(shadow ? { shadow: { model: shadow.d.model.id, version: shadow.d.model.version, value: shadow.value, disagree } } : {}),
-    };
-  }
-
-  /** Scores on `d`; a bad output during probation rolls the slot back and re-scores on the predecessor. */
-  private async scoreOn(slot: ModelSlot, d: Deployed, asset: AssetConfig, w: AnalyzedWindow): Promise<{ d: Deployed; value: number } | { d: Deployed; error: string }> {
-    let value: number;
-    try {
-      value = await d.score(asset.id, w);
-    } catch (e) {
-      return { d, error: e instanceof Error ? e.message : String(e) };
-    }
-    const bad = d.model.invalid(value);
-    if (!bad) {
-      const retired = slot.passed(d);
-      if (retired) void this.retire(retired, `probation of ${d.model.ref} passed`);
-      return { d, value };
-    }
-    this.st.badOutputs++;
-    const msg = `model ${d.model.ref}: ${bad} for window ${new Date(w.result.start).toISOString()} of asset ${asset.id}`;
-    if (slot.active === d && d.previous) {
-      const prev = d.previous;
-      slot.rollback();
-      this.st.rollbacks++;
-      this.store.reject(d.model.id, d.model.version, bad);
-      this.store.setActive(prev.model.id, prev.model.version);
-      this.log.error(`${msg}; rolled back to ${prev.model.ref}`);
-      void this.retire(d, 'rolled back');
-    } else {
-      this.warn(`bad:${d.model.ref}`, msg);
-    }
-    const fallback = d.rolledBackTo;
-    if (fallback) return this.scoreOn(slot, fallback, asset, w);
-    return { d, error: msg };
-  }
-
-  private async scoreShadow(asset: AssetConfig, b: AssetModelBinding, w: AnalyzedWindow, active: Deployed, cand: Deployed): Promise<{ d: Deployed; value: number } | undefined> {
-    try {
-      const value = await cand.score(asset.id, w);
-      const bad = cand.model.invalid(value);
-      if (!bad) return { d: cand, value };
-      throw new Error(bad);
-    } catch (e) {
-      this.st.shadowFaults++;
-      this.shadowCounters(active, cand).faults++;
-      this.warn(`shadow:${cand.model.ref}`, `shadow ${cand.model.ref} beside ${active.model.ref} (binding ${b.id}, asset ${asset.id}): ${e instanceof Error ? e.message : String(e)}`);
-      return undefined;
-    }
-  }
-
-  private recordShadow(asset: AssetConfig, active: Deployed, shadow: { d: Deployed; value: number }, value: number, disagree: boolean, w: AnalyzedWindow): void {
-    this.st.shadowRuns++;
-    if (disagree) this.st.shadowDisagreements++;
-    this.shadowCounters(active, shadow.d).record(value, shadow.value, disagree);
-    if (disagree) {
-      this.warn(`disagree:${shadow.d.model.ref}`, `shadow ${shadow.d.model.ref} disagrees with ${active.model.ref} on asset ${asset.id} window ${new Date(w.result.start).toISOString()}: ${shadow.value} vs ${value}`);
-    }
+  /** score() without a promise per window: the pipeline's hot path (see ModelRunnerLike). */
+  scoreInto(asset: AssetConfig, w: AnalyzedWindow, sink: ScoreSink): boolean {
+    return this.scorer.score(asset, w, sink);
   }
 
   private shadowCounters(active: Deployed, cand: Deployed): ShadowCounters {
@@ -237,8 +170,15 @@ export class ModelService implements ModelRunnerLike, Module {
     return c;
   }
 
-  private threshold(asset: AssetConfig, d: Deployed): number | undefined {
-    return d.model.manifest.kind === 'anomaly' ? (asset.health.threshold ?? d.model.manifest.thresholds.anomaly) : undefined;
+  /** A version on probation gave a bad output: back to its predecessor, and it is never chosen again. */
+  private rollBackBad(slot: ModelSlot, d: Deployed, bad: string, msg: string): void {
+    const prev = d.previous as Deployed;
+    slot.rollback();
+    this.st.rollbacks++;
+    this.store.reject(d.model.id, d.model.version, bad);
+    this.store.setActive(prev.model.id, prev.model.version);
+    this.log.error(`${msg}; rolled back to ${prev.model.ref}`);
+    void this.retire(d, 'rolled back');
   }
 
   // ---- versions ----

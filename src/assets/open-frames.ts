@@ -1,0 +1,98 @@
+/**
+ * Accumulators of one open frame, five blocks of `channels` values in one array (one typed array
+ * is cheaper to reach than five): [count | sum | last | lastTs | uncertain]. A channel's other
+ * blocks are only meaningful while its count is non-zero, so clearing a frame is clearing counts.
+ */
+export type OpenFrame = Float64Array;
+export const ACC_COUNT = 0;
+export const ACC_SUM = 1;
+export const ACC_LAST = 2;
+export const ACC_LAST_TS = 3;
+export const ACC_UNCERTAIN = 4;
+
+/** Ring size (a power of two): frames open at once are the lateness plus a little, mostly 1-3. */
+const RING = 64;
+const MASK = RING - 1;
+
+/**
+ * The open frames of an aligner by frame index k. Frame k lives in ring slot k mod RING unless
+ * another open frame holds that slot (a value stamped far in the future), then in a map. A Map per
+ * frame cost ~70 ns of set/get/delete per frame, the ring a few array reads. Accumulators come
+ * from a LIFO pool, so the one or two in use stay in the CPU cache and nothing is allocated in the
+ * steady state.
+ */
+export class OpenFrames {
+  private readonly keys = new Float64Array(RING).fill(NaN);
+  private readonly ring: (OpenFrame | undefined)[] = new Array<OpenFrame | undefined>(RING).fill(undefined);
+  private readonly overflow = new Map<number, OpenFrame>();
+  private readonly free: OpenFrame[] = [];
+  private count = 0;
+
+  constructor(private readonly channels: number) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(k: number): OpenFrame | undefined {
+    const s = k & MASK;
+    if (this.keys[s] === k) return this.ring[s];
+    return this.overflow.size > 0 ? this.overflow.get(k) : undefined;
+  }
+
+  /** The open frame k, opened (empty) when it was not. */
+  open(k: number): OpenFrame {
+    const s = k & MASK;
+    if (this.keys[s] === k) return this.ring[s] as OpenFrame;
+    if (this.overflow.size > 0) {
+      const f = this.overflow.get(k);
+      if (f) return f;
+    }
+    this.count++;
+    const f = this.free.pop() ?? this.fresh();
+    if (Number.isNaN(this.keys[s])) {
+      this.keys[s] = k;
+      this.ring[s] = f;
+    } else {
+      this.overflow.set(k, f);
+    }
+    return f;
+  }
+
+  /**
+   * Removes frame k and returns its accumulators, or undefined when it is not open. The caller
+   * reads them, clears the counts, then hands them to recycle() before the next open().
+   */
+  take(k: number): OpenFrame | undefined {
+    const s = k & MASK;
+    let f: OpenFrame | undefined;
+    if (this.keys[s] === k) {
+      this.keys[s] = NaN;
+      f = this.ring[s];
+      this.ring[s] = undefined;
+    } else if (this.overflow.size > 0) {
+      f = this.overflow.get(k);
+      if (f) this.overflow.delete(k);
+    }
+    if (f) this.count--;
+    return f;
+  }
+
+  /** Takes back accumulators whose counts the caller has cleared. */
+  recycle(f: OpenFrame): void {
+    if (this.free.length < RING) this.free.push(f);
+  }
+
+  /** The smallest open frame index, or undefined. */
+  min(): number | undefined {
+    if (this.count === 0) return undefined;
+    let m = Infinity;
+    for (let s = 0; s < RING; s++) if (this.keys[s] < m) m = this.keys[s];
+    for (const k of this.overflow.keys()) if (k < m) m = k;
+    return m;
+  }
+
+  private fresh(): OpenFrame {
+    return new Float64Array(5 * this.channels);
+  }
+}

@@ -1,0 +1,90 @@
+/** @jest-environment ./test/ml/ort-environment.js */
+import { Batcher, type BatchRequest } from '../../src/models/batcher';
+import { modelManifest } from '../../src/models/manifest';
+import { LoadedModel } from '../../src/models/runner';
+import { framesManifest, meanModel } from './fixtures';
+
+/** A window of `rows` values all equal to v (mean model: score = v); records what it hears back. */
+class Req implements BatchRequest {
+  value: number | undefined;
+  error: unknown;
+  constructor(readonly v: number, readonly bad = false) {}
+  fill(_input: number, into: Float32Array, at: number): void {
+    into[at] = 12345; // a partial write before failing must not reach any batch
+    if (this.bad) throw new Error(`window ${this.v} cannot fill`);
+    into.fill(this.v, at, at + 2);
+  }
+  deliver(v: number): void {
+    this.value = v;
+  }
+  fail(e: unknown): void {
+    this.error = e;
+  }
+}
+
+async function load(): Promise<LoadedModel> {
+  const bytes = meanModel(2, 1);
+  return LoadedModel.load({ dir: '.', manifest: modelManifest.parse(framesManifest({ id: 'b', version: '1.0.0', bytes }, 2, ['a'])), bytes, threads: 1 });
+}
+
+function immediate(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+describe('Batcher (rows written into the batch tensor, no promise per window)', () => {
+  it('every window hears back its own score across many batches and both alternating buffers', async () => {
+    const m = await load();
+    const b = new Batcher(m, 4);
+    const reqs: Req[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 3 + round; i++) {
+        const r = new Req(round * 100 + i);
+        b.enqueue(r);
+        reqs.push(r);
+      }
+      await b.drained();
+    }
+    expect(reqs.map((r) => r.value)).toEqual(reqs.map((r) => r.v));
+    expect(b.stats.windows).toBe(reqs.length);
+    expect(b.stats.maxBatchSeen).toBe(4);
+    await m.release();
+  });
+
+  it('windows queued while a run is in flight (more than a batch) go out in order in the next runs', async () => {
+    const m = await load();
+    const b = new Batcher(m, 2);
+    const first = [new Req(1), new Req(2)];
+    first.forEach((r) => b.enqueue(r)); // full: the run starts
+    const more = Array.from({ length: 7 }, (_, i) => new Req(10 + i));
+    more.forEach((r) => b.enqueue(r)); // staged beyond the buffer's room: it grows
+    await b.drained();
+    expect([...first, ...more].map((r) => r.value)).toEqual([1, 2, 10, 11, 12, 13, 14, 15, 16]);
+    expect(b.stats).toMatchObject({ batches: 5, windows: 9, maxBatchSeen: 2 });
+    await m.release();
+  });
+
+  it('a window that cannot fill its rows throws at enqueue and queues nothing; its neighbours are unharmed', async () => {
+    const m = await load();
+    const b = new Batcher(m, 8);
+    const a = new Req(1);
+    b.enqueue(a);
+    expect(() => b.enqueue(new Req(99, true))).toThrow('window 99 cannot fill');
+    const c = new Req(3);
+    b.enqueue(c);
+    expect(b.pending()).toBe(2);
+    await immediate();
+    await b.drained();
+    expect([a.value, c.value]).toEqual([1, 3]);
+    await m.release();
+  });
+
+  it('a failed run fails each of its windows', async () => {
+    const m = await load();
+    const b = new Batcher(m, 2);
+    await m.release();
+    const rs = [new Req(1), new Req(2)];
+    rs.forEach((r) => b.enqueue(r));
+    await b.drained();
+    expect(rs.map((r) => (r.error as Error).message)).toEqual(Array(2).fill('model b@1.0.0: the session was released (model replaced)'));
+  });
+});
