@@ -35,6 +35,9 @@ export const gatewayConfigSchema = z
     simulator: simulatorConfig.default(simulatorConfig.parse({})),
   })
   .superRefine((cfg, ctx) => {
+    // Specified, not yet built: refuse rather than silently run without them.
+    if (cfg.scada.enabled) ctx.addIssue({ code: 'custom', path: ['scada', 'enabled'], message: 'the SCADA OPC-UA server is not in this release yet; set scada.enabled: false' });
+    if (cfg.federated.enabled) ctx.addIssue({ code: 'custom', path: ['federated', 'enabled'], message: 'federated learning is not in this release yet; set federated.enabled: false' });
     const ids = new Set<string>();
     cfg.sources.forEach((s, i) => {
       if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicate source id "${s.id}"` });

@@ -89,6 +89,10 @@ describe('config errors name the path, the expectation and the line', () => {
     expect(problems(`${HEAD}observability: { http: { port: "eighty" } }\n`)).toEqual(['observability.http.port: expected number, got "eighty" (line 2, column 32)']);
   });
 
+  it('14. a part that is not in this release is refused, not silently ignored', () => {
+    expect(problems(`${HEAD}scada: { enabled: true }\n`)).toEqual(['scada.enabled: the SCADA OPC-UA server is not in this release yet; set scada.enabled: false (line 2, column 19)']);
+  });
+
   it('reports every problem at once, not just the first', () => {
     const y = `${HEAD}outbox: { maxBytess: 1 }\nscada: { port: 0 }\n`;
     expect(problems(y)).toHaveLength(2);
