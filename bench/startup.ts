@@ -14,8 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { stringify } from 'yaml';
-import { loadConfig } from '../src/config/load';
-import { freePort } from '../test/helpers/ports';
+import { demoConfig } from '../test/gateway/demo-config';
 
 const ROOT = join(__dirname, '../..');
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -40,18 +39,8 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   const bareLoadMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const bareRssMb = Number(/RSS_KB=(\d+)/.exec(bare.stdout)?.[1]) / 1024;
 
-  const loaded = loadConfig(join(ROOT, 'config/demo.yaml'));
-  const c = structuredClone(loaded.config);
-  const ports = { opcua: await freePort(), modbus: await freePort(), mqtt: await freePort(), http: await freePort() };
-  c.simulator.opcuaPort = ports.opcua;
-  c.simulator.modbusPort = ports.modbus;
-  c.broker.port = ports.mqtt;
-  c.observability.http.port = ports.http;
-  for (const s of c.sources) {
-    if (s.type === 'opcua') s.endpoint = `opc.tcp://127.0.0.1:${ports.opcua}`;
-    else s.port = ports.modbus;
-  }
-  if (c.uplink) c.uplink.url = `mqtt://127.0.0.1:${ports.mqtt}`;
+  // The shipped demo with every port moved to a free one (the same helper the tests use).
+  const { config: c, ports } = await demoConfig(10000, join(ROOT, 'config/demo.yaml'));
   const dir = mkdtempSync(join(tmpdir(), 'pdm-bench-startup-'));
   const file = join(dir, 'demo.yaml');
   writeFileSync(file, stringify({ ...c, gateway: { ...c.gateway, dataDir: join(dir, 'data'), modelsDir: join(ROOT, 'models') } }));

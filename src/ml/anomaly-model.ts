@@ -5,28 +5,20 @@ import { Rng } from './rng';
 import { cosineLr } from './schedule';
 import { Sequential } from './sequential';
 import { channelStats, listCsv, readSkab, SKAB_CHANNELS, standardize, windows, type ChannelStats, type SkabFile } from './skab-data';
-import { fit, formatEpoch, type FitResult } from './trainer';
+import { fit, formatEpoch, type FitResult, type TrainHyperParams } from './trainer';
 
-export interface AnomalyOptions {
+export interface AnomalyOptions extends TrainHyperParams {
   window: number;
   /** Rows at the start of each file used to standardize it (SKAB: the anomaly-free start). */
   calibrationRows: number;
   /** The long anomaly-free recording is cut into runs this long, each standardized by its own start. */
   runRows: number;
   stride: number;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  weightDecay: number;
-  patience: number;
-  seed: number;
-  size: 'teacher' | 'student';
   /** Threshold = factor x this quantile of the scores of held-out normal windows. */
   thresholdQuantile: number;
   thresholdFactor: number;
   /** Bottleneck activation: tanh bounds the code, so far-off levels cannot be reconstructed. */
   bottleneck: 'relu' | 'tanh';
-  timeBudgetMs?: number;
 }
 
 export const ANOMALY_DEFAULTS: AnomalyOptions = {

@@ -3,7 +3,7 @@ import type { ModelManifest } from '../models/manifest';
 import { anomalyArchitecture, anomalyToOnnx, calibrateScore, fitAutoencoder, loadSkab, trainAnomaly, type AnomalyOptions, type ScoreParams } from './anomaly-model';
 import { evaluateAnomalyDir, type AnomalyEvaluation } from './evaluate-anomaly';
 import { fmt, modelCard, table } from './model-card';
-import { buildManifest, writeModelDir, type ManifestDraft } from './model-files';
+import { buildManifest, writeModelDir, framesInput, type ManifestDraft } from './model-files';
 import { applyMasks, magnitudePrune, sparsity } from './prune';
 import { Sequential } from './sequential';
 import { channelStats, SKAB_CHANNELS, type ChannelStats } from './skab-data';
@@ -54,19 +54,9 @@ function draft(opts: AnomalyPipelineOptions, id: string, stats: ChannelStats, th
     version: '1.0.0',
     kind: 'anomaly',
     description,
-    inputs: [
-      {
-        name: 'x',
-        layout: 'frames',
-        dtype: 'float32',
-        shape: [-1, opts.window, SKAB_CHANNELS.length],
-        channels: [...SKAB_CHANNELS],
-        frames: opts.window,
-        // Per-asset calibration on the gateway, exactly as evaluated: the asset's first
-        // `calibrationRows` good frames give the z-score (src/models/baseline.ts).
-        normalization: { type: 'baseline', frames: opts.calibrationRows, minStd: stats.std.map((v) => v * MIN_STD_SHARE), mean: stats.mean, std: stats.std },
-      },
-    ],
+    // Per-asset calibration on the gateway, exactly as evaluated: the asset's first
+    // `calibrationRows` good frames give the z-score (src/models/baseline.ts).
+    inputs: [framesInput(opts.window, SKAB_CHANNELS, { type: 'baseline', frames: opts.calibrationRows, minStd: stats.std.map((v) => v * MIN_STD_SHARE), mean: stats.mean, std: stats.std })],
     outputs: [{ name: 'score', meaning: 'anomaly-score' }],
     thresholds: { anomaly: threshold },
     training: {

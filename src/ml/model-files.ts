@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FatalError } from '../core/errors';
-import { modelManifest, type ModelManifest } from '../models/manifest';
+import { modelManifest, type ModelManifest, type ManifestInput } from '../models/manifest';
 
 export type ManifestDraft = Omit<ModelManifest, 'sha256' | 'file'> & { file?: string };
 
@@ -40,4 +40,9 @@ export function readModelDir(dir: string): { manifest: ModelManifest; onnx: Uint
   const sha = sha256Hex(onnx);
   if (sha !== parsed.data.sha256) throw new FatalError(join(dir, parsed.data.file), `sha256 ${sha} does not match the manifest's ${parsed.data.sha256}`);
   return { manifest: parsed.data, onnx };
+}
+
+/** The `frames` input every shipped model declares: [batch, window, channels], named `x`. */
+export function framesInput(window: number, channels: readonly string[], normalization: ManifestInput['normalization']): ManifestInput {
+  return { name: 'x', layout: 'frames', dtype: 'float32', shape: [-1, window, channels.length], channels: [...channels], frames: window, normalization };
 }

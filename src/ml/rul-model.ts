@@ -7,28 +7,20 @@ import { OnnxGraphBuilder } from './onnx';
 import { Rng } from './rng';
 import { cosineLr } from './schedule';
 import { Sequential } from './sequential';
-import { fit, formatEpoch, type Dataset, type FitResult } from './trainer';
+import { fit, formatEpoch, type Dataset, type FitResult, type TrainHyperParams } from './trainer';
 
 export interface Norm {
   mean: number[];
   std: number[];
 }
 
-export interface RulOptions {
+export interface RulOptions extends TrainHyperParams {
   window: number;
   cap: number;
   /** Engines of train_FD001.txt held out for validation. */
   holdout: number;
   /** Random truncations per held-out engine (more = a steadier validation figure). */
   truncations: number;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  weightDecay: number;
-  patience: number;
-  seed: number;
-  size: 'teacher' | 'student';
-  timeBudgetMs?: number;
   /** Use at most this many training engines (tests train on a few). */
   maxEngines?: number;
   /** Replaces the built-in architecture (experiments, tests). */

@@ -3,7 +3,7 @@ import { CMAPSS_SENSORS } from './cmapss-data';
 import { distillationSet } from './distill';
 import { predictRulOnnx } from './evaluate-rul';
 import { phm08Score, rmse } from './metrics';
-import { buildManifest, writeModelDir, type ManifestDraft } from './model-files';
+import { buildManifest, writeModelDir, framesInput, type ManifestDraft } from './model-files';
 import { fmt, modelCard, table } from './model-card';
 import { applyMasks, magnitudePrune, sparsity } from './prune';
 import { fitRul, loadTrainEngines, rulArchitecture, rulToOnnx, splitEngines, trainRul, type Norm, type RulOptions, type RulSplit } from './rul-model';
@@ -35,17 +35,7 @@ function manifestDraft(opts: RulPipelineOptions, id: string, norm: Norm, metrics
     version: '1.0.0',
     kind: 'rul',
     description,
-    inputs: [
-      {
-        name: 'x',
-        layout: 'frames',
-        dtype: 'float32',
-        shape: [-1, opts.window, CMAPSS_SENSORS.length],
-        channels: [...CMAPSS_SENSORS],
-        frames: opts.window,
-        normalization: { type: 'zscore', mean: norm.mean, std: norm.std },
-      },
-    ],
+    inputs: [framesInput(opts.window, CMAPSS_SENSORS, { type: 'zscore', mean: norm.mean, std: norm.std })],
     outputs: [{ name: 'rul', meaning: 'rul', units: 'cycles', range: [0, opts.cap] }],
     thresholds: { rulWarn: 50, rulAlarm: 20 },
     training: {

@@ -6,6 +6,18 @@ import type { Sequential } from './sequential';
 import { alloc, sizeOf, type FArray } from './tensor';
 
 /** Samples stored back to back: x is n * size(inShape), y is n * size(outShape). */
+/** Hyper-parameters every training command shares (RUL and anomaly models). */
+export interface TrainHyperParams {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  patience: number;
+  seed: number;
+  size: 'teacher' | 'student';
+  timeBudgetMs?: number;
+}
+
 export interface Dataset {
   x: FArray;
   y: FArray;

@@ -8,15 +8,14 @@ import { freePort } from '../helpers/ports';
  * The shipped demo config with every port moved to a free one and the data directory in a temp
  * folder, so tests run beside each other and beside a running demo. Time windows shrink to `windowMs`.
  */
-export async function demoConfig(windowMs = 4000): Promise<LoadedConfig & { ports: { opcua: number; modbus: number; mqtt: number; http: number } }> {
-  const loaded = loadConfig(join(__dirname, '../../config/demo.yaml'));
+export async function demoConfig(windowMs = 10000, file = join(__dirname, '../../config/demo.yaml')): Promise<LoadedConfig & { ports: { opcua: number; modbus: number; mqtt: number; http: number } }> {
+  const loaded = loadConfig(file);
   const ports = { opcua: await freePort(), modbus: await freePort(), mqtt: await freePort(), http: await freePort() };
   const c = structuredClone(loaded.config);
   c.simulator.opcuaPort = ports.opcua;
   c.simulator.modbusPort = ports.modbus;
   c.broker.port = ports.mqtt;
   c.observability.http.port = ports.http;
-  c.observability.statusIntervalMs = 1000;
   for (const s of c.sources) {
     if (s.type === 'opcua') s.endpoint = `opc.tcp://127.0.0.1:${ports.opcua}`;
     else s.port = ports.modbus;
