@@ -36,9 +36,17 @@ describe('gateway lifecycle', () => {
     cfg.config.broker.enabled = false;
     const gw = new Gateway(cfg, { logger: silentLogger(), statusWriter: () => undefined });
     await gw.start();
-    await new Promise((r) => setTimeout(r, 1500));
-    const res = await fetch(`http://127.0.0.1:${cfg.ports.http}/healthz`);
-    const body = (await res.json()) as { status: string; unhealthy: { name: string; state: string; detail?: string }[] };
+    // Each link reports down once its first attempt fails (an OPC-UA connect to a closed port
+    // can take a while on a loaded machine): poll instead of sampling one instant.
+    type Body = { status: string; unhealthy: { name: string; state: string; detail?: string }[] };
+    let res: Response;
+    let body: Body;
+    const end = Date.now() + 20000;
+    do {
+      await new Promise((r) => setTimeout(r, 250));
+      res = await fetch(`http://127.0.0.1:${cfg.ports.http}/healthz`);
+      body = (await res.json()) as Body;
+    } while (body.unhealthy.some((u) => u.state !== 'down') && Date.now() < end);
     await gw.stop();
     expect(res.status).toBe(503);
     expect(body.status).toBe('degraded');
