@@ -11,6 +11,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!hexy/)'],
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/interop/', '<rootDir>/dist/'],
+  setupFiles: ['<rootDir>/test/setup/node-opcua-logs.js'],
   testTimeout: 60000,
   maxWorkers: 2,
 };
