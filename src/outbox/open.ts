@@ -12,6 +12,8 @@ export interface OpenedDatabase {
 export interface OpenOptions {
   readonly check: 'quick' | 'full' | 'none';
   readonly maxFileBytes?: number;
+  /** For the ids of records converted by a migration. */
+  readonly gatewayId: string;
 }
 
 class CorruptDatabase extends Error {}
@@ -50,7 +52,7 @@ function openChecked(file: string, opts: OpenOptions): Database.Database {
       const first = rows[0] ? (rows[0].integrity_check ?? rows[0].quick_check) : 'ok';
       if (first !== 'ok') throw new CorruptDatabase(`${opts.check}_check: ${rows.map((r) => r.integrity_check ?? r.quick_check).slice(0, 3).join('; ')}`);
     }
-    migrate(db);
+    migrate(db, { gatewayId: opts.gatewayId });
     if (opts.maxFileBytes !== undefined) {
       const pageSize = db.pragma('page_size', { simple: true }) as number;
       db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxFileBytes / pageSize))}`);

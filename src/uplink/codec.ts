@@ -1,7 +1,6 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import { z } from 'zod';
 import { recordClass, type RecordClass } from '../outbox/config';
-import type { OutboxRecord } from '../outbox/types';
 
 export const MESSAGE_SCHEMA_VERSION = 1;
 
@@ -18,29 +17,51 @@ export type UplinkMessage = z.infer<typeof uplinkMessage>;
 
 /** First byte of a zlib stream with default settings; JSON bodies start with "{". */
 const ZLIB_MAGIC = 0x78;
+const COMMA = Buffer.from(',');
+const TAIL = Buffer.from(']}');
 
 /**
- * Encodes by string concatenation: payloads are already JSON text in the outbox, so they are
- * spliced in rather than parsed and serialised again.
+ * Builds message bodies by concatenation: the outbox stores each block's records already encoded
+ * as the `records` array's elements, so a message is a cached header, the block bodies joined by
+ * ",", and "]}". No record is parsed or serialised when draining.
  */
-export function encodeMessage(gateway: string, site: string, cls: RecordClass, asset: string, records: readonly OutboxRecord[], deflate: boolean): Buffer {
-  let body = `{"schema":${MESSAGE_SCHEMA_VERSION},"gateway":${JSON.stringify(gateway)},"site":${JSON.stringify(site)},"class":"${cls}","asset":${JSON.stringify(asset)},"records":[`;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    body += `${i === 0 ? '' : ','}{"id":"${r.id}","ts":${r.ts},"payload":${r.json}}`;
+export class MessageEncoder {
+  private readonly headers = new Map<string, Buffer>();
+
+  constructor(
+    private readonly gateway: string,
+    private readonly site: string,
+    private readonly deflate: boolean,
+  ) {}
+
+  encode(cls: RecordClass, asset: string, bodies: readonly { readonly body: Buffer }[]): Buffer {
+    const header = this.header(cls, asset);
+    const parts: Buffer[] = [header];
+    let length = header.length + TAIL.length;
+    for (let i = 0; i < bodies.length; i++) {
+      if (i > 0) parts.push(COMMA);
+      const b = bodies[i]!.body;
+      parts.push(b);
+      length += b.length + (i > 0 ? 1 : 0);
+    }
+    parts.push(TAIL);
+    const buf = Buffer.concat(parts, length);
+    return this.deflate ? deflateSync(buf) : buf;
   }
-  body += ']}';
-  const buf = Buffer.from(body);
-  return deflate ? deflateSync(buf) : buf;
+
+  private header(cls: RecordClass, asset: string): Buffer {
+    const k = `${cls}/${asset}`;
+    let h = this.headers.get(k);
+    if (!h) {
+      h = Buffer.from(`{"schema":${MESSAGE_SCHEMA_VERSION},"gateway":${JSON.stringify(this.gateway)},"site":${JSON.stringify(this.site)},"class":"${cls}","asset":${JSON.stringify(asset)},"records":[`);
+      if (this.headers.size < 10_000) this.headers.set(k, h);
+    }
+    return h;
+  }
 }
 
 /** Decodes and validates a message body (plain or deflated); throws with the reason. */
 export function decodeMessage(body: Buffer): UplinkMessage {
   const text = body[0] === ZLIB_MAGIC ? inflateSync(body).toString('utf8') : body.toString('utf8');
   return uplinkMessage.parse(JSON.parse(text));
-}
-
-/** Size a record adds to a message body, for batching by bytes. */
-export function encodedSize(r: OutboxRecord): number {
-  return r.json.length + r.id.length + 32;
 }

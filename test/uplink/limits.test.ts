@@ -35,7 +35,7 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
   });
 
   it('holds to messages per second', async () => {
-    const ob = makeOutbox();
+    const ob = makeOutbox(':memory:', { blockMaxRecords: 10 });
     await ob.start();
     running.push(ob);
     ob.append(telemetry(100));
@@ -50,7 +50,7 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
   });
 
   it('holds to bytes per second', async () => {
-    const ob = makeOutbox();
+    const ob = makeOutbox(':memory:', { blockMaxRecords: 10 });
     await ob.start();
     running.push(ob);
     ob.append(telemetry(60, 'a1', 1000)); // ~62 kB
@@ -94,7 +94,7 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
     const firstBytes: number[] = [];
     sniff.on('message', (_t, p) => firstBytes.push(p[0]!));
     await sniff.subscribeAsync('pdm/v1/s1/gw1/telemetry/#', { qos: 1 });
-    const ob = makeOutbox();
+    const ob = makeOutbox(':memory:', { blockMaxRecords: 100 });
     await ob.start();
     running.push(ob);
     const ids = ob.append(telemetry(300, 'a1', 100));

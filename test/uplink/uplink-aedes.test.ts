@@ -19,7 +19,7 @@ describe('Uplink to the embedded aedes broker', () => {
     running.push(broker);
     const ingest = await startIngest(broker.url);
     running.push(ingest);
-    const ob = await started(makeOutbox());
+    const ob = await started(makeOutbox(':memory:', { blockMaxRecords: 100 }));
     const ids = [...ob.append(telemetry(700, 'a1')), ...ob.append(telemetry(300, 'a2')), ...ob.append([{ cls: 'alarm', asset: 'a1', payload: { sev: 3 } }])];
     const up = makeUplink(ob, broker.url, { batch: { maxRecords: 100, maxDelayMs: 0 } });
     await started(up);
