@@ -24,6 +24,11 @@ export interface OutboxOptions {
 }
 
 const MAINTENANCE_MAX_MS = 60_000;
+/** Acked blocks are deleted once this many wait, or after ACK_FLUSH_MS (see ack()). */
+const ACK_FLUSH_BLOCKS = 32;
+const ACK_FLUSH_MS = 100;
+/** Block sizes looked at per query when leasing. */
+const LEASE_PEEK = 64;
 
 /**
  * SQLite store-and-forward buffer of record blocks. `append()` is durable when it returns (one
@@ -42,6 +47,11 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   private sync?: SyncMode;
   private corruptDetail?: string;
   private timer?: NodeJS.Timeout;
+  private flushTimer?: NodeJS.Timeout;
+  /** Classes with acked blocks not deleted yet, and how many blocks. */
+  private readonly unpurged = new Set<RecordClass>();
+  private unpurgedBlocks = 0;
+  private pendingMeta: Record<string, number> = {};
   private readonly clock: Clock;
   private readonly events: OutboxEvents = {
     appended: (n) => this.emit('appended', n),
@@ -63,6 +73,9 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     this.db = db;
     this.st = st;
     this.book.reset();
+    this.unpurged.clear();
+    this.unpurgedBlocks = 0;
+    this.pendingMeta = {};
     this.sync = undefined;
     let maxSeq = 0;
     for (const cls of RECORD_CLASSES) {
@@ -98,6 +111,11 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const db = this.db;
     if (!db) return;
     const st = this.st!;
+    try {
+      this.flushAcks();
+    } catch (e) {
+      this.opts.logger.warn({ err: e }, 'outbox: deleting acked blocks at stop failed (they may be sent again)');
+    }
     this.db = undefined;
     this.st = undefined;
     this.writer = undefined;
@@ -152,11 +170,15 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const out: OutboxBlock[] = [];
     let records = 0;
     let bytes = 0;
-    const fits = (row: BlockRow) => out.length === 0 || (records + row[N] <= maxRecords && (opts.maxBytes === undefined || bytes + row[BYTES] <= opts.maxBytes));
+    // Sizes are read first (no body), so a block that does not fit is never read.
+    const fits = (n: number, b: number) => {
+      if (out.length > 0 && (records + n > maxRecords || (opts.maxBytes !== undefined && bytes + b > opts.maxBytes))) return false;
+      records += n;
+      bytes += b;
+      return true;
+    };
     const take = (cls: RecordClass, row: BlockRow, fromRetry: boolean) => {
       book.take(cls, row[KEY], row[N], row[BYTES], fromRetry);
-      records += row[N];
-      bytes += row[BYTES];
       out.push(toBlock(cls, row));
     };
     for (const cls of RECORD_CLASSES) {
@@ -165,29 +187,36 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
       const s = st.byClass[cls];
       const retry = book.retry[cls];
       while (retry.length > 0) {
-        const row = s.one.get(retry[0]!);
-        if (row && !fits(row)) return out;
+        const size = s.sizeOf.get(retry[0]!);
+        if (size && !fits(size[1], size[2])) return out;
         retry.shift();
+        const row = size && s.one.get(size[0]);
         if (row) take(cls, row, true);
       }
-      for (const row of s.after.iterate(book.cursor[cls])) {
-        if (!fits(row)) return out;
-        take(cls, row, false);
+      for (;;) {
+        const sizes = s.sizesAfter.all(book.cursor[cls], LEASE_PEEK);
+        let m = 0;
+        while (m < sizes.length && fits(sizes[m]![1], sizes[m]![2])) m++;
+        if (m > 0) for (const row of s.after.all(book.cursor[cls], m)) take(cls, row, false);
+        if (m < sizes.length) return out;
+        if (sizes.length < LEASE_PEEK) break;
       }
     }
     return out;
   }
 
   /**
-   * Marks delivered blocks done; returns the records acked. Blocks not leased (already acked,
-   * or from before a restart) are deleted if still stored. `meta` values (the uplink's data
-   * budget) are written in the same transaction.
+   * Marks delivered blocks done; returns the records acked. Their rows are deleted in one
+   * transaction once ACK_FLUSH_BLOCKS are waiting or after ACK_FLUSH_MS (deleting a block frees
+   * its pages, and one transaction per message would cost as much as the rest of the drain): a
+   * crash before that re-sends them, which at-least-once allows. Blocks not leased (from before
+   * a restart) are deleted now if still stored. `meta` values (the uplink's data budget) are
+   * written with the next deletion.
    */
   ack(blocks: readonly BlockRef[], meta?: Readonly<Record<string, number>>): number {
-    const st = this.requireOpen();
+    this.requireOpen();
     const book = this.book;
     let n = 0;
-    const touched = new Set<RecordClass>();
     const other: BlockRef[] = [];
     for (const b of blocks) {
       if (!book.isLeased(b.cls, b.key)) {
@@ -198,13 +227,32 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
       this.tally.bytes[b.cls] -= l.bytes;
       this.tally.count[b.cls] -= l.n;
       this.tally.blocks[b.cls]--;
-      touched.add(b.cls);
+      this.unpurged.add(b.cls);
+      this.unpurgedBlocks++;
       n += l.n;
     }
+    if (meta) Object.assign(this.pendingMeta, meta);
+    this.counters.acked += n;
+    if (other.length > 0 || this.unpurgedBlocks >= ACK_FLUSH_BLOCKS) return n + this.flushAcks(other);
+    if (!this.flushTimer && (this.unpurgedBlocks > 0 || meta)) {
+      this.flushTimer = setTimeout(() => this.flushAcks(), ACK_FLUSH_MS);
+      this.flushTimer.unref();
+    }
+    return n;
+  }
+
+  /** Deletes acked blocks (and `other`, not leased) and writes pending meta, in one transaction; returns `other`'s records. */
+  flushAcks(other: readonly BlockRef[] = []): number {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const st = this.st;
+    if (!st) return 0;
+    const book = this.book;
     const removed: { cls: RecordClass; n: number; bytes: number }[] = [];
+    const meta = Object.entries(this.pendingMeta);
     this.setSync('NORMAL'); // a lost ack only causes a re-send
     this.db!.transaction(() => {
-      for (const cls of touched) {
+      for (const cls of this.unpurged) {
         const below = book.purge(cls);
         if (below !== undefined) st.byClass[cls].deleteBelow.run(below);
       }
@@ -212,8 +260,12 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
         const r = st.byClass[b.cls].remove.get(b.key);
         if (r) removed.push({ cls: b.cls, ...r });
       }
-      if (meta) for (const [k, v] of Object.entries(meta)) st.setMeta.run(k, v);
+      for (const [k, v] of meta) st.setMeta.run(k, v);
     }).immediate();
+    this.unpurged.clear();
+    this.unpurgedBlocks = 0;
+    this.pendingMeta = {};
+    let n = 0;
     for (const r of removed) {
       this.tally.count[r.cls] -= r.n;
       this.tally.bytes[r.cls] -= r.bytes;

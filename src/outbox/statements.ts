@@ -32,9 +32,12 @@ export type UpdateParams = [n: number, bytes: number, firstSeq: number, lastSeq:
 /** Every statement of one class's block table, prepared once at start. */
 export interface ClassStatements {
   insert: Database.Statement<InsertParams>;
-  /** Blocks above a key, oldest first (iterate and stop: bodies are large). */
-  after: Database.Statement<[number], BlockRow>;
+  /** Up to n blocks above a key, oldest first. */
+  after: Database.Statement<[number, number], BlockRow>;
+  /** Key, records and bytes of up to n blocks above a key (no body read: to decide what fits). */
+  sizesAfter: Database.Statement<[number, number], [key: number, n: number, bytes: number]>;
   one: Database.Statement<[number], BlockRow>;
+  sizeOf: Database.Statement<[number], [key: number, n: number, bytes: number]>;
   /** Append time of the first block above a key (no body read). */
   firstCreated: Database.Statement<[number], number>;
   createdOf: Database.Statement<[number], number>;
@@ -61,8 +64,10 @@ export function prepareClass(db: Database.Database, cls: RecordClass): ClassStat
   const t = blockTable(cls);
   return {
     insert: db.prepare(`INSERT INTO ${t} (key, asset, n, bytes, first_seq, last_seq, first_ts, last_ts, created, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    after: db.prepare<[number], BlockRow>(`SELECT ${COLS} FROM ${t} WHERE key > ? ORDER BY key`).raw(),
+    after: db.prepare<[number, number], BlockRow>(`SELECT ${COLS} FROM ${t} WHERE key > ? ORDER BY key LIMIT ?`).raw(),
+    sizesAfter: db.prepare<[number, number], [number, number, number]>(`SELECT key, n, bytes FROM ${t} WHERE key > ? ORDER BY key LIMIT ?`).raw(),
     one: db.prepare<[number], BlockRow>(`SELECT ${COLS} FROM ${t} WHERE key = ?`).raw(),
+    sizeOf: db.prepare<[number], [number, number, number]>(`SELECT key, n, bytes FROM ${t} WHERE key = ?`).raw(),
     firstCreated: db.prepare<[number], number>(`SELECT created FROM ${t} WHERE key > ? ORDER BY key LIMIT 1`).pluck(),
     createdOf: db.prepare<[number], number>(`SELECT created FROM ${t} WHERE key = ?`).pluck(),
     remove: db.prepare(`DELETE FROM ${t} WHERE key = ? RETURNING n, bytes`),
