@@ -28,7 +28,7 @@ const MAINTENANCE_MAX_MS = 60_000;
 const ACK_FLUSH_BLOCKS = 32;
 const ACK_FLUSH_MS = 100;
 /** Block sizes looked at per query when leasing. */
-const LEASE_PEEK = 64;
+const LEASE_PEEK = 16;
 
 /**
  * SQLite store-and-forward buffer of record blocks. `append()` is durable when it returns (one
