@@ -301,6 +301,8 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
           this.c.messagesSent++;
           this.c.bytesSent += payload.length;
         }
+        // Acknowledged (or given up): mqtt.js no longer holds it, the buffer may be reused.
+        this.encoder.recycle(payload);
       } catch (e) {
         this.c.errors++;
         this.opts.logger.error({ err: errorMessage(e) }, 'uplink: outbox ack/release failed (records will be sent again)');
