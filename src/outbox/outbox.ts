@@ -235,7 +235,14 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     this.counters.acked += n;
     if (other.length > 0 || this.unpurgedBlocks >= ACK_FLUSH_BLOCKS) return n + this.flushAcks(other);
     if (!this.flushTimer && (this.unpurgedBlocks > 0 || meta)) {
-      this.flushTimer = setTimeout(() => this.flushAcks(), ACK_FLUSH_MS);
+      this.flushTimer = setTimeout(() => {
+        try {
+          this.flushAcks();
+        } catch (e) {
+          // Not fatal: the acked blocks stay stored and go out again after a restart.
+          this.opts.logger.warn({ err: e }, 'outbox: deleting acked blocks failed (they may be sent again)');
+        }
+      }, ACK_FLUSH_MS);
       this.flushTimer.unref();
     }
     return n;
