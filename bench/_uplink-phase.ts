@@ -4,8 +4,9 @@
  */
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
-import { Outbox, outboxConfig, type NewRecord, type OutboxRecord } from '../src/outbox';
-import { Uplink, uplinkConfig, encodeMessage } from '../src/uplink';
+import { Outbox, outboxConfig, type NewRecord } from '../src/outbox';
+import { fragment } from '../src/outbox/body';
+import { Uplink, uplinkConfig, MessageEncoder } from '../src/uplink';
 import { silentLogger } from '../src/observability/logger';
 
 interface Opts {
@@ -72,9 +73,13 @@ async function ours(o: Opts): Promise<Record<string, unknown>> {
   });
   const rss = rssSampler();
   const rssBefore = process.memoryUsage().rss;
-  const t0 = Date.now();
+  // The clock starts at CONNACK, as the bare publisher's (it starts after connectAsync).
+  let t0 = 0;
+  up.on('state', (st) => {
+    if (st === 'up' && t0 === 0) t0 = Date.now();
+  });
   await up.start();
-  while (ob.totalRecords() > 0) await new Promise((r) => setTimeout(r, 20));
+  while (ob.totalRecords() > 0) await new Promise((r) => setTimeout(r, 5));
   const s = (Date.now() - t0) / 1000;
   const mem = rss.stop();
   const st = up.stats();
@@ -85,15 +90,15 @@ async function ours(o: Opts): Promise<Record<string, unknown>> {
 
 async function bare(o: Opts): Promise<Record<string, unknown>> {
   // The same batches as ours would send, encoded by the same codec before the clock starts.
+  const encoder = new MessageEncoder(GATEWAY, SITE, false);
   const bodies: Buffer[] = [];
   for (let i = 0; i < o.records; i += o.batch) {
-    const recs: OutboxRecord[] = [];
+    const frags: string[] = [];
     for (let j = i; j < Math.min(o.records, i + o.batch); j++) {
       const r = record(j);
-      const json = JSON.stringify(r.payload);
-      recs.push({ id: `${GATEWAY}:${1_732_800_000_000_000 + j}`, seq: j, cls: 'telemetry', asset: ASSET, ts: r.ts!, created: r.ts!, json, bytes: json.length, attempts: 0 });
+      frags.push(fragment(`${GATEWAY}:${1_732_800_000_000_000 + j}`, r.ts!, JSON.stringify(r.payload)));
     }
-    bodies.push(encodeMessage(GATEWAY, SITE, 'telemetry', ASSET, recs, false));
+    bodies.push(encoder.encode('telemetry', ASSET, [{ body: Buffer.from(frags.join(',')) }]));
   }
   const topic = `pdm/v1/${SITE}/${GATEWAY}/telemetry/${ASSET}`;
   const client = await mqtt.connectAsync(o.url, { protocolVersion: 5, clientId: 'bench-bare', clean: true });
@@ -123,23 +128,26 @@ async function bare(o: Opts): Promise<Record<string, unknown>> {
 }
 
 /**
- * The storage side alone: bare better-sqlite3 reading the filled backlog 500 rows at a time
- * (raw rows) and deleting each chunk by rowid range, no MQTT. It bounds any SQLite-backed drain.
+ * The storage side alone: bare better-sqlite3 reading the filled backlog's blocks, a message's
+ * worth (`batch` records) at a time, and deleting them by key range, no MQTT.
  */
 async function sqlite(o: Opts): Promise<Record<string, unknown>> {
   const db = new Database(o.file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  const sel = db.prepare<[number, number], unknown[]>('SELECT seq, asset, ts, created, payload, bytes, attempts FROM q_telemetry WHERE seq > ? ORDER BY seq LIMIT ?').raw();
-  const del = db.prepare('DELETE FROM q_telemetry WHERE seq <= ?');
+  const sel = db.prepare<[number], [number, number, Buffer]>('SELECT key, n, body FROM b_telemetry WHERE key > ? ORDER BY key LIMIT 1').raw();
+  const del = db.prepare('DELETE FROM b_telemetry WHERE key <= ?');
   const t0 = Date.now();
   let cursor = 0;
   let n = 0;
   for (;;) {
-    const rows = sel.all(cursor, o.batch);
-    if (rows.length === 0) break;
-    cursor = rows[rows.length - 1]![0] as number;
-    n += rows.length;
+    let got = 0;
+    for (let row = sel.get(cursor); row; row = got < o.batch ? sel.get(cursor) : undefined) {
+      cursor = row[0];
+      got += row[1];
+    }
+    if (got === 0) break;
+    n += got;
     del.run(cursor);
   }
   const s = (Date.now() - t0) / 1000;

@@ -61,7 +61,10 @@ export class Gateway {
       modules.push(this.broker);
     }
 
-    this.outbox = new Outbox({ file: join(dataDir, config.outbox.path), gatewayId: config.gateway.id, config: config.outbox, logger: log.child({ module: 'outbox' }) });
+    // A message carries whole blocks: keep blocks within the uplink's batch limits.
+    const batch = config.uplink?.enabled ? config.uplink.batch : undefined;
+    const outboxConfig = batch ? { ...config.outbox, blockMaxRecords: Math.min(config.outbox.blockMaxRecords, batch.maxRecords), blockMaxBytes: Math.min(config.outbox.blockMaxBytes, batch.maxBytes) } : config.outbox;
+    this.outbox = new Outbox({ file: join(dataDir, config.outbox.path), gatewayId: config.gateway.id, config: outboxConfig, logger: log.child({ module: 'outbox' }) });
     modules.push(this.outbox);
 
     if (config.uplink?.enabled) {

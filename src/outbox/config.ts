@@ -13,7 +13,7 @@ export type SyncMode = z.infer<typeof syncMode>;
 
 export const outboxConfig = z.strictObject({
   path: z.string().default('outbox.db').describe('SQLite file, relative to gateway.dataDir'),
-  maxBytes: z.number().int().min(65536).default(512 * 1024 * 1024).describe('Cap on stored record bytes (payload + asset + 64 bytes per row); evicts per policy above it'),
+  maxBytes: z.number().int().min(65536).default(512 * 1024 * 1024).describe('Cap on stored record bytes (payload + asset + 64 bytes per record); evicts per policy above it'),
   maxFileBytes: z
     .number()
     .int()
@@ -29,6 +29,13 @@ export const outboxConfig = z.strictObject({
   thinKeepEvery: z.number().int().min(2).default(4).describe('When thinning telemetry, keep every k-th record'),
   evictHeadroom: z.number().min(0).max(0.5).default(0.05).describe('Evict down to (1 - headroom) x maxBytes so eviction does not run on every append'),
   ttlSeconds: z.partialRecord(recordClass, z.number().int().positive()).default({}).describe('Optional age limit per class; older records are evicted and reported as gaps'),
+  blockMaxRecords: z
+    .number()
+    .int()
+    .min(1)
+    .default(500)
+    .describe('Records per stored block (one block per append batch, class and asset, split above this); keep it <= uplink.batch.maxRecords so a message carries whole blocks'),
+  blockMaxBytes: z.number().int().min(1024).default(128 * 1024).describe('Encoded bytes per stored block (split above this); keep it <= uplink.batch.maxBytes'),
   checkOnStart: z.enum(['quick', 'full', 'none']).default('quick').describe('Integrity check at start; a corrupt file is moved aside and a new one created'),
 });
 export type OutboxConfig = z.infer<typeof outboxConfig>;

@@ -5,75 +5,67 @@ export function perClass<T>(make: () => T): PerClass<T> {
   return Object.fromEntries(RECORD_CLASSES.map((c) => [c, make()])) as PerClass<T>;
 }
 
+interface Leased {
+  readonly n: number;
+  readonly bytes: number;
+}
+
 /**
- * In-memory lease state per class. Invariant: every stored record at or below `cursor` is
- * leased, queued for a retry, or acked; above it nothing was leased since start. Acked rows are
- * deleted lazily, in one rowid range below the lowest record still leased or queued (`purge`),
- * so a drain costs one range DELETE per message instead of one DELETE per record.
+ * In-memory lease state of blocks, per class. Invariant: every stored block at or below `cursor`
+ * is leased, queued for a retry, or acked; above it nothing was leased since start. Acked blocks
+ * are deleted lazily, in one key range below the lowest block still leased or queued (`purge`),
+ * so a drain costs one range DELETE per ack transaction.
  */
 export class LeaseBook {
   readonly cursor = perClass(() => 0);
-  /** Released seqs, ascending: offered again before anything above the cursor. */
+  /** Released keys, ascending: offered again before anything above the cursor. */
   readonly retry = perClass<number[]>(() => []);
-  /** Leased seq -> accounted bytes, in lease order (ascending, except re-leased retries). */
-  readonly leased = perClass(() => new Map<number, number>());
-  /** Leased seqs that came from `retry` (they may lie below the map's first key). */
+  /** Leased key -> its records and bytes, in lease order (ascending, except re-leased retries). */
+  readonly leased = perClass(() => new Map<number, Leased>());
+  /** Records in leased blocks. */
+  readonly leasedRecords = perClass(() => 0);
+  /** Leased keys that came from `retry` (they may lie below the map's first key). */
   private readonly reLeased = perClass(() => new Set<number>());
-  /** Acked seqs whose rows are not deleted yet. */
+  /** Acked keys whose rows are not deleted yet. */
   readonly acked = perClass(() => new Set<number>());
   private readonly purged = perClass(() => 0);
-  private lastClass: RecordClass = 'telemetry';
 
-  take(cls: RecordClass, seq: number, bytes: number, fromRetry: boolean): void {
-    this.leased[cls].set(seq, bytes);
-    if (fromRetry) this.reLeased[cls].add(seq);
-    else this.cursor[cls] = seq;
+  take(cls: RecordClass, key: number, n: number, bytes: number, fromRetry: boolean): void {
+    this.leased[cls].set(key, { n, bytes });
+    this.leasedRecords[cls] += n;
+    if (fromRetry) this.reLeased[cls].add(key);
+    else this.cursor[cls] = key;
   }
 
-  /** The class a seq is leased in; acks come in runs of one class, so the last hit is tried first. */
-  classOf(seq: number): RecordClass | undefined {
-    if (this.leased[this.lastClass].has(seq)) return this.lastClass;
-    for (const c of RECORD_CLASSES) {
-      if (this.leased[c].has(seq)) {
-        this.lastClass = c;
-        return c;
-      }
-    }
-    return undefined;
+  isLeased(cls: RecordClass, key: number): boolean {
+    return this.leased[cls].has(key);
   }
 
-  isAcked(seq: number): boolean {
-    return RECORD_CLASSES.some((c) => this.acked[c].has(seq));
+  /** Marks a leased block acked; returns its records and bytes. */
+  ack(cls: RecordClass, key: number): Leased {
+    const l = this.untake(cls, key);
+    this.acked[cls].add(key);
+    return l;
   }
 
-  /** Marks a leased record acked; returns its bytes. */
-  ack(cls: RecordClass, seq: number): number {
-    const bytes = this.leased[cls].get(seq)!;
-    this.leased[cls].delete(seq);
-    this.reLeased[cls].delete(seq);
-    this.acked[cls].add(seq);
-    return bytes;
-  }
-
-  release(cls: RecordClass, seq: number): void {
-    this.leased[cls].delete(seq);
-    this.reLeased[cls].delete(seq);
+  release(cls: RecordClass, key: number): void {
+    this.untake(cls, key);
     const a = this.retry[cls];
     let i = a.length;
-    while (i > 0 && a[i - 1]! > seq) i--;
-    a.splice(i, 0, seq);
+    while (i > 0 && a[i - 1]! > key) i--;
+    a.splice(i, 0, key);
   }
 
-  /** A new bound when it moved: every row of the class below it is acked and may be deleted. */
+  /** A new bound when it moved: every block of the class below it is acked and may be deleted. */
   purge(cls: RecordClass): number | undefined {
     let low = this.cursor[cls] + 1;
     const first = this.leased[cls].keys().next();
     if (!first.done) low = Math.min(low, first.value);
-    for (const s of this.reLeased[cls]) low = Math.min(low, s);
+    for (const k of this.reLeased[cls]) low = Math.min(low, k);
     if (this.retry[cls].length > 0) low = Math.min(low, this.retry[cls][0]!);
     if (low <= this.purged[cls]) return undefined;
     this.purged[cls] = low;
-    for (const s of this.acked[cls]) if (s < low) this.acked[cls].delete(s);
+    for (const k of this.acked[cls]) if (k < low) this.acked[cls].delete(k);
     return low;
   }
 
@@ -82,9 +74,18 @@ export class LeaseBook {
       this.cursor[c] = 0;
       this.retry[c] = [];
       this.leased[c].clear();
+      this.leasedRecords[c] = 0;
       this.reLeased[c].clear();
       this.acked[c].clear();
       this.purged[c] = 0;
     }
+  }
+
+  private untake(cls: RecordClass, key: number): Leased {
+    const l = this.leased[cls].get(key)!;
+    this.leased[cls].delete(key);
+    this.reLeased[cls].delete(key);
+    this.leasedRecords[cls] -= l.n;
+    return l;
   }
 }

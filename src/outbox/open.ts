@@ -12,6 +12,8 @@ export interface OpenedDatabase {
 export interface OpenOptions {
   readonly check: 'quick' | 'full' | 'none';
   readonly maxFileBytes?: number;
+  /** For the ids of records converted by a migration. */
+  readonly gatewayId: string;
 }
 
 class CorruptDatabase extends Error {}
@@ -45,12 +47,14 @@ function openChecked(file: string, opts: OpenOptions): Database.Database {
     db.pragma('busy_timeout = 5000');
     // Keep the WAL from staying large after a big drain.
     db.pragma('journal_size_limit = 67108864');
+    // Deleting a block walks its overflow pages: keep the ones a drain just read in cache (16 MB).
+    db.pragma('cache_size = -16384');
     if (opts.check !== 'none' && file !== ':memory:') {
       const rows = db.pragma(opts.check === 'full' ? 'integrity_check' : 'quick_check') as { integrity_check?: string; quick_check?: string }[];
       const first = rows[0] ? (rows[0].integrity_check ?? rows[0].quick_check) : 'ok';
       if (first !== 'ok') throw new CorruptDatabase(`${opts.check}_check: ${rows.map((r) => r.integrity_check ?? r.quick_check).slice(0, 3).join('; ')}`);
     }
-    migrate(db);
+    migrate(db, { gatewayId: opts.gatewayId });
     if (opts.maxFileBytes !== undefined) {
       const pageSize = db.pragma('page_size', { simple: true }) as number;
       db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxFileBytes / pageSize))}`);

@@ -1,17 +1,18 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from '../observability/logger';
 import { systemClock, type Clock } from '../core/clock';
-import { RetryableError, SkipError } from '../core/errors';
+import { RetryableError } from '../core/errors';
 import type { Module, ModuleHealth } from '../core/lifecycle';
 import { TypedEmitter } from '../core/typed-emitter';
 import { RECORD_CLASSES, type OutboxConfig, type RecordClass, type SyncMode } from './config';
-import { cutoffForAge, evictRange, makeRoom, type EvictionContext, type Evicted, type RoomPolicy } from './eviction';
-import { seqOf } from './gap';
 import { openDatabase } from './open';
-import { ASSET as ASSET_COL, ATTEMPTS, BYTES, CREATED, INSERT_CHUNK, PAYLOAD, SEQ, TS, prepareAll, type Row, type Statements } from './statements';
+import { ASSET, ATTEMPTS, BODY, BYTES, CREATED, FIRST_SEQ, FIRST_TS, KEY, LAST_SEQ, LAST_TS, N, prepareAll, type BlockRow, type Statements } from './statements';
 import { LeaseBook, perClass } from './leases';
-import { ROW_OVERHEAD, recordBytes, type GapPayload, type GapReason, type LeaseOptions, type NewRecord, type OutboxRecord } from './types';
+import { BlockWriter, type Tally } from './writer';
+import type { BlockRef, GapReason, LeaseOptions, NewRecord, OutboxBlock, OutboxEvents } from './types';
 import { emptyStats, type OutboxStats } from './stats';
+
+export type { OutboxEvents } from './types';
 
 export interface OutboxOptions {
   /** SQLite file, or `:memory:` for unit tests. */
@@ -22,85 +23,76 @@ export interface OutboxOptions {
   readonly clock?: Clock;
 }
 
-export interface OutboxEvents {
-  /** Records were committed (count); the uplink wakes on it. */
-  appended: (count: number) => void;
-  /** Records were evicted; a gap record describing them is already stored. */
-  gap: (gap: GapPayload) => void;
-  /** Something an operator must know: full disk, a corrupt file moved aside, protected records over the cap. */
-  alarm: (detail: string) => void;
-}
-
-const DEFAULT_SYNC: Readonly<Record<RecordClass, SyncMode>> = { alarm: 'FULL', gap: 'FULL', 'fl-update': 'FULL', event: 'FULL', summary: 'NORMAL', telemetry: 'NORMAL' };
-const PROTECTED: ReadonlySet<RecordClass> = new Set(['alarm', 'fl-update']);
-/** A lowered cap (after SQLITE_FULL) is lifted again after this long without another full disk. */
-const DISK_FULL_HOLD_MS = 15 * 60_000;
 const MAINTENANCE_MAX_MS = 60_000;
-/** An asset is one MQTT topic level. */
-const ASSET = /^[^/+#\s]{1,128}$/;
-
-interface PreparedRow {
-  readonly cls: RecordClass;
-  readonly asset: string;
-  readonly ts: number;
-  readonly json: string;
-  readonly bytes: number;
-}
-
+/** Acked blocks are deleted once this many wait, or after ACK_FLUSH_MS (see ack()). */
+const ACK_FLUSH_BLOCKS = 32;
+const ACK_FLUSH_MS = 100;
+/** Block sizes looked at per query when leasing. */
+const LEASE_PEEK = 16;
 
 /**
- * SQLite store-and-forward buffer. `append()` is durable when it returns (one transaction per
- * batch); `lease()` / `ack()` / `release()` give at-least-once delivery. Leases live in memory:
- * after a crash every stored record is simply offered again (duplicates allowed, loss not).
+ * SQLite store-and-forward buffer of record blocks. `append()` is durable when it returns (one
+ * transaction per batch, one row per class and asset of it); `lease()` / `ack()` / `release()`
+ * work on blocks and give at-least-once delivery. Leases live in memory: after a crash every
+ * stored block is simply offered again (duplicates allowed, loss not).
  */
 export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   readonly name = 'outbox';
   private db?: Database.Database;
   private st?: Statements;
-  private nextSeq = 0;
-  private readonly count = perClass(() => 0);
-  private readonly bytes = perClass(() => 0);
+  private writer?: BlockWriter;
+  private readonly tally: Tally = { count: perClass(() => 0), bytes: perClass(() => 0), blocks: perClass(() => 0) };
   private readonly book = new LeaseBook();
   private readonly counters = emptyStats();
   private sync?: SyncMode;
-  private cap: number;
-  private diskFull?: { readonly detail: string; readonly at: number };
-  private overCap = false;
   private corruptDetail?: string;
   private timer?: NodeJS.Timeout;
+  private flushTimer?: NodeJS.Timeout;
+  /** Classes with acked blocks not deleted yet, and how many blocks. */
+  private readonly unpurged = new Set<RecordClass>();
+  private unpurgedBlocks = 0;
+  private pendingMeta: Record<string, number> = {};
   private readonly clock: Clock;
-  private readonly idPrefix: string;
-  /** Assets already validated, with their byte length (the same few recur in every batch). */
-  private readonly assets = new Map<string, number>();
-  private readonly chunkParams: unknown[] = new Array<unknown>(INSERT_CHUNK * 6);
+  private readonly events: OutboxEvents = {
+    appended: (n) => this.emit('appended', n),
+    gap: (g) => this.emit('gap', g),
+    alarm: (d) => this.emit('alarm', d),
+  };
 
   constructor(private readonly opts: OutboxOptions) {
     super();
     this.clock = opts.clock ?? systemClock;
-    this.cap = opts.config.maxBytes;
-    this.idPrefix = `${opts.gatewayId}:`;
   }
 
   async start(): Promise<void> {
     if (this.db) return;
-    const { file, config, logger } = this.opts;
-    const opened = openDatabase(file, { check: config.checkOnStart, maxFileBytes: config.maxFileBytes });
-    this.db = opened.db;
-    this.st = prepareAll(opened.db);
-    this.resetMemory();
+    const { file, config, logger, gatewayId } = this.opts;
+    const opened = openDatabase(file, { check: config.checkOnStart, maxFileBytes: config.maxFileBytes, gatewayId });
+    const db = opened.db;
+    const st = prepareAll(db);
+    this.db = db;
+    this.st = st;
+    this.book.reset();
+    this.unpurged.clear();
+    this.unpurgedBlocks = 0;
+    this.pendingMeta = {};
+    this.sync = undefined;
     let maxSeq = 0;
     for (const cls of RECORD_CLASSES) {
-      const t = this.st.byClass[cls].totals.get()!;
-      this.count[cls] = t.n;
-      this.bytes[cls] = t.b;
+      const t = st.byClass[cls].totals.get()!;
+      this.tally.count[cls] = t.n;
+      this.tally.bytes[cls] = t.b;
+      this.tally.blocks[cls] = t.blocks;
       maxSeq = Math.max(maxSeq, t.maxSeq ?? 0);
     }
-    const stored = this.st.getMeta.get('next_seq')?.value;
+    const stored = st.getMeta.get('next_seq')?.value;
     // A fresh file starts its sequence at now x 1000, above any earlier file's (a moved-aside
     // corrupt one included) unless that file averaged over 1M records/s or the clock went back.
     const seed = stored ?? Math.max(this.clock.now() * 1000, (opened.movedAside?.nextSeq ?? 0) + 1);
-    this.nextSeq = Math.max(seed, maxSeq + 1);
-    if (stored === undefined) this.st.setMeta.run('next_seq', this.nextSeq);
+    const nextSeq = Math.max(seed, maxSeq + 1);
+    if (stored === undefined) st.setMeta.run('next_seq', nextSeq);
+    const { tally, book, counters, clock } = this;
+    this.writer = new BlockWriter({ db, st, file, gatewayId, config, clock, logger, book, tally, counters, events: this.events, setSync: (m) => this.setSync(m), nextSeq });
     if (opened.movedAside) {
       this.counters.corruptRecovered++;
       this.corruptDetail = `corrupt database moved aside to ${opened.movedAside.to} (${opened.movedAside.reason}); started a new one`;
@@ -110,7 +102,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     this.sweep();
     this.timer = setInterval(() => this.sweep(), this.maintenanceInterval());
     this.timer.unref();
-    logger.info({ file, records: this.totalRecords(), bytes: this.totalBytes(), nextSeq: this.nextSeq }, 'outbox: open');
+    logger.info({ file, records: this.totalRecords(), bytes: this.totalBytes(), nextSeq }, 'outbox: open');
   }
 
   async stop(): Promise<void> {
@@ -119,10 +111,16 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const db = this.db;
     if (!db) return;
     const st = this.st!;
+    try {
+      this.flushAcks();
+    } catch (e) {
+      this.opts.logger.warn({ err: e }, 'outbox: deleting acked blocks at stop failed (they may be sent again)');
+    }
     this.db = undefined;
     this.st = undefined;
+    this.writer = undefined;
     try {
-      // Rows acked out of order are still stored (see LeaseBook.purge): delete them now.
+      // Blocks acked out of order are still stored (see LeaseBook.purge): delete them now.
       db.transaction(() => {
         for (const cls of RECORD_CLASSES) if (this.book.acked[cls].size > 0) st.byClass[cls].removeMany.run(JSON.stringify([...this.book.acked[cls]]));
       }).immediate();
@@ -134,165 +132,201 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   }
 
   health(): ModuleHealth {
-    if (!this.db) return { healthy: false, state: 'stopped', detail: `${this.opts.file}: not open` };
-    if (this.diskFull) return { healthy: false, state: 'up', detail: this.diskFull.detail };
-    if (this.overCap) return { healthy: false, state: 'up', detail: `${this.opts.file}: over the ${this.cap}-byte cap with protected records only (${this.totalBytes()} bytes)` };
+    const w = this.writer;
+    if (!w) return { healthy: false, state: 'stopped', detail: `${this.opts.file}: not open` };
+    if (w.diskFull) return { healthy: false, state: 'up', detail: w.diskFull.detail };
+    if (w.overCap) return { healthy: false, state: 'up', detail: `${this.opts.file}: over the ${w.cap}-byte cap with protected records only (${this.totalBytes()} bytes)` };
     return this.corruptDetail ? { healthy: true, state: 'up', detail: this.corruptDetail } : { healthy: true, state: 'up' };
   }
 
   stats(): OutboxStats {
-    const backlog = Object.fromEntries(RECORD_CLASSES.map((c) => [`backlog_${c}`, this.count[c]])) as Pick<OutboxStats, `backlog_${RecordClass}`>;
-    return { ...this.counters, ...backlog, records: this.totalRecords(), bytes: this.totalBytes(), capBytes: this.cap, leased: RECORD_CLASSES.reduce((a, c) => a + this.book.leased[c].size, 0), diskFull: this.diskFull ? 1 : 0 };
+    const backlog = Object.fromEntries(RECORD_CLASSES.map((c) => [`backlog_${c}`, this.tally.count[c]])) as Pick<OutboxStats, `backlog_${RecordClass}`>;
+    const sum = (f: (c: RecordClass) => number) => RECORD_CLASSES.reduce((a, c) => a + f(c), 0);
+    return {
+      ...this.counters,
+      ...backlog,
+      records: this.totalRecords(),
+      bytes: this.totalBytes(),
+      blocks: sum((c) => this.tally.blocks[c]),
+      capBytes: this.writer?.cap ?? this.opts.config.maxBytes,
+      leased: sum((c) => this.book.leasedRecords[c]),
+      leasedBlocks: sum((c) => this.book.leased[c].size),
+      diskFull: this.writer?.diskFull ? 1 : 0,
+    };
   }
 
   /** Stores a batch in one transaction; returns the ids in input order once durable. */
   append(records: readonly NewRecord[]): string[] {
-    this.requireOpen();
-    if (records.length === 0) return [];
-    const now = this.clock.now();
-    const rows = records.map((r, i) => this.prepareRow(r, i, now));
-    try {
-      return this.write(rows, 'cap');
-    } catch (e) {
-      if (!isFull(e)) throw e;
-      return this.appendAfterFull(rows, e);
-    }
+    return this.requireWriter().append(records);
   }
 
-  /** Up to `n` records, alarms first, in sequence order within each class. */
-  lease(n: number, opts: LeaseOptions = {}): OutboxRecord[] {
+  /**
+   * Blocks holding up to `maxRecords` records (a first block may hold more), alarms first, in
+   * key order within each class; released blocks come back first.
+   */
+  lease(maxRecords: number, opts: LeaseOptions = {}): OutboxBlock[] {
     const st = this.requireOpen();
     const book = this.book;
-    const out: OutboxRecord[] = [];
+    const out: OutboxBlock[] = [];
+    let records = 0;
     let bytes = 0;
-    const full = () => out.length >= n || (opts.maxBytes !== undefined && bytes >= opts.maxBytes);
+    // Sizes are read first (no body), so a block that does not fit is never read.
+    const fits = (n: number, b: number) => {
+      if (out.length > 0 && (records + n > maxRecords || (opts.maxBytes !== undefined && bytes + b > opts.maxBytes))) return false;
+      records += n;
+      bytes += b;
+      return true;
+    };
+    const take = (cls: RecordClass, row: BlockRow, fromRetry: boolean) => {
+      book.take(cls, row[KEY], row[N], row[BYTES], fromRetry);
+      out.push(toBlock(cls, row));
+    };
     for (const cls of RECORD_CLASSES) {
-      if (full()) break;
       if (opts.classes && !opts.classes.includes(cls)) continue;
-      if (this.count[cls] - book.leased[cls].size === 0) continue;
+      if (this.pendingCount(cls) === 0) continue;
       const s = st.byClass[cls];
       const retry = book.retry[cls];
-      while (retry.length > 0 && !full()) {
-        const row = s.one.get(retry.shift()!);
-        if (row) bytes += this.take(out, cls, row, true);
+      while (retry.length > 0) {
+        const size = s.sizeOf.get(retry[0]!);
+        if (size && !fits(size[1], size[2])) return out;
+        retry.shift();
+        const row = size && s.one.get(size[0]);
+        if (row) take(cls, row, true);
       }
-      if (full()) break;
-      // One call for the whole range (much cheaper than stepping row by row); rows past a
-      // maxBytes cut are simply not taken, and the cursor stays at the last one taken.
-      for (const row of s.after.all(book.cursor[cls], n - out.length)) {
-        bytes += this.take(out, cls, row, false);
-        if (full()) break;
+      for (;;) {
+        const sizes = s.sizesAfter.all(book.cursor[cls], LEASE_PEEK);
+        let m = 0;
+        while (m < sizes.length && fits(sizes[m]![1], sizes[m]![2])) m++;
+        if (m > 0) for (const row of s.after.all(book.cursor[cls], m)) take(cls, row, false);
+        if (m < sizes.length) return out;
+        if (sizes.length < LEASE_PEEK) break;
       }
     }
     return out;
   }
 
-  /** Marks delivered records done; unknown ids (already acked, evicted, or not ours) are ignored. */
-  ack(ids: readonly string[]): number {
-    const leased: { cls: RecordClass; seq: number }[] = [];
-    const other: number[] = [];
-    for (const id of ids) {
-      const seq = this.ownSeq(id);
-      if (seq === undefined) continue;
-      const cls = this.book.classOf(seq);
-      if (cls) leased.push({ cls, seq });
-      else if (!this.book.isAcked(seq)) other.push(seq);
-    }
-    return this.ackLeased(leased, other);
-  }
-
   /**
-   * The uplink's fast path: acks records exactly as `lease()` returned them (no id parsing).
-   * Records no longer leased (acked twice, or from before a restart) are handled like `ack()`.
+   * Marks delivered blocks done; returns the records acked. Their rows are deleted in one
+   * transaction once ACK_FLUSH_BLOCKS are waiting or after ACK_FLUSH_MS (deleting a block frees
+   * its pages, and one transaction per message would cost as much as the rest of the drain): a
+   * crash before that re-sends them, which at-least-once allows. Blocks not leased (from before
+   * a restart) are deleted now if still stored. `meta` values (the uplink's data budget) are
+   * written with the next deletion.
    */
-  ackLeased(records: readonly Pick<OutboxRecord, 'cls' | 'seq'>[], other: number[] = []): number {
-    const st = this.requireOpen();
+  ack(blocks: readonly BlockRef[], meta?: Readonly<Record<string, number>>): number {
+    this.requireOpen();
     const book = this.book;
     let n = 0;
-    const touched = new Set<RecordClass>();
-    for (const r of records) {
-      if (!book.leased[r.cls].has(r.seq)) {
-        if (!book.isAcked(r.seq)) other.push(r.seq);
+    const other: BlockRef[] = [];
+    for (const b of blocks) {
+      if (!book.isLeased(b.cls, b.key)) {
+        if (!book.acked[b.cls].has(b.key)) other.push(b);
         continue;
       }
-      this.bytes[r.cls] -= book.ack(r.cls, r.seq);
-      this.count[r.cls]--;
-      touched.add(r.cls);
-      n++;
+      const l = book.ack(b.cls, b.key);
+      this.tally.bytes[b.cls] -= l.bytes;
+      this.tally.count[b.cls] -= l.n;
+      this.tally.blocks[b.cls]--;
+      this.unpurged.add(b.cls);
+      this.unpurgedBlocks++;
+      n += l.n;
     }
-    const removed: { cls: RecordClass; bytes: number }[] = [];
+    if (meta) Object.assign(this.pendingMeta, meta);
+    this.counters.acked += n;
+    if (other.length > 0 || this.unpurgedBlocks >= ACK_FLUSH_BLOCKS) return n + this.flushAcks(other);
+    if (!this.flushTimer && (this.unpurgedBlocks > 0 || meta)) {
+      this.flushTimer = setTimeout(() => {
+        try {
+          this.flushAcks();
+        } catch (e) {
+          // Not fatal: the acked blocks stay stored and go out again after a restart.
+          this.opts.logger.warn({ err: e }, 'outbox: deleting acked blocks failed (they may be sent again)');
+        }
+      }, ACK_FLUSH_MS);
+      this.flushTimer.unref();
+    }
+    return n;
+  }
+
+  /** Deletes acked blocks (and `other`, not leased) and writes pending meta, in one transaction; returns `other`'s records. */
+  flushAcks(other: readonly BlockRef[] = []): number {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const st = this.st;
+    if (!st) return 0;
+    const book = this.book;
+    const removed: { cls: RecordClass; n: number; bytes: number }[] = [];
+    const meta = Object.entries(this.pendingMeta);
     this.setSync('NORMAL'); // a lost ack only causes a re-send
     this.db!.transaction(() => {
-      for (const cls of touched) {
+      for (const cls of this.unpurged) {
         const below = book.purge(cls);
         if (below !== undefined) st.byClass[cls].deleteBelow.run(below);
       }
-      // Records acked without a lease (after a restart): found and deleted one by one.
-      for (const seq of other) {
-        for (const c of RECORD_CLASSES) {
-          const r = st.byClass[c].remove.get(seq);
-          if (r) {
-            removed.push({ cls: c, bytes: r.bytes });
-            break;
-          }
-        }
+      for (const b of other) {
+        const r = st.byClass[b.cls].remove.get(b.key);
+        if (r) removed.push({ cls: b.cls, ...r });
       }
+      for (const [k, v] of meta) st.setMeta.run(k, v);
     }).immediate();
+    this.unpurged.clear();
+    this.unpurgedBlocks = 0;
+    this.pendingMeta = {};
+    let n = 0;
     for (const r of removed) {
-      this.count[r.cls]--;
-      this.bytes[r.cls] -= r.bytes;
-      n++;
+      this.tally.count[r.cls] -= r.n;
+      this.tally.bytes[r.cls] -= r.bytes;
+      this.tally.blocks[r.cls]--;
+      n += r.n;
     }
     this.counters.acked += n;
     return n;
   }
 
-  /** Gives leased records back (publish failed); they are offered again first, in order. */
-  release(ids: readonly string[]): number {
+  /** Gives leased blocks back (publish failed); they are offered again first, in order. Returns records. */
+  release(blocks: readonly BlockRef[]): number {
     const st = this.requireOpen();
-    const back: { cls: RecordClass; seq: number }[] = [];
-    for (const id of ids) {
-      const seq = this.ownSeq(id);
-      const cls = seq === undefined ? undefined : this.book.classOf(seq);
-      if (cls && seq !== undefined) back.push({ cls, seq });
-    }
+    const back = blocks.filter((b) => this.book.isLeased(b.cls, b.key));
     if (back.length === 0) return 0;
     this.setSync('NORMAL');
     this.db!.transaction(() => {
-      for (const b of back) st.byClass[b.cls].bumpAttempts.run(b.seq);
+      for (const b of back) st.byClass[b.cls].bumpAttempts.run(b.key);
     }).immediate();
-    for (const b of back) this.book.release(b.cls, b.seq);
-    this.counters.released += back.length;
-    return back.length;
+    let n = 0;
+    for (const b of back) {
+      n += this.book.leased[b.cls].get(b.key)!.n;
+      this.book.release(b.cls, b.key);
+    }
+    this.counters.released += n;
+    return n;
   }
 
-  /** Records of a class not leased right now, and the append time of the oldest of them. */
-  pending(cls: RecordClass): { count: number; oldestCreated?: number } {
-    const st = this.requireOpen();
-    const count = this.count[cls] - this.book.leased[cls].size;
-    if (count === 0) return { count };
+  /** Records of a class not leased right now. */
+  pendingCount(cls: RecordClass): number {
+    return this.tally.count[cls] - this.book.leasedRecords[cls];
+  }
+
+  /** Append time of the oldest block of a class not leased right now. */
+  oldestPending(cls: RecordClass): number | undefined {
+    const s = this.requireOpen().byClass[cls];
+    if (this.pendingCount(cls) === 0) return undefined;
     const retry = this.book.retry[cls];
-    const row = retry.length > 0 ? st.byClass[cls].one.get(retry[0]!) : st.byClass[cls].after.get(this.book.cursor[cls], 1);
-    return row ? { count, oldestCreated: row[CREATED] } : { count };
+    return retry.length > 0 ? s.createdOf.get(retry[0]!) : s.firstCreated.get(this.book.cursor[cls]);
   }
 
-  /**
-   * Thins the not-yet-leased records of a class above `above` to every k-th per asset (the
-   * uplink's data budget); the dropped ones are reported as gap records. Returns the count
-   * dropped and the last seq considered, so a caller does not thin the same range twice.
-   */
+  /** See BlockWriter.thin: the uplink's data budget. */
   thin(cls: RecordClass, keepEvery: number, reason: GapReason, above = 0): { dropped: number; upTo: number } {
-    this.requireOpen();
-    const upTo = this.nextSeq - 1;
-    const lo = Math.max(this.book.cursor[cls], above);
-    if (lo >= upTo) return { dropped: 0, upTo };
-    let dropped = 0;
-    this.write([], reason, (ctx) => {
-      const r = evictRange(ctx, cls, lo, upTo, reason, keepEvery);
-      dropped = r.count;
-      return [r];
-    });
-    return { dropped, upTo };
+    return this.requireWriter().thin(cls, keepEvery, reason, above);
+  }
+
+  /** TTL sweep and lifting a lowered cap; runs at start and on a timer (public for tests and ops). */
+  sweep(): void {
+    this.writer?.sweep();
+  }
+
+  /** A number kept in the database's meta table (undefined when never set). */
+  meta(key: string): number | undefined {
+    return this.requireOpen().getMeta.get(key)?.value;
   }
 
   /** The connection's synchronous mode right now (what the last write used). */
@@ -302,189 +336,17 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   }
 
   totalRecords(): number {
-    return RECORD_CLASSES.reduce((a, c) => a + this.count[c], 0);
+    return RECORD_CLASSES.reduce((a, c) => a + this.tally.count[c], 0);
   }
 
   totalBytes(): number {
-    return RECORD_CLASSES.reduce((a, c) => a + this.bytes[c], 0);
-  }
-
-  private prepareRow(r: NewRecord, i: number, now: number): PreparedRow {
-    const fail = (why: string) => {
-      this.counters.rejected++;
-      return new SkipError(`outbox.append[${i}]`, `${why}; nothing of this batch was stored`);
-    };
-    if (!RECORD_CLASSES.includes(r.cls)) throw fail(`unknown record class "${String(r.cls)}"`);
-    let assetBytes = this.assets.get(r.asset);
-    if (assetBytes === undefined) {
-      if (typeof r.asset !== 'string' || !ASSET.test(r.asset)) throw fail(`asset "${String(r.asset)}" must be 1-128 characters without "/", "+", "#" or spaces (it is a topic level)`);
-      assetBytes = Buffer.byteLength(r.asset);
-      if (this.assets.size < 10_000) this.assets.set(r.asset, assetBytes);
-    }
-    const ts = r.ts ?? now;
-    if (!Number.isFinite(ts)) throw fail(`ts ${String(ts)} is not a finite number`);
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(r.payload);
-    } catch (e) {
-      throw fail(`payload of ${r.cls}/${r.asset} is not JSON-able (${(e as Error).message})`);
-    }
-    if (json === undefined) throw fail(`payload of ${r.cls}/${r.asset} is not JSON-able (undefined)`);
-    return { cls: r.cls, asset: r.asset, ts, json, bytes: Buffer.byteLength(json) + assetBytes + ROW_OVERHEAD };
-  }
-
-  /**
-   * One transaction: evict if needed, store the gap records, store the rows, bump the sequence.
-   * Memory counters change only after the commit, so a failed write leaves them true.
-   */
-  private write(rows: readonly PreparedRow[], reason: GapReason, evict?: (ctx: EvictionContext) => Evicted[]): string[] {
-    const st = this.st!;
-    const now = this.clock.now();
-    const batchBytes = rows.reduce((a, r) => a + r.bytes, 0);
-    const ctx: EvictionContext = { st, gatewayId: this.opts.gatewayId, cursor: (c) => this.book.cursor[c] };
-    let seq = this.nextSeq;
-    let evicted: Evicted[] = [];
-    const ids: string[] = [];
-    this.setSync(rows.length === 0 || rows.some((r) => this.syncOf(r.cls) === 'FULL') ? 'FULL' : 'NORMAL');
-    this.db!.transaction(() => {
-      evicted = evict ? evict(ctx) : this.evictForCap(ctx, batchBytes, reason);
-      for (const ev of evicted) {
-        for (const g of ev.gaps) {
-          const json = JSON.stringify(g);
-          st.byClass.gap.insert.run(seq++, g.asset, now, now, json, recordBytes(json, g.asset));
-        }
-      }
-      for (let k = 0; k < rows.length; k++) ids.push(this.idPrefix + (seq + k));
-      seq = this.insertRows(rows, seq, now);
-      st.setMeta.run('next_seq', seq);
-    }).immediate();
-    this.nextSeq = seq;
-    for (const r of rows) {
-      this.count[r.cls]++;
-      this.bytes[r.cls] += r.bytes;
-    }
-    this.counters.appended += rows.length;
-    this.applyEvictions(evicted);
-    this.overCap = this.totalBytes() > this.cap;
-    if (rows.length > 0) this.emit('appended', rows.length);
-    return ids;
-  }
-
-  /** Inserts rows with consecutive seqs; runs of one class go INSERT_CHUNK rows per statement. */
-  private insertRows(rows: readonly PreparedRow[], seq: number, now: number): number {
-    const st = this.st!;
-    const params = this.chunkParams;
-    let i = 0;
-    while (i < rows.length) {
-      const cls = rows[i]!.cls;
-      let end = i + 1;
-      while (end < rows.length && rows[end]!.cls === cls) end++;
-      const s = st.byClass[cls];
-      for (; i + INSERT_CHUNK <= end; i += INSERT_CHUNK) {
-        for (let k = 0; k < INSERT_CHUNK; k++) {
-          const r = rows[i + k]!;
-          const o = k * 6;
-          params[o] = seq++;
-          params[o + 1] = r.asset;
-          params[o + 2] = r.ts;
-          params[o + 3] = now;
-          params[o + 4] = r.json;
-          params[o + 5] = r.bytes;
-        }
-        s.insertChunk.run(params);
-      }
-      for (; i < end; i++) {
-        const r = rows[i]!;
-        s.insert.run(seq++, r.asset, r.ts, now, r.json, r.bytes);
-      }
-    }
-    return seq;
-  }
-
-  private evictForCap(ctx: EvictionContext, batchBytes: number, reason: GapReason): Evicted[] {
-    const total = this.totalBytes() + batchBytes;
-    if (total <= this.cap) return [];
-    const target = Math.floor(this.cap * (1 - this.opts.config.evictHeadroom));
-    const c = this.opts.config;
-    const order = (['telemetry', 'summary', 'event', 'fl-update', 'alarm'] as const).filter((k) => c.evictProtected || !PROTECTED.has(k));
-    const policy: RoomPolicy = { order, thinTelemetryKeepEvery: c.telemetryEviction === 'thin' ? c.thinKeepEvery : undefined };
-    return makeRoom(ctx, total - target, policy, this.diskFull ? 'disk-full' : reason);
-  }
-
-  private applyEvictions(evicted: readonly Evicted[]): void {
-    for (const ev of evicted) {
-      this.count[ev.cls] -= ev.count;
-      this.bytes[ev.cls] -= ev.bytes;
-      this.counters.evicted += ev.count;
-      this.counters[`evicted_${ev.cls}`] += ev.count;
-      for (const g of ev.gaps) {
-        const json = JSON.stringify(g);
-        this.count.gap++;
-        this.bytes.gap += recordBytes(json, g.asset);
-        this.counters.gapRecords++;
-        this.opts.logger.warn({ gap: g }, 'outbox: records evicted');
-        this.emit('gap', g);
-      }
-    }
-  }
-
-  /** SQLITE_FULL: raise the alarm, lower the cap below what fits, evict per policy, try once more. */
-  private appendAfterFull(rows: readonly PreparedRow[], err: unknown): string[] {
-    this.counters.diskFullEvents++;
-    const stored = this.totalBytes();
-    this.cap = Math.max(1, Math.floor(stored * 0.9));
-    const detail = `${this.opts.file}: database or disk full with ${stored} bytes stored (${(err as Error).message}); cap lowered to ${this.cap} bytes`;
-    this.diskFull = { detail, at: this.clock.now() };
-    this.opts.logger.error({ file: this.opts.file, stored, cap: this.cap }, 'outbox: disk full, evicting per policy');
-    this.emit('alarm', detail);
-    try {
-      return this.write(rows, 'disk-full');
-    } catch (e) {
-      if (!isFull(e)) throw e;
-      throw new RetryableError(this.opts.file, 'disk full and nothing more can be evicted: this batch was not stored', { cause: e });
-    }
-  }
-
-  /** TTL sweep and lifting a lowered cap; runs at start and on a timer (public for tests and ops). */
-  sweep(): void {
-    if (!this.db) return;
-    const now = this.clock.now();
-    if (this.diskFull && now - this.diskFull.at > DISK_FULL_HOLD_MS) {
-      this.opts.logger.info({ cap: this.opts.config.maxBytes }, 'outbox: no full disk for a while, cap restored');
-      this.diskFull = undefined;
-      this.cap = this.opts.config.maxBytes;
-    }
-    const ttl = this.opts.config.ttlSeconds;
-    const due = RECORD_CLASSES.filter((c) => c !== 'gap' && ttl[c] !== undefined && this.count[c] - this.book.leased[c].size > 0);
-    if (due.length === 0) return;
-    try {
-      this.write([], 'ttl', (ctx) =>
-        due.flatMap((cls) => {
-          const cutoff = cutoffForAge(ctx, cls, now - ttl[cls]! * 1000);
-          return cutoff === undefined ? [] : [evictRange(ctx, cls, ctx.cursor(cls), cutoff, 'ttl')];
-        }),
-      );
-    } catch (e) {
-      this.opts.logger.error({ err: e }, 'outbox: TTL sweep failed');
-    }
+    return RECORD_CLASSES.reduce((a, c) => a + this.tally.bytes[c], 0);
   }
 
   private maintenanceInterval(): number {
     const ttls = Object.values(this.opts.config.ttlSeconds).filter((v): v is number => v !== undefined);
     const shortest = ttls.length > 0 ? Math.min(...ttls) * 100 : MAINTENANCE_MAX_MS;
     return Math.max(1000, Math.min(MAINTENANCE_MAX_MS, shortest));
-  }
-
-  private take(out: OutboxRecord[], cls: RecordClass, row: Row, fromRetry: boolean): number {
-    const seq = row[SEQ];
-    const bytes = row[BYTES];
-    this.book.take(cls, seq, bytes, fromRetry);
-    out.push({ id: this.idPrefix + seq, seq, cls, asset: row[ASSET_COL], ts: row[TS], created: row[CREATED], json: row[PAYLOAD], bytes, attempts: row[ATTEMPTS] });
-    return bytes;
-  }
-
-  private syncOf(cls: RecordClass): SyncMode {
-    return this.opts.config.sync[cls] ?? DEFAULT_SYNC[cls];
   }
 
   private setSync(mode: SyncMode): void {
@@ -494,23 +356,17 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     this.sync = mode;
   }
 
-  private ownSeq(id: string): number | undefined {
-    return id.startsWith(this.idPrefix) ? seqOf(id) : undefined;
-  }
-
-  private resetMemory(): void {
-    this.book.reset();
-    this.sync = undefined;
-    this.cap = this.opts.config.maxBytes;
-    this.diskFull = undefined;
-  }
-
   private requireOpen(): Statements {
     if (!this.st) throw new RetryableError(this.opts.file, 'outbox is not open (start() it first)');
     return this.st;
   }
+
+  private requireWriter(): BlockWriter {
+    this.requireOpen();
+    return this.writer!;
+  }
 }
 
-function isFull(e: unknown): boolean {
-  return (e as { code?: unknown }).code === 'SQLITE_FULL';
+function toBlock(cls: RecordClass, r: BlockRow): OutboxBlock {
+  return { key: r[KEY], cls, asset: r[ASSET], count: r[N], bytes: r[BYTES], firstSeq: r[FIRST_SEQ], lastSeq: r[LAST_SEQ], firstTs: r[FIRST_TS], lastTs: r[LAST_TS], created: r[CREATED], attempts: r[ATTEMPTS], body: r[BODY] };
 }

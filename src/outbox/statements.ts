@@ -1,16 +1,20 @@
 import type Database from 'better-sqlite3';
 import { RECORD_CLASSES, type RecordClass } from './config';
-import { tableOf } from './migrations';
+import { blockTable } from './migrations';
 
-/** A record row as a raw array (cheaper than an object per row when draining). */
-export type Row = [seq: number, asset: string, ts: number, created: number, payload: string, bytes: number, attempts: number];
-export const SEQ = 0;
+/** A block row as a raw array (cheaper than an object per row when draining); body last. */
+export type BlockRow = [key: number, asset: string, n: number, bytes: number, firstSeq: number, lastSeq: number, firstTs: number, lastTs: number, created: number, attempts: number, body: Buffer];
+export const KEY = 0;
 export const ASSET = 1;
-export const TS = 2;
-export const CREATED = 3;
-export const PAYLOAD = 4;
-export const BYTES = 5;
-export const ATTEMPTS = 6;
+export const N = 2;
+export const BYTES = 3;
+export const FIRST_SEQ = 4;
+export const LAST_SEQ = 5;
+export const FIRST_TS = 6;
+export const LAST_TS = 7;
+export const CREATED = 8;
+export const ATTEMPTS = 9;
+export const BODY = 10;
 
 export interface GapAggregate {
   asset: string;
@@ -22,53 +26,60 @@ export interface GapAggregate {
   lastTs: number;
 }
 
-/** Every statement of one class table, prepared once at start. */
-/** Rows per multi-row INSERT: binding 16 rows per statement halves the per-row cost of appends. */
-export const INSERT_CHUNK = 16;
+export type InsertParams = [key: number, asset: string, n: number, bytes: number, firstSeq: number, lastSeq: number, firstTs: number, lastTs: number, created: number, body: Buffer];
+export type UpdateParams = [n: number, bytes: number, firstSeq: number, lastSeq: number, firstTs: number, lastTs: number, body: Buffer, key: number];
 
+/** Every statement of one class's block table, prepared once at start. */
 export interface ClassStatements {
-  insert: Database.Statement<[number, string, number, number, string, number]>;
-  /** INSERT_CHUNK rows at once; parameters flattened (seq, asset, ts, created, payload, bytes) x 16. */
-  insertChunk: Database.Statement<unknown[]>;
-  after: Database.Statement<[number, number], Row>;
-  one: Database.Statement<[number], Row>;
-  remove: Database.Statement<[number], { bytes: number }>;
-  /** Deletes the seqs of a JSON array in one statement. */
+  insert: Database.Statement<InsertParams>;
+  /** Up to n blocks above a key, oldest first. */
+  after: Database.Statement<[number, number], BlockRow>;
+  /** Key, records and bytes of up to n blocks above a key (no body read: to decide what fits). */
+  sizesAfter: Database.Statement<[number, number], [key: number, n: number, bytes: number]>;
+  one: Database.Statement<[number], BlockRow>;
+  sizeOf: Database.Statement<[number], [key: number, n: number, bytes: number]>;
+  /** Append time of the first block above a key (no body read). */
+  firstCreated: Database.Statement<[number], number>;
+  createdOf: Database.Statement<[number], number>;
+  remove: Database.Statement<[number], { n: number; bytes: number }>;
+  /** Deletes the keys of a JSON array in one statement. */
   removeMany: Database.Statement<[string]>;
-  /** Deletes every row below a seq (acked rows, see LeaseBook.purge). */
+  /** Deletes every block below a key (acked blocks, see LeaseBook.purge). */
   deleteBelow: Database.Statement<[number]>;
   bumpAttempts: Database.Statement<[number]>;
-  totals: Database.Statement<[], { n: number; b: number; maxSeq: number | null }>;
-  /** Oldest-first walk (seq, bytes, created) above a cursor, for cap and TTL cutoffs. */
-  walk: Database.Statement<[number], { seq: number; bytes: number; created: number }>;
-  aggRange: Database.Statement<[number, number], GapAggregate>;
+  totals: Database.Statement<[], { blocks: number; n: number; b: number; maxSeq: number | null }>;
+  /** Oldest-first walk (no bodies) above a key, for cap and TTL cutoffs. */
+  walk: Database.Statement<[number], { key: number; bytes: number; created: number }>;
+  aggRange: Database.Statement<[number, number], GapAggregate & { blocks: number }>;
   deleteRange: Database.Statement<[number, number]>;
-  aggThin: Database.Statement<[number, number, number], GapAggregate>;
-  deleteThin: Database.Statement<[number, number, number]>;
+  /** Up to n blocks of (lo, hi], for thinning in chunks. */
+  range: Database.Statement<[number, number, number], BlockRow>;
+  update: Database.Statement<UpdateParams>;
 }
 
-const COLS = 'seq, asset, ts, created, payload, bytes, attempts';
-const AGG = 'asset, COUNT(*) AS n, SUM(bytes) AS b, MIN(seq) AS firstSeq, MAX(seq) AS lastSeq, MIN(ts) AS firstTs, MAX(ts) AS lastTs';
-/** Rows of (lo, hi] numbered per asset; thinning keeps rows 1, k+1, 2k+1, ... of each asset. */
-const NUMBERED = (t: string) => `SELECT seq, asset, ts, bytes, ROW_NUMBER() OVER (PARTITION BY asset ORDER BY seq) AS rn FROM ${t} WHERE seq > ? AND seq <= ?`;
+const COLS = 'key, asset, n, bytes, first_seq, last_seq, first_ts, last_ts, created, attempts, body';
+const AGG = 'asset, COUNT(*) AS blocks, SUM(n) AS n, SUM(bytes) AS b, MIN(first_seq) AS firstSeq, MAX(last_seq) AS lastSeq, MIN(first_ts) AS firstTs, MAX(last_ts) AS lastTs';
 
 export function prepareClass(db: Database.Database, cls: RecordClass): ClassStatements {
-  const t = tableOf(cls);
+  const t = blockTable(cls);
   return {
-    insert: db.prepare(`INSERT INTO ${t} (seq, asset, ts, created, payload, bytes) VALUES (?, ?, ?, ?, ?, ?)`),
-    insertChunk: db.prepare(`INSERT INTO ${t} (seq, asset, ts, created, payload, bytes) VALUES ${Array<string>(INSERT_CHUNK).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`),
-    after: db.prepare<[number, number], Row>(`SELECT ${COLS} FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`).raw(),
-    one: db.prepare<[number], Row>(`SELECT ${COLS} FROM ${t} WHERE seq = ?`).raw(),
-    remove: db.prepare(`DELETE FROM ${t} WHERE seq = ? RETURNING bytes`),
-    removeMany: db.prepare(`DELETE FROM ${t} WHERE seq IN (SELECT value FROM json_each(?))`),
-    deleteBelow: db.prepare(`DELETE FROM ${t} WHERE seq < ?`),
-    bumpAttempts: db.prepare(`UPDATE ${t} SET attempts = attempts + 1 WHERE seq = ?`),
-    totals: db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, MAX(seq) AS maxSeq FROM ${t}`),
-    walk: db.prepare(`SELECT seq, bytes, created FROM ${t} WHERE seq > ? ORDER BY seq`),
-    aggRange: db.prepare(`SELECT ${AGG} FROM ${t} WHERE seq > ? AND seq <= ? GROUP BY asset ORDER BY MIN(seq)`),
-    deleteRange: db.prepare(`DELETE FROM ${t} WHERE seq > ? AND seq <= ?`),
-    aggThin: db.prepare(`SELECT ${AGG} FROM (${NUMBERED(t)}) WHERE (rn - 1) % ? != 0 GROUP BY asset ORDER BY MIN(seq)`),
-    deleteThin: db.prepare(`DELETE FROM ${t} WHERE seq IN (SELECT seq FROM (${NUMBERED(t)}) WHERE (rn - 1) % ? != 0)`),
+    insert: db.prepare(`INSERT INTO ${t} (key, asset, n, bytes, first_seq, last_seq, first_ts, last_ts, created, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    after: db.prepare<[number, number], BlockRow>(`SELECT ${COLS} FROM ${t} WHERE key > ? ORDER BY key LIMIT ?`).raw(),
+    sizesAfter: db.prepare<[number, number], [number, number, number]>(`SELECT key, n, bytes FROM ${t} WHERE key > ? ORDER BY key LIMIT ?`).raw(),
+    one: db.prepare<[number], BlockRow>(`SELECT ${COLS} FROM ${t} WHERE key = ?`).raw(),
+    sizeOf: db.prepare<[number], [number, number, number]>(`SELECT key, n, bytes FROM ${t} WHERE key = ?`).raw(),
+    firstCreated: db.prepare<[number], number>(`SELECT created FROM ${t} WHERE key > ? ORDER BY key LIMIT 1`).pluck(),
+    createdOf: db.prepare<[number], number>(`SELECT created FROM ${t} WHERE key = ?`).pluck(),
+    remove: db.prepare(`DELETE FROM ${t} WHERE key = ? RETURNING n, bytes`),
+    removeMany: db.prepare(`DELETE FROM ${t} WHERE key IN (SELECT value FROM json_each(?))`),
+    deleteBelow: db.prepare(`DELETE FROM ${t} WHERE key < ?`),
+    bumpAttempts: db.prepare(`UPDATE ${t} SET attempts = attempts + 1 WHERE key = ?`),
+    totals: db.prepare(`SELECT COUNT(*) AS blocks, COALESCE(SUM(n), 0) AS n, COALESCE(SUM(bytes), 0) AS b, MAX(last_seq) AS maxSeq FROM ${t}`),
+    walk: db.prepare(`SELECT key, bytes, created FROM ${t} WHERE key > ? ORDER BY key`),
+    aggRange: db.prepare(`SELECT ${AGG} FROM ${t} WHERE key > ? AND key <= ? GROUP BY asset ORDER BY MIN(key)`),
+    deleteRange: db.prepare(`DELETE FROM ${t} WHERE key > ? AND key <= ?`),
+    range: db.prepare<[number, number, number], BlockRow>(`SELECT ${COLS} FROM ${t} WHERE key > ? AND key <= ? ORDER BY key LIMIT ?`).raw(),
+    update: db.prepare(`UPDATE ${t} SET n = ?, bytes = ?, first_seq = ?, last_seq = ?, first_ts = ?, last_ts = ?, body = ? WHERE key = ?`),
   };
 }
 

@@ -13,12 +13,15 @@ export type OutboxStats = {
   corruptRecovered: number;
   records: number;
   bytes: number;
+  /** Stored blocks (one row per append batch, class and asset). */
+  blocks: number;
   capBytes: number;
   leased: number;
+  leasedBlocks: number;
   diskFull: number;
 } & { [K in `evicted_${RecordClass}` | `backlog_${RecordClass}`]: number };
 
-export type Counters = Omit<OutboxStats, 'records' | 'bytes' | 'capBytes' | 'leased' | 'diskFull' | `backlog_${RecordClass}`>;
+export type Counters = Omit<OutboxStats, 'records' | 'bytes' | 'blocks' | 'capBytes' | 'leased' | 'leasedBlocks' | 'diskFull' | `backlog_${RecordClass}`>;
 
 export function emptyStats(): Counters {
   return {

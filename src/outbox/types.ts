@@ -13,21 +13,41 @@ export interface NewRecord {
   readonly ts?: number;
 }
 
-/** A stored record as `lease()` returns it. `json` is the payload's JSON text, ready to splice. */
-export interface OutboxRecord {
-  /** `<gatewayId>:<seq>`: globally unique, the cloud deduplicates on it. */
-  readonly id: string;
-  readonly seq: number;
+/**
+ * A stored block as `lease()` returns it: records of one class and asset from one `append()`
+ * batch. `body` holds the records already encoded for the wire, `{"id":..,"ts":..,"payload":..}`
+ * joined by ",", so a message is a header plus the bodies of one or more blocks.
+ */
+export interface OutboxBlock {
+  /** The block's key within its class: the sequence of its first record when it was appended. */
+  readonly key: number;
   readonly cls: RecordClass;
   readonly asset: string;
-  readonly ts: number;
+  /** Records in the block. */
+  readonly count: number;
+  /** Accounted size (per record: payload + asset + row overhead). */
+  readonly bytes: number;
+  /** Sequence range of the records in it (ids are `<gatewayId>:<seq>`). */
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** Record time range. */
+  readonly firstTs: number;
+  readonly lastTs: number;
   /** Append time (ms since epoch). */
   readonly created: number;
-  readonly json: string;
-  /** Accounted size (payload + asset + row overhead). */
-  readonly bytes: number;
   /** Earlier deliveries that were released without an ack. */
   readonly attempts: number;
+  readonly body: Buffer;
+}
+
+/** What `ack()` and `release()` need of a leased block. */
+export type BlockRef = Pick<OutboxBlock, 'cls' | 'key'>;
+
+/** One record of a block body, decoded (tests, thinning). */
+export interface BodyRecord {
+  readonly id: string;
+  readonly ts: number;
+  readonly payload: unknown;
 }
 
 /** Why records were evicted: byte cap, age limit, full disk, or the uplink's daily data budget. */
@@ -53,14 +73,23 @@ export interface GapPayload {
 export interface LeaseOptions {
   /** Only these classes (default: all, in priority order). */
   readonly classes?: readonly RecordClass[];
-  /** Stop once this many accounted bytes are leased (at least one record is returned). */
+  /** Stop before this many accounted bytes (at least one block is returned). */
   readonly maxBytes?: number;
 }
 
-/** Accounted bytes per row beyond payload and asset (row header, seq, ts, index share). */
+/** Accounted bytes per record beyond payload and asset (id, ts, share of the block row). */
 export const ROW_OVERHEAD = 64;
 
 /** Record bytes as the cap counts them. */
 export function recordBytes(json: string, asset: string): number {
   return Buffer.byteLength(json) + Buffer.byteLength(asset) + ROW_OVERHEAD;
+}
+
+export interface OutboxEvents {
+  /** Records were committed (count); the uplink wakes on it. */
+  appended: (count: number) => void;
+  /** Records were evicted; a gap record describing them is already stored. */
+  gap: (gap: GapPayload) => void;
+  /** Something an operator must know: full disk, a corrupt file moved aside, protected records over the cap. */
+  alarm: (detail: string) => void;
 }

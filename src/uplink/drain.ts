@@ -1,32 +1,37 @@
 import type { RecordClass } from '../outbox/config';
-import type { OutboxRecord } from '../outbox/types';
-import { encodedSize } from './codec';
+import type { OutboxBlock } from '../outbox/types';
 
 export interface Batch {
   readonly cls: RecordClass;
   readonly asset: string;
-  readonly records: OutboxRecord[];
+  readonly blocks: OutboxBlock[];
+  /** Records in the blocks. */
+  records: number;
+  /** Encoded bytes of the blocks' bodies. */
+  bytes: number;
 }
 
 /**
- * Splits leased records (alarms first, sequence order within each class) into batches of one
- * class and asset, each at most `maxRecords` records and about `maxBytes`. Batches come out in
- * the order of their first record, so each topic's records stay in sequence.
+ * Groups leased blocks (alarms first, key order within each class) into messages of one class
+ * and asset, each at most `maxRecords` records and `maxBytes` of bodies (a single larger block
+ * goes alone). Batches come out in the order of their first block, so each topic's records stay
+ * in sequence.
  */
-export function toBatches(records: readonly OutboxRecord[], maxRecords: number, maxBytes: number): Batch[] {
-  const open = new Map<RecordClass, Map<string, { batch: Batch; bytes: number }>>();
+export function toBatches(blocks: readonly OutboxBlock[], maxRecords: number, maxBytes: number): Batch[] {
+  const open = new Map<RecordClass, Map<string, Batch>>();
   const out: Batch[] = [];
-  for (const r of records) {
-    let byAsset = open.get(r.cls);
-    if (!byAsset) open.set(r.cls, (byAsset = new Map()));
-    const size = encodedSize(r);
-    let cur = byAsset.get(r.asset);
-    if (!cur || cur.batch.records.length >= maxRecords || (cur.bytes + size > maxBytes && cur.batch.records.length > 0)) {
-      cur = { batch: { cls: r.cls, asset: r.asset, records: [] }, bytes: 0 };
-      byAsset.set(r.asset, cur);
-      out.push(cur.batch);
+  for (const b of blocks) {
+    let byAsset = open.get(b.cls);
+    if (!byAsset) open.set(b.cls, (byAsset = new Map()));
+    const size = b.body.length + 1;
+    let cur = byAsset.get(b.asset);
+    if (!cur || (cur.blocks.length > 0 && (cur.records + b.count > maxRecords || cur.bytes + size > maxBytes))) {
+      cur = { cls: b.cls, asset: b.asset, blocks: [], records: 0, bytes: 0 };
+      byAsset.set(b.asset, cur);
+      out.push(cur);
     }
-    cur.batch.records.push(r);
+    cur.blocks.push(b);
+    cur.records += b.count;
     cur.bytes += size;
   }
   return out;

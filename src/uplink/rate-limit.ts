@@ -37,19 +37,44 @@ export class TokenBucket {
 /** `normal`: send all; `thin`: telemetry thinned; `exhausted`: only alarms and gap records. */
 export type BudgetMode = 'normal' | 'thin' | 'exhausted';
 
-/** Bytes sent per UTC day against a budget (kept in memory: a restart starts the day afresh). */
+const DAY_MS = 86_400_000;
+
+/**
+ * Bytes sent per UTC day against a budget. The count is persisted by the uplink (in the outbox's
+ * meta table, with its acks) so a restart does not hand a cellular link a fresh budget.
+ */
 export class DailyBudget {
-  private day = '';
+  private day = -1;
   private spentBytes = 0;
+  /** Spent bytes changed since the last `snapshot()`. */
+  dirty = false;
   constructor(
     private readonly budget: number | undefined,
     private readonly thinAt: number,
     private readonly clock: Clock,
   ) {}
 
+  get enabled(): boolean {
+    return this.budget !== undefined;
+  }
+
+  /** Takes over a persisted count; ignored when it is from another day. */
+  restore(day: number, spent: number): void {
+    this.roll();
+    if (day === this.day) this.spentBytes = Math.max(this.spentBytes, spent);
+  }
+
+  /** The day (UTC days since the epoch) and its count, to persist; clears `dirty`. */
+  snapshot(): { day: number; spent: number } {
+    this.roll();
+    this.dirty = false;
+    return { day: this.day, spent: this.spentBytes };
+  }
+
   spend(bytes: number): void {
     this.roll();
     this.spentBytes += bytes;
+    this.dirty = true;
   }
 
   get spent(): number {
@@ -65,10 +90,11 @@ export class DailyBudget {
   }
 
   private roll(): void {
-    const d = new Date(this.clock.now()).toISOString().slice(0, 10);
+    const d = Math.floor(this.clock.now() / DAY_MS);
     if (d !== this.day) {
       this.day = d;
       this.spentBytes = 0;
+      this.dirty = true;
     }
   }
 }

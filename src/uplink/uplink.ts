@@ -5,14 +5,14 @@ import { errorMessage } from '../core/errors';
 import type { LinkState, Module, ModuleHealth } from '../core/lifecycle';
 import { TypedEmitter } from '../core/typed-emitter';
 import type { Logger } from '../observability/logger';
-import { RECORD_CLASSES, type RecordClass } from '../outbox/config';
 import type { Outbox } from '../outbox/outbox';
-import type { OutboxRecord } from '../outbox/types';
+import type { OutboxBlock } from '../outbox/types';
 import { clientOptions, statusPayload } from './client-options';
-import { encodeMessage } from './codec';
+import { MessageEncoder } from './codec';
 import type { UplinkConfig } from './config';
 import { Downlink, type CommandHandler } from './downlink';
-import { toBatches, type Batch } from './drain';
+import type { Batch } from './drain';
+import { Planner } from './planner';
 import { DailyBudget, TokenBucket, type BudgetMode } from './rate-limit';
 import { Topics } from './topics';
 
@@ -57,7 +57,9 @@ interface Pending extends Batch {
   sentAt?: number;
 }
 
-const URGENT: readonly RecordClass[] = ['alarm', 'gap'];
+/** Outbox meta keys of the persisted daily budget. */
+const BUDGET_DAY = 'uplink_budget_day';
+const BUDGET_SPENT = 'uplink_budget_spent';
 const STOP_DRAIN_MS = 5000;
 const WATCHDOG_MS = 5000;
 
@@ -80,17 +82,17 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private readonly byteBucket?: TokenBucket;
   private readonly budget: DailyBudget;
   private queue: Pending[] = [];
-  private acks: OutboxRecord[] = [];
+  private acks: OutboxBlock[] = [];
+  private readonly encoder: MessageEncoder;
+  private readonly planner: Planner;
   private readonly inFlight = new Set<Pending>();
   private pumping = false;
   private pumpQueued = false;
-  private flushing = false;
-  private thinnedUpTo = 0;
   private waitTimer?: NodeJS.Timeout;
   private waitAt = 0;
   private reconnectTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
-  private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, droppedForBudget: 0, ackTimeouts: 0 };
+  private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, ackTimeouts: 0 };
   private readonly onAppended = () => this.schedulePump();
 
   constructor(private readonly opts: UplinkOptions) {
@@ -104,10 +106,12 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     if (cfg.rate.messagesPerSecond) this.msgBucket = new TokenBucket(cfg.rate.messagesPerSecond, this.clock);
     if (cfg.rate.bytesPerSecond) this.byteBucket = new TokenBucket(cfg.rate.bytesPerSecond, this.clock);
     this.budget = new DailyBudget(cfg.rate.dailyBudgetBytes, cfg.rate.thinAtRatio, this.clock);
+    this.encoder = new MessageEncoder(opts.gatewayId, opts.site, cfg.batch.deflate);
+    this.planner = new Planner(opts.outbox, cfg, this.budget, this.clock, (ms) => this.wakeIn(ms));
     this.downlink.register('ping', () => ({ pong: this.clock.now() }));
     this.downlink.register('stats', () => ({ uplink: this.stats(), outbox: this.opts.outbox.stats() }));
     this.downlink.register('flush', () => {
-      this.flushing = true;
+      this.planner.flushing = true;
       this.schedulePump();
       return { backlog: this.opts.outbox.totalRecords() };
     });
@@ -123,6 +127,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     const { config, gatewayId, logger } = this.opts;
     const options = clientOptions(config, this.clientId, this.topics.status, gatewayId, this.clock.now());
     this.setState('starting');
+    this.restoreBudget();
     const client = mqtt.connect(config.url, options);
     this.client = client;
     client.on('connect', () => this.onConnect(client));
@@ -158,8 +163,8 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       });
     }
     await new Promise<void>((r) => client.end(true, {}, () => r()));
-    this.flushAcks();
-    const leftovers = [...this.queue, ...this.inFlight].flatMap((b) => b.records.map((r) => r.id));
+    this.flushAcks(true);
+    const leftovers = [...this.queue, ...this.inFlight].flatMap((b) => b.blocks);
     this.queue = [];
     this.inFlight.clear();
     try {
@@ -185,6 +190,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       queued: this.queue.length,
       budgetMode: this.budget.mode(),
       budgetSpentBytes: this.budget.spent,
+      droppedForBudget: this.planner.droppedForBudget,
       ...this.downlink.counters,
     };
   }
@@ -247,11 +253,16 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     if (this.state !== 'up' || this.pumping || !this.client) return;
     this.pumping = true;
     try {
-      while (this.inFlight.size < this.opts.config.inflight) {
-        this.leaseUrgent();
-        if (this.queue.length === 0 && !this.fill()) break;
+      const cfgInflight = this.opts.config.inflight;
+      while (this.inFlight.size < cfgInflight) {
+        this.queue.unshift(...this.planner.urgent());
+        if (this.queue.length === 0) {
+          const next = this.planner.next(cfgInflight - this.inFlight.size);
+          if (next.length === 0) break;
+          this.queue.push(...next);
+        }
         const b = this.queue[0]!;
-        b.payload ??= encodeMessage(this.opts.gatewayId, this.opts.site, b.cls, b.asset, b.records, this.opts.config.batch.deflate);
+        b.payload ??= this.encoder.encode(b.cls, b.asset, b.blocks);
         const wait = Math.max(this.msgBucket?.wait(1) ?? 0, this.byteBucket?.wait(b.payload.length) ?? 0);
         if (wait > 0) {
           this.c.rateLimited++;
@@ -282,14 +293,16 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       try {
         if (err) {
           this.c.errors++;
-          this.opts.logger.warn({ topic, records: b.records.length, err: err.message }, 'uplink: publish failed, records released');
-          this.opts.outbox.release(b.records.map((r) => r.id));
+          this.opts.logger.warn({ topic, records: b.records, err: err.message }, 'uplink: publish failed, records released');
+          this.opts.outbox.release(b.blocks);
         } else {
-          this.queueAck(b.records);
-          this.c.recordsSent += b.records.length;
+          this.queueAck(b.blocks);
+          this.c.recordsSent += b.records;
           this.c.messagesSent++;
           this.c.bytesSent += payload.length;
         }
+        // Acknowledged (or given up): mqtt.js no longer holds it, the buffer may be reused.
+        this.encoder.recycle(payload);
       } catch (e) {
         this.c.errors++;
         this.opts.logger.error({ err: errorMessage(e) }, 'uplink: outbox ack/release failed (records will be sent again)');
@@ -299,21 +312,39 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   }
 
   /** PUBACKs that arrive together are acked in the outbox in one transaction. */
-  private queueAck(records: readonly OutboxRecord[]): void {
+  private queueAck(blocks: readonly OutboxBlock[]): void {
     const first = this.acks.length === 0;
-    for (const r of records) this.acks.push(r);
+    for (const b of blocks) this.acks.push(b);
     if (first) setImmediate(() => this.flushAcks());
   }
 
-  private flushAcks(): void {
-    if (this.acks.length === 0) return;
-    const recs = this.acks;
+  /**
+   * Acks in one outbox transaction, which also persists the day's budget count when it changed
+   * (so a restart does not reset a cellular budget; a crash loses at most the count since).
+   */
+  private flushAcks(final = false): void {
+    const budget = this.budget.enabled && this.budget.dirty ? this.budget.snapshot() : undefined;
+    if (this.acks.length === 0 && !(final && budget)) return;
+    const blocks = this.acks;
     this.acks = [];
     try {
-      this.opts.outbox.ackLeased(recs);
+      this.opts.outbox.ack(blocks, budget && { [BUDGET_DAY]: budget.day, [BUDGET_SPENT]: budget.spent });
     } catch (e) {
       this.c.errors++;
-      this.opts.logger.error({ err: errorMessage(e), records: recs.length }, 'uplink: outbox ack failed (records will be sent again)');
+      if (budget) this.budget.dirty = true;
+      this.opts.logger.error({ err: errorMessage(e), blocks: blocks.length }, 'uplink: outbox ack failed (records will be sent again)');
+    }
+  }
+
+  /** Takes over the day's budget count persisted by an earlier run. */
+  private restoreBudget(): void {
+    if (!this.budget.enabled) return;
+    try {
+      const day = this.opts.outbox.meta(BUDGET_DAY);
+      const spent = this.opts.outbox.meta(BUDGET_SPENT);
+      if (day !== undefined && spent !== undefined) this.budget.restore(day, spent);
+    } catch (e) {
+      this.opts.logger.warn({ err: errorMessage(e) }, 'uplink: cannot read the persisted data budget (outbox not open?); counting from 0');
     }
   }
 
@@ -332,54 +363,6 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
         return;
       }
     }
-  }
-
-  /** Alarms and gap records jump the queue of already leased batches. */
-  private leaseUrgent(): void {
-    const ob = this.opts.outbox;
-    if (ob.pending('alarm').count + ob.pending('gap').count === 0) return;
-    const { maxRecords, maxBytes } = this.opts.config.batch;
-    const recs = ob.lease(maxRecords, { classes: URGENT, maxBytes });
-    this.queue.unshift(...toBatches(recs, maxRecords, maxBytes));
-  }
-
-  /** Leases what the free window can carry, from the classes that are due. */
-  private fill(): boolean {
-    const cfg = this.opts.config;
-    const free = cfg.inflight - this.inFlight.size - this.queue.length;
-    if (free <= 0) return false;
-    const classes = this.dueClasses();
-    if (classes.length === 0) return false;
-    if (classes.includes('telemetry') && this.budget.mode() === 'thin') {
-      const r = this.opts.outbox.thin('telemetry', cfg.rate.thinKeepEvery, 'budget', this.thinnedUpTo);
-      this.thinnedUpTo = r.upTo;
-      this.c.droppedForBudget += r.dropped;
-    }
-    const recs = this.opts.outbox.lease(free * cfg.batch.maxRecords, { classes, maxBytes: free * cfg.batch.maxBytes });
-    this.flushing = false;
-    if (recs.length === 0) return false;
-    this.queue.push(...toBatches(recs, cfg.batch.maxRecords, cfg.batch.maxBytes));
-    return true;
-  }
-
-  /** Classes with records to send now: full batches, or the oldest record waited maxDelayMs. */
-  private dueClasses(): RecordClass[] {
-    const { maxRecords, maxDelayMs } = this.opts.config.batch;
-    const exhausted = this.budget.mode() === 'exhausted';
-    const now = this.clock.now();
-    const due: RecordClass[] = [];
-    let soonest = Infinity;
-    for (const cls of RECORD_CLASSES) {
-      if (exhausted && !URGENT.includes(cls)) continue;
-      const p = this.opts.outbox.pending(cls);
-      if (p.count === 0) continue;
-      const age = now - (p.oldestCreated ?? now);
-      if (URGENT.includes(cls) || this.flushing || p.count >= maxRecords || age >= maxDelayMs) due.push(cls);
-      else soonest = Math.min(soonest, maxDelayMs - age);
-    }
-    if (exhausted) soonest = Math.min(soonest, 60_000); // look again when the day rolls over
-    if (soonest !== Infinity) this.wakeIn(soonest);
-    return due;
   }
 
   /** Wakes the pump after `ms` unless an earlier wake-up is already set. */

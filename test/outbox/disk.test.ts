@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { RetryableError } from '../../src/core/errors';
 import type { GapPayload } from '../../src/outbox';
-import { makeOutbox, telemetry, tempDir } from './helpers';
+import { countOf, idsOf, makeOutbox, recordsOf, telemetry, tempDir } from './helpers';
 
 describe('Outbox on a full disk and a corrupt file', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -29,9 +29,9 @@ describe('Outbox on a full disk and a corrupt file', () => {
     expect(ob.health()).toMatchObject({ healthy: false, state: 'up' });
     expect(ob.health().detail).toMatch(/database or disk full/);
     expect(alarms[0]).toMatch(/full\.db: database or disk full/);
-    const gaps = ob.lease(10_000, { classes: ['gap'] }).map((r) => JSON.parse(r.json) as GapPayload);
+    const gaps = recordsOf(ob.lease(10_000, { classes: ['gap'] })).map((r) => r.payload as GapPayload);
     expect(gaps.some((g) => g.reason === 'disk-full' && g.cls === 'telemetry')).toBe(true);
-    expect(ob.lease(10_000, { classes: ['alarm'] }).map((r) => r.id)).toEqual(kept);
+    expect(idsOf(ob.lease(10_000, { classes: ['alarm'] }))).toEqual(kept);
     await ob.stop();
     const db = new Database(file);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
@@ -54,7 +54,7 @@ describe('Outbox on a full disk and a corrupt file', () => {
     expect(refused).toBeInstanceOf(RetryableError);
     expect((refused as Error).message).toMatch(/full2\.db: disk full and nothing more can be evicted/);
     expect(ob.stats()).toMatchObject({ backlog_alarm: stored, evicted: 0 });
-    expect(ob.lease(100_000)).toHaveLength(stored);
+    expect(countOf(ob.lease(100_000))).toBe(stored);
     await ob.stop();
   });
 
@@ -71,7 +71,7 @@ describe('Outbox on a full disk and a corrupt file', () => {
     expect(ob.health().detail).toMatch(/file is not a database/);
     expect(readdirSync(tmp.dir).filter((f) => f.startsWith('bad.db.corrupt-'))).toHaveLength(1);
     const ids = ob.append(telemetry(3));
-    expect(ob.lease(10).map((r) => r.id)).toEqual(ids);
+    expect(idsOf(ob.lease(10))).toEqual(ids);
     await ob.stop();
   });
 

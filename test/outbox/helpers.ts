@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Outbox, outboxConfig, type OutboxConfig } from '../../src/outbox';
+import { Outbox, decodeBody, outboxConfig, type BodyRecord, type OutboxBlock, type OutboxConfig } from '../../src/outbox';
 import { silentLogger } from '../../src/observability/logger';
 import type { Clock } from '../../src/core/clock';
 
@@ -20,3 +20,11 @@ export function tempDir(prefix = 'pdm-outbox-'): { dir: string; cleanup: () => v
 export function telemetry(n: number, asset = 'a1', size = 40): { cls: 'telemetry'; asset: string; payload: { i: number; pad: string } }[] {
   return Array.from({ length: n }, (_, i) => ({ cls: 'telemetry' as const, asset, payload: { i, pad: 'x'.repeat(size) } }));
 }
+
+/** The records of leased blocks, decoded, in block order. */
+export function recordsOf(blocks: OutboxBlock | readonly OutboxBlock[]): BodyRecord[] {
+  return (Array.isArray(blocks) ? (blocks as readonly OutboxBlock[]) : [blocks as OutboxBlock]).flatMap((b) => decodeBody(b.body));
+}
+
+export const idsOf = (blocks: OutboxBlock | readonly OutboxBlock[]): string[] => recordsOf(blocks).map((r) => r.id);
+export const countOf = (blocks: readonly OutboxBlock[]): number => blocks.reduce((a, b) => a + b.count, 0);

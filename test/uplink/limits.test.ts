@@ -1,5 +1,9 @@
+import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { makeOutbox, telemetry } from '../outbox/helpers';
+import { ManualClock } from '../../src/core/clock';
+import type { Outbox } from '../../src/outbox';
+import type { Uplink } from '../../src/uplink';
+import { makeOutbox, telemetry, tempDir } from '../outbox/helpers';
 import { makeUplink, sleep, startBroker, startIngest, waitFor } from './helpers';
 import type { EmbeddedBroker } from '../../src/broker';
 import type { CloudIngest } from '../../src/cloud/ingest';
@@ -35,7 +39,7 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
   });
 
   it('holds to messages per second', async () => {
-    const ob = makeOutbox();
+    const ob = makeOutbox(':memory:', { blockMaxRecords: 10 });
     await ob.start();
     running.push(ob);
     ob.append(telemetry(100));
@@ -50,7 +54,7 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
   });
 
   it('holds to bytes per second', async () => {
-    const ob = makeOutbox();
+    const ob = makeOutbox(':memory:', { blockMaxRecords: 10 });
     await ob.start();
     running.push(ob);
     ob.append(telemetry(60, 'a1', 1000)); // ~62 kB
@@ -94,7 +98,7 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
     const firstBytes: number[] = [];
     sniff.on('message', (_t, p) => firstBytes.push(p[0]!));
     await sniff.subscribeAsync('pdm/v1/s1/gw1/telemetry/#', { qos: 1 });
-    const ob = makeOutbox();
+    const ob = makeOutbox(':memory:', { blockMaxRecords: 100 });
     await ob.start();
     running.push(ob);
     const ids = ob.append(telemetry(300, 'a1', 100));
@@ -106,5 +110,50 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
     expect(firstBytes).toEqual([0x78, 0x78, 0x78]);
     expect(up.stats().bytesSent).toBeLessThan(300 * 100 * 0.5);
     await sniff.endAsync(true);
+  });
+
+  it('persists the day\'s budget count in the outbox, so a restart does not reset it; a new UTC day starts afresh', async () => {
+    const { dir, cleanup } = tempDir();
+    const file = join(dir, 'budget.db');
+    const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
+    const rate = { dailyBudgetBytes: 1_000_000 };
+    const run = async (f: (ob: Outbox, up: Uplink) => Promise<void>) => {
+      const ob = makeOutbox(file, {}, clock);
+      await ob.start();
+      const up = makeUplink(ob, broker.url, { rate }, clock);
+      await up.start();
+      try {
+        await f(ob, up);
+      } finally {
+        await up.stop();
+        await ob.stop();
+      }
+    };
+    try {
+      let spent = 0;
+      await run(async (ob, up) => {
+        ob.append(telemetry(100, 'a1', 1000));
+        await waitFor(() => up.stats().recordsSent === 100, 5000, 'sent');
+        spent = up.stats().budgetSpentBytes;
+        expect(spent).toBeGreaterThan(100_000);
+      });
+      await run(async (ob, up) => {
+        expect(ob.meta('uplink_budget_spent')).toBe(spent);
+        expect(up.stats().budgetSpentBytes).toBe(spent);
+        ob.append(telemetry(10, 'a1', 1000));
+        await waitFor(() => up.stats().recordsSent === 10, 5000, 'sent after the restart');
+        expect(up.stats().budgetSpentBytes).toBeGreaterThan(spent + 10_000);
+        spent = up.stats().budgetSpentBytes;
+      });
+      await run(async (_ob, up) => {
+        expect(up.stats().budgetSpentBytes).toBe(spent);
+      });
+      clock.advance(24 * 3600_000);
+      await run(async (_ob, up) => {
+        expect(up.stats().budgetSpentBytes).toBe(0);
+      });
+    } finally {
+      cleanup();
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { makeOutbox, telemetry } from '../outbox/helpers';
 import { makeUplink, sleep, startBroker, startIngest, waitFor } from './helpers';
+import type Aedes from 'aedes';
+import type { AuthenticateError } from 'aedes';
 import type { NewRecord } from '../../src/outbox';
 import { LossyProxy } from './proxy';
 
@@ -19,7 +21,7 @@ describe('Uplink to the embedded aedes broker', () => {
     running.push(broker);
     const ingest = await startIngest(broker.url);
     running.push(ingest);
-    const ob = await started(makeOutbox());
+    const ob = await started(makeOutbox(':memory:', { blockMaxRecords: 100 }));
     const ids = [...ob.append(telemetry(700, 'a1')), ...ob.append(telemetry(300, 'a2')), ...ob.append([{ cls: 'alarm', asset: 'a1', payload: { sev: 3 } }])];
     const up = makeUplink(ob, broker.url, { batch: { maxRecords: 100, maxDelayMs: 0 } });
     await started(up);
@@ -100,5 +102,69 @@ describe('Uplink to the embedded aedes broker', () => {
     expect(ingest.store.count()).toBe(appended.length);
     // Duplicates are allowed (at-least-once) and counted; report them.
     process.stdout.write(`aedes link outage: ${appended.length} records in ${elapsed.toFixed(1)} s, duplicates ${ingest.store.duplicates()}, reconnects ${up.stats().connects - 1}\n`);
+  });
+
+  // The embedded broker itself goes away and comes back on the same port. EmbeddedBroker keeps
+  // aedes' persistence object across stop()/start() (as Mosquitto keeps its persistence file), so
+  // the cloud ingest's persistent session, its subscription and the QoS 1 messages queued or in
+  // flight for it survive the restart. Without that, whatever the broker had PUBACKed to the
+  // uplink but not yet delivered to the ingest, and everything published before the ingest
+  // re-subscribed, would be lost at the broker: loss the gateway cannot see or prevent.
+  // aedes replays a returning session's queue while live messages flow, so a record could pass
+  // an older one of its asset if the uplink got back first; the restarted broker therefore
+  // refuses the gateway ("server unavailable", CONNACK 3, as a broker still loading its store
+  // does) until the ingest is back and its queue replayed. The uplink retries on its backoff.
+  it('loses nothing when the embedded broker is stopped and restarted on the same port while producing', async () => {
+    const broker = await startBroker();
+    running.push(broker);
+    const ingest = await startIngest(broker.url, 'cloud-restart');
+    running.push(ingest);
+    const ob = await started(makeOutbox(':memory:', { blockMaxRecords: 100 }));
+    const up = makeUplink(ob, broker.url, { inflight: 8, batch: { maxRecords: 100, maxDelayMs: 50 } });
+    await started(up);
+    await waitFor(() => up.stats().state === 'up', 5000, 'uplink up');
+    const appended: string[] = [];
+    let n = 0;
+    const t0 = Date.now();
+    // 400 records/s in batches of 20 over three assets, an alarm every 200 records.
+    const producer = setInterval(() => {
+      const batch: NewRecord[] = [];
+      for (let i = 0; i < 20; i++, n++) batch.push({ cls: n % 200 === 0 ? 'alarm' : 'telemetry', asset: `a${n % 3}`, payload: { n } });
+      appended.push(...ob.append(batch));
+    }, 50);
+    try {
+      await sleep(1000);
+      const port = broker.port;
+      await broker.stop();
+      await sleep(3000);
+      expect(up.stats().state).toBe('down');
+      const backlog = ob.stats().records;
+      let ingestBack = false;
+      const downAt = ingest.stats().state;
+      await broker.start();
+      (broker as unknown as { aedes: Aedes }).aedes.authenticate = (client, _u, _p, done) => {
+        if (client.id === 'pdm-gw1' && !ingestBack) done(Object.assign(new Error('store still loading'), { returnCode: 3 as AuthenticateError['returnCode'] }), false);
+        else done(null, true);
+      };
+      expect(broker.port).toBe(port);
+      expect(downAt).toBe('down');
+      await waitFor(() => ingest.stats().state === 'up', 5000, 'ingest reconnected');
+      await sleep(300);
+      ingestBack = true;
+      await sleep(1000);
+      clearInterval(producer);
+      const elapsed = (Date.now() - t0) / 1000;
+      await waitFor(() => ob.stats().records === 0 && ingest.store.count() >= appended.length, 20000, 'drain after the restart').catch((e: Error) => {
+        throw new Error(`${e.message}: uplink ${JSON.stringify(up.stats())} ingest ${JSON.stringify(ingest.stats())}`);
+      });
+      expect(backlog).toBeGreaterThan(800);
+      expect(ingest.store.missing(appended)).toEqual([]);
+      expect(ingest.store.count()).toBe(appended.length);
+      expect(ingest.store.orderViolations()).toBe(0);
+      expect(up.stats().connects).toBe(2);
+      process.stdout.write(`aedes broker restart: ${appended.length} records in ${elapsed.toFixed(1)} s, backlog at restart ${backlog}, duplicates ${ingest.store.duplicates()}\n`);
+    } finally {
+      clearInterval(producer);
+    }
   });
 });

@@ -1,0 +1,77 @@
+import type { Clock } from '../core/clock';
+import { RECORD_CLASSES, type RecordClass } from '../outbox/config';
+import type { Outbox } from '../outbox/outbox';
+import type { UplinkConfig } from './config';
+import { toBatches, type Batch } from './drain';
+import type { DailyBudget } from './rate-limit';
+
+/** Classes that never wait for a batch to fill and are sent even over the data budget. */
+export const URGENT: readonly RecordClass[] = ['alarm', 'gap'];
+
+/**
+ * Decides what the uplink sends next: alarms and gap records first, then the classes that are
+ * due (a full batch, or the oldest block waited `batch.maxDelayMs`), in priority order, leased
+ * from the outbox as blocks and grouped into messages. Applies the daily data budget.
+ */
+export class Planner {
+  /** Send what is pending now, ignoring maxDelayMs (the `flush` command). */
+  flushing = false;
+  droppedForBudget = 0;
+  private thinnedUpTo = 0;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly cfg: UplinkConfig,
+    private readonly budget: DailyBudget,
+    private readonly clock: Clock,
+    private readonly wakeIn: (ms: number) => void,
+  ) {}
+
+  /** Alarm and gap batches; they jump the queue of already leased batches. */
+  urgent(): Batch[] {
+    const ob = this.outbox;
+    if (ob.pendingCount('alarm') + ob.pendingCount('gap') === 0) return [];
+    const { maxRecords, maxBytes } = this.cfg.batch;
+    return toBatches(ob.lease(maxRecords, { classes: URGENT, maxBytes }), maxRecords, maxBytes);
+  }
+
+  /** Batches for up to `free` messages from the classes that are due. */
+  next(free: number): Batch[] {
+    if (free <= 0) return [];
+    const classes = this.dueClasses();
+    if (classes.length === 0) return [];
+    const { batch, rate } = this.cfg;
+    if (classes.includes('telemetry') && this.budget.mode() === 'thin') {
+      const r = this.outbox.thin('telemetry', rate.thinKeepEvery, 'budget', this.thinnedUpTo);
+      this.thinnedUpTo = r.upTo;
+      this.droppedForBudget += r.dropped;
+    }
+    const blocks = this.outbox.lease(free * batch.maxRecords, { classes, maxBytes: free * batch.maxBytes });
+    this.flushing = false;
+    return toBatches(blocks, batch.maxRecords, batch.maxBytes);
+  }
+
+  /** Classes with records to send now: full batches, or the oldest block waited maxDelayMs. */
+  private dueClasses(): RecordClass[] {
+    const { maxRecords, maxDelayMs } = this.cfg.batch;
+    const exhausted = this.budget.mode() === 'exhausted';
+    const now = this.clock.now();
+    const due: RecordClass[] = [];
+    let soonest = Infinity;
+    for (const cls of RECORD_CLASSES) {
+      if (exhausted && !URGENT.includes(cls)) continue;
+      const count = this.outbox.pendingCount(cls);
+      if (count === 0) continue;
+      if (URGENT.includes(cls) || this.flushing || count >= maxRecords) {
+        due.push(cls);
+        continue;
+      }
+      const age = now - (this.outbox.oldestPending(cls) ?? now);
+      if (age >= maxDelayMs) due.push(cls);
+      else soonest = Math.min(soonest, maxDelayMs - age);
+    }
+    if (exhausted) soonest = Math.min(soonest, 60_000); // look again when the day rolls over
+    if (soonest !== Infinity) this.wakeIn(soonest);
+    return due;
+  }
+}
