@@ -175,7 +175,9 @@ export class Aligner {
     const row: FrameRow = this.sink.row(ts);
     const { values, cells, at } = row;
     const n = this.opts.channels;
+    let missing = 0;
     if (!f) {
+      missing = n;
       for (let c = 0; c < n; c++) {
         values[at + c] = NaN;
         cells[at + c] = CELL_MISSING;
@@ -190,6 +192,7 @@ export class Aligner {
         if (v !== v) {
           values[at + c] = NaN;
           cells[at + c] = CELL_MISSING;
+          missing++;
         } else {
           values[at + c] = mean ? 0 + v : v;
           cells[at + c] = cell;
@@ -203,6 +206,7 @@ export class Aligner {
         if (count === 0) {
           values[at + c] = NaN;
           cells[at + c] = CELL_MISSING;
+          missing++;
         } else {
           // count 1 (one value per frame, the usual case) skips a division that changes nothing
           values[at + c] = !mean ? f[2 * n + c] : count === 1 ? f[n + c] : f[n + c] / count;
@@ -212,6 +216,6 @@ export class Aligner {
       }
     }
     if (f) f[FRAME_SLOTS * n + SLOT_USED] = 0;
-    this.sink.written(ts, row);
+    this.sink.written(ts, row, missing);
   }
 }

@@ -124,9 +124,10 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
           inWindow.at = at;
           return inWindow;
         },
-        written: (ts, row) => {
+        written: (ts, row, missing) => {
           this.st.frames++;
-          this.st.filledCells += this.filler.apply(ts, row);
+          if (missing === 0) this.filler.apply(ts, row, 0);
+          else this.st.filledCells += this.filler.apply(ts, row, missing);
           if (row !== scratch) this.windower.commit(ts);
         },
       },
