@@ -129,4 +129,20 @@ describe('AssetPipeline.pushFrame', () => {
       expect(rows.windows[1].quality).toBe('degraded');
     }
   });
+
+  it('finds the channel of every sample whatever order the tags come in (in order, reversed, foreign tags between)', () => {
+    const cfg = asset({ tags: { a: 'src/a', b: 'src/b', c: 'src/c' }, window: { type: 'count', size: 3, frameMs: 1000, latenessMs: 0 }, features: ['mean', 'last'] });
+    const frames = Array.from({ length: 7 }, (_, k) => ({ 'src/a': k, 'src/b': 10 * k, 'src/c': -k }));
+    const orders = [['src/a', 'src/b', 'src/c'], ['src/c', 'src/b', 'src/a'], ['src/b', 'other/x', 'src/a', 'src/a', 'src/c']];
+    const results = orders.map((order) => {
+      const h = harness(cfg);
+      h.p.push(frames.flatMap((f, k) => order.map((tag) => s(tag, tag in f ? f[tag as keyof typeof f] : 99, k * 1000))));
+      return { windows: h.windows, samples: h.p.stats().samples };
+    });
+    expect(results[0].windows).toHaveLength(2);
+    expect(results[0].windows[1].features).toEqual({ a: { mean: 4, last: 5 }, b: { mean: 40, last: 50 }, c: { mean: -4, last: -5 } });
+    expect(results[1].windows).toEqual(results[0].windows);
+    expect(results[2].windows).toEqual(results[0].windows);
+    expect(results.map((r) => r.samples)).toEqual([21, 21, 28]);
+  });
 });
