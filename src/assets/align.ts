@@ -26,6 +26,9 @@ export class Aligner {
   private lastK = NaN;
   private lastF: OpenFrame | undefined;
   private readonly agg: 'last' | 'mean';
+  /** The last stamp add() saw and its frame index. */
+  private lastStamp = NaN;
+  private lastStampK = NaN;
 
   constructor(
     private readonly opts: AlignerOptions,
@@ -38,7 +41,13 @@ export class Aligner {
 
   /** Returns false when the value's frame was already emitted (a late value, dropped). */
   add(channel: number, value: number, ts: number, uncertain: boolean): boolean {
-    const k = Math.floor(ts / this.opts.frameMs);
+    // Values of one poll or row share their time stamp: one division per stamp, not per value.
+    let k = this.lastStampK;
+    if (ts !== this.lastStamp) {
+      k = Math.floor(ts / this.opts.frameMs);
+      this.lastStamp = ts;
+      this.lastStampK = k;
+    }
     if (this.next !== undefined && k < this.next) return false;
     const n = this.opts.channels;
     const f = this.frameAt(k);

@@ -80,6 +80,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private readonly limiter: LogLimiter;
   private readonly st = new AssetStats();
   private readonly latenessMs: number;
+  private readonly maxFutureMs: number;
   private readonly idleFlushMs: number;
   private maxTs = -Infinity;
   private lastArrival = 0;
@@ -105,6 +106,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.tagOf = this.channels.map((ch) => this.cfg.tags[ch]);
     const w = this.cfg.window;
     this.latenessMs = w.latenessMs ?? w.frameMs;
+    this.maxFutureMs = w.maxFutureMs;
     this.idleFlushMs = w.idleFlushMs ?? 2 * w.frameMs + this.latenessMs;
     const sizeFrames = w.type === 'time' ? Math.round(w.size / w.frameMs) : Math.round(w.size);
     const stepFrames = w.type === 'time' ? Math.round((w.step ?? w.size) / w.frameMs) : Math.round(w.step ?? w.size);
@@ -196,7 +198,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
         this.warn(`nonfinite:${s.tag}`, `tag ${s.tag} (channel ${this.channels[c]}): non-finite value ${String(v)}; treated as bad`);
         continue;
       }
-      if (!Number.isFinite(s.sourceTs) || s.sourceTs - s.receivedTs > this.cfg.window.maxFutureMs) {
+      if (!Number.isFinite(s.sourceTs) || s.sourceTs - s.receivedTs > this.maxFutureMs) {
         this.st.futureSamples++;
         this.warn(`future:${s.tag}`, `tag ${s.tag}: source time ${new Date(s.sourceTs).toISOString()} is ahead of receipt ${new Date(s.receivedTs).toISOString()} by more than ${this.cfg.window.maxFutureMs} ms (device clock?); ignored`);
         continue;
