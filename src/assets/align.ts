@@ -1,5 +1,5 @@
 import { CELL_GOOD, CELL_MISSING, CELL_UNCERTAIN, type FrameRow, type FrameSink } from './frame';
-import { OpenFrames, type OpenFrame } from './open-frames';
+import { FRAME_SLOTS, OpenFrames, SLOT_ROW_TS, SLOT_ROW_UNCERTAIN, SLOT_USED, type OpenFrame } from './open-frames';
 
 export interface AlignerOptions {
   readonly channels: number;
@@ -25,6 +25,10 @@ export class Aligner {
   /** The frame the previous value went to: consecutive values mostly share one. */
   private lastK = NaN;
   private lastF: OpenFrame | undefined;
+  private readonly agg: 'last' | 'mean';
+  /** The last stamp add() saw and its frame index. */
+  private lastStamp = NaN;
+  private lastStampK = NaN;
 
   constructor(
     private readonly opts: AlignerOptions,
@@ -32,13 +36,24 @@ export class Aligner {
     private readonly onReset: (skippedFrames: number) => void,
   ) {
     this.open = new OpenFrames(opts.channels);
+    this.agg = opts.agg;
   }
 
   /** Returns false when the value's frame was already emitted (a late value, dropped). */
   add(channel: number, value: number, ts: number, uncertain: boolean): boolean {
-    const k = Math.floor(ts / this.opts.frameMs);
+    // Values of one poll or row share their time stamp: one division per stamp, not per value.
+    let k = this.lastStampK;
+    if (ts !== this.lastStamp) {
+      k = Math.floor(ts / this.opts.frameMs);
+      this.lastStamp = ts;
+      this.lastStampK = k;
+    }
     if (this.next !== undefined && k < this.next) return false;
-    this.accumulate(this.frameAt(k), this.opts.channels, channel, value, ts, uncertain);
+    const n = this.opts.channels;
+    const f = this.frameAt(k);
+    if (f[FRAME_SLOTS * n + SLOT_ROW_TS] === f[FRAME_SLOTS * n + SLOT_ROW_TS]) this.expand(f, n);
+    f[FRAME_SLOTS * n + SLOT_USED] = 1;
+    this.accumulate(f, n, channel, value, ts, uncertain);
     return true;
   }
 
@@ -52,7 +67,26 @@ export class Aligner {
     if (this.next !== undefined && k < this.next) return -1;
     const f = this.frameAt(k);
     const n = this.opts.channels;
+    const slots = FRAME_SLOTS * n;
     let infinite = 0;
+    if (f[slots + SLOT_USED] === 0) {
+      // The frame's first input: kept as the row it is (see OpenFrame), one store per value.
+      f[slots + SLOT_USED] = 1;
+      f[slots + SLOT_ROW_TS] = ts;
+      f[slots + SLOT_ROW_UNCERTAIN] = uncertain ? 1 : 0;
+      const last = 2 * n;
+      for (let c = 0; c < n; c++) {
+        const v = values[c];
+        if (Number.isFinite(v)) {
+          f[last + c] = v;
+        } else {
+          f[last + c] = NaN;
+          if (v === Infinity || v === -Infinity) infinite++;
+        }
+      }
+      return infinite;
+    }
+    if (f[slots + SLOT_ROW_TS] === f[slots + SLOT_ROW_TS]) this.expand(f, n);
     for (let c = 0; c < n; c++) {
       const v = values[c];
       if (!Number.isFinite(v)) {
@@ -107,6 +141,23 @@ export class Aligner {
     return f;
   }
 
+  /** A frame held as a bare row gets a second input: its row becomes the accumulators of one value per channel. */
+  private expand(f: OpenFrame, n: number): void {
+    const slots = FRAME_SLOTS * n;
+    const ts = f[slots + SLOT_ROW_TS];
+    const uncertain = f[slots + SLOT_ROW_UNCERTAIN];
+    for (let c = 0; c < n; c++) {
+      const v = f[2 * n + c];
+      if (v !== v) continue;
+      f[c] = 1;
+      // 0 + v, as a sum started at zero would hold (-0 becomes 0); `last` already holds v
+      f[n + c] = 0 + v;
+      f[3 * n + c] = ts;
+      f[4 * n + c] = uncertain;
+    }
+    f[slots + SLOT_ROW_TS] = NaN;
+  }
+
   private accumulate(f: OpenFrame, n: number, c: number, v: number, ts: number, uncertain: boolean): void {
     const count = f[c];
     if (count === 0) {
@@ -133,18 +184,38 @@ export class Aligner {
     const row: FrameRow = this.sink.row(ts);
     const { values, cells, at } = row;
     const n = this.opts.channels;
+    let missing = 0;
     if (!f) {
+      missing = n;
       for (let c = 0; c < n; c++) {
         values[at + c] = NaN;
         cells[at + c] = CELL_MISSING;
       }
+    } else if (f[FRAME_SLOTS * n + SLOT_ROW_TS] === f[FRAME_SLOTS * n + SLOT_ROW_TS]) {
+      // A bare row: each value once, so its mean is 0 + v (as a sum from zero) and its last v.
+      const mean = this.agg === 'mean';
+      const cell = f[FRAME_SLOTS * n + SLOT_ROW_UNCERTAIN] !== 0 ? CELL_UNCERTAIN : CELL_GOOD;
+      const last = 2 * n;
+      for (let c = 0; c < n; c++) {
+        const v = f[last + c];
+        if (v !== v) {
+          values[at + c] = NaN;
+          cells[at + c] = CELL_MISSING;
+          missing++;
+        } else {
+          values[at + c] = mean ? 0 + v : v;
+          cells[at + c] = cell;
+        }
+      }
+      f[FRAME_SLOTS * n + SLOT_ROW_TS] = NaN;
     } else {
-      const mean = this.opts.agg === 'mean';
+      const mean = this.agg === 'mean';
       for (let c = 0; c < n; c++) {
         const count = f[c];
         if (count === 0) {
           values[at + c] = NaN;
           cells[at + c] = CELL_MISSING;
+          missing++;
         } else {
           // count 1 (one value per frame, the usual case) skips a division that changes nothing
           values[at + c] = !mean ? f[2 * n + c] : count === 1 ? f[n + c] : f[n + c] / count;
@@ -153,6 +224,7 @@ export class Aligner {
         }
       }
     }
-    this.sink.written(ts, row);
+    if (f) f[FRAME_SLOTS * n + SLOT_USED] = 0;
+    this.sink.written(ts, row, missing);
   }
 }

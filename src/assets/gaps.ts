@@ -9,23 +9,37 @@ import { CELL_FILLED, CELL_MISSING, CELL_UNCERTAIN, type FrameRow, type RawWindo
 export class GapFiller {
   private readonly lastValue: Float64Array;
   private readonly lastTs: Float64Array;
+  /**
+   * Time of the last frame with every channel present: a channel's last good value is at least
+   * that recent, so such a frame updates this one number instead of a time per channel (frames
+   * come in time order).
+   */
+  private fullTs = -Infinity;
 
   constructor(channels: number, private readonly policy: GapPolicy) {
     this.lastValue = new Float64Array(channels).fill(NaN);
     this.lastTs = new Float64Array(channels).fill(-Infinity);
   }
 
-  /** Fills the missing cells of the frame at `ts` held in `row`. */
-  apply(ts: number, row: FrameRow): number {
+  /**
+   * Fills the missing cells of the frame at `ts` held in `row`; `missing` is the number of them
+   * when the writer knows it (-1: unknown).
+   */
+  apply(ts: number, row: FrameRow, missing = -1): number {
     const { values, cells, at } = row;
     const n = this.lastValue.length;
+    if (missing === 0) {
+      for (let c = 0; c < n; c++) this.lastValue[c] = values[at + c];
+      this.fullTs = ts;
+      return 0;
+    }
     const fill = this.policy.policy !== 'skip';
     let filled = 0;
     for (let c = 0; c < n; c++) {
       if (cells[at + c] !== CELL_MISSING) {
         this.lastValue[c] = values[at + c];
         this.lastTs[c] = ts;
-      } else if (fill && ts - this.lastTs[c] <= this.policy.maxFillMs) {
+      } else if (fill && ts - Math.max(this.lastTs[c], this.fullTs) <= this.policy.maxFillMs) {
         values[at + c] = this.lastValue[c];
         cells[at + c] = CELL_FILLED;
         filled++;

@@ -1,7 +1,13 @@
 /**
  * Accumulators of one open frame, five blocks of `channels` values in one array (one typed array
- * is cheaper to reach than five): [count | sum | last | lastTs | uncertain]. A channel's other
- * blocks are only meaningful while its count is non-zero, so clearing a frame is clearing counts.
+ * is cheaper to reach than five): [count | sum | last | lastTs | uncertain], then three frame-wide
+ * slots [rowTs | used | rowUncertain]. A channel's other blocks are only meaningful while its
+ * count is non-zero, so clearing a frame is clearing counts (and the three slots).
+ *
+ * A frame whose only input is one whole row (pushFrame: a replay or simulator feed, one row per
+ * frame) is kept as that row: the values in the `last` block (NaN = no value), their time in
+ * rowTs, counts left at zero. One store per value instead of five; the aligner turns it into
+ * accumulators if a second input comes for the same frame (see Aligner.expand()).
  */
 export type OpenFrame = Float64Array;
 export const ACC_COUNT = 0;
@@ -9,6 +15,14 @@ export const ACC_SUM = 1;
 export const ACC_LAST = 2;
 export const ACC_LAST_TS = 3;
 export const ACC_UNCERTAIN = 4;
+/** Offset (in blocks of `channels`) of the frame-wide slots. */
+export const FRAME_SLOTS = 5;
+/** rowTs (frame-wide slot 0): NaN unless the frame holds a bare row. */
+export const SLOT_ROW_TS = 0;
+/** used (slot 1): 0 while the frame has had no input. */
+export const SLOT_USED = 1;
+/** rowUncertain (slot 2): the bare row's values are of uncertain quality. */
+export const SLOT_ROW_UNCERTAIN = 2;
 
 /** Ring size (a power of two): frames open at once are the lateness plus a little, mostly 1-3. */
 const RING = 64;
@@ -93,6 +107,8 @@ export class OpenFrames {
   }
 
   private fresh(): OpenFrame {
-    return new Float64Array(5 * this.channels);
+    const f = new Float64Array(FRAME_SLOTS * this.channels + 3);
+    f[FRAME_SLOTS * this.channels + SLOT_ROW_TS] = NaN;
+    return f;
   }
 }

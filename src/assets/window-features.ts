@@ -22,11 +22,6 @@ export class WindowFeaturizer {
   private series: ChannelSeries;
   private readonly plan: FeaturePlan;
   private readonly fs: number;
-  /**
-   * A record with every feature key, in order: each channel's record is a copy of it (one
-   * object shape, no property added one by one), filled in place.
-   */
-  private readonly recordTemplate: Record<string, number> = {};
 
   constructor(names: readonly FeatureName[], bands: readonly (readonly [number, number])[], frameMs: number) {
     this.values = new Float64Array(0);
@@ -35,7 +30,6 @@ export class WindowFeaturizer {
     this.plan = new FeaturePlan(names, bands);
     this.fs = 1000 / frameMs;
     this.series = { values: this.values, times: this.times, even: this.even, fs: this.fs };
-    for (const k of this.plan.keys) this.recordTemplate[k] = 0;
   }
 
   /** `full`: the window has no missing cell (its channels are read in place, not gathered). */
@@ -77,9 +71,8 @@ export class WindowFeaturizer {
           for (let i = 0, at = c; i < n; i++, at += ch) even[i] = cells[at] === CELL_MISSING ? mu : wv[at];
         }
       }
-      const f = { ...this.recordTemplate };
-      const finite = inPlace ? plan.fill(f, this.series, n, wv, c, ch) : plan.fill(f, this.series, k);
-      if (!finite) {
+      const f = inPlace ? plan.make(this.series, n, wv, c, ch) : plan.make(this.series, k);
+      if (!plan.finite) {
         for (const key of plan.keys) {
           if (!Number.isFinite(f[key])) {
             delete f[key];

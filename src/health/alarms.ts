@@ -61,6 +61,11 @@ export class AlarmBook {
     return undefined;
   }
 
+  /** A live alarm under `key` (AlarmBook.key()). */
+  has(key: string): boolean {
+    return this.live.has(key);
+  }
+
   /** Operator acknowledgement; undefined when there is no such live, unacknowledged alarm. */
   acknowledge(key: string, ts: number, by = 'operator'): AlarmEvent | undefined {
     const cur = this.live.get(key);

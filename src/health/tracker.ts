@@ -65,29 +65,32 @@ export class HealthTracker {
         return;
       }
       const clear = this.cfg.clearThreshold ?? threshold - 0.2 * Math.abs(threshold);
-      st = this.state(this.anomaly, s.model, 'anomaly', threshold, clear, () => new AnomalyHealth(threshold, clear, this.cfg));
+      st = this.state(this.anomaly, s.model, 'anomaly', threshold, clear);
       const state = (st.h as AnomalyHealth).update(value);
       r.state = state;
       want = state === 'alarm' ? 'critical' : undefined;
     } else {
       const warnAt = this.cfg.rulWarn ?? s.thresholds?.rulWarn ?? 50;
       const alarmAt = this.cfg.rulAlarm ?? s.thresholds?.rulAlarm ?? 20;
-      st = this.state(this.rul, s.model, 'rul', warnAt, alarmAt, () => new RulHealth(warnAt, alarmAt, this.cfg));
+      st = this.state(this.rul, s.model, 'rul', warnAt, alarmAt);
       const { state, dueIn } = (st.h as RulHealth).update(value);
       r.state = state;
       r.maintenance = { dueIn, units: s.units ?? 'cycles', urgency: state };
       want = state === 'alarm' ? 'critical' : state === 'warning' ? 'warning' : undefined;
     }
     out.health.push(r);
+    // No alarm wanted and none live (the usual window): nothing to update, no context to build.
+    if (!want && !this.alarms.has(st.alarmKey)) return;
     const e = this.alarms.update({ asset: this.asset, model: s.model, version: s.version, condition: role, ts: w.end, value, quality: w.quality }, want, st.alarmKey);
     if (e) out.alarms = [...out.alarms, e];
   }
 
   /** Keeps the persistence state across model versions unless the limits changed. */
-  private state(map: Map<string, ModelState>, model: string, condition: 'anomaly' | 'rul', a: number, b: number, make: () => AnomalyHealth | RulHealth): ModelState {
+  private state(map: Map<string, ModelState>, model: string, condition: 'anomaly' | 'rul', a: number, b: number): ModelState {
     const cur = map.get(model);
     if (cur && same(cur.a, a) && same(cur.b, b)) return cur;
-    const st: ModelState = { a, b, h: make(), alarmKey: AlarmBook.key(this.asset, model, condition) };
+    const h = condition === 'anomaly' ? new AnomalyHealth(a, b, this.cfg) : new RulHealth(a, b, this.cfg);
+    const st: ModelState = { a, b, h, alarmKey: AlarmBook.key(this.asset, model, condition) };
     map.set(model, st);
     return st;
   }

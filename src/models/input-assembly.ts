@@ -18,6 +18,8 @@ export interface InputPlan {
   readonly rowSize: number;
   /** frames layout: window channel index of each model channel. */
   readonly channelIndex: readonly number[];
+  /** frames layout: the model reads every channel of the asset, in the asset's order. */
+  readonly sameOrder: boolean;
   readonly frames: number;
   /** features layout: [channel, feature] of each position. */
   readonly features: readonly (readonly [string, string])[];
@@ -110,7 +112,8 @@ export function planInput(model: string, input: ManifestInput, a: AssetConfig, c
       scale[i] = span[i] === 0 ? 1 : 1 / span[i];
     }
   }
-  return { name: input.name, layout: input.layout, rowSize, channelIndex, frames, features, offset, scale, baseline };
+  const sameOrder = channelIndex.length === channels.length && channelIndex.every((c, j) => c === j);
+  return { name: input.name, layout: input.layout, rowSize, channelIndex, sameOrder, frames, features, offset, scale, baseline };
 }
 
 /** Writes the window's normalized values into `out` at `at`; throws ScoreError when it cannot. */
@@ -137,6 +140,23 @@ export function assemble(model: string, plan: InputPlan, w: AnalyzedWindow, out:
   const width = plan.channelIndex.length;
   const { values, cells } = raw;
   const { channelIndex, offset, scale } = plan;
+  if (w.result.coverage === 1) {
+    // Every cell holds a value (coverage is the share that do): nothing to check or fill in.
+    if (plan.sameOrder) {
+      const n = raw.frames * width;
+      for (let i = 0, j = 0; i < n; i++) {
+        out[at + i] = (values[i] - offset[j]) * scale[j];
+        if (++j === width) j = 0;
+      }
+      return;
+    }
+    for (let i = 0; i < raw.frames; i++) {
+      const row = i * ch;
+      const to = at + i * width;
+      for (let j = 0; j < width; j++) out[to + j] = (values[row + channelIndex[j]] - offset[j]) * scale[j];
+    }
+    return;
+  }
   // A missing cell takes the channel's mean over the window: the least surprising value. The means
   // are only worked out when the window has a missing cell.
   let means: Float64Array | undefined;

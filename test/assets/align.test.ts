@@ -106,4 +106,43 @@ describe('AssetPipeline.pushFrame', () => {
     expect(h.windows[0].coverage).toBe(0.75);
     expect(h.p.stats()).toMatchObject({ samples: 8, nonFiniteSamples: 1, lateSamples: 2, invalidSamples: 1, frames: 2 });
   });
+
+  it('a row and then more values for the same open frame give exactly what the same values as samples give (mean and last)', () => {
+    for (const frameAgg of ['mean', 'last'] as const) {
+      const cfg = asset({ tags: { a: 'src/a', b: 'src/b', c: 'src/c' }, window: { type: 'count', size: 2, frameMs: 1000, latenessMs: 1000, frameAgg }, features: ['mean', 'min', 'max', 'last'], gaps: { policy: 'skip', minCoverage: 0 } });
+      const rows = harness(cfg);
+      const samples = harness(cfg);
+      // frame 0: a row (b missing, c = -0), then a later value of a, an earlier one of c and a first one of b
+      rows.p.pushFrame(100, [1, NaN, -0]);
+      samples.p.push([s('src/a', 1, 100), s('src/c', -0, 100)]);
+      for (const h of [rows, samples]) h.p.push([s('src/a', 5, 600), s('src/c', 4, 50), s('src/b', 7, 900)]);
+      // frame 1: two rows (the second expands the first), frame 2: a row alone, uncertain values around it
+      rows.p.pushFrame(1200, [2, 3, 4]);
+      rows.p.pushFrame(1300, [6, NaN, 8]);
+      samples.p.push([s('src/a', 2, 1200), s('src/b', 3, 1200), s('src/c', 4, 1200), s('src/a', 6, 1300), s('src/c', 8, 1300)]);
+      rows.p.pushFrame(2000, [-0, 9, 10]);
+      samples.p.push([s('src/a', -0, 2000), s('src/b', 9, 2000), s('src/c', 10, 2000)]);
+      for (const h of [rows, samples]) h.p.push([s('src/b', 11, 2500, 'uncertain'), s('src/a', 0, 5000)]);
+      expect(rows.windows).toHaveLength(2);
+      expect(rows.windows).toEqual(samples.windows);
+      expect(Object.is(rows.windows[1].features.a.min, samples.windows[1].features.a.min)).toBe(true);
+      expect(rows.windows[1].quality).toBe('degraded');
+    }
+  });
+
+  it('finds the channel of every sample whatever order the tags come in (in order, reversed, foreign tags between)', () => {
+    const cfg = asset({ tags: { a: 'src/a', b: 'src/b', c: 'src/c' }, window: { type: 'count', size: 3, frameMs: 1000, latenessMs: 0 }, features: ['mean', 'last'] });
+    const frames = Array.from({ length: 7 }, (_, k) => ({ 'src/a': k, 'src/b': 10 * k, 'src/c': -k }));
+    const orders = [['src/a', 'src/b', 'src/c'], ['src/c', 'src/b', 'src/a'], ['src/b', 'other/x', 'src/a', 'src/a', 'src/c']];
+    const results = orders.map((order) => {
+      const h = harness(cfg);
+      h.p.push(frames.flatMap((f, k) => order.map((tag) => s(tag, tag in f ? f[tag as keyof typeof f] : 99, k * 1000))));
+      return { windows: h.windows, samples: h.p.stats().samples };
+    });
+    expect(results[0].windows).toHaveLength(2);
+    expect(results[0].windows[1].features).toEqual({ a: { mean: 4, last: 5 }, b: { mean: 40, last: 50 }, c: { mean: -4, last: -5 } });
+    expect(results[1].windows).toEqual(results[0].windows);
+    expect(results[2].windows).toEqual(results[0].windows);
+    expect(results.map((r) => r.samples)).toEqual([21, 21, 28]);
+  });
 });

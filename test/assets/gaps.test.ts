@@ -1,3 +1,5 @@
+import { CELL_GOOD, CELL_MISSING } from '../../src/assets/frame';
+import { GapFiller } from '../../src/assets/gaps';
 import type { Sample } from '../../src/core/sample';
 import { asset, harness, s } from './helpers';
 
@@ -124,5 +126,31 @@ describe('gap policies and bad input', () => {
     h.p.push([s('src/a', 1e200, 0), s('src/a', 1e200, 1000), s('src/a', 0, 5000)]);
     expect(h.windows[0].features.a).toEqual({ mean: 1e200 });
     expect(h.p.stats().nonFiniteFeatures).toBe(1);
+  });
+});
+
+describe('GapFiller', () => {
+  it('fills the same cells whether or not the writer says how many are missing (complete frames only update one time)', () => {
+    const policy = { policy: 'ffill' as const, maxFillMs: 2500, minCoverage: 0 };
+    const told = new GapFiller(3, policy);
+    const counted = new GapFiller(3, policy);
+    // rows at 1 s steps; NaN = missing. Channel 2 is absent long enough to stop being filled.
+    const rows = [[1, 2, 3], [4, 5, 6], [7, NaN, NaN], [NaN, 8, NaN], [9, 10, NaN], [11, 12, NaN], [13, 14, 15], [NaN, NaN, NaN], [16, 17, 18], [NaN, 19, NaN], [NaN, NaN, NaN], [NaN, NaN, NaN], [NaN, NaN, 20]];
+    const out: number[][][] = [[], []];
+    rows.forEach((r, k) => {
+      [told, counted].forEach((f, i) => {
+        const row = { values: Float64Array.from(r), cells: Uint8Array.from(r, (v) => (Number.isNaN(v) ? CELL_MISSING : CELL_GOOD)), at: 0 };
+        const missing = r.filter(Number.isNaN).length;
+        const filled = f.apply(k * 1000, row, i === 0 ? missing : -1);
+        out[i].push([...row.values, ...row.cells, filled]);
+      });
+    });
+    expect(out[0]).toEqual(out[1]);
+    // channel 2: last value 6 at 1 s, filled at 2 and 3 s (<= 2.5 s old), not at 4 and 5 s
+    expect(out[0].slice(2, 6).map((r) => r[2])).toEqual([6, 6, NaN, NaN]);
+    // everything filled at 7 s from the complete frame at 6 s; at 10, 11 s from 8 s and 9 s within 2.5 s only
+    expect(out[0][7].slice(0, 3)).toEqual([13, 14, 15]);
+    expect(out[0][10].slice(0, 3)).toEqual([16, 19, 18]);
+    expect(out[0][11].slice(0, 3)).toEqual([NaN, 19, NaN]);
   });
 });

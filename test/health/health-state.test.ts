@@ -36,7 +36,9 @@ describe('health states', () => {
   it('alarm book: raise once, deduplicate repeats, escalate, acknowledge once, clear, raise again', () => {
     const b = new AlarmBook();
     const ctx = { asset: 'p1', model: 'm', version: '1.0.0', condition: 'rul' as const, ts: 1, value: 40, quality: 'good' as const };
+    expect(b.has('p1/m/rul')).toBe(false);
     expect(b.update(ctx, 'warning')?.action).toBe('raise');
+    expect(b.has('p1/m/rul')).toBe(true);
     expect(b.update({ ...ctx, ts: 2 }, 'warning')).toBeUndefined();
     const esc = b.update({ ...ctx, ts: 3, value: 10 }, 'critical');
     expect(esc).toMatchObject({ action: 'escalate', severity: 'critical', key: 'p1/m/rul', message: 'rul alarm on p1 changed from warning to critical: value 10' });
@@ -45,6 +47,7 @@ describe('health states', () => {
     expect(b.active()).toEqual([expect.objectContaining({ key: 'p1/m/rul', acknowledged: true, severity: 'critical', raisedAt: 1 })]);
     expect(b.update({ ...ctx, ts: 6, value: 100 }, undefined)).toMatchObject({ action: 'clear', severity: 'critical' });
     expect(b.active()).toEqual([]);
+    expect(b.has('p1/m/rul')).toBe(false);
     expect(b.update({ ...ctx, ts: 7 }, undefined)).toBeUndefined();
     expect(b.update({ ...ctx, ts: 8 }, 'warning')?.action).toBe('raise');
   });

@@ -7,9 +7,10 @@ import { modelManifest } from '../../src/models/manifest';
 const asset = assetConfig.parse({ id: 'p', tags: { a: 's/a', b: 's/b', c: 's/c' }, window: { type: 'count', size: 3, frameMs: 1000 } });
 
 function window(values: number[], cells: number[]): AnalyzedWindow {
+  const coverage = cells.filter((c) => c !== CELL_MISSING).length / cells.length;
   return {
     raw: { start: 0, end: 3000, frames: 3, channels: ['a', 'b', 'c'], ts: Float64Array.of(0, 1000, 2000), values: Float64Array.from(values), cells: Uint8Array.from(cells) },
-    result: { asset: 'p', seq: 0, start: 0, end: 3000, frames: 3, quality: 'good', coverage: 1, features: {}, missingChannels: [] },
+    result: { asset: 'p', seq: 0, start: 0, end: 3000, frames: 3, quality: coverage === 1 ? 'good' : 'degraded', coverage, features: {}, missingChannels: [] },
   };
 }
 
@@ -28,6 +29,21 @@ describe('input assembly (frames layout)', () => {
     assemble('m@1.0.0', plan, w, out, 2);
     // c -> (c - 10) / 2; a: std 0 passes the deviation through unscaled
     expect(Array.from(out)).toEqual([-1, -1, 1, 1, 2, 2, 3, 3]);
+  });
+
+  it('a model reading every channel in the asset order gets the rows as they are, normalized (and the same as through the general path)', () => {
+    const all = modelManifest.parse({ ...manifest, inputs: [{ name: 'x', layout: 'frames', shape: [-1, 3, 3], channels: ['a', 'b', 'c'], frames: 3, normalization: { type: 'zscore', mean: [1, 0, 10], std: [1, 4, 2] } }] });
+    const p = planInput('m@1.0.0', all.inputs[0], asset);
+    expect(p.sameOrder).toBe(true);
+    expect(plan.sameOrder).toBe(false);
+    const w = window([1, 4, 12, 2, -8, 14, 3.5, 0, 16], new Array(9).fill(CELL_GOOD));
+    const out = new Float32Array(10).fill(-1);
+    assemble('m@1.0.0', p, w, out, 1);
+    expect(Array.from(out)).toEqual([-1, 0, 1, 1, 1, -2, 2, 2.5, 0, 3]);
+    // a filled cell is a value like any other (coverage 1)
+    const general = new Float32Array(10).fill(-1);
+    assemble('m@1.0.0', { ...p, sameOrder: false }, w, general, 1);
+    expect(general).toEqual(out);
   });
 
   it('a missing cell takes its channel mean over the present ones (filled cells count as present)', () => {
