@@ -16,6 +16,8 @@ describe('EmbeddedBroker', () => {
     await c.subscribeAsync('t/1', { qos: 1 });
     await c.publishAsync('t/1', 'hello', { qos: 1 });
     expect(await got).toBe('hello');
+    // aedes emits 'publish' (which the count follows) after it has delivered to subscribers.
+    for (let i = 0; i < 100 && b.stats().published === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(b.stats()).toMatchObject({ state: 'up', clients: 1, published: 1, starts: 1 });
     await b.stop();
     expect(b.health().state).toBe('stopped');
