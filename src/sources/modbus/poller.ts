@@ -18,6 +18,10 @@ export interface UnitCounters {
 
 export interface CycleResult {
   readonly samples: Sample[];
+  /** Reads the device answered with data (exceptions, timeouts and bad frames are not answers). */
+  readonly answered: number;
+  /** The last failure of the cycle, if any (names the endpoint, unit and read). */
+  readonly failure?: ModbusRequestError;
   /** Set when the connection must be rebuilt (frame out of step, gone, or silent too long). */
   readonly broken?: ModbusRequestError;
 }
@@ -54,15 +58,19 @@ export class CycleRunner {
 
   async run(group: PollGroup, isStopping: () => boolean): Promise<CycleResult> {
     const samples: Sample[] = [];
+    let answered = 0;
+    let failure: ModbusRequestError | undefined;
     for (let i = 0; i < group.reads.length && !isStopping(); ) {
       const read = group.reads[i] as ReadRequest;
       const outcome = await this.execute(read);
       const ts = this.now();
       if (!(outcome instanceof ModbusRequestError)) {
         this.decode(read, outcome, ts, samples);
+        answered++;
         i++;
         continue;
       }
+      failure = outcome;
       const halves = outcome.exceptionCode === 2 ? splitRead(read) : undefined;
       if (halves) {
         this.unit(read.unitId).splits++;
@@ -75,12 +83,12 @@ export class CycleRunner {
       }
       for (const t of read.tags) samples.push(this.values.bad(t, outcome.status, ts));
       i++;
-      if (outcome.kind === 'frame' || outcome.kind === 'disconnected') return { samples, broken: outcome };
+      if (outcome.kind === 'frame' || outcome.kind === 'disconnected') return { samples, answered, failure, broken: outcome };
       if (outcome.kind === 'timeout' && this.reconnectOnSilence && this.consecutiveTimeouts >= SILENT_TIMEOUTS_BEFORE_RECONNECT) {
-        return { samples, broken: new ModbusRequestError('timeout', `${this.consecutiveTimeouts} timeouts in a row`) };
+        return { samples, answered, failure, broken: new ModbusRequestError('timeout', `no response to ${this.consecutiveTimeouts} requests in a row`) };
       }
     }
-    return { samples };
+    return { samples, answered, failure };
   }
 
   private async execute(read: ReadRequest): Promise<Buffer | boolean[] | ModbusRequestError> {
