@@ -2,6 +2,12 @@
  * One measured phase of bench/ingest, in its own process so CPU and RSS are its own.
  * Usage: node _ingest-phase.js <phase> <json options>; prints one JSON line of figures.
  * Phases: opcua-bare, opcua-ours, modbus-bare, modbus-ours.
+ *
+ * "ours" is the gateway's ingest path up to the window stage, wired as src/gateway.ts wires it:
+ * sources -> one SampleRouter -> an AssetPipeline per asset (alignment on a 100 ms frame grid,
+ * gap policy, 1 s tumbling windows, their features), plus the live status line the gateway
+ * renders by default. Every tag belongs to an asset (`channels` tags each), so every sample lands in a
+ * window. Windows are counted; nothing downstream of the windows (outbox, uplink) runs.
  */
 import ModbusRTU from 'modbus-serial';
 import { mkdirSync } from 'node:fs';
@@ -9,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sample } from '../src/core/sample';
 import type { Source } from '../src/core/source';
+import { AssetPipeline, SampleRouter, assetConfig } from '../src/assets';
+import { LiveStatus } from '../src/observability/live-status';
 import { ModbusSource } from '../src/sources/modbus/modbus-source';
 import { modbusSourceConfig } from '../src/sources/modbus/config';
 import { opcuaSourceConfig } from '../src/sources/opcua/config';
@@ -23,22 +31,24 @@ interface Opts {
   intervalMs: number;
   warmupS: number;
   seconds: number;
+  /** Tags per asset. */
+  channels: number;
 }
 
 let count = 0;
+let windows = 0;
+const pipelines: AssetPipeline[] = [];
+let router: SampleRouter | undefined;
 let sum = 0; // both sides touch every value, so neither is credited for skipping work
 let measuring = false;
 let expectedTags = 0;
 const seenIdx = new Set<number>();
 const seen = new Set<string>();
 
-/** Where the window stage plugs in: every sample's value is used; tags seen are noted before the measured window. */
-function consume(batch: readonly Sample[]): void {
+/** Counts what the sources deliver; tags seen are noted before the measured window. */
+function tally(batch: readonly Sample[]): void {
   count += batch.length;
-  for (const s of batch) {
-    if (typeof s.value === 'number') sum += s.value;
-    if (!measuring) seen.add(s.tag);
-  }
+  if (!measuring) for (const s of batch) seen.add(s.tag);
 }
 
 async function opcuaBare(o: Opts): Promise<() => Promise<void>> {
@@ -73,16 +83,43 @@ async function opcuaOurs(o: Opts): Promise<() => Promise<void>> {
   // one data dir for every run: the application certificate is made once, as on a real gateway
   const dataDir = join(tmpdir(), 'pdm-bench-ingest');
   mkdirSync(dataDir, { recursive: true });
-  return startOurs([new OpcuaSource(cfg, { logger: silentLogger(), dataDir })]);
+  return startOurs([new OpcuaSource(cfg, { logger: silentLogger(), dataDir })], o.tags, (i) => `bench/v${i}`, o.channels);
 }
 
-async function startOurs(sources: Source[]): Promise<() => Promise<void>> {
+/**
+ * Assets of `channels` consecutive tags each over all `nTags` tags (the last one may be smaller),
+ * then the sources, wired as the gateway wires them (src/gateway.ts).
+ */
+async function startOurs(sources: Source[], nTags: number, tag: (i: number) => string, channels: number): Promise<() => Promise<void>> {
+  for (let a = 0; a * channels < nTags; a++) {
+    const tags: Record<string, string> = {};
+    for (let i = a * channels; i < Math.min(nTags, (a + 1) * channels); i++) tags[`c${i - a * channels}`] = tag(i);
+    const cfg = assetConfig.parse({ id: `a${a}`, tags, window: { type: 'time', size: 1000, frameMs: 100 } });
+    const p = new AssetPipeline({ config: cfg, logger: silentLogger() });
+    p.on('window', (w) => {
+      if (measuring) windows++;
+      if (typeof w.features['c0']?.['mean'] === 'number') sum += w.features['c0']['mean'];
+    });
+    pipelines.push(p);
+  }
+  // the live status as the gateway builds it (reading the pipelines' input views), rendering every 5 s
+  const status = new LiveStatus(
+    pipelines.map((p) => ({ id: p.id, tags: Object.fromEntries(p.sourceTags.map((t, c) => [`c${c}`, t])), view: () => p.inputView() })),
+    { links: () => sources.map((x) => ({ name: x.id, state: x.health().state })), uplink: () => undefined, windows: (id) => pipelines.find((p) => p.id === id)?.stats().windows ?? 0 },
+    { intervalMs: 5000, write: () => undefined, title: 'bench' },
+  );
+  router = new SampleRouter(pipelines);
+  for (const p of pipelines) await p.start();
+  await status.start();
   for (const s of sources) {
-    s.on('samples', consume);
+    s.on('samples', router.listener());
+    s.on('samples', tally);
     await s.start();
   }
   return async () => {
     for (const s of sources) await s.stop();
+    await status.stop();
+    for (const p of pipelines) await p.stop();
   };
 }
 
@@ -127,7 +164,7 @@ async function modbusOurs(o: Opts): Promise<() => Promise<void>> {
       registers: Array.from({ length: o.registers }, (_, i) => ({ name: `r${i}`, address: i, type: 'uint16' })),
     }),
   );
-  return startOurs(cfgs.map((c) => new ModbusSource(c, silentLogger())));
+  return startOurs(cfgs.map((c) => new ModbusSource(c, silentLogger())), o.devices * o.registers, (i) => `dev${Math.floor(i / o.registers)}/r${i % o.registers}`, o.channels);
 }
 
 const PHASES = { 'opcua-bare': opcuaBare, 'opcua-ours': opcuaOurs, 'modbus-bare': modbusBare, 'modbus-ours': modbusOurs } as const;
@@ -154,6 +191,8 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const wallMs = Number(process.hrtime.bigint() - w0) / 1e6;
   const samples = count - c0;
+  const st = pipelines.map((p) => p.stats());
+  const total = (k: keyof ReturnType<AssetPipeline['stats']>): number => st.reduce((n, x) => n + (x[k] as number), 0);
   const fig = {
     phase,
     samples_per_s: Math.round((samples / wallMs) * 1000),
@@ -162,6 +201,17 @@ async function main(): Promise<void> {
     rss_peak_mb: Math.round(rssMax / 1e6),
     setup_ms: setupMs,
     tags_seen: Math.max(seen.size, seenIdx.size),
+    ...(router
+      ? {
+          assets: pipelines.length,
+          windows_per_s: Math.round((windows / wallMs) * 10000) / 10,
+          windows_total: total('windows'),
+          windows_skipped: total('windowsSkipped'),
+          samples_in_assets: total('samples'),
+          late_samples: total('lateSamples'),
+          unrouted_samples: router.unrouted,
+        }
+      : {}),
     checksum: sum > 0 ? 1 : 0,
   };
   process.stdout.write(`${JSON.stringify(fig)}\n`);

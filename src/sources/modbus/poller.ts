@@ -124,10 +124,17 @@ export class CycleRunner {
   }
 
   private decode(read: ReadRequest, data: Buffer | boolean[], ts: number, out: Sample[]): void {
+    const bits = isBitArea(read.area);
     for (const t of read.tags) {
       const off = t.start - read.start;
+      if (t.word16 !== 0 && !bits && 2 * off + 2 <= data.length) {
+        // inline: what decodeRegisters + TagValues.good do for a plain 16-bit register
+        const w = ((data as Buffer)[2 * off] as number) * 256 + ((data as Buffer)[2 * off + 1] as number);
+        out.push({ tag: t.tag, value: t.word16 === 1 ? w : (w << 16) >> 16, sourceTs: ts, receivedTs: ts, quality: 'good' });
+        continue;
+      }
       let s: Sample | undefined;
-      if (isBitArea(read.area)) {
+      if (bits) {
         const v = (data as boolean[])[off];
         s = v === undefined ? this.values.bad(t, short(read), ts) : this.values.good(t, v, ts);
       } else {
