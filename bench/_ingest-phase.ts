@@ -33,6 +33,8 @@ interface Opts {
   seconds: number;
   /** Tags per asset. */
   channels: number;
+  /** How long a frame stays open for late values (the assets' window.latenessMs). */
+  latenessMs: number;
 }
 
 let count = 0;
@@ -49,7 +51,12 @@ const seen = new Set<string>();
 function tally(batch: readonly Sample[]): void {
   count += batch.length;
   if (!measuring) for (const s of batch) seen.add(s.tag);
+  else if (delays.length < 100_000) for (let i = 0; i < batch.length; i += 50) delays.push((batch[i] as Sample).receivedTs - (batch[i] as Sample).sourceTs);
 }
+
+/** Receipt minus source time of every 50th sample measured: how late values reach the window stage. */
+const delays: number[] = [];
+const pct = (q: number): number => [...delays].sort((a, b) => a - b)[Math.floor(q * (delays.length - 1))] ?? 0;
 
 async function opcuaBare(o: Opts): Promise<() => Promise<void>> {
   // loaded here so the Modbus phases do not carry node-opcua in their RSS
@@ -83,18 +90,19 @@ async function opcuaOurs(o: Opts): Promise<() => Promise<void>> {
   // one data dir for every run: the application certificate is made once, as on a real gateway
   const dataDir = join(tmpdir(), 'pdm-bench-ingest');
   mkdirSync(dataDir, { recursive: true });
-  return startOurs([new OpcuaSource(cfg, { logger: silentLogger(), dataDir })], o.tags, (i) => `bench/v${i}`, o.channels);
+  return startOurs([new OpcuaSource(cfg, { logger: silentLogger(), dataDir })], o.tags, (i) => `bench/v${i}`, o);
 }
 
 /**
  * Assets of `channels` consecutive tags each over all `nTags` tags (the last one may be smaller),
  * then the sources, wired as the gateway wires them (src/gateway.ts).
  */
-async function startOurs(sources: Source[], nTags: number, tag: (i: number) => string, channels: number): Promise<() => Promise<void>> {
+async function startOurs(sources: Source[], nTags: number, tag: (i: number) => string, o: Opts): Promise<() => Promise<void>> {
+  const channels = o.channels;
   for (let a = 0; a * channels < nTags; a++) {
     const tags: Record<string, string> = {};
     for (let i = a * channels; i < Math.min(nTags, (a + 1) * channels); i++) tags[`c${i - a * channels}`] = tag(i);
-    const cfg = assetConfig.parse({ id: `a${a}`, tags, window: { type: 'time', size: 1000, frameMs: 100 } });
+    const cfg = assetConfig.parse({ id: `a${a}`, tags, window: { type: 'time', size: 1000, frameMs: 100, latenessMs: o.latenessMs } });
     const p = new AssetPipeline({ config: cfg, logger: silentLogger() });
     p.on('window', (w) => {
       if (measuring) windows++;
@@ -164,7 +172,7 @@ async function modbusOurs(o: Opts): Promise<() => Promise<void>> {
       registers: Array.from({ length: o.registers }, (_, i) => ({ name: `r${i}`, address: i, type: 'uint16' })),
     }),
   );
-  return startOurs(cfgs.map((c) => new ModbusSource(c, silentLogger())), o.devices * o.registers, (i) => `dev${Math.floor(i / o.registers)}/r${i % o.registers}`, o.channels);
+  return startOurs(cfgs.map((c) => new ModbusSource(c, silentLogger())), o.devices * o.registers, (i) => `dev${Math.floor(i / o.registers)}/r${i % o.registers}`, o);
 }
 
 const PHASES = { 'opcua-bare': opcuaBare, 'opcua-ours': opcuaOurs, 'modbus-bare': modbusBare, 'modbus-ours': modbusOurs } as const;
@@ -179,6 +187,7 @@ async function main(): Promise<void> {
   const all = (): boolean => Math.max(seen.size, seenIdx.size) >= expectedTags;
   while (!all() && Date.now() - t0 < 180_000) await new Promise((r) => setTimeout(r, 100));
   const setupMs = Date.now() - t0;
+  const rssSetup = process.memoryUsage().rss;
   await new Promise((r) => setTimeout(r, o.warmupS * 1000));
   measuring = true;
   const c0 = count;
@@ -199,6 +208,9 @@ async function main(): Promise<void> {
     cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
     rss_mb: Math.round(process.memoryUsage().rss / 1e6),
     rss_peak_mb: Math.round(rssMax / 1e6),
+    rss_after_setup_mb: Math.round(rssSetup / 1e6),
+    heap_used_mb: Math.round(process.memoryUsage().heapUsed / 1e6),
+    heap_total_mb: Math.round(process.memoryUsage().heapTotal / 1e6),
     setup_ms: setupMs,
     tags_seen: Math.max(seen.size, seenIdx.size),
     ...(router
@@ -210,6 +222,8 @@ async function main(): Promise<void> {
           samples_in_assets: total('samples'),
           late_samples: total('lateSamples'),
           unrouted_samples: router.unrouted,
+          delay_p50_ms: pct(0.5),
+          delay_p99_ms: pct(0.99),
         }
       : {}),
     checksum: sum > 0 ? 1 : 0,

@@ -216,23 +216,23 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     const v = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? (raw ? 1 : 0) : undefined;
     if (v === undefined) {
       this.st.invalidSamples++;
-      this.warn(`invalid:${s.tag}`, `tag ${s.tag} (channel ${this.channels[c]}): value ${JSON.stringify(raw)} is not a number; ignored`);
+      this.warn(`invalid:${s.tag}`, () => `tag ${s.tag} (channel ${this.channels[c]}): value ${JSON.stringify(raw)} is not a number; ignored`);
       return;
     }
     if (!Number.isFinite(v)) {
       this.st.nonFiniteSamples++;
-      this.warn(`nonfinite:${s.tag}`, `tag ${s.tag} (channel ${this.channels[c]}): non-finite value ${String(v)}; treated as bad`);
+      this.warn(`nonfinite:${s.tag}`, () => `tag ${s.tag} (channel ${this.channels[c]}): non-finite value ${String(v)}; treated as bad`);
       return;
     }
     const ts = s.sourceTs;
     if (!Number.isFinite(ts) || ts - s.receivedTs > this.maxFutureMs) {
       this.st.futureSamples++;
-      this.warn(`future:${s.tag}`, `tag ${s.tag}: source time ${new Date(ts).toISOString()} is ahead of receipt ${new Date(s.receivedTs).toISOString()} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
+      this.warn(`future:${s.tag}`, () => `tag ${s.tag}: source time ${new Date(ts).toISOString()} is ahead of receipt ${new Date(s.receivedTs).toISOString()} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
       return;
     }
     if (!this.aligner.add(c, v, ts, s.quality === 'uncertain')) {
       this.st.lateSamples++;
-      this.warn(`late:${s.tag}`, `tag ${s.tag}: value at ${new Date(ts).toISOString()} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
+      this.warn(`late:${s.tag}`, () => `tag ${s.tag}: value at ${new Date(ts).toISOString()} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
       return;
     }
     if (ts > this.maxTs) this.maxTs = ts;
@@ -375,10 +375,12 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.emit('alarm', a);
   }
 
-  private warn(key: string, message: string): void {
+  /** `message` may be a function: per-sample warnings only build their text when it is logged. */
+  private warn(key: string, message: string | (() => string)): void {
     const suppressed = this.limiter.check(key);
     if (suppressed === undefined) return;
-    this.log.warn(suppressed > 0 ? `${message} (${suppressed} more like this since the last report)` : message);
+    const text = typeof message === 'string' ? message : message();
+    this.log.warn(suppressed > 0 ? `${text} (${suppressed} more like this since the last report)` : text);
   }
 }
 

@@ -61,6 +61,7 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
   private pki: CertificateManagerLease | undefined;
   private pending: Sample[] = [];
   private flushQueued = false;
+  private batchTs = 0;
   private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, resumes: 0, rebuilds: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
 
   constructor(
@@ -199,13 +200,14 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
    */
   private onValue(conn: Connection, index: number, dv: DataValue): void {
     if (this.conn !== conn) return;
-    const now = Date.now();
-    conn.lastActivity = now;
-    this.pending.push(dataValueToSample(this.tags[index] as string, dv, now));
     if (!this.flushQueued) {
+      // one receive time per publish response (all its values arrived together): one clock read, not 10 000
+      this.batchTs = Date.now();
+      conn.lastActivity = this.batchTs;
       this.flushQueued = true;
       queueMicrotask(this.flush);
     }
+    this.pending.push(dataValueToSample(this.tags[index] as string, dv, this.batchTs));
   }
 
   private readonly flush = (): void => {
