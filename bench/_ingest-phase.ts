@@ -35,6 +35,8 @@ interface Opts {
   channels: number;
   /** How long a frame stays open for late values (the assets' window.latenessMs). */
   latenessMs: number;
+  /** 'window' (default): up to the window stage; 'source': the sources alone (to split the cost). */
+  stage?: 'window' | 'source';
 }
 
 let count = 0;
@@ -99,7 +101,7 @@ async function opcuaOurs(o: Opts): Promise<() => Promise<void>> {
  */
 async function startOurs(sources: Source[], nTags: number, tag: (i: number) => string, o: Opts): Promise<() => Promise<void>> {
   const channels = o.channels;
-  for (let a = 0; a * channels < nTags; a++) {
+  for (let a = 0; o.stage !== 'source' && a * channels < nTags; a++) {
     const tags: Record<string, string> = {};
     for (let i = a * channels; i < Math.min(nTags, (a + 1) * channels); i++) tags[`c${i - a * channels}`] = tag(i);
     const cfg = assetConfig.parse({ id: `a${a}`, tags, window: { type: 'time', size: 1000, frameMs: 100, latenessMs: o.latenessMs } });
@@ -116,11 +118,11 @@ async function startOurs(sources: Source[], nTags: number, tag: (i: number) => s
     { links: () => sources.map((x) => ({ name: x.id, state: x.health().state })), uplink: () => undefined, windows: (id) => pipelines.find((p) => p.id === id)?.stats().windows ?? 0 },
     { intervalMs: 5000, write: () => undefined, title: 'bench' },
   );
-  router = new SampleRouter(pipelines);
+  if (o.stage !== 'source') router = new SampleRouter(pipelines);
   for (const p of pipelines) await p.start();
   await status.start();
   for (const s of sources) {
-    s.on('samples', router.listener());
+    if (router) s.on('samples', router.listener());
     s.on('samples', tally);
     await s.start();
   }

@@ -1,9 +1,10 @@
 /**
- * `npm run bench -- ingest [--seconds N] [--warmup N] [--rounds N] [--tags N] [--devices N] [--registers N] [--channels N] [--lateness-ms N] [--only opcua|modbus]`
+ * `npm run bench -- ingest [--seconds N] [--warmup N] [--rounds N] [--tags N] [--devices N] [--registers N] [--channels N] [--lateness-ms N] [--stage window|source] [--only opcua|modbus]`
  *
  * Sustained ingest through the gateway up to the window stage (sources -> router -> asset
  * pipelines of `channels` tags each, 100 ms frames, 1 s windows; see bench/_ingest-phase.ts)
- * beside the bare library doing the same reads and touching every value, in the same run:
+ * beside the bare library doing the same reads and touching every value, in the same run
+ * (`--stage source`: our sources alone, no window stage, to see which part costs what):
  *  (a) OPC-UA: N monitored items at 100 ms on a node-opcua server in another process
  *      (test/interop/peers/opcua-peer.js): our OpcuaSource vs a bare ClientMonitoredItemGroup;
  *  (b) Modbus TCP: D devices x R holding registers at 100 ms from fast raw-socket responders in
@@ -171,9 +172,10 @@ function compare(prefix: string, ours: PhaseFigures[], bare: PhaseFigures[]): Re
 
 export async function main(args: string[]): Promise<Record<string, unknown>> {
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-  const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15), channels: arg(args, 'channels', 100) };
+  const stage = args.includes('--stage') ? (args[args.indexOf('--stage') + 1] as 'window' | 'source') : 'window';
+  const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15), channels: arg(args, 'channels', 100), stage };
   const nRounds = arg(args, 'rounds', 2);
-  const out: Record<string, unknown> = { interval_ms: 100, seconds: base.seconds, rounds: nRounds, channels_per_asset: base.channels, load_avg_1m: Math.round(loadavg()[0]! * 10) / 10 };
+  const out: Record<string, unknown> = { interval_ms: 100, seconds: base.seconds, rounds: nRounds, stage, channels_per_asset: base.channels, load_avg_1m: Math.round(loadavg()[0]! * 10) / 10 };
   if (only !== 'modbus') {
     const tags = arg(args, 'tags', 10_000);
     const port = await freePort();
