@@ -53,10 +53,10 @@ const seen = new Set<string>();
 function tally(batch: readonly Sample[]): void {
   count += batch.length;
   if (!measuring) for (const s of batch) seen.add(s.tag);
-  else if (delays.length < 100_000) for (let i = 0; i < batch.length; i += 50) delays.push((batch[i] as Sample).receivedTs - (batch[i] as Sample).sourceTs);
+  else if (delays.length < 100_000 && batch.length > 0) delays.push((batch[0] as Sample).receivedTs - (batch[0] as Sample).sourceTs);
 }
 
-/** Receipt minus source time of every 50th sample measured: how late values reach the window stage. */
+/** Receipt minus source time of the first sample of each batch measured: how late values reach the window stage. */
 const delays: number[] = [];
 const pct = (q: number): number => [...delays].sort((a, b) => a - b)[Math.floor(q * (delays.length - 1))] ?? 0;
 
