@@ -2,6 +2,12 @@
  * One measured phase of bench/ingest, in its own process so CPU and RSS are its own.
  * Usage: node _ingest-phase.js <phase> <json options>; prints one JSON line of figures.
  * Phases: opcua-bare, opcua-ours, modbus-bare, modbus-ours.
+ *
+ * "ours" is the gateway's ingest path up to the window stage, wired as src/gateway.ts wires it:
+ * sources -> one SampleRouter -> an AssetPipeline per asset (alignment on a 100 ms frame grid,
+ * gap policy, 1 s tumbling windows, their features), plus the live status line the gateway
+ * renders by default. Every tag belongs to an asset (`channels` tags each), so every sample lands in a
+ * window. Windows are counted; nothing downstream of the windows (outbox, uplink) runs.
  */
 import ModbusRTU from 'modbus-serial';
 import { mkdirSync } from 'node:fs';
@@ -9,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sample } from '../src/core/sample';
 import type { Source } from '../src/core/source';
+import { AssetPipeline, SampleRouter, assetConfig } from '../src/assets';
+import { LiveStatus } from '../src/observability/live-status';
 import { ModbusSource } from '../src/sources/modbus/modbus-source';
 import { modbusSourceConfig } from '../src/sources/modbus/config';
 import { opcuaSourceConfig } from '../src/sources/opcua/config';
@@ -23,23 +31,34 @@ interface Opts {
   intervalMs: number;
   warmupS: number;
   seconds: number;
+  /** Tags per asset. */
+  channels: number;
+  /** How long a frame stays open for late values (the assets' window.latenessMs). */
+  latenessMs: number;
+  /** 'window' (default): up to the window stage; 'source': the sources alone (to split the cost). */
+  stage?: 'window' | 'source';
 }
 
 let count = 0;
+let windows = 0;
+const pipelines: AssetPipeline[] = [];
+let router: SampleRouter | undefined;
 let sum = 0; // both sides touch every value, so neither is credited for skipping work
 let measuring = false;
 let expectedTags = 0;
 const seenIdx = new Set<number>();
 const seen = new Set<string>();
 
-/** Where the window stage plugs in: every sample's value is used; tags seen are noted before the measured window. */
-function consume(batch: readonly Sample[]): void {
+/** Counts what the sources deliver; tags seen are noted before the measured window. */
+function tally(batch: readonly Sample[]): void {
   count += batch.length;
-  for (const s of batch) {
-    if (typeof s.value === 'number') sum += s.value;
-    if (!measuring) seen.add(s.tag);
-  }
+  if (!measuring) for (const s of batch) seen.add(s.tag);
+  else if (delays.length < 100_000 && batch.length > 0) delays.push((batch[0] as Sample).receivedTs - (batch[0] as Sample).sourceTs);
 }
+
+/** Receipt minus source time of the first sample of each batch measured: how late values reach the window stage. */
+const delays: number[] = [];
+const pct = (q: number): number => [...delays].sort((a, b) => a - b)[Math.floor(q * (delays.length - 1))] ?? 0;
 
 async function opcuaBare(o: Opts): Promise<() => Promise<void>> {
   // loaded here so the Modbus phases do not carry node-opcua in their RSS
@@ -73,16 +92,44 @@ async function opcuaOurs(o: Opts): Promise<() => Promise<void>> {
   // one data dir for every run: the application certificate is made once, as on a real gateway
   const dataDir = join(tmpdir(), 'pdm-bench-ingest');
   mkdirSync(dataDir, { recursive: true });
-  return startOurs([new OpcuaSource(cfg, { logger: silentLogger(), dataDir })]);
+  return startOurs([new OpcuaSource(cfg, { logger: silentLogger(), dataDir })], o.tags, (i) => `bench/v${i}`, o);
 }
 
-async function startOurs(sources: Source[]): Promise<() => Promise<void>> {
+/**
+ * Assets of `channels` consecutive tags each over all `nTags` tags (the last one may be smaller),
+ * then the sources, wired as the gateway wires them (src/gateway.ts).
+ */
+async function startOurs(sources: Source[], nTags: number, tag: (i: number) => string, o: Opts): Promise<() => Promise<void>> {
+  const channels = o.channels;
+  for (let a = 0; o.stage !== 'source' && a * channels < nTags; a++) {
+    const tags: Record<string, string> = {};
+    for (let i = a * channels; i < Math.min(nTags, (a + 1) * channels); i++) tags[`c${i - a * channels}`] = tag(i);
+    const cfg = assetConfig.parse({ id: `a${a}`, tags, window: { type: 'time', size: 1000, frameMs: 100, latenessMs: o.latenessMs } });
+    const p = new AssetPipeline({ config: cfg, logger: silentLogger() });
+    p.on('window', (w) => {
+      if (measuring) windows++;
+      if (typeof w.features['c0']?.['mean'] === 'number') sum += w.features['c0']['mean'];
+    });
+    pipelines.push(p);
+  }
+  // the live status as the gateway builds it (reading the pipelines' input views), rendering every 5 s
+  const status = new LiveStatus(
+    pipelines.map((p) => ({ id: p.id, tags: Object.fromEntries(p.sourceTags.map((t, c) => [`c${c}`, t])), view: () => p.inputView() })),
+    { links: () => sources.map((x) => ({ name: x.id, state: x.health().state })), uplink: () => undefined, windows: (id) => pipelines.find((p) => p.id === id)?.stats().windows ?? 0 },
+    { intervalMs: 5000, write: () => undefined, title: 'bench' },
+  );
+  if (o.stage !== 'source') router = new SampleRouter(pipelines);
+  for (const p of pipelines) await p.start();
+  await status.start();
   for (const s of sources) {
-    s.on('samples', consume);
+    if (router) s.on('samples', router.listener());
+    s.on('samples', tally);
     await s.start();
   }
   return async () => {
     for (const s of sources) await s.stop();
+    await status.stop();
+    for (const p of pipelines) await p.stop();
   };
 }
 
@@ -127,7 +174,7 @@ async function modbusOurs(o: Opts): Promise<() => Promise<void>> {
       registers: Array.from({ length: o.registers }, (_, i) => ({ name: `r${i}`, address: i, type: 'uint16' })),
     }),
   );
-  return startOurs(cfgs.map((c) => new ModbusSource(c, silentLogger())));
+  return startOurs(cfgs.map((c) => new ModbusSource(c, silentLogger())), o.devices * o.registers, (i) => `dev${Math.floor(i / o.registers)}/r${i % o.registers}`, o);
 }
 
 const PHASES = { 'opcua-bare': opcuaBare, 'opcua-ours': opcuaOurs, 'modbus-bare': modbusBare, 'modbus-ours': modbusOurs } as const;
@@ -142,6 +189,7 @@ async function main(): Promise<void> {
   const all = (): boolean => Math.max(seen.size, seenIdx.size) >= expectedTags;
   while (!all() && Date.now() - t0 < 180_000) await new Promise((r) => setTimeout(r, 100));
   const setupMs = Date.now() - t0;
+  const rssSetup = process.memoryUsage().rss;
   await new Promise((r) => setTimeout(r, o.warmupS * 1000));
   measuring = true;
   const c0 = count;
@@ -154,14 +202,32 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const wallMs = Number(process.hrtime.bigint() - w0) / 1e6;
   const samples = count - c0;
+  const st = pipelines.map((p) => p.stats());
+  const total = (k: keyof ReturnType<AssetPipeline['stats']>): number => st.reduce((n, x) => n + (x[k] as number), 0);
   const fig = {
     phase,
     samples_per_s: Math.round((samples / wallMs) * 1000),
     cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
     rss_mb: Math.round(process.memoryUsage().rss / 1e6),
     rss_peak_mb: Math.round(rssMax / 1e6),
+    rss_after_setup_mb: Math.round(rssSetup / 1e6),
+    heap_used_mb: Math.round(process.memoryUsage().heapUsed / 1e6),
+    heap_total_mb: Math.round(process.memoryUsage().heapTotal / 1e6),
     setup_ms: setupMs,
     tags_seen: Math.max(seen.size, seenIdx.size),
+    ...(router
+      ? {
+          assets: pipelines.length,
+          windows_per_s: Math.round((windows / wallMs) * 10000) / 10,
+          windows_total: total('windows'),
+          windows_skipped: total('windowsSkipped'),
+          samples_in_assets: total('samples'),
+          late_samples: total('lateSamples'),
+          unrouted_samples: router.unrouted,
+          delay_p50_ms: pct(0.5),
+          delay_p99_ms: pct(0.99),
+        }
+      : {}),
     checksum: sum > 0 ? 1 : 0,
   };
   process.stdout.write(`${JSON.stringify(fig)}\n`);

@@ -6,7 +6,7 @@ import type { Module, ModuleHealth } from './core/lifecycle';
 import type { Source } from './core/source';
 import { ModuleRunner } from './core/module-runner';
 import { createSource } from './sources';
-import { AssetPipeline } from './assets';
+import { AssetPipeline, SampleRouter } from './assets';
 import { Outbox, type NewRecord } from './outbox';
 import { errorMessage } from './core/errors';
 import { ModelService } from './models/service';
@@ -89,7 +89,7 @@ export class Gateway {
     }
 
     this.status = new LiveStatus(
-      config.assets.map((a) => ({ id: a.id, tags: a.tags })),
+      this.assets.map((p, i) => ({ id: p.id, tags: config.assets[i]!.tags, view: () => p.inputView() })),
       {
         links: () => this.sources.map((s) => ({ name: s.id, state: s.health().state, detail: s.health().detail })),
         uplink: () => (this.uplink ? { state: this.uplink.stats().state, recordsSent: this.uplink.stats().recordsSent, backlog: this.outbox.stats().records } : undefined),
@@ -98,12 +98,12 @@ export class Gateway {
       { intervalMs: config.observability.statusIntervalMs, write: opts.statusWriter ?? ((t) => process.stdout.write(t)), title: `pdm-gateway ${config.gateway.id}` },
     );
 
+    // One router for every source: each sample is looked up once and goes to the assets using its
+    // tag. The live status reads its counts and latest values from the pipelines (no tap of its own).
+    const router = new SampleRouter(this.assets);
     for (const sc of config.sources) {
       const s = createSource(sc, { logger: log, dataDir });
-      s.on('samples', (batch) => {
-        for (const p of this.assets) p.push(batch);
-        this.status.observe(batch);
-      });
+      s.on('samples', router.listener());
       s.on('state', (state, detail) => log.info({ source: s.id, state, detail }, `source ${s.id} ${state}`));
       this.sources.push(s);
     }

@@ -1,7 +1,8 @@
 import type { Logger } from '../observability/logger';
 import { systemClock, type Clock } from '../core/clock';
 import type { Module, ModuleHealth } from '../core/lifecycle';
-import type { Sample } from '../core/sample';
+import type { Sample, SampleValue } from '../core/sample';
+import type { AssetInputView } from '../observability/live-status';
 import { TypedEmitter } from '../core/typed-emitter';
 import { HealthTracker } from '../health/tracker';
 import type { AlarmEvent } from '../health/types';
@@ -82,6 +83,10 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private readonly latenessMs: number;
   private readonly maxFutureMs: number;
   private readonly idleFlushMs: number;
+  /** A sample was accepted since the last endBatch(). */
+  private accepted = false;
+  /** Latest value of each channel that was not bad (for the status line). */
+  private readonly latest: (SampleValue | undefined)[];
   private maxTs = -Infinity;
   private lastArrival = 0;
   private watermark = -Infinity;
@@ -107,6 +112,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     const w = this.cfg.window;
     this.latenessMs = w.latenessMs ?? w.frameMs;
     this.maxFutureMs = w.maxFutureMs;
+    this.latest = new Array<SampleValue | undefined>(this.channels.length).fill(undefined);
     this.idleFlushMs = w.idleFlushMs ?? 2 * w.frameMs + this.latenessMs;
     const sizeFrames = w.type === 'time' ? Math.round(w.size / w.frameMs) : Math.round(w.size);
     const stepFrames = w.type === 'time' ? Math.round((w.step ?? w.size) / w.frameMs) : Math.round(w.step ?? w.size);
@@ -164,6 +170,16 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     return this.st.snapshot(this.aligner.pending(), this.queue.length, this.tracker.alarms.active().length);
   }
 
+  /** Samples seen, bad ones, and the latest value per channel (the status line's view of the input). */
+  inputView(): AssetInputView {
+    const latest: Record<string, SampleValue> = {};
+    this.channels.forEach((ch, c) => {
+      const v = this.latest[c];
+      if (v !== undefined) latest[ch] = v;
+    });
+    return { samples: this.st.samples, bad: this.st.badSamples, latest };
+  }
+
   /** Live alarms of this asset (for SCADA and the status line). */
   activeAlarms(): ReturnType<HealthTracker['alarms']['active']> {
     return this.tracker.alarms.active();
@@ -178,43 +194,62 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
 
   /** Takes samples of any tags; those of other assets are ignored. */
   push(samples: readonly Sample[]): void {
-    let accepted = false;
     for (const s of samples) {
       const c = this.channelOf(s.tag);
-      if (c < 0) continue;
-      this.st.samples++;
-      if (s.quality === 'bad') {
-        this.st.badSamples++;
-        continue;
-      }
-      const v = typeof s.value === 'boolean' ? (s.value ? 1 : 0) : s.value;
-      if (typeof v !== 'number') {
-        this.st.invalidSamples++;
-        this.warn(`invalid:${s.tag}`, `tag ${s.tag} (channel ${this.channels[c]}): value ${JSON.stringify(s.value)} is not a number; ignored`);
-        continue;
-      }
-      if (!Number.isFinite(v)) {
-        this.st.nonFiniteSamples++;
-        this.warn(`nonfinite:${s.tag}`, `tag ${s.tag} (channel ${this.channels[c]}): non-finite value ${String(v)}; treated as bad`);
-        continue;
-      }
-      if (!Number.isFinite(s.sourceTs) || s.sourceTs - s.receivedTs > this.maxFutureMs) {
-        this.st.futureSamples++;
-        this.warn(`future:${s.tag}`, `tag ${s.tag}: source time ${new Date(s.sourceTs).toISOString()} is ahead of receipt ${new Date(s.receivedTs).toISOString()} by more than ${this.cfg.window.maxFutureMs} ms (device clock?); ignored`);
-        continue;
-      }
-      if (!this.aligner.add(c, v, s.sourceTs, s.quality === 'uncertain')) {
-        this.st.lateSamples++;
-        this.warn(`late:${s.tag}`, `tag ${s.tag}: value at ${new Date(s.sourceTs).toISOString()} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
-        continue;
-      }
-      if (s.sourceTs > this.maxTs) this.maxTs = s.sourceTs;
-      accepted = true;
+      if (c >= 0) this.accept(c, s);
     }
-    if (accepted) {
-      this.lastArrival = this.arrivals.now();
-      this.advance(this.maxTs - this.latenessMs);
+    this.endBatch();
+  }
+
+  /** The source tag of each channel, in channel order (what a router routes on). */
+  get sourceTags(): readonly string[] {
+    return this.tagOf;
+  }
+
+  /**
+   * One sample of channel `c` (an index into sourceTags), for a router that already looked the tag up;
+   * call endBatch() once after the batch. push() is accept() for every sample of ours + endBatch().
+   */
+  accept(c: number, s: Sample): void {
+    this.st.samples++;
+    if (s.quality === 'bad') {
+      this.st.badSamples++;
+      return;
     }
+    const raw = s.value;
+    this.latest[c] = raw;
+    const v = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? (raw ? 1 : 0) : undefined;
+    if (v === undefined) {
+      this.st.invalidSamples++;
+      this.warn(`invalid:${s.tag}`, () => `tag ${s.tag} (channel ${this.channels[c]}): value ${JSON.stringify(raw)} is not a number; ignored`);
+      return;
+    }
+    if (!Number.isFinite(v)) {
+      this.st.nonFiniteSamples++;
+      this.warn(`nonfinite:${s.tag}`, () => `tag ${s.tag} (channel ${this.channels[c]}): non-finite value ${String(v)}; treated as bad`);
+      return;
+    }
+    const ts = s.sourceTs;
+    if (!Number.isFinite(ts) || ts - s.receivedTs > this.maxFutureMs) {
+      this.st.futureSamples++;
+      this.warn(`future:${s.tag}`, () => `tag ${s.tag}: source time ${new Date(ts).toISOString()} is ahead of receipt ${new Date(s.receivedTs).toISOString()} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
+      return;
+    }
+    if (!this.aligner.add(c, v, ts, s.quality === 'uncertain')) {
+      this.st.lateSamples++;
+      this.warn(`late:${s.tag}`, () => `tag ${s.tag}: value at ${new Date(ts).toISOString()} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
+      return;
+    }
+    if (ts > this.maxTs) this.maxTs = ts;
+    this.accepted = true;
+  }
+
+  /** Closes the frames the samples accepted since the last call have moved the watermark past. */
+  endBatch(): void {
+    if (!this.accepted) return;
+    this.accepted = false;
+    this.lastArrival = this.arrivals.now();
+    this.advance(this.maxTs - this.latenessMs);
   }
 
   /**
@@ -359,10 +394,12 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.emit('alarm', a);
   }
 
-  private warn(key: string, message: string): void {
+  /** `message` may be a function: per-sample warnings only build their text when it is logged. */
+  private warn(key: string, message: string | (() => string)): void {
     const suppressed = this.limiter.check(key);
     if (suppressed === undefined) return;
-    this.log.warn(suppressed > 0 ? `${message} (${suppressed} more like this since the last report)` : message);
+    const text = typeof message === 'string' ? message : message();
+    this.log.warn(suppressed > 0 ? `${text} (${suppressed} more like this since the last report)` : text);
   }
 }
 

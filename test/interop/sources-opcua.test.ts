@@ -12,8 +12,9 @@ import { TcpProxy } from '../helpers/tcp-proxy';
 const PEER = join(__dirname, 'peers/opcua-peer.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'pdm-opcua-interop-'));
 
-function source(endpoint: string, mode: 'subscribe' | 'poll' = 'subscribe'): OpcuaSource {
+function source(endpoint: string, mode: 'subscribe' | 'poll' = 'subscribe', extra: Record<string, unknown> = {}): OpcuaSource {
   const cfg = opcuaSourceConfig.parse({
+    ...extra,
     id: 'plant',
     type: 'opcua',
     endpoint,
@@ -30,6 +31,19 @@ function source(endpoint: string, mode: 'subscribe' | 'poll' = 'subscribe'): Opc
   return new OpcuaSource(cfg, { logger: silentLogger(), dataDir });
 }
 
+/** What the server holds, from the peer's latest STATS line (--report-ms). */
+function serverHolds(peer: ChildPeer): { sessions: number; subscriptions: number; items: number } | undefined {
+  const line = [...peer.lines].reverse().find((l) => l.startsWith('STATS '));
+  const m = line?.match(/sessions=(\d+) subscriptions=(\d+) items=(\d+)/);
+  return m ? { sessions: Number(m[1]), subscriptions: Number(m[2]), items: Number(m[3]) } : undefined;
+}
+
+async function settled(peer: ChildPeer, want: { sessions: number; subscriptions: number; items: number }): Promise<void> {
+  const end = Date.now() + 8000;
+  while (JSON.stringify(serverHolds(peer)) !== JSON.stringify(want) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  expect(serverHolds(peer)).toEqual(want);
+}
+
 const allGoodSince = (rec: SourceRecorder, mark: number): boolean => {
   const seen = new Set(rec.since(mark).filter((s) => s.quality === 'good').map((s) => s.tag));
   return seen.size === 21;
@@ -41,7 +55,7 @@ describe('OpcuaSource against a node-opcua server in another process', () => {
   let src: OpcuaSource | undefined;
   beforeEach(async () => {
     port = await freePort();
-    peer = new ChildPeer(process.execPath, [PEER, '--port', String(port), '--vars', '20', '--first-id', '1000']);
+    peer = new ChildPeer(process.execPath, [PEER, '--port', String(port), '--vars', '20', '--first-id', '1000', '--report-ms', '200']);
     await peer.start();
   });
   afterEach(async () => {
@@ -60,42 +74,58 @@ describe('OpcuaSource against a node-opcua server in another process', () => {
       await peer.kill('SIGKILL');
       await rec.until('bad after the kill', () => rec.latest('plant/v0')?.quality === 'bad');
       expect(rec.latest('plant/v0')?.status?.text).toMatch(/^BadConnectionClosed/);
-      peer = new ChildPeer(process.execPath, [PEER, '--port', String(port), '--vars', '20', '--first-id', '7000']);
+      peer = new ChildPeer(process.execPath, [PEER, '--port', String(port), '--vars', '20', '--first-id', '7000', '--report-ms', '200']);
       await peer.start();
       const mark = rec.samples.length;
       const ms = await rec.until('all 21 tags good again', () => allGoodSince(rec, mark), 10_000);
       expect(ms).toBeLessThan(10_000);
       expect(rec.latest('plant/numbered')?.value).toBe(7000); // the browse path now leads to ns=1;i=7001
-      expect(src.stats().reconnects).toBe(1);
+      // the session died with the server: rebuilt from the config (not resumed), every item once
+      expect(src.stats()).toMatchObject({ reconnects: 1, resumes: 0, rebuilds: 1, connects: 2 });
+      await settled(peer, { sessions: 1, subscriptions: mode === 'subscribe' ? 1 : 0, items: mode === 'subscribe' ? 21 : 0 });
     });
   }
 
-  it('network cut and restored through a proxy: bad while cut, everything back after', async () => {
-    const proxyPort = await freePort();
-    await peer.kill();
-    // the server must know the address it is reached at (node-opcua checks the session endpoint URL)
-    peer = new ChildPeer(process.execPath, [PEER, '--port', String(port), '--vars', '20', '--advertise-port', String(proxyPort)]);
-    await peer.start();
-    const proxy = new TcpProxy(proxyPort, port);
-    await proxy.start();
-    try {
-      src = source(`opc.tcp://127.0.0.1:${proxy.port}`);
-      const rec = new SourceRecorder(src);
-      await src.start();
-      await rec.until('all good', () => allGoodSince(rec, 0), 20_000);
-      proxy.cut();
-      await rec.until('bad while cut', () => rec.latest('plant/v3')?.quality === 'bad');
-      expect(src.health().state).toBe('down');
-      await new Promise((r) => setTimeout(r, 3000));
-      proxy.restore();
-      const mark = rec.samples.length;
-      const ms = await rec.until('all good after restore', () => allGoodSince(rec, mark), 10_000);
-      expect(ms).toBeLessThan(10_000);
-      expect(proxy.open).toBe(1);
-    } finally {
-      await src?.stop();
-      src = undefined;
-      await proxy.stop();
-    }
-  });
+  // (a subscription's lifetime, publishing interval x keep-alive count x 6, must fit in the session timeout)
+  const CUTS = [
+    { name: 'a short network cut (the session lives on): the same session and subscription resume, no rebuild, no duplicate items', cutMs: 3000, extra: {}, resumes: 1, rebuilds: 0, connects: 1 },
+    { name: 'a cut longer than the session timeout (the server dropped the session): rebuilt from the config, every item once', cutMs: 4000, extra: { sessionTimeoutMs: 1500, keepAliveCount: 1 }, resumes: 0, rebuilds: 1, connects: 2 },
+  ];
+  for (const cut of CUTS) {
+    it(`proxy: ${cut.name}`, async () => {
+      const proxyPort = await freePort();
+      await peer.kill();
+      // the server must know the address it is reached at (node-opcua checks the session endpoint URL)
+      peer = new ChildPeer(process.execPath, [PEER, '--port', String(port), '--vars', '20', '--advertise-port', String(proxyPort), '--report-ms', '200']);
+      await peer.start();
+      const proxy = new TcpProxy(proxyPort, port);
+      await proxy.start();
+      try {
+        src = source(`opc.tcp://127.0.0.1:${proxy.port}`, 'subscribe', cut.extra);
+        const rec = new SourceRecorder(src);
+        await src.start();
+        await rec.until('all good', () => allGoodSince(rec, 0), 20_000);
+        await settled(peer, { sessions: 1, subscriptions: 1, items: 21 });
+        proxy.cut();
+        await rec.until('bad while cut', () => rec.latest('plant/v3')?.quality === 'bad');
+        expect(src.health()).toMatchObject({ state: 'down', detail: expect.stringContaining('resuming the session') });
+        await new Promise((r) => setTimeout(r, cut.cutMs));
+        proxy.restore();
+        const mark = rec.samples.length;
+        const ms = await rec.until('all good after restore', () => allGoodSince(rec, mark), 10_000);
+        expect(ms).toBeLessThan(10_000);
+        await rec.until('up', () => src?.health().state === 'up');
+        expect(proxy.open).toBe(1);
+        expect(src.stats()).toMatchObject({ reconnects: 1, resumes: cut.resumes, rebuilds: cut.rebuilds, connects: cut.connects });
+        await settled(peer, { sessions: 1, subscriptions: 1, items: 21 });
+        // values keep moving after
+        const v = rec.latest('plant/v5')!.value as number;
+        await rec.until('v5 moves on', () => (rec.latest('plant/v5')!.value as number) > v);
+      } finally {
+        await src?.stop();
+        src = undefined;
+        await proxy.stop();
+      }
+    });
+  }
 });

@@ -93,6 +93,50 @@ describe('ModbusSource against a misbehaving device', () => {
     });
   }
 
+  for (const [fault, reason] of [
+    ['silent', /no response/],
+    ['garbage', /garbage response/],
+    [{ exception: 4 }, /unit 1 holding 0\+2: Modbus exception 4 \(SERVER DEVICE FAILURE\)/],
+  ] as const) {
+    it(`a device that takes the connection but answers ${typeof fault === 'string' ? fault : 'only exceptions'} from the start is down with the reason, up only after a valid answer`, async () => {
+      dev.fault = fault;
+      const cfg = modbusSourceConfig.parse({
+        id: 'dev', type: 'modbus', host: '127.0.0.1', port, pollIntervalMs: 50, timeoutMs: 150, retries: 0,
+        reconnect: { initialMs: 50, maxMs: 200 }, registers: [{ name: 'x', address: 0, type: 'float32' }],
+      });
+      src = new ModbusSource(cfg, silentLogger());
+      const rec = new SourceRecorder(src);
+      await src.start();
+      await rec.until('down with the reason', () => src?.health().state === 'down' && reason.test(src.health().detail ?? ''), 5000);
+      await new Promise((r) => setTimeout(r, 700));
+      expect(dev.requests).toBeGreaterThan(1); // it kept trying
+      expect(src.health()).toMatchObject({ healthy: false, state: 'down', detail: expect.stringMatching(reason) });
+      expect(src.health().detail).toContain(`tcp://127.0.0.1:${port}`);
+      expect(rec.states.map((s) => s.state)).not.toContain('up');
+      expect(rec.samples.every((s) => s.quality === 'bad')).toBe(true);
+      dev.fault = 'none';
+      await rec.until('up', () => src?.health().state === 'up', 5000);
+      const firstGood = rec.samples.findIndex((s) => s.quality === 'good');
+      expect(firstGood).toBeGreaterThanOrEqual(0);
+      expect(rec.samples[firstGood]?.value).toBe(12.5);
+      expect(src.health()).toEqual({ healthy: true, state: 'up', detail: `tcp://127.0.0.1:${port}` });
+    });
+  }
+
+  it('a link that was up goes down when every read answers with an exception, and up again when they are answered', async () => {
+    const cfg = modbusSourceConfig.parse({ id: 'dev', type: 'modbus', host: '127.0.0.1', port, pollIntervalMs: 50, registers: [{ name: 'x', address: 0, type: 'float32' }] });
+    src = new ModbusSource(cfg, silentLogger());
+    const rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('up', () => src?.health().state === 'up');
+    dev.fault = { exception: 11 };
+    await rec.until('down', () => src?.health().state === 'down');
+    expect(src.health().detail).toMatch(/no valid answer: .*Modbus exception 11 \(GATEWAY TARGET DEVICE FAILED TO RESPOND\)/);
+    dev.fault = 'none';
+    await rec.until('up again', () => src?.health().state === 'up');
+    expect(src.stats().reconnects).toBe(0); // the connection itself was fine throughout
+  });
+
   it('several unit ids on one connection, each with its own counters', async () => {
     const cfg = modbusSourceConfig.parse({
       id: 'gw',

@@ -141,3 +141,39 @@ describe('ModbusSource over TCP against modbus-serial ServerTCP', () => {
     await rec.until('the large move', () => rec.latest('plc/a')?.value === 1010);
   });
 });
+
+describe('ModbusSource: plain 16-bit registers (decoded inline) against the codec path', () => {
+  it('uint16 / int16 in every order, with and without scale or deadband: the same values', async () => {
+    const { ModbusResponder } = await import('../../bench/_modbus-responder');
+    const dev = new ModbusResponder(8);
+    dev.registers.set([0xfffe, 0x8000, 0x7fff, 0x0102]);
+    const port = await freePort();
+    await dev.listen(port);
+    const regs: { name: string; address: number; type: string; order: string; scale?: number; offset?: number; deadband?: number }[] = [];
+    for (const order of ['ABCD', 'CDAB', 'BADC', 'DCBA']) {
+      for (const type of ['uint16', 'int16']) {
+        for (let a = 0; a < 4; a++) {
+          regs.push({ name: `${type}_${order}_${a}`, address: a, type, order });
+          regs.push({ name: `${type}_${order}_${a}_scaled`, address: a, type, order, scale: 1, offset: 0, deadband: 0 });
+        }
+      }
+    }
+    const src = source(port, regs);
+    const rec = new SourceRecorder(src);
+    try {
+      await src.start();
+      await rec.until('every tag', () => regs.every((r) => rec.latest(`plc/${r.name}`)));
+      const expected: Record<string, number[]> = {
+        uint16_ABCD: [65534, 32768, 32767, 258], int16_ABCD: [-2, -32768, 32767, 258],
+        uint16_BADC: [65279, 128, 65407, 513], int16_BADC: [-257, 128, -129, 513],
+      };
+      for (const r of regs) {
+        const key = `${r.type}_${r.order === 'CDAB' ? 'ABCD' : r.order === 'DCBA' ? 'BADC' : r.order}`;
+        expect([r.name, rec.latest(`plc/${r.name}`)?.value]).toEqual([r.name, expected[key]![r.address]]);
+      }
+    } finally {
+      await src.stop();
+      await dev.close();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { gatewayConfigSchema } from '../../src/config/schema';
 const LIMITS: PlanLimits = { maxRegisters: 125, maxBits: 2000, maxGap: 8, maxGapBits: 128 };
 
 function tag(start: number, width: number, name = `t${start}_${width}`, area: PlannedTag['area'] = 'holding'): PlannedTag {
-  return { reg: { name } as PlannedTag['reg'], tag: `m/${name}`, unitId: 1, area, start, width, intervalMs: 1000 };
+  return { reg: { name } as PlannedTag['reg'], tag: `m/${name}`, unitId: 1, area, start, width, intervalMs: 1000, word16: 0 };
 }
 
 function cfg(registers: unknown[], extra: Record<string, unknown> = {}): ModbusSourceConfig {

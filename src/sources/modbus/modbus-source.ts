@@ -8,7 +8,7 @@ import type { Logger } from '../../observability/logger';
 import type { ModbusSourceConfig } from './config';
 import { MODBUS_STATUS } from './errors';
 import { buildPlan, planTags, type PlannedTag, type PollGroup } from './planner';
-import { CycleRunner } from './poller';
+import { type CycleResult, CycleRunner } from './poller';
 import { TagValues } from './tag-values';
 import type { ModbusTransport } from './transport';
 import { TcpTransport } from './transport-tcp';
@@ -20,6 +20,11 @@ export type ModbusStats = SourceStats & Record<string, number>;
  * One Modbus connection (TCP device or gateway, or an RTU line) with all its unit ids. Requests are
  * serialised on the connection; each poll group (unit id x interval) has its own timer and is
  * skipped (counted as an overrun) when its previous cycle is still running.
+ *
+ * The link is `up` only while the device answers: after a read returned data, and as long as the
+ * last cycle of some poll group got an answer. A device that accepts the TCP connection but stays
+ * silent, or answers only exceptions or garbage, is `down` with the last failure as the reason
+ * (the connection is polled all the same, so it comes up with the first valid answer).
  */
 export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
   readonly name: string;
@@ -34,6 +39,12 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
   private readonly queue: PollGroup[] = [];
   private readonly queued = new Set<PollGroup>();
   private state: LinkState = 'stopped';
+  /** The transport is open and polled (not necessarily answering: see `answering`). */
+  private connected = false;
+  /** Poll groups whose last cycle got at least one answer with data. */
+  private readonly answering = new Set<PollGroup>();
+  /** The connection just lost never answered: wait a backoff step before the next one. */
+  private holdOff = false;
   private detail: string | undefined;
   private stopping = false;
   private connecting: Promise<void> | undefined;
@@ -84,6 +95,8 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
     await this.worker;
     await this.connecting;
     await this.transport.close();
+    this.connected = false;
+    this.answering.clear();
     this.setState('stopped');
   }
 
@@ -100,7 +113,7 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
   }
 
   private tick(g: PollGroup): void {
-    if (this.state !== 'up' || this.stopping) return;
+    if (!this.connected || this.stopping) return;
     if (this.queued.has(g)) {
       this.counts.overruns++;
       return;
@@ -120,11 +133,12 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
   }
 
   private async drain(): Promise<void> {
-    for (let g = this.queue.shift(); g && !this.stopping && this.state === 'up'; g = this.queue.shift()) {
+    for (let g = this.queue.shift(); g && !this.stopping && this.connected; g = this.queue.shift()) {
       const res = await this.runner.run(g, () => this.stopping);
       this.queued.delete(g);
       this.counts.cycles++;
       this.publish(res.samples);
+      this.judge(g, res);
       if (res.broken && !this.stopping) {
         this.counts.errors++;
         this.logger.warn({ source: this.id }, `${this.transport.endpoint}: ${res.broken.message}; reconnecting`);
@@ -142,11 +156,28 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
     this.emit('samples', samples);
   }
 
+  /** Up while some poll group's last cycle was answered; else down, naming the last failure. */
+  private judge(g: PollGroup, res: CycleResult): void {
+    if (res.answered > 0) this.answering.add(g);
+    else this.answering.delete(g);
+    if (this.answering.size > 0) {
+      this.backoff.reset();
+      this.setState('up', this.transport.endpoint);
+    } else if (res.failure) {
+      this.setState('down', `connected, but no valid answer: ${res.failure.message}`);
+    }
+  }
+
   private connectionLost(reason: string, markAllBad = true): void {
-    if (this.stopping || this.state !== 'up') return;
+    if (this.stopping || !this.connected) return;
+    const wasUp = this.state === 'up';
+    this.connected = false;
+    this.holdOff = !wasUp;
+    this.answering.clear();
     this.counts.reconnects++;
     this.setState('down', `${this.transport.endpoint}: ${reason}`);
-    if (markAllBad) {
+    // tags of a link that was not up already carry the failure that kept it down
+    if (markAllBad && wasUp) {
       const ts = Date.now();
       const status = { code: MODBUS_STATUS.disconnected, text: `${this.transport.endpoint}: ${reason}` };
       this.publish(this.tags.map((t) => this.values.bad(t, status, ts)));
@@ -163,12 +194,14 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
   }
 
   private async connectLoop(): Promise<void> {
+    if (this.holdOff) await this.sleep(this.backoff.next()); // a device that takes connections but never answers
+    this.holdOff = false;
     while (!this.stopping) {
       try {
         await this.transport.open(this.cfg.timeoutMs);
         if (this.stopping) return;
-        this.backoff.reset();
-        this.setState('up', this.transport.endpoint);
+        // not up yet: the first answer with data says the device is there (judge())
+        this.connected = true;
         for (const g of this.groups) this.tick(g); // first cycle now, not one interval later
         return;
       } catch (e) {

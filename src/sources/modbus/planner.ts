@@ -15,6 +15,11 @@ export interface PlannedTag {
   readonly start: number;
   readonly width: number;
   readonly intervalMs: number;
+  /**
+   * A plain 16-bit register (1 = uint16, 2 = int16; big-endian, no scale, offset or deadband):
+   * decoded inline by the poller, the most common tag by far. 0 = anything else (the codec).
+   */
+  readonly word16: 0 | 1 | 2;
 }
 
 /** One Modbus read request and the tags it serves. */
@@ -65,8 +70,15 @@ export function planTags(cfg: ModbusSourceConfig): PlannedTag[] {
       start: reg.address,
       width: isBitArea(reg.area) ? 1 : registerWidth(reg),
       intervalMs: reg.pollIntervalMs ?? deviceSettings(cfg, unitId).pollIntervalMs,
+      word16: word16(reg),
     };
   });
+}
+
+function word16(reg: ModbusRegisterConfig): 0 | 1 | 2 {
+  const plain = !isBitArea(reg.area) && (reg.order === 'ABCD' || reg.order === 'CDAB') && reg.scale === 1 && reg.offset === 0 && reg.deadband === undefined;
+  if (!plain) return 0;
+  return reg.type === 'uint16' ? 1 : reg.type === 'int16' ? 2 : 0;
 }
 
 /**

@@ -18,6 +18,10 @@ export interface UnitCounters {
 
 export interface CycleResult {
   readonly samples: Sample[];
+  /** Reads the device answered with data (exceptions, timeouts and bad frames are not answers). */
+  readonly answered: number;
+  /** The last failure of the cycle, if any (names the endpoint, unit and read). */
+  readonly failure?: ModbusRequestError;
   /** Set when the connection must be rebuilt (frame out of step, gone, or silent too long). */
   readonly broken?: ModbusRequestError;
 }
@@ -54,15 +58,19 @@ export class CycleRunner {
 
   async run(group: PollGroup, isStopping: () => boolean): Promise<CycleResult> {
     const samples: Sample[] = [];
+    let answered = 0;
+    let failure: ModbusRequestError | undefined;
     for (let i = 0; i < group.reads.length && !isStopping(); ) {
       const read = group.reads[i] as ReadRequest;
       const outcome = await this.execute(read);
       const ts = this.now();
       if (!(outcome instanceof ModbusRequestError)) {
         this.decode(read, outcome, ts, samples);
+        answered++;
         i++;
         continue;
       }
+      failure = outcome;
       const halves = outcome.exceptionCode === 2 ? splitRead(read) : undefined;
       if (halves) {
         this.unit(read.unitId).splits++;
@@ -75,12 +83,12 @@ export class CycleRunner {
       }
       for (const t of read.tags) samples.push(this.values.bad(t, outcome.status, ts));
       i++;
-      if (outcome.kind === 'frame' || outcome.kind === 'disconnected') return { samples, broken: outcome };
+      if (outcome.kind === 'frame' || outcome.kind === 'disconnected') return { samples, answered, failure, broken: outcome };
       if (outcome.kind === 'timeout' && this.reconnectOnSilence && this.consecutiveTimeouts >= SILENT_TIMEOUTS_BEFORE_RECONNECT) {
-        return { samples, broken: new ModbusRequestError('timeout', `${this.consecutiveTimeouts} timeouts in a row`) };
+        return { samples, answered, failure, broken: new ModbusRequestError('timeout', `no response to ${this.consecutiveTimeouts} requests in a row`) };
       }
     }
-    return { samples };
+    return { samples, answered, failure };
   }
 
   private async execute(read: ReadRequest): Promise<Buffer | boolean[] | ModbusRequestError> {
@@ -116,10 +124,17 @@ export class CycleRunner {
   }
 
   private decode(read: ReadRequest, data: Buffer | boolean[], ts: number, out: Sample[]): void {
+    const bits = isBitArea(read.area);
     for (const t of read.tags) {
       const off = t.start - read.start;
+      if (t.word16 !== 0 && !bits && 2 * off + 2 <= data.length) {
+        // inline: what decodeRegisters + TagValues.good do for a plain 16-bit register
+        const w = ((data as Buffer)[2 * off] as number) * 256 + ((data as Buffer)[2 * off + 1] as number);
+        out.push({ tag: t.tag, value: t.word16 === 1 ? w : (w << 16) >> 16, sourceTs: ts, receivedTs: ts, quality: 'good' });
+        continue;
+      }
       let s: Sample | undefined;
-      if (isBitArea(read.area)) {
+      if (bits) {
         const v = (data as boolean[])[off];
         s = v === undefined ? this.values.bad(t, short(read), ts) : this.values.good(t, v, ts);
       } else {

@@ -3,15 +3,16 @@ import type { OpcuaSourceConfig } from './config';
 import { securityOptions } from './opcua-security';
 
 /**
- * A node-opcua client for one endpoint. Its own reconnection is off (maxRetry 0): the caller owns
- * reconnecting, so first connect and every reconnect take the same path.
+ * A node-opcua client for one endpoint. Its own reconnection is off (maxRetry 0) while the first
+ * connection is made (the caller's loop owns connecting, with its backoff); enableSessionResume()
+ * turns it on once the session and its subscription exist.
  */
 export function createOpcuaClient(cfg: OpcuaSourceConfig, cm: OPCUACertificateManager): OPCUAClient {
   return OPCUAClient.create({
     applicationName: 'pdm-gateway',
     clientName: `pdm-gateway/${cfg.id}`,
     endpointMustExist: false,
-    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 500 },
+    connectionStrategy: { maxRetry: 0, initialDelay: cfg.reconnect.initialMs, maxDelay: cfg.reconnect.maxMs },
     keepSessionAlive: true,
     requestedSessionTimeout: cfg.sessionTimeoutMs,
     transportTimeout: cfg.connectTimeoutMs,
@@ -19,6 +20,24 @@ export function createOpcuaClient(cfg: OpcuaSourceConfig, cm: OPCUACertificateMa
     clientCertificateManager: cm,
     ...securityOptions(cfg),
   });
+}
+
+/**
+ * After a connection loss, node-opcua re-creates the secure channel (retrying with the source's
+ * backoff), re-activates the same session on it and asks for the notifications it missed
+ * (Republish): the subscription and every monitored item stay as they are, nothing is recreated.
+ * When the session itself is gone (server restarted, or the outage outlived the session timeout)
+ * node-opcua would create a new session and re-create the monitored items from their old NodeIds;
+ * `onSessionLost` is called instead (the caller rebuilds from the config, re-resolving browse
+ * paths), and node-opcua's repair is abandoned.
+ */
+export function enableSessionResume(client: OPCUAClient, onSessionLost: () => void): void {
+  client.connectionStrategy.maxRetry = -1;
+  // node-opcua's hook before it re-creates subscriptions on a new session (i_private_client.d.ts)
+  (client as unknown as { beforeSubscriptionRecreate: () => Promise<Error | undefined> }).beforeSubscriptionRecreate = async () => {
+    onSessionLost();
+    return new Error('session lost: the source rebuilds it');
+  };
 }
 
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

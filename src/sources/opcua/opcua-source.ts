@@ -11,7 +11,7 @@ import { createSubscription, type MonitorHandlers, monitorNodes } from './opcua-
 import { OpcuaPoller } from './opcua-poll';
 import { resolveNodes } from './opcua-resolve';
 import { acquireCertificateManager, type CertificateManagerLease, explainConnectError, pkiPaths, userIdentity } from './opcua-security';
-import { createOpcuaClient, withTimeout } from './opcua-client';
+import { createOpcuaClient, enableSessionResume, withTimeout } from './opcua-client';
 import { badSample, dataValueToSample } from './status-quality';
 import { routeNodeOpcuaLogs } from './opcua-logs';
 
@@ -29,14 +29,20 @@ interface Connection {
   /** Indexes of nodes the server refused; retried every retryRejectedNodesMs. */
   readonly rejected: Set<number>;
   retrying?: boolean;
+  /** Fallback rebuild when node-opcua's session resume does not finish in time. */
+  resumeDeadline?: NodeJS.Timeout;
 }
 
 /**
- * One OPC-UA endpoint. node-opcua's own reconnection is switched off (maxRetry 0): on any loss
- * (socket closed, server restarted, session or subscription dead, silence beyond the keep-alive)
- * the client, session and subscription are rebuilt from the config with our backoff, browse paths
- * are re-resolved and every monitored item re-created in bulk. One code path for first connect and
- * every reconnect is what makes recovery after a server restart dependable.
+ * One OPC-UA endpoint, two ways back after a loss:
+ * - resume (subscribe mode, connection lost while the session lives on the server: a network
+ *   outage, a proxy or switch restart): node-opcua re-creates the channel, re-activates the same
+ *   session and republishes; the subscription and its monitored items are kept (see
+ *   enableSessionResume). Tags are bad while the link is down, good again with the next values.
+ * - rebuild (everything else: server restarted, session or subscription gone, resume not done
+ *   within the session timeout, mode poll, silence beyond the keep-alive): the client, session
+ *   and subscription are rebuilt from the config with our backoff, browse paths re-resolved and
+ *   every monitored item re-created in bulk, the same code path as the first connect.
  */
 export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
   readonly id: string;
@@ -55,7 +61,8 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
   private pki: CertificateManagerLease | undefined;
   private pending: Sample[] = [];
   private flushQueued = false;
-  private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
+  private batchTs = 0;
+  private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, resumes: 0, rebuilds: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
 
   constructor(
     private readonly cfg: OpcuaSourceConfig,
@@ -126,13 +133,14 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     const client = createOpcuaClient(this.cfg, this.pki.cm);
     const conn: Connection = { gen, client, lastActivity: Date.now(), rejected: new Set() };
     this.conn = conn;
-    client.on('connection_lost', () => this.lost(gen, 'connection lost'));
+    client.on('connection_lost', () => (conn.session && conn.subscription ? this.interrupted(conn, 'connection lost') : this.lost(gen, 'connection lost')));
     client.on('close', (err?: Error | null) => err && this.lost(gen, `connection closed: ${err.message}`));
     await withTimeout(client.connect(this.cfg.endpoint), this.cfg.connectTimeoutMs, 'connect');
     const session = await withTimeout(client.createSession(userIdentity(this.cfg)), this.cfg.requestTimeoutMs, 'create session');
     conn.session = session;
     session.on('session_closed', () => this.lost(gen, 'session closed by the server'));
     session.on('keepalive_failure', () => this.lost(gen, 'session keep-alive failed'));
+    session.on('session_restored', () => this.resumed(conn));
     const resolved = await resolveNodes(session, this.cfg.nodes);
     const onRejected = (index: number, status: { code: number; text: string }): void => {
       this.counts.rejectedNodes++;
@@ -163,6 +171,26 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     }
     conn.lastActivity = Date.now();
     this.counts.connects++;
+    if (conn.subscription) enableSessionResume(client, () => this.lost(gen, 'session lost (server restarted?): rebuilding', true));
+    this.setState('up', this.cfg.endpoint);
+  }
+
+  /** The connection dropped under a live session: node-opcua is re-establishing it; tags are bad meanwhile. */
+  private interrupted(conn: Connection, reason: string): void {
+    if (this.stopping || conn !== this.conn || this.state !== 'up') return;
+    this.counts.reconnects++;
+    this.setState('down', `${this.cfg.endpoint}: ${reason}; resuming the session`);
+    this.markAllBad(reason);
+    // past the session timeout the server has dropped the session: nothing left to resume
+    conn.resumeDeadline = setTimeout(() => this.lost(conn.gen, `session not resumed within ${this.cfg.sessionTimeoutMs} ms`, true), this.cfg.sessionTimeoutMs);
+  }
+
+  /** The old session is active again on a new channel, with its subscription and monitored items. */
+  private resumed(conn: Connection): void {
+    if (this.stopping || conn !== this.conn) return;
+    clearTimeout(conn.resumeDeadline);
+    conn.lastActivity = Date.now();
+    this.counts.resumes++;
     this.setState('up', this.cfg.endpoint);
   }
 
@@ -172,13 +200,14 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
    */
   private onValue(conn: Connection, index: number, dv: DataValue): void {
     if (this.conn !== conn) return;
-    const now = Date.now();
-    conn.lastActivity = now;
-    this.pending.push(dataValueToSample(this.tags[index] as string, dv, now));
     if (!this.flushQueued) {
+      // one receive time per publish response (all its values arrived together): one clock read, not 10 000
+      this.batchTs = Date.now();
+      conn.lastActivity = this.batchTs;
       this.flushQueued = true;
       queueMicrotask(this.flush);
     }
+    this.pending.push(dataValueToSample(this.tags[index] as string, dv, this.batchTs));
   }
 
   private readonly flush = (): void => {
@@ -199,16 +228,26 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     this.publish(batch);
   }
 
-  /** A lost connection: mark every tag bad once, rebuild everything. */
-  private lost(gen: number, reason: string): void {
-    if (this.stopping || gen !== this.gen || this.state !== 'up') return;
-    this.counts.reconnects++;
+  /**
+   * A lost connection: mark every tag bad once, rebuild everything. `resuming`: the link is
+   * already down (a resume that failed), its tags already bad.
+   */
+  private lost(gen: number, reason: string, resuming = false): void {
+    if (this.stopping || gen !== this.gen || (this.state !== 'up' && !resuming)) return;
+    if (!resuming || this.state === 'up') {
+      this.counts.reconnects++;
+      this.markAllBad(reason);
+    }
+    this.counts.rebuilds++;
     this.setState('down', `${this.cfg.endpoint}: ${reason}`);
+    this.gen++; // late events of the old connection are ignored from now on
+    void this.teardown().then(() => this.reconnect());
+  }
+
+  private markAllBad(reason: string): void {
     const now = Date.now();
     const status = { code: StatusCodes.BadConnectionClosed.value, text: `BadConnectionClosed: ${reason}` };
     this.publish(this.tags.map((t) => badSample(t, status, now)));
-    this.gen++; // late events of the old connection are ignored from now on
-    void this.teardown().then(() => this.reconnect());
   }
 
   /**
@@ -243,6 +282,7 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     const conn = this.conn;
     this.conn = undefined;
     if (!conn) return;
+    clearTimeout(conn.resumeDeadline);
     conn.poller?.stop();
     conn.client.removeAllListeners();
     conn.client.on('close', () => undefined);

@@ -2,6 +2,7 @@
 // An OPC-UA server (node-opcua) in its own process, for interop tests and bench/ingest.
 // Usage: node opcua-peer.js --port N [--vars N] [--tick ms] [--first-id N] [--max-notifications N] [--advertise-port N]
 // --advertise-port: also advertise opc.tcp://127.0.0.1:N (a server reached through a proxy or NAT).
+// --report-ms N: print "STATS sessions=<n> subscriptions=<n> items=<n>" every N ms (what the server holds).
 // Variables: Objects/1:Plant/1:V<i> (ns=1;s=V<i>, Double), every tick each value moves.
 // Plain JS on purpose: the test runner and the bench both start it with node, no build step.
 'use strict';
@@ -49,6 +50,13 @@ async function main() {
       vars[i].setValueFromSource(new Variant({ dataType: DataType.Double, value: i + k / 1000 }), StatusCodes.Good, now);
     }
   }, tick);
+  if (arg('report-ms', 0)) {
+    setInterval(() => {
+      const sessions = server.engine.getSessions().filter((x) => x.status === 'active');
+      const items = sessions.reduce((k, x) => k + x.currentMonitoredItemCount, 0);
+      process.stdout.write(`STATS sessions=${sessions.length} subscriptions=${server.engine.currentSubscriptionCount} items=${items}\n`);
+    }, arg('report-ms', 0));
+  }
   process.stdout.write(`listening ${port} vars ${n}\nREADY\n`);
   const stop = () => server.shutdown(0).then(() => process.exit(0));
   process.on('SIGTERM', stop);
