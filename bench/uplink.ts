@@ -57,6 +57,8 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
       ours: best.ours,
       sqliteFloor: best.sqliteFloor,
       ratio: ratio(best.ours!.recordsPerS!, best.bare!.recordsPerS!),
+      // CPU per record of this process (ours / bare): steadier than wall-clock rates under load.
+      cpuRatio: ratio(best.ours!.cpuUsPerRecord!, best.bare!.cpuUsPerRecord!),
       ratioToSqliteFloor: ratio(best.ours!.recordsPerS!, best.sqliteFloor!.recordsPerS!),
     };
   } finally {
