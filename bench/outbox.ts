@@ -3,7 +3,7 @@
  * `npm run bench -- outbox [--records N] [--batch N] [--rounds N]`
  *
  * Both sides get the same records (JSON.stringify of the same payloads), one transaction per
- * batch, a WAL file database in a temp dir and the same synchronous mode; "bare" inserts into a
+ * batch, a WAL file database in a temp dir, the same page size and synchronous mode; "bare" inserts into a
  * plain table (seq, asset, ts, payload) with one prepared statement. Rounds alternate bare/ours
  * and the best round of each is reported (the machine is shared).
  */
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Outbox, outboxConfig, type NewRecord, type RecordClass } from '../src/outbox';
+import { OUTBOX_PAGE_SIZE } from '../src/outbox/open';
 import { silentLogger } from '../src/observability/logger';
 
 interface Args {
@@ -40,6 +41,8 @@ function batches(cls: RecordClass, n: number, size: number): NewRecord[][] {
 
 function bare(dir: string, data: NewRecord[][], sync: 'FULL' | 'NORMAL'): number {
   const db = new Database(join(dir, `bare-${Math.random()}.db`));
+  // The outbox's page size, so both write the same pages per commit.
+  db.pragma(`page_size = ${OUTBOX_PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync}`);
   db.exec('CREATE TABLE r (seq INTEGER PRIMARY KEY, asset TEXT NOT NULL, ts INTEGER NOT NULL, payload TEXT NOT NULL)');
