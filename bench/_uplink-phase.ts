@@ -15,6 +15,8 @@ interface Opts {
   records: number;
   batch: number;
   inflight: number;
+  /** outbox.pageSize of the filled file (the config default when absent). */
+  pageSize?: number;
 }
 
 const GATEWAY = 'bench-gw';
@@ -52,7 +54,7 @@ function cpuUsPerRecord(since: NodeJS.CpuUsage, records: number): { cpuUsPerReco
   return { cpuUsPerRecord: Math.round(((d.user + d.system) / records) * 100) / 100 };
 }
 
-const outboxOf = (o: Opts) => new Outbox({ file: o.file, gatewayId: GATEWAY, config: outboxConfig.parse({ maxBytes: 8 * 1024 ** 3, checkOnStart: 'none' }), logger: silentLogger() });
+const outboxOf = (o: Opts) => new Outbox({ file: o.file, gatewayId: GATEWAY, config: outboxConfig.parse({ maxBytes: 8 * 1024 ** 3, checkOnStart: 'none', pageSize: o.pageSize }), logger: silentLogger() });
 
 async function fill(o: Opts): Promise<Record<string, unknown>> {
   const ob = outboxOf(o);
@@ -66,7 +68,10 @@ async function fill(o: Opts): Promise<Record<string, unknown>> {
   const s = (Date.now() - t0) / 1000;
   const bytes = ob.stats().bytes;
   await ob.stop();
-  return { filled: o.records, fillS: s, storedBytes: bytes };
+  const db = new Database(o.file, { readonly: true });
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.close();
+  return { filled: o.records, fillS: s, storedBytes: bytes, pageSize };
 }
 
 async function ours(o: Opts): Promise<Record<string, unknown>> {

@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Outbox, outboxConfig, type NewRecord, type RecordClass } from '../src/outbox';
-import { OUTBOX_PAGE_SIZE } from '../src/outbox/open';
 import { silentLogger } from '../src/observability/logger';
 
 interface Args {
@@ -41,8 +40,8 @@ function batches(cls: RecordClass, n: number, size: number): NewRecord[][] {
 
 function bare(dir: string, data: NewRecord[][], sync: 'FULL' | 'NORMAL'): number {
   const db = new Database(join(dir, `bare-${Math.random()}.db`));
-  // The outbox's page size, so both write the same pages per commit.
-  db.pragma(`page_size = ${OUTBOX_PAGE_SIZE}`);
+  // The outbox's default page size, so both write the same pages per commit.
+  db.pragma(`page_size = ${outboxConfig.parse({}).pageSize}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync}`);
   db.exec('CREATE TABLE r (seq INTEGER PRIMARY KEY, asset TEXT NOT NULL, ts INTEGER NOT NULL, payload TEXT NOT NULL)');

@@ -12,18 +12,17 @@ export interface OpenedDatabase {
 export interface OpenOptions {
   readonly check: 'quick' | 'full' | 'none';
   readonly maxFileBytes?: number;
+  /**
+   * Page size of a new file (`outbox.pageSize`). At 64 KiB a block body (about 55 kB for 500
+   * records) sits in one leaf page instead of a chain of 14 overflow pages at SQLite's default
+   * 4 KiB, so deleting a drained block frees one page without walking a chain (docs/benchmarks.md,
+   * "Uplink drain"). Only a new, empty file takes it: in WAL mode an existing file keeps the page
+   * size it was created with (converting would need a VACUUM outside WAL; not done).
+   */
+  readonly pageSize?: number;
   /** For the ids of records converted by a migration. */
   readonly gatewayId: string;
 }
-
-/**
- * Page size of new outbox files. A block body (about 55 kB for 500 records) then fits in one
- * leaf page instead of a chain of 14 overflow pages at SQLite's default 4 KiB, so draining reads
- * one page per block and deleting it frees one page without walking a chain (docs/benchmarks.md,
- * "Uplink drain"). It applies only to a new, empty file: in WAL mode an existing file keeps the
- * page size it was created with (converting would need a VACUUM outside WAL; not done).
- */
-export const OUTBOX_PAGE_SIZE = 65536;
 
 class CorruptDatabase extends Error {}
 
@@ -52,7 +51,7 @@ function openChecked(file: string, opts: OpenOptions): Database.Database {
   const db = new Database(file);
   try {
     // Must come before WAL is enabled and before the first table (a no-op on an existing file).
-    db.pragma(`page_size = ${OUTBOX_PAGE_SIZE}`);
+    if (opts.pageSize !== undefined) db.pragma(`page_size = ${opts.pageSize}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
