@@ -15,6 +15,8 @@ interface Opts {
   records: number;
   batch: number;
   inflight: number;
+  /** outbox.pageSize of the filled file (the config default when absent). */
+  pageSize?: number;
 }
 
 const GATEWAY = 'bench-gw';
@@ -43,7 +45,16 @@ function rssSampler(): { stop(): { maxRssMB: number; meanRssMB: number } } {
   };
 }
 
-const outboxOf = (o: Opts) => new Outbox({ file: o.file, gatewayId: GATEWAY, config: outboxConfig.parse({ maxBytes: 8 * 1024 ** 3, checkOnStart: 'none' }), logger: silentLogger() });
+/**
+ * CPU time of this process per record since `since` (user + system, microseconds): on a shared
+ * machine wall-clock rates swing with other jobs' load, CPU per record much less.
+ */
+function cpuUsPerRecord(since: NodeJS.CpuUsage, records: number): { cpuUsPerRecord: number } {
+  const d = process.cpuUsage(since);
+  return { cpuUsPerRecord: Math.round(((d.user + d.system) / records) * 100) / 100 };
+}
+
+const outboxOf = (o: Opts) => new Outbox({ file: o.file, gatewayId: GATEWAY, config: outboxConfig.parse({ maxBytes: 8 * 1024 ** 3, checkOnStart: 'none', pageSize: o.pageSize }), logger: silentLogger() });
 
 async function fill(o: Opts): Promise<Record<string, unknown>> {
   const ob = outboxOf(o);
@@ -57,7 +68,10 @@ async function fill(o: Opts): Promise<Record<string, unknown>> {
   const s = (Date.now() - t0) / 1000;
   const bytes = ob.stats().bytes;
   await ob.stop();
-  return { filled: o.records, fillS: s, storedBytes: bytes };
+  const db = new Database(o.file, { readonly: true });
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.close();
+  return { filled: o.records, fillS: s, storedBytes: bytes, pageSize };
 }
 
 async function ours(o: Opts): Promise<Record<string, unknown>> {
@@ -75,17 +89,22 @@ async function ours(o: Opts): Promise<Record<string, unknown>> {
   const rssBefore = process.memoryUsage().rss;
   // The clock starts at CONNACK, as the bare publisher's (it starts after connectAsync).
   let t0 = 0;
+  let cpu0 = process.cpuUsage();
   up.on('state', (st) => {
-    if (st === 'up' && t0 === 0) t0 = Date.now();
+    if (st === 'up' && t0 === 0) {
+      t0 = Date.now();
+      cpu0 = process.cpuUsage();
+    }
   });
   await up.start();
   while (ob.totalRecords() > 0) await new Promise((r) => setTimeout(r, 5));
   const s = (Date.now() - t0) / 1000;
+  const cpu = cpuUsPerRecord(cpu0, backlog);
   const mem = rss.stop();
   const st = up.stats();
   await up.stop();
   await ob.stop();
-  return { records: backlog, seconds: s, recordsPerS: Math.round(backlog / s), messages: st.messagesSent, bytes: st.bytesSent, rssBeforeMB: Math.round(rssBefore / 1e5) / 10, ...mem };
+  return { records: backlog, seconds: s, recordsPerS: Math.round(backlog / s), ...cpu, messages: st.messagesSent, bytes: st.bytesSent, rssBeforeMB: Math.round(rssBefore / 1e5) / 10, ...mem };
 }
 
 async function bare(o: Opts): Promise<Record<string, unknown>> {
@@ -104,6 +123,7 @@ async function bare(o: Opts): Promise<Record<string, unknown>> {
   const client = await mqtt.connectAsync(o.url, { protocolVersion: 5, clientId: 'bench-bare', clean: true });
   const rss = rssSampler();
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   await new Promise<void>((resolve, reject) => {
     let next = 0;
     let inflight = 0;
@@ -122,9 +142,10 @@ async function bare(o: Opts): Promise<Record<string, unknown>> {
     pump();
   });
   const s = (Date.now() - t0) / 1000;
+  const cpu = cpuUsPerRecord(cpu0, o.records);
   const mem = rss.stop();
   await client.endAsync();
-  return { records: o.records, seconds: s, recordsPerS: Math.round(o.records / s), messages: bodies.length, ...mem };
+  return { records: o.records, seconds: s, recordsPerS: Math.round(o.records / s), ...cpu, messages: bodies.length, ...mem };
 }
 
 /**
@@ -138,6 +159,7 @@ async function sqlite(o: Opts): Promise<Record<string, unknown>> {
   const sel = db.prepare<[number], [number, number, Buffer]>('SELECT key, n, body FROM b_telemetry WHERE key > ? ORDER BY key LIMIT 1').raw();
   const del = db.prepare('DELETE FROM b_telemetry WHERE key <= ?');
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   let cursor = 0;
   let n = 0;
   for (;;) {
@@ -151,8 +173,9 @@ async function sqlite(o: Opts): Promise<Record<string, unknown>> {
     del.run(cursor);
   }
   const s = (Date.now() - t0) / 1000;
+  const cpu = cpuUsPerRecord(cpu0, n);
   db.close();
-  return { records: n, seconds: s, recordsPerS: Math.round(n / s) };
+  return { records: n, seconds: s, recordsPerS: Math.round(n / s), ...cpu };
 }
 
 const phases: Record<string, (o: Opts) => Promise<Record<string, unknown>>> = { fill, ours, bare, sqlite };

@@ -3,7 +3,7 @@
  * `npm run bench -- outbox [--records N] [--batch N] [--rounds N]`
  *
  * Both sides get the same records (JSON.stringify of the same payloads), one transaction per
- * batch, a WAL file database in a temp dir and the same synchronous mode; "bare" inserts into a
+ * batch, a WAL file database in a temp dir, the same page size and synchronous mode; "bare" inserts into a
  * plain table (seq, asset, ts, payload) with one prepared statement. Rounds alternate bare/ours
  * and the best round of each is reported (the machine is shared).
  */
@@ -40,6 +40,8 @@ function batches(cls: RecordClass, n: number, size: number): NewRecord[][] {
 
 function bare(dir: string, data: NewRecord[][], sync: 'FULL' | 'NORMAL'): number {
   const db = new Database(join(dir, `bare-${Math.random()}.db`));
+  // The outbox's default page size, so both write the same pages per commit.
+  db.pragma(`page_size = ${outboxConfig.parse({}).pageSize}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync}`);
   db.exec('CREATE TABLE r (seq INTEGER PRIMARY KEY, asset TEXT NOT NULL, ts INTEGER NOT NULL, payload TEXT NOT NULL)');

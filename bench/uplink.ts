@@ -2,7 +2,7 @@
  * Drain of a backlog to a real Mosquitto at QoS 1: ours (outbox lease -> encode -> publish ->
  * PUBACK -> ack) against a bare mqtt.js publisher sending the same batches (pre-encoded) with the
  * same in-flight window, each phase in its own process (RSS is its own), in the same run.
- * `npm run bench -- uplink [--records 1000000] [--batch 500] [--inflight 16] [--rounds 1]`
+ * `npm run bench -- uplink [--records 1000000] [--batch 500] [--inflight 16] [--rounds 1] [--page-size 65536]`
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,10 +29,11 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   const batch = arg(args, 'batch', 500);
   const inflight = arg(args, 'inflight', 16);
   const rounds = arg(args, 'rounds', 1);
+  const pageSize = args.includes('--page-size') ? arg(args, 'page-size', 0) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'pdm-bench-uplink-'));
   const broker = await startMosquitto();
   try {
-    const base = { url: broker.url, records, batch, inflight };
+    const base = { url: broker.url, records, batch, inflight, pageSize };
     const best: Record<string, Record<string, number>> = {};
     const keep = (k: string, f: Record<string, number>) => {
       if (!best[k] || f.recordsPerS! > best[k].recordsPerS!) best[k] = f;
@@ -51,12 +52,15 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
     return {
       records,
       batch,
+      pageSize: fill!.pageSize,
       inflight,
       fillRecordsPerS: Math.round(records / fill!.fillS!),
       bare: best.bare,
       ours: best.ours,
       sqliteFloor: best.sqliteFloor,
       ratio: ratio(best.ours!.recordsPerS!, best.bare!.recordsPerS!),
+      // CPU per record of this process (ours / bare): steadier than wall-clock rates under load.
+      cpuRatio: ratio(best.ours!.cpuUsPerRecord!, best.bare!.cpuUsPerRecord!),
       ratioToSqliteFloor: ratio(best.ours!.recordsPerS!, best.sqliteFloor!.recordsPerS!),
     };
   } finally {

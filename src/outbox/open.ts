@@ -12,6 +12,14 @@ export interface OpenedDatabase {
 export interface OpenOptions {
   readonly check: 'quick' | 'full' | 'none';
   readonly maxFileBytes?: number;
+  /**
+   * Page size of a new file (`outbox.pageSize`). At 64 KiB a block body (about 55 kB for 500
+   * records) sits in one leaf page instead of a chain of 14 overflow pages at SQLite's default
+   * 4 KiB, so deleting a drained block frees one page without walking a chain (docs/benchmarks.md,
+   * "Uplink drain"). Only a new, empty file takes it: in WAL mode an existing file keeps the page
+   * size it was created with (converting would need a VACUUM outside WAL; not done).
+   */
+  readonly pageSize?: number;
   /** For the ids of records converted by a migration. */
   readonly gatewayId: string;
 }
@@ -42,12 +50,14 @@ export function openDatabase(file: string, opts: OpenOptions): OpenedDatabase {
 function openChecked(file: string, opts: OpenOptions): Database.Database {
   const db = new Database(file);
   try {
+    // Must come before WAL is enabled and before the first table (a no-op on an existing file).
+    if (opts.pageSize !== undefined) db.pragma(`page_size = ${opts.pageSize}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     // Keep the WAL from staying large after a big drain.
     db.pragma('journal_size_limit = 67108864');
-    // Deleting a block walks its overflow pages: keep the ones a drain just read in cache (16 MB).
+    // Keep the pages a drain just read in cache until their blocks are deleted (16 MB).
     db.pragma('cache_size = -16384');
     if (opts.check !== 'none' && file !== ':memory:') {
       const rows = db.pragma(opts.check === 'full' ? 'integrity_check' : 'quick_check') as { integrity_check?: string; quick_check?: string }[];

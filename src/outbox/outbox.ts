@@ -67,7 +67,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   async start(): Promise<void> {
     if (this.db) return;
     const { file, config, logger, gatewayId } = this.opts;
-    const opened = openDatabase(file, { check: config.checkOnStart, maxFileBytes: config.maxFileBytes, gatewayId });
+    const opened = openDatabase(file, { check: config.checkOnStart, maxFileBytes: config.maxFileBytes, pageSize: config.pageSize, gatewayId });
     const db = opened.db;
     const st = prepareAll(db);
     this.db = db;
