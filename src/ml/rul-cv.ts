@@ -1,0 +1,86 @@
+import type { Engine } from './cmapss-data';
+import { Rng } from './rng';
+import { cutSplit, evaluateRul, splitEngines, trainRul, type RulOptions } from './rul-model';
+
+/** One fold's figures on its held-out engines, each cut at `truncations` random cycles. */
+export interface FoldFigures {
+  fold: number;
+  trainEngines: number;
+  valEngines: number;
+  cases: number;
+  rmse: number;
+  scorePer100: number;
+  minutes: number;
+  /** The first network alone, when the ensemble has several (what one member would score). */
+  firstMember?: { rmse: number; scorePer100: number };
+}
+
+export interface CvFigures {
+  folds: FoldFigures[];
+  rmse: { mean: number; std: number };
+  scorePer100: { mean: number; std: number };
+  /** RMSE and score over every fold's cases pooled together. */
+  pooledRmse: number;
+  pooledScorePer100: number;
+  /** The options that produced these figures (the final model must be trained with the same). */
+  options: CvOptionsKey;
+}
+
+/** The options a cross-validation result depends on. */
+export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members'>;
+
+export function cvOptionsKey(o: RulOptions): CvOptionsKey {
+  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members };
+}
+
+function meanStd(v: readonly number[]): { mean: number; std: number } {
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
+  return { mean, std };
+}
+
+/**
+ * k-fold cross-validation over the training engines of `splitEngines` (the final held-out
+ * engines are never touched): fold k holds out engines [k*n/folds, (k+1)*n/folds) of the seeded
+ * order, trains on the others with `opts` and predicts once per engine at each truncation, as
+ * the official test does. Training does not early-stop on the fold (opts.earlyStop is forced
+ * off), so a fold's figure is unseen by the run that produced it; the choices made by comparing
+ * these figures are what cross-validation is for.
+ */
+export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds: number, log: (line: string) => void = () => undefined, only?: readonly number[]): CvFigures {
+  const pool = splitEngines(all, opts).train;
+  const out: FoldFigures[] = [];
+  let se = 0;
+  let score = 0;
+  let cases = 0;
+  for (let k = 0; k < folds; k++) {
+    if (only && !only.includes(k)) continue;
+    const lo = Math.floor((k * pool.length) / folds);
+    const hi = Math.floor(((k + 1) * pool.length) / folds);
+    const val = pool.slice(lo, hi);
+    const train = [...pool.slice(0, lo), ...pool.slice(hi)];
+    const split = cutSplit(train, val, opts, new Rng(opts.seed * 1000 + k));
+    const started = Date.now();
+    const r = trainRul(split, { ...opts, earlyStop: false }, log);
+    const m = r.metrics;
+    const f: FoldFigures = { fold: k, trainEngines: train.length, valEngines: val.length, cases: m.valCases, rmse: m.valRmse, scorePer100: m.valScorePer100, minutes: (Date.now() - started) / 60_000 };
+    if (r.models.length > 1) {
+      const one = evaluateRul(r.models[0]!, split, r.norm, opts);
+      f.firstMember = { rmse: one.valRmse, scorePer100: one.valScorePer100 };
+      log(`fold ${k + 1}/${folds}, first member alone: RMSE ${one.valRmse.toFixed(2)}, PHM08 ${one.valScorePer100.toFixed(1)} per 100 cases`);
+    }
+    out.push(f);
+    se += m.valRmse ** 2 * m.valCases;
+    score += m.valScore;
+    cases += m.valCases;
+    log(`fold ${k + 1}/${folds}: RMSE ${f.rmse.toFixed(2)}, PHM08 ${f.scorePer100.toFixed(1)} per 100 cases (${f.cases} cases, ${f.minutes.toFixed(1)} min)`);
+  }
+  return {
+    folds: out,
+    rmse: meanStd(out.map((f) => f.rmse)),
+    scorePer100: meanStd(out.map((f) => f.scorePer100)),
+    pooledRmse: Math.sqrt(se / cases),
+    pooledScorePer100: (score * 100) / cases,
+    options: cvOptionsKey(opts),
+  };
+}
