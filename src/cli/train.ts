@@ -78,18 +78,20 @@ export function registerTrain(program: Command): void {
     .option('--cv-only', 'only cross-validate (print per-fold figures; no model is written)')
     .option('--members <n>', `networks averaged in one graph (default ${RUL_DEFAULTS.members})`, int)
     .option('--late-weight <x>', `loss weight of late predictions (default ${RUL_DEFAULTS.lateWeight})`, num)
+    .option('--offset <x>', `cycles subtracted from the predicted RUL (default ${RUL_DEFAULTS.offset})`, num)
     .option('--cap <n>', `RUL cap of the piecewise-linear target (default ${RUL_DEFAULTS.cap})`, int)
     .option('--truncations <n>', `random truncations per held-out engine (default ${RUL_DEFAULTS.truncations})`, int)
     .option('--early-stop', 'early-stop on the held-out engines (then they are no longer unseen)')
     .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string }) => {
       const id = o.id ?? 'cmapss-rul';
       const base = pick(o, RUL_DEFAULTS);
-      const rul: RulOptions = { ...base, holdout: o.holdout, members: o.members ?? base.members, lateWeight: o.lateWeight ?? base.lateWeight, cap: o.cap ?? base.cap, truncations: o.truncations ?? base.truncations, earlyStop: o.earlyStop ?? base.earlyStop };
+      const rul: RulOptions = { ...base, holdout: o.holdout, members: o.members ?? base.members, lateWeight: o.lateWeight ?? base.lateWeight, cap: o.cap ?? base.cap, offset: o.offset ?? base.offset, truncations: o.truncations ?? base.truncations, earlyStop: o.earlyStop ?? base.earlyStop };
       if (o.cvOnly) {
         const cv = crossValidateRul(loadTrainEngines(o.data), rul, o.cv || 4, log);
         log(cvLine(cv));
+        for (const f of cv.offsets) log(`  offset ${f.offset}: pooled RMSE ${f.rmse.toFixed(2)}, PHM08 ${f.scorePer100.toFixed(1)} per 100 cases`);
         if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
         return;
       }

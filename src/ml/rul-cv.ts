@@ -1,6 +1,7 @@
 import type { Engine } from './cmapss-data';
 import { Rng } from './rng';
-import { cutSplit, evaluateRul, splitEngines, trainRul, type RulOptions } from './rul-model';
+import { phm08Score, rmse } from './metrics';
+import { clipRul, cutSplit, evaluateRul, predictRaw, splitEngines, trainRul, type RulOptions } from './rul-model';
 
 /** One fold's figures on its held-out engines, each cut at `truncations` random cycles. */
 export interface FoldFigures {
@@ -13,6 +14,9 @@ export interface FoldFigures {
   minutes: number;
   /** The first network alone, when the ensemble has several (what one member would score). */
   firstMember?: { rmse: number; scorePer100: number };
+  /** Per case: the ensemble's RUL before offset and clipping, and the true RUL. */
+  raw: number[];
+  truth: number[];
 }
 
 export interface CvFigures {
@@ -22,16 +26,20 @@ export interface CvFigures {
   /** RMSE and score over every fold's cases pooled together. */
   pooledRmse: number;
   pooledScorePer100: number;
+  /** Pooled figures had the prediction been shifted by further cycles (choosing the early bias). */
+  offsets: Array<{ offset: number; rmse: number; scorePer100: number }>;
   /** The options that produced these figures (the final model must be trained with the same). */
   options: CvOptionsKey;
 }
 
 /** The options a cross-validation result depends on. */
-export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members'>;
+export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'offset'>;
 
 export function cvOptionsKey(o: RulOptions): CvOptionsKey {
-  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members };
+  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, offset: o.offset };
 }
+
+const SHIFTS = [-4, -2, 0, 2, 4, 6, 8, 10];
 
 function meanStd(v: readonly number[]): { mean: number; std: number } {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
@@ -63,7 +71,8 @@ export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds
     const started = Date.now();
     const r = trainRul(split, { ...opts, earlyStop: false }, log);
     const m = r.metrics;
-    const f: FoldFigures = { fold: k, trainEngines: train.length, valEngines: val.length, cases: m.valCases, rmse: m.valRmse, scorePer100: m.valScorePer100, minutes: (Date.now() - started) / 60_000 };
+    const raw = predictRaw(r.models, split.report.engines, r.norm, opts.window, opts.cap);
+    const f: FoldFigures = { fold: k, trainEngines: train.length, valEngines: val.length, cases: m.valCases, rmse: m.valRmse, scorePer100: m.valScorePer100, minutes: (Date.now() - started) / 60_000, raw, truth: split.report.rul };
     if (r.models.length > 1) {
       const one = evaluateRul(r.models[0]!, split, r.norm, opts);
       f.firstMember = { rmse: one.valRmse, scorePer100: one.valScorePer100 };
@@ -75,8 +84,15 @@ export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds
     cases += m.valCases;
     log(`fold ${k + 1}/${folds}: RMSE ${f.rmse.toFixed(2)}, PHM08 ${f.scorePer100.toFixed(1)} per 100 cases (${f.cases} cases, ${f.minutes.toFixed(1)} min)`);
   }
+  const raw = out.flatMap((f) => f.raw);
+  const truth = out.flatMap((f) => f.truth);
+  const offsets = SHIFTS.map((d) => {
+    const pred = raw.map((v) => clipRul(v - opts.offset - d, opts.cap));
+    return { offset: opts.offset + d, rmse: rmse(pred, truth), scorePer100: (phm08Score(pred, truth) * 100) / pred.length };
+  });
   return {
     folds: out,
+    offsets,
     rmse: meanStd(out.map((f) => f.rmse)),
     scorePer100: meanStd(out.map((f) => f.scorePer100)),
     pooledRmse: Math.sqrt(se / cases),

@@ -31,6 +31,8 @@ export interface RulOptions extends TrainHyperParams {
   lateWeight: number;
   /** Networks trained with seeds seed, seed+1, ... and averaged inside one ONNX graph. */
   members: number;
+  /** Cycles subtracted from the predicted RUL before clipping (an early bias: PHM08 punishes late predictions more). */
+  offset: number;
 }
 
 export const RUL_DEFAULTS: RulOptions = {
@@ -49,6 +51,7 @@ export const RUL_DEFAULTS: RulOptions = {
   earlyStop: false,
   lateWeight: 1,
   members: 1,
+  offset: 0,
 };
 
 /**
@@ -92,7 +95,14 @@ export function rulArchitecture(size: 'teacher' | 'student'): LayerSpec[] {
 }
 
 /** The official protocol on a set of (possibly truncated) engines: one prediction per engine at its last cycle. */
-export function predictLast(model: Sequential | readonly Sequential[], engines: readonly Engine[], norm: Norm, window: number, cap: number): number[] {
+export function predictLast(model: Sequential | readonly Sequential[], engines: readonly Engine[], norm: Norm, window: number, cap: number, offset = 0): number[] {
+  return predictRaw(model, engines, norm, window, cap).map((v) => clipRul(v - offset, cap));
+}
+
+export const clipRul = (v: number, cap: number): number => Math.min(cap, Math.max(0, v));
+
+/** The ensemble's mean RUL in cycles before offset and clipping (same order as the graph). */
+export function predictRaw(model: Sequential | readonly Sequential[], engines: readonly Engine[], norm: Norm, window: number, cap: number): number[] {
   const models = Array.isArray(model) ? model : [model as Sequential];
   const x = lastWindows(engines, window, norm);
   const sum = new Float64Array(engines.length);
@@ -100,8 +110,7 @@ export function predictLast(model: Sequential | readonly Sequential[], engines: 
     const p = m.predict(x);
     for (let i = 0; i < p.length; i++) sum[i]! += p[i]!;
   }
-  // Same order as the graph: mean of the members, times cap, clipped.
-  return Array.from(sum, (v) => Math.min(cap, Math.max(0, (v / models.length) * cap)));
+  return Array.from(sum, (v) => (v / models.length) * cap);
 }
 
 export interface RulSplit {
@@ -169,7 +178,7 @@ export function fitRul(model: Sequential, data: Dataset, split: RulSplit, norm: 
     schedule: cosineLr({ lr: opts.lr, epochs: opts.epochs, warmupEpochs: 1 }),
     optimizer: { weightDecay: opts.weightDecay, clipNorm: 5 },
     seed: extra.seed ?? opts.seed,
-    validate: (m) => rmse(predictLast(m, split.stop.engines, norm, opts.window, opts.cap), split.stop.rul),
+    validate: (m) => rmse(predictLast(m, split.stop.engines, norm, opts.window, opts.cap, opts.offset), split.stop.rul),
     valName: 'val-rmse',
     keepBest: opts.earlyStop,
     ...(opts.earlyStop ? { patience: opts.patience } : {}),
@@ -198,8 +207,8 @@ export function trainRul(split: RulSplit, opts: RulOptions, log: (line: string) 
   return { models, norm, data, fit: result!, metrics: evaluateRul(models, split, norm, opts, data.n, result!.history.length) };
 }
 
-export function evaluateRul(model: Sequential | readonly Sequential[], split: RulSplit, norm: Norm, opts: Pick<RulOptions, 'window' | 'cap'>, trainWindows = 0, epochs = 0): RulResult['metrics'] {
-  const pred = predictLast(model, split.report.engines, norm, opts.window, opts.cap);
+export function evaluateRul(model: Sequential | readonly Sequential[], split: RulSplit, norm: Norm, opts: Pick<RulOptions, 'window' | 'cap' | 'offset'>, trainWindows = 0, epochs = 0): RulResult['metrics'] {
+  const pred = predictLast(model, split.report.engines, norm, opts.window, opts.cap, opts.offset);
   const score = phm08Score(pred, split.report.rul);
   return {
     valRmse: rmse(pred, split.report.rul),
@@ -217,7 +226,7 @@ export function evaluateRul(model: Sequential | readonly Sequential[], split: Ru
  * in cycles: the network predicts RUL / cap, the graph scales it back and clips it to [0, cap]
  * so that the manifest's output range always holds.
  */
-export function rulToOnnx(model: Sequential | readonly Sequential[], cap: number, opts: { int8?: boolean; metadata?: Record<string, string> } = {}): Uint8Array {
+export function rulToOnnx(model: Sequential | readonly Sequential[], cap: number, opts: { int8?: boolean; offset?: number; metadata?: Record<string, string> } = {}): Uint8Array {
   const models = Array.isArray(model) ? model : [model as Sequential];
   const first = models[0]!;
   const g = new OnnxGraphBuilder('cmapss_rul');
@@ -226,7 +235,8 @@ export function rulToOnnx(model: Sequential | readonly Sequential[], cap: number
   // An ensemble is averaged inside the graph, so the gateway runs one model.
   const y = ys.length === 1 ? ys[0]! : g.op('Mean', ys);
   const scaled = g.op('Mul', [y, g.floats('cap', [cap], [])]);
-  g.node('Clip', [scaled, g.floats('rul_min', [0], []), g.floats('rul_max', [cap], [])], ['rul']);
+  const shifted = opts.offset ? g.op('Sub', [scaled, g.floats('offset', [opts.offset], [])]) : scaled;
+  g.node('Clip', [shifted, g.floats('rul_min', [0], []), g.floats('rul_max', [cap], [])], ['rul']);
   g.output('rul', [-1, 1]);
   const members = models.length > 1 ? { 'pdm-gateway.members': String(models.length) } : {};
   return g.toModelBytes({ opset: 17, producer: 'pdm-gateway', metadata: { ...first.metadata(), ...members, ...(opts.metadata ?? {}) } });

@@ -73,7 +73,7 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
   const draftFor = (id: string, m: Record<string, number>, d: string): ManifestDraft => manifestDraft(opts, id, norm, m, d);
   const variants: VariantFigures[] = [];
 
-  const onnx = rulToOnnx(models, opts.cap);
+  const onnx = rulToOnnx(models, opts.cap, { offset: opts.offset });
   const probe = buildManifest(onnx, draftFor(opts.id, {}, ''));
   const base = await onnxFigures('float32', onnx, probe, split, params);
   variants.push(base);
@@ -89,14 +89,14 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
       fitRul(p, data, split, norm, ft, log, { afterStep: () => applyMasks(masks) });
       applyMasks(masks);
     }
-    await addVariant('pruned', rulToOnnx(pruned, opts.cap), pruned, { sparsity: pruned.reduce((a, p) => a + sparsity(p), 0) / pruned.length });
+    await addVariant('pruned', rulToOnnx(pruned, opts.cap, { offset: opts.offset }), pruned, { sparsity: pruned.reduce((a, p) => a + sparsity(p), 0) / pruned.length });
     // Int8: the teacher's weights quantized per output channel (no retraining).
-    await addVariant('int8', rulToOnnx(models, opts.cap, { int8: true }), models);
+    await addVariant('int8', rulToOnnx(models, opts.cap, { int8: true, offset: opts.offset }), models);
     // Distillation: one smaller student fitted to the (ensemble) teacher's outputs.
     const student = new Sequential(rulArchitecture('student'), models[0]!.inShape, { seed: opts.seed + 1 });
     log(`distilling into a student of ${student.paramCount()} parameters`);
     fitRul(student, distillationSet(models, data.x, data.y, 0.8), split, norm, opts, log);
-    await addVariant('student', rulToOnnx(student, opts.cap), [student]);
+    await addVariant('student', rulToOnnx(student, opts.cap, { offset: opts.offset }), [student]);
   }
 
   async function addVariant(name: string, bytes: Uint8Array, members: readonly Sequential[], extra: Partial<VariantFigures> = {}): Promise<void> {
