@@ -89,10 +89,12 @@ export function registerTrain(program: Command): void {
       const base = pick(o, RUL_DEFAULTS);
       const rul: RulOptions = { ...base, holdout: o.holdout, members: o.members ?? base.members, lateWeight: o.lateWeight ?? base.lateWeight, cap: o.cap ?? base.cap, offset: o.offset ?? base.offset, truncations: o.truncations ?? base.truncations, earlyStop: o.earlyStop ?? base.earlyStop };
       if (o.cvOnly) {
-        const cv = crossValidateRul(loadTrainEngines(o.data), rul, o.cv || 4, log);
+        const save = (cv: CvFigures): void => {
+          if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
+        };
+        const cv = crossValidateRul(loadTrainEngines(o.data), rul, o.cv || 4, log, save);
         log(cvLine(cv));
         for (const f of cv.offsets) log(`  offset ${f.offset}: pooled RMSE ${f.rmse.toFixed(2)}, PHM08 ${f.scorePer100.toFixed(1)} per 100 cases`);
-        if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
         return;
       }
       const cvFigures = o.cvFrom ? readCvFigures(o.cvFrom, rul) : undefined;

@@ -5,7 +5,7 @@ import type { RulPipelineOptions, VariantFigures } from './rul-pipeline';
 import type { Sequential } from './sequential';
 
 export function cvLine(cv: CvFigures): string {
-  return `cross-validation (${cv.folds.length} folds): RMSE ${fmt(cv.rmse.mean)} ± ${fmt(cv.rmse.std)}, PHM08 ${fmt(cv.scorePer100.mean)} ± ${fmt(cv.scorePer100.std)} per 100 cases; pooled RMSE ${fmt(cv.pooledRmse)}, PHM08 ${fmt(cv.pooledScorePer100)} per 100`;
+  return `cross-validation (${cv.folds.length}/${cv.foldsPlanned} folds): RMSE ${fmt(cv.rmse.mean)} ± ${fmt(cv.rmse.std)}, PHM08 ${fmt(cv.scorePer100.mean)} ± ${fmt(cv.scorePer100.std)} per 100 cases; pooled RMSE ${fmt(cv.pooledRmse)}, PHM08 ${fmt(cv.pooledScorePer100)} per 100`;
 }
 
 function cvSection(cv: CvFigures, opts: RulPipelineOptions): string {
@@ -39,7 +39,7 @@ export function rulCard(opts: RulPipelineOptions, m: Record<string, number>, var
 - Test cases: each held-out engine is truncated at random cycles the way the official test set was made (true RUL uniform in [7, 145], at least 31 cycles kept), ${opts.truncations} truncations per engine; one prediction per engine at its last cycle; RMSE and the PHM08 score (given per 100 cases, so that sets of different sizes compare).
 - Training: AdamW (lr ${opts.lr}, weight decay ${opts.weightDecay}, gradient-norm clip 5), cosine schedule with 1 warm-up epoch, batch ${opts.batchSize}, ${opts.lateWeight === 1 ? 'MSE loss' : `squared error with late predictions weighted ${opts.lateWeight}x (PHM08 punishes late ones more)`}, ${opts.epochs} epochs${opts.earlyStop ? `, early stopping (patience ${opts.patience}) on the held-out engines, which makes the held-out figures optimistic` : ', no early stopping: the last epoch is kept'}, seed ${opts.seed}. Gaussian input noise and dropout regularize.`,
     },
-    ...(cv ? [{ title: `Cross-validation (${cv.folds.length} folds over the ${m.trainEngines} training engines)`, body: cvSection(cv, opts) }] : []),
+    ...(cv ? [{ title: `Cross-validation (${cv.folds.length === cv.foldsPlanned ? `${cv.foldsPlanned} folds` : `${cv.folds.length} of ${cv.foldsPlanned} folds, the run stopped for time`} over the ${m.trainEngines} training engines)`, body: cvSection(cv, opts) }] : []),
     {
       title: `Final held-out engines (${m.valEngines} engines, ONNX file in onnxruntime-node)`,
       body: `${table(['metric', 'value'], [

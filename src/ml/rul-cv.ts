@@ -8,6 +8,8 @@ export interface FoldFigures {
   fold: number;
   trainEngines: number;
   valEngines: number;
+  /** Unit numbers of the fold's held-out engines. */
+  valUnits: number[];
   cases: number;
   rmse: number;
   scorePer100: number;
@@ -20,6 +22,8 @@ export interface FoldFigures {
 }
 
 export interface CvFigures {
+  /** Folds the engines were divided into (the run may have stopped before doing them all). */
+  foldsPlanned: number;
   folds: FoldFigures[];
   rmse: { mean: number; std: number };
   scorePer100: { mean: number; std: number };
@@ -55,14 +59,13 @@ function meanStd(v: readonly number[]): { mean: number; std: number } {
  * off), so a fold's figure is unseen by the run that produced it; the choices made by comparing
  * these figures are what cross-validation is for.
  */
-export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds: number, log: (line: string) => void = () => undefined, only?: readonly number[]): CvFigures {
+export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds: number, log: (line: string) => void = () => undefined, onFold?: (soFar: CvFigures) => void): CvFigures {
   const pool = splitEngines(all, opts).train;
   const out: FoldFigures[] = [];
   let se = 0;
   let score = 0;
   let cases = 0;
   for (let k = 0; k < folds; k++) {
-    if (only && !only.includes(k)) continue;
     const lo = Math.floor((k * pool.length) / folds);
     const hi = Math.floor(((k + 1) * pool.length) / folds);
     const val = pool.slice(lo, hi);
@@ -72,7 +75,7 @@ export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds
     const r = trainRul(split, { ...opts, earlyStop: false }, log);
     const m = r.metrics;
     const raw = predictRaw(r.models, split.report.engines, r.norm, opts.window, opts.cap);
-    const f: FoldFigures = { fold: k, trainEngines: train.length, valEngines: val.length, cases: m.valCases, rmse: m.valRmse, scorePer100: m.valScorePer100, minutes: (Date.now() - started) / 60_000, raw, truth: split.report.rul };
+    const f: FoldFigures = { fold: k, trainEngines: train.length, valEngines: val.length, valUnits: val.map((e) => e.unit), cases: m.valCases, rmse: m.valRmse, scorePer100: m.valScorePer100, minutes: (Date.now() - started) / 60_000, raw, truth: split.report.rul };
     if (r.models.length > 1) {
       const one = evaluateRul(r.models[0]!, split, r.norm, opts);
       f.firstMember = { rmse: one.valRmse, scorePer100: one.valScorePer100 };
@@ -83,7 +86,13 @@ export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds
     score += m.valScore;
     cases += m.valCases;
     log(`fold ${k + 1}/${folds}: RMSE ${f.rmse.toFixed(2)}, PHM08 ${f.scorePer100.toFixed(1)} per 100 cases (${f.cases} cases, ${f.minutes.toFixed(1)} min)`);
+    onFold?.(summarize(folds, out, se, score, cases, opts));
   }
+  return summarize(folds, out, se, score, cases, opts);
+}
+
+/** Figures over the folds done so far (a long run can be stopped and still report what it measured). */
+function summarize(foldsPlanned: number, out: FoldFigures[], se: number, score: number, cases: number, opts: RulOptions): CvFigures {
   const raw = out.flatMap((f) => f.raw);
   const truth = out.flatMap((f) => f.truth);
   const offsets = SHIFTS.map((d) => {
@@ -91,7 +100,8 @@ export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds
     return { offset: opts.offset + d, rmse: rmse(pred, truth), scorePer100: (phm08Score(pred, truth) * 100) / pred.length };
   });
   return {
-    folds: out,
+    foldsPlanned,
+    folds: [...out],
     offsets,
     rmse: meanStd(out.map((f) => f.rmse)),
     scorePer100: meanStd(out.map((f) => f.scorePer100)),
