@@ -31,6 +31,8 @@ export interface RulOptions extends TrainHyperParams {
   lateWeight: number;
   /** Networks trained with seeds seed, seed+1, ... and averaged inside one ONNX graph. */
   members: number;
+  /** Also train on windows ending this early (front-padded like short test engines; the official test's shortest has 31 cycles). */
+  padFrom: number;
   /** Cycles subtracted from the predicted RUL before clipping (an early bias: PHM08 punishes late predictions more). */
   offset: number;
 }
@@ -52,6 +54,7 @@ export const RUL_DEFAULTS: RulOptions = {
   lateWeight: 1,
   members: 1,
   offset: 0,
+  padFrom: 31,
 };
 
 /**
@@ -159,9 +162,9 @@ export interface RulResult {
 }
 
 /** Training windows of the split (targets scaled to RUL / cap) and the z-score they were built with. */
-export function rulDataset(split: RulSplit, opts: Pick<RulOptions, 'window' | 'cap'>): { data: Dataset; norm: Norm } {
+export function rulDataset(split: RulSplit, opts: Pick<RulOptions, 'window' | 'cap' | 'padFrom'>): { data: Dataset; norm: Norm } {
   const norm = sensorStats(split.train);
-  const data = trainingWindows(split.train, opts.window, opts.cap, norm);
+  const data = trainingWindows(split.train, opts.window, opts.cap, norm, Math.min(opts.window, opts.padFrom));
   for (let i = 0; i < data.n; i++) data.y[i] = data.y[i]! / opts.cap;
   return { data, norm };
 }
