@@ -4,7 +4,7 @@ import { runAnomalyPipeline } from '../ml/anomaly-pipeline';
 import { fmt } from '../ml/model-card';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FatalError } from '../core/errors';
-import { crossValidateRul, cvOptionsKey, type CvFigures } from '../ml/rul-cv';
+import { crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../ml/rul-cv';
 import { loadTrainEngines, RUL_DEFAULTS, type RulOptions } from '../ml/rul-model';
 import { cvLine } from '../ml/rul-card';
 import { runRulPipeline } from '../ml/rul-pipeline';
@@ -63,7 +63,7 @@ function readCvFigures(file: string, opts: RulOptions): CvFigures {
   const cv = JSON.parse(readFileSync(file, 'utf8')) as CvFigures;
   const want = JSON.stringify(cvOptionsKey(opts));
   if (JSON.stringify(cv.options) !== want) throw new FatalError(file, `cross-validation figures were made with ${JSON.stringify(cv.options)}, this run uses ${want}`);
-  return cv;
+  return cvAtOffset(cv, opts.offset, opts.cap);
 }
 
 const log = (line: string): void => {

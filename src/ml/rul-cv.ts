@@ -1,7 +1,7 @@
 import type { Engine } from './cmapss-data';
 import { Rng } from './rng';
 import { phm08Score, rmse } from './metrics';
-import { clipRul, cutSplit, evaluateRul, predictRaw, splitEngines, trainRul, type RulOptions } from './rul-model';
+import { clipRul, cutSplit, evaluateRul, predictRaw, RUL_DEFAULTS, splitEngines, trainRul, type RulOptions } from './rul-model';
 
 /** One fold's figures on its held-out engines, each cut at `truncations` random cycles. */
 export interface FoldFigures {
@@ -36,11 +36,11 @@ export interface CvFigures {
   options: CvOptionsKey;
 }
 
-/** The options a cross-validation result depends on. */
-export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'offset' | 'padFrom'>;
+/** The options a cross-validation result depends on (not the offset: cvAtOffset reads any offset from the saved predictions). */
+export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom'>;
 
 export function cvOptionsKey(o: RulOptions): CvOptionsKey {
-  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, offset: o.offset, padFrom: o.padFrom };
+  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom };
 }
 
 const SHIFTS = [-4, -2, 0, 2, 4, 6, 8, 10];
@@ -62,9 +62,6 @@ function meanStd(v: readonly number[]): { mean: number; std: number } {
 export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds: number, log: (line: string) => void = () => undefined, onFold?: (soFar: CvFigures) => void): CvFigures {
   const pool = splitEngines(all, opts).train;
   const out: FoldFigures[] = [];
-  let se = 0;
-  let score = 0;
-  let cases = 0;
   for (let k = 0; k < folds; k++) {
     const lo = Math.floor((k * pool.length) / folds);
     const hi = Math.floor(((k + 1) * pool.length) / folds);
@@ -82,31 +79,41 @@ export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds
       log(`fold ${k + 1}/${folds}, first member alone: RMSE ${one.valRmse.toFixed(2)}, PHM08 ${one.valScorePer100.toFixed(1)} per 100 cases`);
     }
     out.push(f);
-    se += m.valRmse ** 2 * m.valCases;
-    score += m.valScore;
-    cases += m.valCases;
     log(`fold ${k + 1}/${folds}: RMSE ${f.rmse.toFixed(2)}, PHM08 ${f.scorePer100.toFixed(1)} per 100 cases (${f.cases} cases, ${f.minutes.toFixed(1)} min)`);
-    onFold?.(summarize(folds, out, se, score, cases, opts));
+    onFold?.(summarize(folds, out, opts));
   }
-  return summarize(folds, out, se, score, cases, opts);
+  return summarize(folds, out, opts);
 }
 
 /** Figures over the folds done so far (a long run can be stopped and still report what it measured). */
-function summarize(foldsPlanned: number, out: FoldFigures[], se: number, score: number, cases: number, opts: RulOptions): CvFigures {
+function summarize(foldsPlanned: number, out: FoldFigures[], opts: RulOptions): CvFigures {
   const raw = out.flatMap((f) => f.raw);
   const truth = out.flatMap((f) => f.truth);
   const offsets = SHIFTS.map((d) => {
     const pred = raw.map((v) => clipRul(v - opts.offset - d, opts.cap));
     return { offset: opts.offset + d, rmse: rmse(pred, truth), scorePer100: (phm08Score(pred, truth) * 100) / pred.length };
   });
+  const pred = raw.map((v) => clipRul(v - opts.offset, opts.cap));
   return {
     foldsPlanned,
     folds: [...out],
     offsets,
     rmse: meanStd(out.map((f) => f.rmse)),
     scorePer100: meanStd(out.map((f) => f.scorePer100)),
-    pooledRmse: Math.sqrt(se / cases),
-    pooledScorePer100: (score * 100) / cases,
+    pooledRmse: rmse(pred, truth),
+    pooledScorePer100: (phm08Score(pred, truth) * 100) / pred.length,
     options: cvOptionsKey(opts),
   };
+}
+
+/**
+ * The same cross-validation read at another early-bias offset: the offset only shifts the
+ * output, so the saved per-case predictions give every fold's figures without retraining.
+ */
+export function cvAtOffset(cv: CvFigures, offset: number, cap: number): CvFigures {
+  const folds = cv.folds.map((f) => {
+    const pred = f.raw.map((v) => clipRul(v - offset, cap));
+    return { ...f, rmse: rmse(pred, f.truth), scorePer100: (phm08Score(pred, f.truth) * 100) / pred.length };
+  });
+  return summarize(cv.foldsPlanned, folds, { ...RUL_DEFAULTS, ...cv.options, offset, cap });
 }

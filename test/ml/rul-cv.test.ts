@@ -9,7 +9,7 @@ import { asymmetricMse } from '../../src/ml/losses';
 import { phm08Score, rmse } from '../../src/ml/metrics';
 import { OrtModel } from '../../src/ml/ort-predict';
 import { Rng } from '../../src/ml/rng';
-import { crossValidateRul, cvOptionsKey, type CvFigures } from '../../src/ml/rul-cv';
+import { crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../../src/ml/rul-cv';
 import { clipRul, predictLast, RUL_DEFAULTS, rulMember, rulToOnnx, splitEngines } from '../../src/ml/rul-model';
 import { Sequential } from '../../src/ml/sequential';
 import { describeWithData } from '../helpers/shared-data';
@@ -74,6 +74,10 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
     expect(zero.scorePer100).toBeCloseTo(cv.pooledScorePer100, 6);
     expect(cv.rmse.mean).toBeCloseTo(cv.folds.reduce((a, f) => a + f.rmse, 0) / 4, 9);
     expect(cv.options).toEqual(cvOptionsKey(opts));
+    // Read at another offset from the saved predictions: the same as the sweep, fold by fold.
+    const shifted = cvAtOffset(cv, 2, 125);
+    expect(shifted.pooledRmse).toBeCloseTo(cv.offsets.find((o) => o.offset === 2)!.rmse, 9);
+    expect(shifted.folds[1]!.rmse).toBeCloseTo(rmse(cv.folds[1]!.raw.map((v) => clipRul(v - 2, 125)), cv.folds[1]!.truth), 9);
   });
 
   it('train rul --cv-from refuses figures made with other options, naming the file', async () => {
