@@ -78,6 +78,7 @@ export function registerTrain(program: Command): void {
     .option('--cv-only', 'only cross-validate (print per-fold figures; no model is written)')
     .option('--members <n>', `networks averaged in one graph (default ${RUL_DEFAULTS.members})`, int)
     .option('--late-weight <x>', `loss weight of late predictions (default ${RUL_DEFAULTS.lateWeight})`, num)
+    .option('--size <size>', 'network: teacher (default) or student (the small distillation architecture, trained directly)')
     .option('--pad-from <n>', `also train on windows ending at cycle n.. (front-padded; default ${RUL_DEFAULTS.padFrom}; = window for full windows only)`, int)
     .option('--offset <x>', `cycles subtracted from the predicted RUL (default ${RUL_DEFAULTS.offset})`, num)
     .option('--cap <n>', `RUL cap of the piecewise-linear target (default ${RUL_DEFAULTS.cap})`, int)
@@ -85,10 +86,11 @@ export function registerTrain(program: Command): void {
     .option('--early-stop', 'early-stop on the held-out engines (then they are no longer unseen)')
     .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string }) => {
       const id = o.id ?? 'cmapss-rul';
       const base = pick(o, RUL_DEFAULTS);
-      const rul: RulOptions = { ...base, holdout: o.holdout, members: o.members ?? base.members, lateWeight: o.lateWeight ?? base.lateWeight, cap: o.cap ?? base.cap, offset: o.offset ?? base.offset, padFrom: o.padFrom ?? base.padFrom, truncations: o.truncations ?? base.truncations, earlyStop: o.earlyStop ?? base.earlyStop };
+      if (o.size !== undefined && o.size !== 'teacher' && o.size !== 'student') throw new FatalError('--size', `expected teacher or student, got ${o.size}`);
+      const rul: RulOptions = { ...base, size: o.size ?? base.size, holdout: o.holdout, members: o.members ?? base.members, lateWeight: o.lateWeight ?? base.lateWeight, cap: o.cap ?? base.cap, offset: o.offset ?? base.offset, padFrom: o.padFrom ?? base.padFrom, truncations: o.truncations ?? base.truncations, earlyStop: o.earlyStop ?? base.earlyStop };
       if (o.cvOnly) {
         const save = (cv: CvFigures): void => {
           if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
