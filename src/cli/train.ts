@@ -2,7 +2,11 @@ import type { Command } from 'commander';
 import { ANOMALY_DEFAULTS } from '../ml/anomaly-model';
 import { runAnomalyPipeline } from '../ml/anomaly-pipeline';
 import { fmt } from '../ml/model-card';
-import { RUL_DEFAULTS } from '../ml/rul-model';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { FatalError } from '../core/errors';
+import { crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../ml/rul-cv';
+import { loadTrainEngines, RUL_DEFAULTS, type RulOptions } from '../ml/rul-model';
+import { cvLine } from '../ml/rul-card';
 import { runRulPipeline } from '../ml/rul-pipeline';
 
 const int = (v: string): number => {
@@ -54,6 +58,14 @@ function pick<T extends object>(opts: CommonOpts, defaults: T): T {
   return o as T;
 }
 
+/** Saved cross-validation figures, refused unless they were made with the options of this run. */
+function readCvFigures(file: string, opts: RulOptions): CvFigures {
+  const cv = JSON.parse(readFileSync(file, 'utf8')) as CvFigures;
+  const want = JSON.stringify(cvOptionsKey(opts));
+  if (JSON.stringify(cv.options) !== want) throw new FatalError(file, `cross-validation figures were made with ${JSON.stringify(cv.options)}, this run uses ${want}`);
+  return cvAtOffset(cv, opts.offset, opts.cap);
+}
+
 const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -61,10 +73,35 @@ const log = (line: string): void => {
 export function registerTrain(program: Command): void {
   const train = program.command('train').description('Train a shipped model from real data (TypeScript training, ONNX export, manifest and model card)');
   common(train.command('rul').description('RUL model on NASA C-MAPSS FD001 (train_FD001.txt)'), RUL_DEFAULTS)
-    .option('--holdout <n>', 'engines held out for validation', int, RUL_DEFAULTS.holdout)
-    .action(async (o: CommonOpts & { holdout: number }) => {
+    .option('--holdout <n>', 'final held-out engines (never used for choices)', int, RUL_DEFAULTS.holdout)
+    .option('--cv <folds>', 'k-fold cross-validation over the other engines before the final model (0 = none)', int, 0)
+    .option('--cv-only', 'only cross-validate (print per-fold figures; no model is written)')
+    .option('--members <n>', `networks averaged in one graph (default ${RUL_DEFAULTS.members})`, int)
+    .option('--late-weight <x>', `loss weight of late predictions (default ${RUL_DEFAULTS.lateWeight})`, num)
+    .option('--size <size>', 'network: teacher (default) or student (the small distillation architecture, trained directly)')
+    .option('--pad-from <n>', `also train on windows ending at cycle n.. (front-padded; default ${RUL_DEFAULTS.padFrom}; = window for full windows only)`, int)
+    .option('--offset <x>', `cycles subtracted from the predicted RUL (default ${RUL_DEFAULTS.offset})`, num)
+    .option('--cap <n>', `RUL cap of the piecewise-linear target (default ${RUL_DEFAULTS.cap})`, int)
+    .option('--truncations <n>', `random truncations per held-out engine (default ${RUL_DEFAULTS.truncations})`, int)
+    .option('--early-stop', 'early-stop on the held-out engines (then they are no longer unseen)')
+    .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
+    .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string }) => {
       const id = o.id ?? 'cmapss-rul';
-      const r = await runRulPipeline({ ...pick(o, RUL_DEFAULTS), holdout: o.holdout, data: o.data, out: o.out ?? `models/${id}`, id, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
+      const base = pick(o, RUL_DEFAULTS);
+      if (o.size !== undefined && o.size !== 'teacher' && o.size !== 'student') throw new FatalError('--size', `expected teacher or student, got ${o.size}`);
+      const rul: RulOptions = { ...base, size: o.size ?? base.size, holdout: o.holdout, members: o.members ?? base.members, lateWeight: o.lateWeight ?? base.lateWeight, cap: o.cap ?? base.cap, offset: o.offset ?? base.offset, padFrom: o.padFrom ?? base.padFrom, truncations: o.truncations ?? base.truncations, earlyStop: o.earlyStop ?? base.earlyStop };
+      if (o.cvOnly) {
+        const save = (cv: CvFigures): void => {
+          if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
+        };
+        const cv = crossValidateRul(loadTrainEngines(o.data), rul, o.cv || 4, log, save);
+        log(cvLine(cv));
+        for (const f of cv.offsets) log(`  offset ${f.offset}: pooled RMSE ${f.rmse.toFixed(2)}, PHM08 ${f.scorePer100.toFixed(1)} per 100 cases`);
+        return;
+      }
+      const cvFigures = o.cvFrom ? readCvFigures(o.cvFrom, rul) : undefined;
+      const r = await runRulPipeline({ ...rul, cvFolds: o.cv, ...(cvFigures ? { cvFigures } : {}), data: o.data, out: o.out ?? `models/${id}`, id, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
       log(`wrote ${o.out ?? `models/${id}`}: validation RMSE ${fmt(r.manifest.metrics.valRmse!)}, PHM08 score ${fmt(r.manifest.metrics.valScore!)} over ${r.manifest.metrics.valCases} cases`);
     });
   common(train.command('anomaly').description('Anomaly model on SKAB (anomaly-free.csv + the anomaly-free start of each labelled file)'), ANOMALY_DEFAULTS)

@@ -99,15 +99,19 @@ export function writeWindow(e: Engine, end: number, window: number, norm: { mean
   }
 }
 
-/** Every full window of every engine (ending at cycle >= window), labelled with the capped RUL. */
-export function trainingWindows(engines: readonly Engine[], window: number, cap: number, norm: { mean: readonly number[]; std: readonly number[] }): { x: Float32Array; y: Float32Array; n: number } {
+/**
+ * Every window of every engine ending at cycle >= `firstEnd` (default: full windows only),
+ * labelled with the capped RUL. Windows ending before cycle `window` are front-padded with the
+ * first row, exactly as short test trajectories are, so that the network has seen them.
+ */
+export function trainingWindows(engines: readonly Engine[], window: number, cap: number, norm: { mean: readonly number[]; std: readonly number[] }, firstEnd = window): { x: Float32Array; y: Float32Array; n: number } {
   const C = CMAPSS_SENSORS.length;
-  const n = engines.reduce((a, e) => a + Math.max(0, e.cycles - window + 1), 0);
+  const n = engines.reduce((a, e) => a + Math.max(0, e.cycles - firstEnd + 1), 0);
   const x = new Float32Array(n * window * C);
   const y = new Float32Array(n);
   let k = 0;
   for (const e of engines) {
-    for (let end = window; end <= e.cycles; end++, k++) {
+    for (let end = firstEnd; end <= e.cycles; end++, k++) {
       writeWindow(e, end, window, norm, x, k * window * C);
       y[k] = rulTarget(e.cycles, end, cap);
     }

@@ -23,6 +23,27 @@ export const mse: Loss = {
   },
 };
 
+/**
+ * Squared error that weighs late predictions (pred > target) `lateWeight` times as much as early
+ * ones: the PHM08 score punishes a late RUL more than an early one.
+ */
+export function asymmetricMse(lateWeight: number): Loss {
+  return {
+    name: `asymmetric-mse(${lateWeight})`,
+    compute(pred, target, grad) {
+      const n = pred.length;
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const d = pred[i]! - target[i]!;
+        const w = d > 0 ? lateWeight : 1;
+        sum += w * d * d;
+        grad[i] = (2 * w * d) / n;
+      }
+      return sum / n;
+    },
+  };
+}
+
 /** Huber: quadratic within `delta` of the target, linear beyond (robust to label noise). */
 export function huber(delta = 1): Loss {
   return {

@@ -6,17 +6,21 @@ import { alloc, sizeOf, type Dtype, type FArray, type Tensor } from './tensor';
 export interface SequentialOptions {
   seed?: number;
   dtype?: Dtype;
+  /** Prefix of every parameter name (members of one ensemble graph need distinct names). */
+  namePrefix?: string;
 }
 
 /** Metadata keys that let a float model exported by `toOnnx` be loaded back for fine-tuning. */
 const META_LAYERS = 'pdm-gateway.layers';
 const META_INPUT = 'pdm-gateway.inputShape';
+const META_PREFIX = 'pdm-gateway.namePrefix';
 
 /** A stack of layers: forward, backward, parameters, batched prediction and ONNX export. */
 export class Sequential {
   readonly layers: Layer[];
   readonly outShape: number[];
   readonly dtype: Dtype;
+  readonly namePrefix: string;
 
   constructor(
     readonly specs: readonly LayerSpec[],
@@ -24,11 +28,12 @@ export class Sequential {
     opts: SequentialOptions = {},
   ) {
     this.dtype = opts.dtype ?? 'float32';
+    this.namePrefix = opts.namePrefix ?? '';
     const rng = new Rng(opts.seed ?? 1);
     this.layers = specs.map(createLayer);
     let shape = [...inShape];
     this.layers.forEach((l, i) => {
-      shape = l.build(shape, rng, this.dtype, `l${i}_${l.type.replace(/-/g, '_')}`);
+      shape = l.build(shape, rng, this.dtype, `${this.namePrefix}l${i}_${l.type.replace(/-/g, '_')}`);
     });
     this.outShape = shape;
   }
@@ -97,7 +102,7 @@ export class Sequential {
 
   /** What `fromOnnx` needs besides the initializers. */
   metadata(): Record<string, string> {
-    return { [META_LAYERS]: JSON.stringify(this.specs), [META_INPUT]: JSON.stringify(this.inShape) };
+    return { [META_LAYERS]: JSON.stringify(this.specs), [META_INPUT]: JSON.stringify(this.inShape), ...(this.namePrefix ? { [META_PREFIX]: this.namePrefix } : {}) };
   }
 
   /** Rebuilds a float model written by `toOnnx` (or by a wrapper that kept its metadata and names). */
@@ -106,7 +111,8 @@ export class Sequential {
     const layers = info.metadata[META_LAYERS];
     const inShape = info.metadata[META_INPUT];
     if (!layers || !inShape) throw new Error(`ONNX model ${info.graphName}: no ${META_LAYERS} metadata; only float models written by pdm-gateway can be loaded for training`);
-    const model = new Sequential(JSON.parse(layers) as LayerSpec[], JSON.parse(inShape) as number[], opts);
+    const prefix = info.metadata[META_PREFIX];
+    const model = new Sequential(JSON.parse(layers) as LayerSpec[], JSON.parse(inShape) as number[], { ...(prefix ? { namePrefix: prefix } : {}), ...opts });
     const lookup = (name: string): Float32Array => {
       const t = info.initializers.get(name);
       if (!(t?.data instanceof Float32Array)) throw new Error(`ONNX model ${info.graphName}: float initializer ${name} is missing`);

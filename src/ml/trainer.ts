@@ -49,6 +49,8 @@ export interface FitOptions {
   /** Validation metric computed after each epoch (lower is better): drives early stopping and the kept weights. */
   validate?: (model: Sequential) => number;
   valName?: string;
+  /** Restore the best epoch's weights at the end (default true); false keeps the last epoch's. */
+  keepBest?: boolean;
   /** Stop when the validation metric has not improved for this many epochs. */
   patience?: number;
   /** Stop after the epoch that crosses this wall-clock budget. */
@@ -142,7 +144,7 @@ export function fit(model: Sequential, data: Dataset, opts: FitOptions): FitResu
       break;
     }
   }
-  if (best) model.restore(best);
+  if (best && opts.keepBest !== false) model.restore(best);
   return { history, bestEpoch, bestVal, stoppedEarly, elapsedMs: Date.now() - start };
 }
 

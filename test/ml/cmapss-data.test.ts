@@ -45,6 +45,18 @@ describe('C-MAPSS data', () => {
     expect(w.x[29 * 14]).toBe(29);
   });
 
+  it('can also train on front-padded windows ending before the window length (as short test engines are seen)', () => {
+    const e = engine(1, 40);
+    const norm = { mean: new Array(14).fill(0), std: new Array(14).fill(1) };
+    const w = trainingWindows([e], 30, 125, norm, 25);
+    expect(w.n).toBe(16);
+    expect(w.y[0]).toBe(15);
+    // the window ending at cycle 25: 5 copies of cycle 1, then cycles 1..25
+    expect(Array.from({ length: 30 }, (_, k) => w.x[k * 14])).toEqual([0, 0, 0, 0, 0, ...Array.from({ length: 25 }, (_, k) => k)]);
+    // from the sixth window on, the full windows of the default
+    expect(Array.from(w.x.subarray(5 * 30 * 14))).toEqual(Array.from(trainingWindows([e], 30, 125, norm).x));
+  });
+
   it('pads engines shorter than the window by repeating their first row', () => {
     const e = engine(1, 3);
     const norm = { mean: new Array(14).fill(0), std: new Array(14).fill(2) };

@@ -53,7 +53,7 @@ describeWithData('cmapss', 'RUL pipeline on real C-MAPSS data (tiny model)', (da
     expect(r.padded).toBe(1);
     const model = Sequential.fromOnnx(onnx);
     const norm = manifest.inputs[0]!.normalization as { mean: number[]; std: number[] };
-    const ts = predictLast(model, readCmapss(test), norm, 30, 125);
+    const ts = predictLast(model, readCmapss(test), norm, 30, 125, opts.offset);
     ts.forEach((p, i) => expect(r.predictions[i]).toBeCloseTo(p, 3));
     expect(r.rmse).toBeCloseTo(rmse(ts, cut.rul), 3);
     expect(r.score).toBeCloseTo(phm08Score(ts, cut.rul), 2);

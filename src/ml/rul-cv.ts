@@ -1,0 +1,119 @@
+import type { Engine } from './cmapss-data';
+import { Rng } from './rng';
+import { phm08Score, rmse } from './metrics';
+import { clipRul, cutSplit, evaluateRul, predictRaw, RUL_DEFAULTS, splitEngines, trainRul, type RulOptions } from './rul-model';
+
+/** One fold's figures on its held-out engines, each cut at `truncations` random cycles. */
+export interface FoldFigures {
+  fold: number;
+  trainEngines: number;
+  valEngines: number;
+  /** Unit numbers of the fold's held-out engines. */
+  valUnits: number[];
+  cases: number;
+  rmse: number;
+  scorePer100: number;
+  minutes: number;
+  /** The first network alone, when the ensemble has several (what one member would score). */
+  firstMember?: { rmse: number; scorePer100: number };
+  /** Per case: the ensemble's RUL before offset and clipping, and the true RUL. */
+  raw: number[];
+  truth: number[];
+}
+
+export interface CvFigures {
+  /** Folds the engines were divided into (the run may have stopped before doing them all). */
+  foldsPlanned: number;
+  folds: FoldFigures[];
+  rmse: { mean: number; std: number };
+  scorePer100: { mean: number; std: number };
+  /** RMSE and score over every fold's cases pooled together. */
+  pooledRmse: number;
+  pooledScorePer100: number;
+  /** Pooled figures had the prediction been shifted by further cycles (choosing the early bias). */
+  offsets: Array<{ offset: number; rmse: number; scorePer100: number }>;
+  /** The options that produced these figures (the final model must be trained with the same). */
+  options: CvOptionsKey;
+}
+
+/** The options a cross-validation result depends on (not the offset: cvAtOffset reads any offset from the saved predictions). */
+export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom'>;
+
+export function cvOptionsKey(o: RulOptions): CvOptionsKey {
+  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom };
+}
+
+const SHIFTS = [-4, -2, 0, 2, 4, 6, 8, 10];
+
+function meanStd(v: readonly number[]): { mean: number; std: number } {
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
+  return { mean, std };
+}
+
+/**
+ * k-fold cross-validation over the training engines of `splitEngines` (the final held-out
+ * engines are never touched): fold k holds out engines [k*n/folds, (k+1)*n/folds) of the seeded
+ * order, trains on the others with `opts` and predicts once per engine at each truncation, as
+ * the official test does. Training does not early-stop on the fold (opts.earlyStop is forced
+ * off), so a fold's figure is unseen by the run that produced it; the choices made by comparing
+ * these figures are what cross-validation is for.
+ */
+export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds: number, log: (line: string) => void = () => undefined, onFold?: (soFar: CvFigures) => void): CvFigures {
+  const pool = splitEngines(all, opts).train;
+  const out: FoldFigures[] = [];
+  for (let k = 0; k < folds; k++) {
+    const lo = Math.floor((k * pool.length) / folds);
+    const hi = Math.floor(((k + 1) * pool.length) / folds);
+    const val = pool.slice(lo, hi);
+    const train = [...pool.slice(0, lo), ...pool.slice(hi)];
+    const split = cutSplit(train, val, opts, new Rng(opts.seed * 1000 + k));
+    const started = Date.now();
+    const r = trainRul(split, { ...opts, earlyStop: false }, log);
+    const m = r.metrics;
+    const raw = predictRaw(r.models, split.report.engines, r.norm, opts.window, opts.cap);
+    const f: FoldFigures = { fold: k, trainEngines: train.length, valEngines: val.length, valUnits: val.map((e) => e.unit), cases: m.valCases, rmse: m.valRmse, scorePer100: m.valScorePer100, minutes: (Date.now() - started) / 60_000, raw, truth: split.report.rul };
+    if (r.models.length > 1) {
+      const one = evaluateRul(r.models[0]!, split, r.norm, opts);
+      f.firstMember = { rmse: one.valRmse, scorePer100: one.valScorePer100 };
+      log(`fold ${k + 1}/${folds}, first member alone: RMSE ${one.valRmse.toFixed(2)}, PHM08 ${one.valScorePer100.toFixed(1)} per 100 cases`);
+    }
+    out.push(f);
+    log(`fold ${k + 1}/${folds}: RMSE ${f.rmse.toFixed(2)}, PHM08 ${f.scorePer100.toFixed(1)} per 100 cases (${f.cases} cases, ${f.minutes.toFixed(1)} min)`);
+    onFold?.(summarize(folds, out, opts));
+  }
+  return summarize(folds, out, opts);
+}
+
+/** Figures over the folds done so far (a long run can be stopped and still report what it measured). */
+function summarize(foldsPlanned: number, out: FoldFigures[], opts: RulOptions): CvFigures {
+  const raw = out.flatMap((f) => f.raw);
+  const truth = out.flatMap((f) => f.truth);
+  const offsets = SHIFTS.map((d) => {
+    const pred = raw.map((v) => clipRul(v - opts.offset - d, opts.cap));
+    return { offset: opts.offset + d, rmse: rmse(pred, truth), scorePer100: (phm08Score(pred, truth) * 100) / pred.length };
+  });
+  const pred = raw.map((v) => clipRul(v - opts.offset, opts.cap));
+  return {
+    foldsPlanned,
+    folds: [...out],
+    offsets,
+    rmse: meanStd(out.map((f) => f.rmse)),
+    scorePer100: meanStd(out.map((f) => f.scorePer100)),
+    pooledRmse: rmse(pred, truth),
+    pooledScorePer100: (phm08Score(pred, truth) * 100) / pred.length,
+    options: cvOptionsKey(opts),
+  };
+}
+
+/**
+ * The same cross-validation read at another early-bias offset: the offset only shifts the
+ * output, so the saved per-case predictions give every fold's figures without retraining.
+ */
+export function cvAtOffset(cv: CvFigures, offset: number, cap: number): CvFigures {
+  const folds = cv.folds.map((f) => {
+    const pred = f.raw.map((v) => clipRul(v - offset, cap));
+    return { ...f, rmse: rmse(pred, f.truth), scorePer100: (phm08Score(pred, f.truth) * 100) / pred.length };
+  });
+  return summarize(cv.foldsPlanned, folds, { ...RUL_DEFAULTS, ...cv.options, offset, cap });
+}

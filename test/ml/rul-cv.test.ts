@@ -1,0 +1,94 @@
+/** @jest-environment ./test/ml/ort-environment.js */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProgram } from '../../src/cli/program';
+import { CMAPSS_SENSORS, lastWindows, readCmapss, type Engine } from '../../src/ml/cmapss-data';
+import type { LayerSpec } from '../../src/ml/layers';
+import { asymmetricMse } from '../../src/ml/losses';
+import { phm08Score, rmse } from '../../src/ml/metrics';
+import { OrtModel } from '../../src/ml/ort-predict';
+import { Rng } from '../../src/ml/rng';
+import { crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../../src/ml/rul-cv';
+import { clipRul, predictLast, RUL_DEFAULTS, rulMember, rulToOnnx, splitEngines } from '../../src/ml/rul-model';
+import { Sequential } from '../../src/ml/sequential';
+import { describeWithData } from '../helpers/shared-data';
+
+const TINY: LayerSpec[] = [{ type: 'conv1d', filters: 3, kernel: 5 }, { type: 'activation', fn: 'leaky-relu', alpha: 0.1 }, { type: 'flatten' }, { type: 'dense', units: 1 }];
+
+describe('RUL ensemble graph and asymmetric loss', () => {
+  it('asymmetric MSE weighs late errors lateWeight times, in the loss and its gradient', () => {
+    const grad = new Float32Array(2);
+    const loss = asymmetricMse(3).compute(Float32Array.of(2, -1), Float32Array.of(0, 0), grad);
+    expect(loss).toBeCloseTo((3 * 4 + 1) / 2, 6);
+    expect(Array.from(grad)).toEqual([6, -1]);
+  });
+
+  it('averages the members inside one ONNX graph, subtracts the offset and clips, as the TS prediction does', async () => {
+    const opts = { ...RUL_DEFAULTS, window: 20, arch: TINY };
+    const members = [rulMember(opts, 0), rulMember(opts, 1), rulMember(opts, 2)];
+    expect(members[1]!.params()[0]!.name).toBe('m1_l0_conv1d_W');
+    const rng = new Rng(7);
+    const engines: Engine[] = [5, 20, 33].map((cycles, unit) => ({ unit, cycles, sensors: Float32Array.from({ length: cycles * 14 }, () => rng.uniform(-2, 2)) }));
+    const norm = { mean: CMAPSS_SENSORS.map(() => 0), std: CMAPSS_SENSORS.map(() => 0.02) };
+    const ts = predictLast(members, engines, norm, 20, 125, 4);
+    const ort = await OrtModel.load(rulToOnnx(members, 125, { offset: 4 }));
+    try {
+      const out = Array.from(await ort.run(lastWindows(engines, 20, norm), [20, 14]));
+      out.forEach((v, i) => expect(v).toBeCloseTo(ts[i]!, 3));
+      // The mean of the members, not one of them; and the clip holds.
+      const single = predictLast(members[0]!, engines, norm, 20, 125, 4);
+      expect(single.some((v, i) => Math.abs(v - ts[i]!) > 1e-3)).toBe(true);
+      for (const v of out) expect(v >= 0 && v <= 125).toBe(true);
+    } finally {
+      await ort.release();
+    }
+    // A member exported alone loads back with its prefixed names (pruning starts from it).
+    const back = Sequential.fromOnnx(members[2]!.toOnnx());
+    expect(back.params()[0]!.value).toEqual(members[2]!.params()[0]!.value);
+  });
+});
+
+describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (dataDir) => {
+  const all = readCmapss(join(dataDir, 'train_FD001.txt'));
+  const opts = { ...RUL_DEFAULTS, window: 30, arch: TINY, epochs: 1, maxEngines: 8, holdout: 20, truncations: 2, batchSize: 64, members: 2 };
+
+  it('holds out each fold once, never touches the final held-out engines, and pools the same figures it reports', () => {
+    const seen: number[] = [];
+    const cv = crossValidateRul(all, opts, 4, () => undefined, (soFar) => seen.push(soFar.folds.length));
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(cv.foldsPlanned).toBe(4);
+    const final = new Set(splitEngines(all, opts).heldOut.map((e) => e.unit));
+    const units = cv.folds.flatMap((f) => f.valUnits);
+    expect(new Set(units).size).toBe(8);
+    expect(units.some((u) => final.has(u))).toBe(false);
+    for (const f of cv.folds) {
+      expect(f).toMatchObject({ trainEngines: 6, valEngines: 2, cases: 4 });
+      expect(f.firstMember).toBeDefined();
+      const pred = f.raw.map((v) => clipRul(v - opts.offset, 125));
+      expect(f.rmse).toBeCloseTo(rmse(pred, f.truth), 6);
+      expect(f.scorePer100).toBeCloseTo((phm08Score(pred, f.truth) * 100) / 4, 6);
+    }
+    const zero = cv.offsets.find((o) => o.offset === opts.offset)!;
+    expect(zero.rmse).toBeCloseTo(cv.pooledRmse, 6);
+    expect(zero.scorePer100).toBeCloseTo(cv.pooledScorePer100, 6);
+    expect(cv.rmse.mean).toBeCloseTo(cv.folds.reduce((a, f) => a + f.rmse, 0) / 4, 9);
+    expect(cv.options).toEqual(cvOptionsKey(opts));
+    // Read at another offset from the saved predictions: the same as the sweep, fold by fold.
+    const shifted = cvAtOffset(cv, 6, 125);
+    expect(shifted.pooledRmse).toBeCloseTo(cv.offsets.find((o) => o.offset === 6)!.rmse, 9);
+    expect(shifted.folds[1]!.rmse).toBeCloseTo(rmse(cv.folds[1]!.raw.map((v) => clipRul(v - 6, 125)), cv.folds[1]!.truth), 9);
+  });
+
+  it('train rul --cv-from refuses figures made with other options, naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdm-rul-cv-'));
+    try {
+      const file = join(dir, 'cv.json');
+      const fake: Partial<CvFigures> = { options: cvOptionsKey({ ...RUL_DEFAULTS, window: 30 }) };
+      writeFileSync(file, JSON.stringify(fake));
+      await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', dataDir, '--out', join(dir, 'm'), '--cv-from', file])).rejects.toThrow(`${file}: cross-validation figures were made with`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
