@@ -1,4 +1,5 @@
-import { setErrorLogger, setWarningLogger } from 'node-opcua';
+// node-opcua-debug (what node-opcua re-exports these from) so tests can route logs without loading node-opcua.
+import { setErrorLogger, setWarningLogger } from 'node-opcua-debug';
 import { format } from 'node:util';
 import type { Logger } from '../../observability/logger';
 
