@@ -1,6 +1,5 @@
-import { makeOutbox, telemetry } from '../outbox/helpers';
+import { makeOutbox, produce, telemetry } from '../outbox/helpers';
 import { makeUplink, sleep, startBroker, startIngest, waitFor } from './helpers';
-import type { NewRecord } from '../../src/outbox';
 import { LossyProxy } from './proxy';
 
 describe('Uplink to the embedded aedes broker', () => {
@@ -73,14 +72,9 @@ describe('Uplink to the embedded aedes broker', () => {
     const ob = await started(makeOutbox());
     const up = makeUplink(ob, link.url, { inflight: 8 });
     await started(up);
-    const appended: string[] = [];
     const t0 = Date.now();
-    let n = 0;
-    const producer = setInterval(() => {
-      const batch: NewRecord[] = [];
-      for (let i = 0; i < 100; i++, n++) batch.push({ cls: n % 500 === 0 ? 'alarm' : 'telemetry', asset: `a${n % 3}`, payload: { n } });
-      appended.push(...ob.append(batch));
-    }, 50);
+    const producer = produce(ob, 2000, { alarmEvery: 500, assets: 3 });
+    const { appended } = producer;
     await sleep(1500);
     await link.stop();
     await sleep(3000);
@@ -88,7 +82,7 @@ describe('Uplink to the embedded aedes broker', () => {
     const backlogDuringOutage = ob.stats().records;
     await link.start();
     await sleep(1500);
-    clearInterval(producer);
+    producer.stop();
     const elapsed = (Date.now() - t0) / 1000;
     await waitFor(() => ob.stats().records === 0 && ingest.store.count() >= appended.length, 20000, 'drain after outage').catch((e: Error) => {
       throw new Error(`${e.message}: uplink ${JSON.stringify(up.stats())} outbox ${JSON.stringify(ob.stats())} ingest ${JSON.stringify(ingest.stats())}`);
@@ -122,15 +116,9 @@ describe('Uplink to the embedded aedes broker', () => {
     const up = makeUplink(ob, link.url, { inflight: 8, batch: { maxRecords: 100, maxDelayMs: 50 } });
     await started(up);
     await waitFor(() => up.stats().state === 'up', 5000, 'uplink up');
-    const appended: string[] = [];
-    let n = 0;
     const t0 = Date.now();
-    // 400 records/s in batches of 20 over three assets, an alarm every 200 records.
-    const producer = setInterval(() => {
-      const batch: NewRecord[] = [];
-      for (let i = 0; i < 20; i++, n++) batch.push({ cls: n % 200 === 0 ? 'alarm' : 'telemetry', asset: `a${n % 3}`, payload: { n } });
-      appended.push(...ob.append(batch));
-    }, 50);
+    const producer = produce(ob, 400, { alarmEvery: 200, assets: 3 });
+    const { appended } = producer;
     try {
       await sleep(1000);
       const port = broker.port;
@@ -147,7 +135,7 @@ describe('Uplink to the embedded aedes broker', () => {
       await sleep(300);
       await link.start();
       await sleep(1000);
-      clearInterval(producer);
+      producer.stop();
       const elapsed = (Date.now() - t0) / 1000;
       await waitFor(() => ob.stats().records === 0 && ingest.store.count() >= appended.length, 20000, 'drain after the restart').catch((e: Error) => {
         throw new Error(`${e.message}: uplink ${JSON.stringify(up.stats())} ingest ${JSON.stringify(ingest.stats())}`);
@@ -159,7 +147,7 @@ describe('Uplink to the embedded aedes broker', () => {
       expect(up.stats().connects).toBe(2);
       process.stdout.write(`aedes broker restart: ${appended.length} records in ${elapsed.toFixed(1)} s, backlog at restart ${backlog}, duplicates ${ingest.store.duplicates()}\n`);
     } finally {
-      clearInterval(producer);
+      producer.stop();
     }
   });
 });
