@@ -31,16 +31,18 @@ function rssSampler(): { stop(): { maxRssMB: number; meanRssMB: number } } {
   let max = 0;
   let sum = 0;
   let n = 0;
-  const t = setInterval(() => {
+  const sample = () => {
     const r = process.memoryUsage().rss;
     max = Math.max(max, r);
     sum += r;
     n++;
-  }, 100);
+  };
+  const t = setInterval(sample, 100);
   return {
     stop: () => {
       clearInterval(t);
-      return { maxRssMB: Math.round(max / 1e5) / 10, meanRssMB: n ? Math.round(sum / n / 1e5) / 10 : 0 };
+      sample(); // a phase shorter than one tick still reports a measured figure, not 0
+      return { maxRssMB: Math.round(max / 1e5) / 10, meanRssMB: Math.round(sum / n / 1e5) / 10 };
     },
   };
 }

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMosquitto } from './_mosquitto';
+import { Mosquitto } from '../test/uplink/mosquitto';
 
 function arg(args: string[], k: string, d: number): number {
   const i = args.indexOf(`--${k}`);
@@ -31,7 +31,8 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   const rounds = arg(args, 'rounds', 1);
   const pageSize = args.includes('--page-size') ? arg(args, 'page-size', 0) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'pdm-bench-uplink-'));
-  const broker = await startMosquitto();
+  const broker = new Mosquitto({ persistence: false });
+  await broker.start();
   try {
     const base = { url: broker.url, records, batch, inflight, pageSize };
     const best: Record<string, Record<string, number>> = {};
@@ -64,7 +65,7 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
       ratioToSqliteFloor: ratio(best.ours!.recordsPerS!, best.sqliteFloor!.recordsPerS!),
     };
   } finally {
-    await broker.stop();
+    await broker.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 }

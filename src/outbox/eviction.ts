@@ -116,7 +116,7 @@ function addDropped(m: Map<string, GapAggregate>, asset: string, seq: number, ts
 }
 
 /** The key up to which the oldest evictable blocks of a class add up to `need` bytes (or all of them). */
-export function cutoffForBytes(ctx: EvictionContext, cls: RecordClass, need: number): number | undefined {
+function cutoffForBytes(ctx: EvictionContext, cls: RecordClass, need: number): number | undefined {
   let sum = 0;
   let cutoff: number | undefined;
   for (const r of ctx.st.byClass[cls].walk.iterate(ctx.cursor(cls))) {

@@ -4,7 +4,7 @@ import { BlockBuilder } from './blocks';
 import { fragment } from './body';
 
 /** Migration 1's per-record table of a class (converted to blocks by migration 2). */
-export function recordTable(cls: RecordClass): string {
+function recordTable(cls: RecordClass): string {
   return `q_${cls.replace(/-/g, '_')}`;
 }
 

@@ -60,7 +60,7 @@ export interface ClassStatements {
 const COLS = 'key, asset, n, bytes, first_seq, last_seq, first_ts, last_ts, created, attempts, body';
 const AGG = 'asset, COUNT(*) AS blocks, SUM(n) AS n, SUM(bytes) AS b, MIN(first_seq) AS firstSeq, MAX(last_seq) AS lastSeq, MIN(first_ts) AS firstTs, MAX(last_ts) AS lastTs';
 
-export function prepareClass(db: Database.Database, cls: RecordClass): ClassStatements {
+function prepareClass(db: Database.Database, cls: RecordClass): ClassStatements {
   const t = blockTable(cls);
   return {
     insert: db.prepare(`INSERT INTO ${t} (key, asset, n, bytes, first_seq, last_seq, first_ts, last_ts, created, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),

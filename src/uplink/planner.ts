@@ -6,7 +6,7 @@ import { toBatches, type Batch } from './drain';
 import type { DailyBudget } from './rate-limit';
 
 /** Classes that never wait for a batch to fill and are sent even over the data budget. */
-export const URGENT: readonly RecordClass[] = ['alarm', 'gap'];
+const URGENT: readonly RecordClass[] = ['alarm', 'gap'];
 
 /**
  * Decides what the uplink sends next: alarms and gap records first, then the classes that are

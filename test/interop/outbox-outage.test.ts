@@ -1,7 +1,6 @@
-import { makeOutbox } from '../outbox/helpers';
+import { makeOutbox, produce } from '../outbox/helpers';
 import { makeUplink, sleep, startIngest, waitFor } from '../uplink/helpers';
 import { Mosquitto } from '../uplink/mosquitto';
-import type { NewRecord } from '../../src/outbox';
 
 const OUTAGE_S = Number(process.env.PDM_OUTAGE_SECONDS ?? 60);
 const RATE = 2000;
@@ -28,17 +27,9 @@ describe('Outage against a real Mosquitto', () => {
       await up.start();
       running.push(up);
       await waitFor(() => up.stats().state === 'up', 5000, 'uplink up');
-      const appended: string[] = [];
-      let n = 0;
       const t0 = Date.now();
-      // Every 50 ms, as many records as keep the total at 2,000 records/s (timers drift under
-      // load); an alarm every 500 records.
-      const producer = setInterval(() => {
-        const batch: NewRecord[] = [];
-        const due = Math.floor(((Date.now() - t0) * RATE) / 1000);
-        for (; n < due; n++) batch.push({ cls: n % 500 === 0 ? 'alarm' : 'telemetry', asset: `m${n % 4}`, payload: { n, v: Math.sin(n) } });
-        if (batch.length > 0) appended.push(...ob.append(batch));
-      }, 50);
+      const producer = produce(ob, RATE, { alarmEvery: 500, assets: 4, prefix: 'm' });
+      const { appended } = producer;
       try {
         await sleep(3000);
         await mosq.stop();
@@ -47,7 +38,7 @@ describe('Outage against a real Mosquitto', () => {
         const backlog = ob.stats().records;
         await mosq.start();
         await sleep(3000);
-        clearInterval(producer);
+        producer.stop();
         const secs = (Date.now() - t0) / 1000;
         await waitFor(() => ob.stats().records === 0 && ingest.store.count() >= appended.length, 60_000, 'drain').catch((e: Error) => {
           throw new Error(`${e.message}: uplink ${JSON.stringify(up.stats())} ingest ${JSON.stringify(ingest.stats())}`);
@@ -59,7 +50,7 @@ describe('Outage against a real Mosquitto', () => {
         expect(ingest.store.orderViolations()).toBe(0);
         process.stdout.write(`mosquitto MQTT ${protocolVersion} outage ${outage} s: ${appended.length} records in ${secs.toFixed(1)} s, backlog at restart ${backlog}, duplicates ${ingest.store.duplicates()}\n`);
       } finally {
-        clearInterval(producer);
+        producer.stop();
       }
     });
   }

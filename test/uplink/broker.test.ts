@@ -2,6 +2,7 @@ import mqtt from 'mqtt';
 import { EmbeddedBroker } from '../../src/broker';
 import { silentLogger } from '../../src/observability/logger';
 import { freePort } from '../helpers/ports';
+import { waitFor } from './helpers';
 
 describe('EmbeddedBroker', () => {
   it('listens on a free port, keeps it across a restart, and stops cleanly', async () => {
@@ -17,7 +18,7 @@ describe('EmbeddedBroker', () => {
     await c.publishAsync('t/1', 'hello', { qos: 1 });
     expect(await got).toBe('hello');
     // aedes emits 'publish' (which the count follows) after it has delivered to subscribers.
-    for (let i = 0; i < 100 && b.stats().published === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => b.stats().published > 0, 1000, 'publish counted');
     expect(b.stats()).toMatchObject({ state: 'up', clients: 1, published: 1, starts: 1 });
     await b.stop();
     expect(b.health().state).toBe('stopped');

@@ -11,11 +11,14 @@ export interface MosquittoOptions {
   readonly listener?: readonly string[];
   /** Extra global lines. */
   readonly global?: readonly string[];
+  /** Keep sessions and queued messages across a restart (default true; benches turn it off). */
+  readonly persistence?: boolean;
 }
 
 /**
- * A real Mosquitto from Debian on a free port with a temp config and persistence, so a stop and
- * start behaves like a broker restart in production (sessions and queued QoS 1 messages kept).
+ * A real Mosquitto from Debian on a free port with a temp config and (by default) persistence, so
+ * a stop and start behaves like a broker restart in production (sessions and queued QoS 1
+ * messages kept). Also used by bench/uplink.ts.
  */
 export class Mosquitto {
   readonly dir: string;
@@ -39,9 +42,7 @@ export class Mosquitto {
     writeFileSync(
       conf,
       [
-        'persistence true',
-        `persistence_location ${this.dir}/`,
-        'autosave_interval 1',
+        ...(this.opts.persistence === false ? ['persistence false'] : ['persistence true', `persistence_location ${this.dir}/`, 'autosave_interval 1']),
         'max_queued_messages 0',
         'max_inflight_messages 0',
         'log_type error',

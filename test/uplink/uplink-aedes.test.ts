@@ -1,8 +1,5 @@
-import { makeOutbox, telemetry } from '../outbox/helpers';
+import { makeOutbox, produce, telemetry } from '../outbox/helpers';
 import { makeUplink, sleep, startBroker, startIngest, waitFor } from './helpers';
-import type Aedes from 'aedes';
-import type { AuthenticateError } from 'aedes';
-import type { NewRecord } from '../../src/outbox';
 import { LossyProxy } from './proxy';
 
 describe('Uplink to the embedded aedes broker', () => {
@@ -75,14 +72,9 @@ describe('Uplink to the embedded aedes broker', () => {
     const ob = await started(makeOutbox());
     const up = makeUplink(ob, link.url, { inflight: 8 });
     await started(up);
-    const appended: string[] = [];
     const t0 = Date.now();
-    let n = 0;
-    const producer = setInterval(() => {
-      const batch: NewRecord[] = [];
-      for (let i = 0; i < 100; i++, n++) batch.push({ cls: n % 500 === 0 ? 'alarm' : 'telemetry', asset: `a${n % 3}`, payload: { n } });
-      appended.push(...ob.append(batch));
-    }, 50);
+    const producer = produce(ob, 2000, { alarmEvery: 500, assets: 3 });
+    const { appended } = producer;
     await sleep(1500);
     await link.stop();
     await sleep(3000);
@@ -90,7 +82,7 @@ describe('Uplink to the embedded aedes broker', () => {
     const backlogDuringOutage = ob.stats().records;
     await link.start();
     await sleep(1500);
-    clearInterval(producer);
+    producer.stop();
     const elapsed = (Date.now() - t0) / 1000;
     await waitFor(() => ob.stats().records === 0 && ingest.store.count() >= appended.length, 20000, 'drain after outage').catch((e: Error) => {
       throw new Error(`${e.message}: uplink ${JSON.stringify(up.stats())} outbox ${JSON.stringify(ob.stats())} ingest ${JSON.stringify(ingest.stats())}`);
@@ -111,48 +103,39 @@ describe('Uplink to the embedded aedes broker', () => {
   // uplink but not yet delivered to the ingest, and everything published before the ingest
   // re-subscribed, would be lost at the broker: loss the gateway cannot see or prevent.
   // aedes replays a returning session's queue while live messages flow, so a record could pass
-  // an older one of its asset if the uplink got back first; the restarted broker therefore
-  // refuses the gateway ("server unavailable", CONNACK 3, as a broker still loading its store
-  // does) until the ingest is back and its queue replayed. The uplink retries on its backoff.
+  // an older one of its asset if the uplink got back first; the gateway's path to the broker (a
+  // proxy) therefore stays closed until the ingest is back and its queue replayed, as a broker
+  // still loading its store would refuse it. The uplink retries on its backoff.
   it('loses nothing when the embedded broker is stopped and restarted on the same port while producing', async () => {
     const broker = await startBroker();
     running.push(broker);
     const ingest = await startIngest(broker.url, 'cloud-restart');
     running.push(ingest);
     const ob = await started(makeOutbox(':memory:', { blockMaxRecords: 100 }));
-    const up = makeUplink(ob, broker.url, { inflight: 8, batch: { maxRecords: 100, maxDelayMs: 50 } });
+    const link = await started(new LossyProxy(broker.port));
+    const up = makeUplink(ob, link.url, { inflight: 8, batch: { maxRecords: 100, maxDelayMs: 50 } });
     await started(up);
     await waitFor(() => up.stats().state === 'up', 5000, 'uplink up');
-    const appended: string[] = [];
-    let n = 0;
     const t0 = Date.now();
-    // 400 records/s in batches of 20 over three assets, an alarm every 200 records.
-    const producer = setInterval(() => {
-      const batch: NewRecord[] = [];
-      for (let i = 0; i < 20; i++, n++) batch.push({ cls: n % 200 === 0 ? 'alarm' : 'telemetry', asset: `a${n % 3}`, payload: { n } });
-      appended.push(...ob.append(batch));
-    }, 50);
+    const producer = produce(ob, 400, { alarmEvery: 200, assets: 3 });
+    const { appended } = producer;
     try {
       await sleep(1000);
       const port = broker.port;
+      await link.stop();
       await broker.stop();
       await sleep(3000);
       expect(up.stats().state).toBe('down');
       const backlog = ob.stats().records;
-      let ingestBack = false;
       const downAt = ingest.stats().state;
       await broker.start();
-      (broker as unknown as { aedes: Aedes }).aedes.authenticate = (client, _u, _p, done) => {
-        if (client.id === 'pdm-gw1' && !ingestBack) done(Object.assign(new Error('store still loading'), { returnCode: 3 as AuthenticateError['returnCode'] }), false);
-        else done(null, true);
-      };
       expect(broker.port).toBe(port);
       expect(downAt).toBe('down');
       await waitFor(() => ingest.stats().state === 'up', 5000, 'ingest reconnected');
       await sleep(300);
-      ingestBack = true;
+      await link.start();
       await sleep(1000);
-      clearInterval(producer);
+      producer.stop();
       const elapsed = (Date.now() - t0) / 1000;
       await waitFor(() => ob.stats().records === 0 && ingest.store.count() >= appended.length, 20000, 'drain after the restart').catch((e: Error) => {
         throw new Error(`${e.message}: uplink ${JSON.stringify(up.stats())} ingest ${JSON.stringify(ingest.stats())}`);
@@ -164,7 +147,7 @@ describe('Uplink to the embedded aedes broker', () => {
       expect(up.stats().connects).toBe(2);
       process.stdout.write(`aedes broker restart: ${appended.length} records in ${elapsed.toFixed(1)} s, backlog at restart ${backlog}, duplicates ${ingest.store.duplicates()}\n`);
     } finally {
-      clearInterval(producer);
+      producer.stop();
     }
   });
 });
