@@ -68,10 +68,11 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
     const base = join(modelsDir, id);
     const variantsDir = join(base, 'variants');
     const dirs: Array<[string, string]> = [['float32', base], ...(existsSync(variantsDir) ? readdirSync(variantsDir).sort().map((v): [string, string] => [v, join(variantsDir, v)]) : [])];
-    const sample = readModelDir(base).manifest.inputs[0]!.shape.slice(1);
+    const baseManifest = readModelDir(base).manifest;
+    const sample = baseManifest.inputs[0]!.shape.slice(1);
     const idBytes = identityModel(sample);
     floors[id] = { ms1: await latencyMs(idBytes, sample, 1, runs), ms64: await latencyMs(idBytes, sample, 64, runs) };
-    const rulSplit = cmapss && readModelDir(base).manifest.kind === 'rul' ? splitEngines(loadTrainEngines(cmapss), RUL_DEFAULTS) : undefined;
+    const rulSplit = cmapss && baseManifest.kind === 'rul' ? splitEngines(loadTrainEngines(cmapss), RUL_DEFAULTS) : undefined;
     for (const [variant, dir] of dirs) {
       const { manifest, onnx } = readModelDir(dir);
       const accuracy = await accuracyOf(manifest, onnx, rulSplit, skab);

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FatalError } from '../core/errors';
 import { modelManifest, type ModelManifest, type ManifestInput } from '../models/manifest';
+import { readManifest } from '../models/manifest-io';
 
 export type ManifestDraft = Omit<ModelManifest, 'sha256' | 'file'> & { file?: string };
 
@@ -30,16 +31,13 @@ export function buildManifest(onnx: Uint8Array, draft: ManifestDraft, subject = 
   return parsed.data;
 }
 
-/** Reads a model directory, validating the manifest and the ONNX file's sha256. */
+/** Reads a model directory: the manifest (validated by readManifest) and the ONNX file, checked against its sha256. */
 export function readModelDir(dir: string): { manifest: ModelManifest; onnx: Uint8Array } {
-  const path = join(dir, 'manifest.json');
-  if (!existsSync(path)) throw new FatalError(dir, 'no manifest.json in this model directory');
-  const parsed = modelManifest.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new FatalError(path, `invalid manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const onnx = readFileSync(join(dir, parsed.data.file));
+  const { manifest } = readManifest(dir);
+  const onnx = readFileSync(join(dir, manifest.file));
   const sha = sha256Hex(onnx);
-  if (sha !== parsed.data.sha256) throw new FatalError(join(dir, parsed.data.file), `sha256 ${sha} does not match the manifest's ${parsed.data.sha256}`);
-  return { manifest: parsed.data, onnx };
+  if (sha !== manifest.sha256) throw new FatalError(join(dir, manifest.file), `sha256 ${sha} does not match the manifest's ${manifest.sha256}`);
+  return { manifest, onnx };
 }
 
 /** The `frames` input every shipped model declares: [batch, window, channels], named `x`. */

@@ -67,33 +67,20 @@ export const RUL_DEFAULTS: RulOptions = {
  * training engines within a few epochs). The student is the distillation target.
  */
 export function rulArchitecture(size: 'teacher' | 'student'): LayerSpec[] {
+  return size === 'student'
+    ? cnn([[8, 9], [2, 3]], 16)
+    : cnn([[12, 10], [12, 10], [12, 10], [4, 3]], 64, 0.3);
+}
+
+/** Input noise, leaky-ReLU convolutions ([filters, kernel] each), flatten, optional dropout, a dense head. */
+function cnn(convs: ReadonlyArray<readonly [number, number]>, units: number, dropout?: number): LayerSpec[] {
   const act: LayerSpec = { type: 'activation', fn: 'leaky-relu', alpha: 0.1 };
-  if (size === 'student') {
-    return [
-      { type: 'gaussian-noise', std: 0.3 },
-      { type: 'conv1d', filters: 8, kernel: 9 },
-      act,
-      { type: 'conv1d', filters: 2, kernel: 3 },
-      act,
-      { type: 'flatten' },
-      { type: 'dense', units: 16 },
-      act,
-      { type: 'dense', units: 1 },
-    ];
-  }
   return [
     { type: 'gaussian-noise', std: 0.3 },
-    { type: 'conv1d', filters: 12, kernel: 10 },
-    act,
-    { type: 'conv1d', filters: 12, kernel: 10 },
-    act,
-    { type: 'conv1d', filters: 12, kernel: 10 },
-    act,
-    { type: 'conv1d', filters: 4, kernel: 3 },
-    act,
+    ...convs.flatMap(([filters, kernel]): LayerSpec[] => [{ type: 'conv1d', filters, kernel }, act]),
     { type: 'flatten' },
-    { type: 'dropout', rate: 0.3 },
-    { type: 'dense', units: 64 },
+    ...(dropout !== undefined ? [{ type: 'dropout', rate: dropout } as const] : []),
+    { type: 'dense', units },
     act,
     { type: 'dense', units: 1 },
   ];

@@ -91,18 +91,6 @@ export function channelStats(values: Float32Array, from: number, to: number): Ch
   return { mean, std };
 }
 
-/** Pooled statistics of several blocks (the manifest's z-score when no per-file calibration is used). */
-export function pooledStats(blocks: Array<{ values: Float32Array; from: number; to: number }>): ChannelStats {
-  const C = SKAB_CHANNELS.length;
-  const all = new Float32Array(blocks.reduce((a, b) => a + (b.to - b.from) * C, 0));
-  let o = 0;
-  for (const b of blocks) {
-    all.set(b.values.subarray(b.from * C, b.to * C), o);
-    o += (b.to - b.from) * C;
-  }
-  return channelStats(all, 0, all.length / C);
-}
-
 /** z-scores `values` with the given statistics (a new array). */
 export function standardize(values: Float32Array, s: ChannelStats): Float32Array {
   const C = SKAB_CHANNELS.length;

@@ -5,7 +5,6 @@ import type { LrSchedule } from './schedule';
 import type { Sequential } from './sequential';
 import { alloc, sizeOf, type FArray } from './tensor';
 
-/** Samples stored back to back: x is n * size(inShape), y is n * size(outShape). */
 /** Hyper-parameters every training command shares (RUL and anomaly models). */
 export interface TrainHyperParams {
   epochs: number;
@@ -18,6 +17,7 @@ export interface TrainHyperParams {
   timeBudgetMs?: number;
 }
 
+/** Samples stored back to back: x is n * size(inShape), y is n * size(outShape). */
 export interface Dataset {
   x: FArray;
   y: FArray;

@@ -1,4 +1,4 @@
-import { Dropout, GaussianNoise } from '../../src/ml/layers';
+import { TrainingOnlyLayer } from '../../src/ml/layers';
 import { huber, mse } from '../../src/ml/losses';
 import { Rng } from '../../src/ml/rng';
 import { Sequential } from '../../src/ml/sequential';
@@ -13,7 +13,7 @@ function gradCheck(model: Sequential, batch: number, seed: number): { worst: num
   const rng = new Rng(seed);
   const x = Float64Array.from({ length: batch * sizeOf(model.inShape) }, () => rng.normal());
   const r = Float64Array.from({ length: batch * sizeOf(model.outShape) }, () => rng.normal());
-  const reseed = (): void => model.layers.forEach((l) => (l instanceof Dropout || l instanceof GaussianNoise) && l.seed(99));
+  const reseed = (): void => model.layers.forEach((l) => l instanceof TrainingOnlyLayer && l.seed(99));
   const lossAt = (): number => {
     reseed();
     const y = model.forward({ data: x, shape: [batch, ...model.inShape] }, true);

@@ -60,6 +60,26 @@ describe('training', () => {
     expect(formatEpoch(reports[2]!)).toMatch(/^epoch 3\/10 {2}loss \S+ {2}v 4\.0000 \(best 3\.0000 @2\) {2}lr 1\.0e-2 {2}\d+:\d\d elapsed, ~\d+:\d\d left$/);
   });
 
+  it('keepBest: false keeps the last epoch\'s weights though validation picked an earlier one', () => {
+    const model = new Sequential([{ type: 'dense', units: 1 }], [3], { seed: 1 });
+    const vals = [1, 2, 3];
+    const weightsAt: number[][] = [];
+    const r = fit(model, linearData(32, 4), {
+      epochs: 3,
+      batchSize: 8,
+      loss: mse,
+      schedule: constantLr(0.01),
+      validate: (m) => {
+        weightsAt.push(m.params().flatMap((p) => Array.from(p.value)));
+        return vals[weightsAt.length - 1]!;
+      },
+      keepBest: false,
+    });
+    expect(r.bestEpoch).toBe(1);
+    expect(weightsAt[2]).not.toEqual(weightsAt[0]);
+    expect(model.params().flatMap((p) => Array.from(p.value))).toEqual(weightsAt[2]);
+  });
+
   it('rejects data whose size does not match the model, and stops on a diverging loss', () => {
     const model = new Sequential([{ type: 'dense', units: 1 }], [3]);
     expect(() => fit(model, { x: new Float32Array(5), y: new Float32Array(1), n: 1 }, { epochs: 1, batchSize: 1, loss: mse, schedule: constantLr(1) })).toThrow('training data: x holds 5 values, expected 1 samples x 3');

@@ -1,13 +1,10 @@
-import type { OnnxGraphBuilder } from '../onnx';
-import { Rng } from '../rng';
-import { ensure, type Dtype, type FArray, type Tensor } from '../tensor';
-import type { Layer, LayerSpec, OnnxValue, Param } from './layer';
+import { ensure, type FArray, type Tensor } from '../tensor';
+import type { LayerSpec } from './layer';
+import { TrainingOnlyLayer } from './training-only';
 
 /** Inverted dropout: scales kept units by 1/(1-rate) in training, identity at inference (and in ONNX). */
-export class Dropout implements Layer {
+export class Dropout extends TrainingOnlyLayer {
   readonly type = 'dropout';
-  private dtype: Dtype = 'float32';
-  private rng = new Rng(1);
   private mask: FArray | undefined;
   private y: FArray | undefined;
   private dx: FArray | undefined;
@@ -15,18 +12,8 @@ export class Dropout implements Layer {
   private active = false;
 
   constructor(readonly rate: number) {
+    super();
     if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
-  }
-
-  build(inShape: readonly number[], rng: Rng, dtype: Dtype): number[] {
-    this.dtype = dtype;
-    this.rng = rng.fork();
-    return [...inShape];
-  }
-
-  /** Restarts the mask sequence (gradient checks need the same mask on every forward). */
-  seed(seed: number): void {
-    this.rng = new Rng(seed);
   }
 
   forward(x: Tensor, training: boolean): Tensor {
@@ -53,16 +40,6 @@ export class Dropout implements Layer {
     for (let i = 0; i < mask.length; i++) dx[i] = dy.data[i]! * mask[i]!;
     return { data: dx, shape: this.shape };
   }
-
-  params(): Param[] {
-    return [];
-  }
-
-  exportOnnx(_g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
-    return x;
-  }
-
-  importOnnx(): void {}
 
   spec(): LayerSpec {
     return { type: 'dropout', rate: this.rate };

@@ -6,9 +6,10 @@ import { GaussianNoise } from './gaussian-noise';
 import { GlobalAvgPool } from './global-avg-pool';
 import type { Layer, LayerSpec } from './layer';
 import { Reshape } from './reshape';
+import { TrainingOnlyLayer } from './training-only';
 
 export * from './layer';
-export { Activation, Conv1D, Dense, Dropout, GaussianNoise, GlobalAvgPool, Reshape };
+export { Activation, Conv1D, Dense, Dropout, GaussianNoise, GlobalAvgPool, Reshape, TrainingOnlyLayer };
 
 export function createLayer(spec: LayerSpec): Layer {
   switch (spec.type) {
