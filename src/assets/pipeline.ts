@@ -8,7 +8,7 @@ import { HealthTracker } from '../health/tracker';
 import type { AlarmEvent } from '../health/types';
 import { Aligner } from './align';
 import { arrivalClock, type ArrivalClock } from './arrival-clock';
-import type { AssetConfig } from './config';
+import { assetWindowFrames, type AssetConfig } from './config';
 import type { FrameRow, RawWindow } from './frame';
 import { GapFiller, judgeWindow } from './gaps';
 import { LogLimiter } from './log-limit';
@@ -111,7 +111,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.maxFutureMs = w.maxFutureMs;
     this.latest = new Array<SampleValue | undefined>(this.channels.length).fill(undefined);
     this.idleFlushMs = w.idleFlushMs ?? 2 * w.frameMs + this.latenessMs;
-    const sizeFrames = w.type === 'time' ? Math.round(w.size / w.frameMs) : Math.round(w.size);
+    const sizeFrames = assetWindowFrames(this.cfg);
     const stepFrames = w.type === 'time' ? Math.round((w.step ?? w.size) / w.frameMs) : Math.round(w.step ?? w.size);
     this.limiter = new LogLimiter(this.clock);
     this.featurizer = new WindowFeaturizer(this.cfg.features, this.cfg.spectral.bands, w.frameMs);
