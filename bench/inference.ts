@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assetConfig, type AssetConfig } from '../src/assets/config';
 import { AssetPipeline } from '../src/assets/pipeline';
+import { SampleRouter } from '../src/assets/router';
 import type { Sample } from '../src/core/sample';
 import { modelsConfig } from '../src/models/config';
 import { ModelService } from '../src/models/service';
@@ -132,6 +133,9 @@ async function ours(feed: Feed, c: BenchCase, assets: number, rounds: number, wa
       });
       return p;
     });
+    // Samples go through one SampleRouter, one listener per asset's source, as in the gateway.
+    const router = new SampleRouter(pipes);
+    const feeds = pipes.map(() => router.listener());
     const r = rng(5);
     // Round k feeds frames W*k+1 .. W*k+W (round 0 also frame 0): the last one opens the next
     // window and closes this one. The input is written before the clock starts, into rows and
@@ -170,7 +174,7 @@ async function ours(feed: Feed, c: BenchCase, assets: number, rounds: number, wa
       const done = new Promise<void>((res) => { waiter = res; });
       const c0 = process.cpuUsage();
       t0 = performance.now();
-      if (feed === 'samples') for (let a = 0; a < assets; a++) pipes[a].push(views[a][k === 0 ? 0 : 1]);
+      if (feed === 'samples') for (let a = 0; a < assets; a++) feeds[a](views[a][k === 0 ? 0 : 1]);
       else for (let a = 0; a < assets; a++) for (let i = 0; i < n; i++) pipes[a].pushFrame((f0 + i) * 1000, rows[a][i]);
       await done;
       if (measuring) {

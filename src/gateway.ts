@@ -89,7 +89,7 @@ export class Gateway {
     }
 
     this.status = new LiveStatus(
-      this.assets.map((p, i) => ({ id: p.id, tags: config.assets[i]!.tags, view: () => p.inputView() })),
+      this.assets.map((p) => ({ id: p.id, view: () => p.inputView() })),
       {
         links: () => this.sources.map((s) => ({ name: s.id, state: s.health().state, detail: s.health().detail })),
         uplink: () => (this.uplink ? { state: this.uplink.stats().state, recordsSent: this.uplink.stats().recordsSent, backlog: this.outbox.stats().records } : undefined),

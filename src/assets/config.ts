@@ -78,6 +78,11 @@ export const assetConfig = z
   });
 
 export type AssetConfig = z.infer<typeof assetConfig>;
+
+/** Frames in one of the asset's windows (a time window's size is in ms, a count window's in frames). */
+export function assetWindowFrames(a: AssetConfig): number {
+  return a.window.type === 'time' ? Math.round(a.window.size / a.window.frameMs) : Math.round(a.window.size);
+}
 export type AssetConfigInput = z.input<typeof assetConfig>;
 export type WindowConfig = z.infer<typeof windowConfig>;
 export type GapPolicy = z.infer<typeof gapPolicy>;

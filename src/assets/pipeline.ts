@@ -8,7 +8,7 @@ import { HealthTracker } from '../health/tracker';
 import type { AlarmEvent } from '../health/types';
 import { Aligner } from './align';
 import { arrivalClock, type ArrivalClock } from './arrival-clock';
-import type { AssetConfig } from './config';
+import { assetWindowFrames, type AssetConfig } from './config';
 import type { FrameRow, RawWindow } from './frame';
 import { GapFiller, judgeWindow } from './gaps';
 import { LogLimiter } from './log-limit';
@@ -69,10 +69,8 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private readonly arrivals: ArrivalClock;
   private readonly models?: ModelRunnerLike;
   private readonly channels: string[];
-  private readonly tagToChannel = new Map<string, number>();
-  /** Source tag of each channel, and the channel of the previous sample (see channelOf()). */
+  /** Source tag of each channel (a SampleRouter looks tags up for every pipeline at once). */
   private readonly tagOf: string[];
-  private prevChannel = -1;
   private readonly aligner: Aligner;
   private readonly filler: GapFiller;
   private readonly windower: Windower;
@@ -107,14 +105,13 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.arrivals = arrivalClock(this.clock);
     this.models = opts.models;
     this.channels = Object.keys(this.cfg.tags);
-    this.channels.forEach((ch, i) => this.tagToChannel.set(this.cfg.tags[ch], i));
     this.tagOf = this.channels.map((ch) => this.cfg.tags[ch]);
     const w = this.cfg.window;
     this.latenessMs = w.latenessMs ?? w.frameMs;
     this.maxFutureMs = w.maxFutureMs;
     this.latest = new Array<SampleValue | undefined>(this.channels.length).fill(undefined);
     this.idleFlushMs = w.idleFlushMs ?? 2 * w.frameMs + this.latenessMs;
-    const sizeFrames = w.type === 'time' ? Math.round(w.size / w.frameMs) : Math.round(w.size);
+    const sizeFrames = assetWindowFrames(this.cfg);
     const stepFrames = w.type === 'time' ? Math.round((w.step ?? w.size) / w.frameMs) : Math.round(w.step ?? w.size);
     this.limiter = new LogLimiter(this.clock);
     this.featurizer = new WindowFeaturizer(this.cfg.features, this.cfg.spectral.bands, w.frameMs);
@@ -192,15 +189,6 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     return e !== undefined;
   }
 
-  /** Takes samples of any tags; those of other assets are ignored. */
-  push(samples: readonly Sample[]): void {
-    for (const s of samples) {
-      const c = this.channelOf(s.tag);
-      if (c >= 0) this.accept(c, s);
-    }
-    this.endBatch();
-  }
-
   /** The source tag of each channel, in channel order (what a router routes on). */
   get sourceTags(): readonly string[] {
     return this.tagOf;
@@ -208,7 +196,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
 
   /**
    * One sample of channel `c` (an index into sourceTags), for a router that already looked the tag up;
-   * call endBatch() once after the batch. push() is accept() for every sample of ours + endBatch().
+   * call endBatch() once after the batch.
    */
   accept(c: number, s: Sample): void {
     this.st.samples++;
@@ -250,20 +238,6 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.accepted = false;
     this.lastArrival = this.arrivals.now();
     this.advance(this.maxTs - this.latenessMs);
-  }
-
-  /**
-   * The channel of a tag, -1 for a foreign one. Sources mostly deliver an asset's tags in the same
-   * order every time (a subscription's or a poll's order), so the channel after the previous
-   * sample's is tried first: one string comparison (a pointer comparison for the same string)
-   * instead of a hash lookup per value.
-   */
-  private channelOf(tag: string): number {
-    let c = this.prevChannel + 1;
-    if (c === this.tagOf.length) c = 0;
-    if (this.tagOf[c] !== tag) c = this.tagToChannel.get(tag) ?? -1;
-    if (c >= 0) this.prevChannel = c;
-    return c;
   }
 
   /**

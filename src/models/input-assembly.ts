@@ -1,4 +1,4 @@
-import type { AssetConfig } from '../assets/config';
+import { assetWindowFrames, type AssetConfig } from '../assets/config';
 import { CELL_MISSING } from '../assets/frame';
 import type { AnalyzedWindow } from '../assets/types';
 import { bandKey } from '../features/compute';
@@ -28,10 +28,6 @@ export interface InputPlan {
   scale: Float64Array;
   /** `baseline` normalization: learns offset and scale from the asset's first frames. */
   readonly baseline?: BaselineCalibrator;
-}
-
-export function assetWindowFrames(a: AssetConfig): number {
-  return a.window.type === 'time' ? Math.round(a.window.size / a.window.frameMs) : Math.round(a.window.size);
 }
 
 /** `[-1, 10, 8]` */

@@ -11,13 +11,8 @@ export interface AssetInputView {
 
 export interface AssetTaps {
   readonly id: string;
-  /** channel -> `<sourceId>/<tag>` */
-  readonly tags: Readonly<Record<string, string>>;
-  /**
-   * Where the counts and latest values come from (the asset pipeline, which sees every sample
-   * anyway); without it, observe() counts the samples itself, a map lookup per sample.
-   */
-  readonly view?: () => AssetInputView;
+  /** Where the counts and latest values come from (the asset pipeline, which sees every sample anyway). */
+  readonly view: () => AssetInputView;
 }
 
 /** The latest model output of an asset, for the status line. */
@@ -30,12 +25,8 @@ export interface HealthView {
 
 interface AssetCounters {
   readonly id: string;
-  readonly view?: () => AssetInputView;
+  readonly view: () => AssetInputView;
   health: readonly HealthView[];
-  readonly channelOf: Map<string, string>;
-  readonly latest: Map<string, Sample['value']>;
-  samples: number;
-  bad: number;
   samplesAtLastTick: number;
 }
 
@@ -68,7 +59,6 @@ export interface AssetStatusLine {
 export class LiveStatus implements Module {
   readonly name = 'status';
   private readonly assets: AssetCounters[];
-  private readonly byTag = new Map<string, AssetCounters[]>();
   private timer: NodeJS.Timeout | undefined;
   private lastTick = Date.now();
   private lastRates = new Map<string, number>();
@@ -78,34 +68,7 @@ export class LiveStatus implements Module {
     private readonly inputs: StatusInputs,
     private readonly opts: { intervalMs: number; write: (text: string) => void; title: string },
   ) {
-    this.assets = assets.map((a) => ({
-      id: a.id,
-      view: a.view,
-      channelOf: new Map(Object.entries(a.tags).map(([ch, tag]) => [tag, ch])),
-      latest: new Map(),
-      health: [],
-      samples: 0,
-      bad: 0,
-      samplesAtLastTick: 0,
-    }));
-    for (const a of this.assets) {
-      if (a.view) continue;
-      for (const tag of a.channelOf.keys()) this.byTag.set(tag, [...(this.byTag.get(tag) ?? []), a]);
-    }
-  }
-
-  /** Counts samples of the assets that have no `view` (nothing to do when all have one). */
-  observe(batch: readonly Sample[]): void {
-    if (this.byTag.size === 0) return;
-    for (const s of batch) {
-      const owners = this.byTag.get(s.tag);
-      if (!owners) continue;
-      for (const a of owners) {
-        a.samples++;
-        if (s.quality === 'bad') a.bad++;
-        else a.latest.set(a.channelOf.get(s.tag)!, s.value);
-      }
-    }
+    this.assets = assets.map((a) => ({ id: a.id, view: a.view, health: [], samplesAtLastTick: 0 }));
   }
 
   /** The health results of an asset's latest window (anomaly score / RUL and their state). */
@@ -134,14 +97,14 @@ export class LiveStatus implements Module {
   /** Rates are measured between two calls of tick() (the render period). */
   assetLines(): AssetStatusLine[] {
     return this.assets.map((a) => {
-      const v = a.view?.();
+      const v = a.view();
       return {
         id: a.id,
         samplesPerS: this.lastRates.get(a.id) ?? 0,
-        samples: v ? v.samples : a.samples,
-        bad: v ? v.bad : a.bad,
+        samples: v.samples,
+        bad: v.bad,
         windows: this.inputs.windows(a.id),
-        latest: v ? v.latest : Object.fromEntries(a.latest),
+        latest: v.latest,
         health: a.health,
       };
     });
@@ -150,7 +113,7 @@ export class LiveStatus implements Module {
   render(now = Date.now()): string {
     const dt = Math.max(1, now - this.lastTick) / 1000;
     for (const a of this.assets) {
-      const n = a.view ? a.view().samples : a.samples;
+      const n = a.view().samples;
       this.lastRates.set(a.id, (n - a.samplesAtLastTick) / dt);
       a.samplesAtLastTick = n;
     }

@@ -19,7 +19,7 @@ describe('gap policies and bad input', () => {
     const h = harness(asset({ gaps: { policy: 'skip', minCoverage: 0.5 } }));
     const input = twoChannels([]);
     input.push(s('src/b', 1000, 3500, 'bad'), s('src/b', 2000, 4000, 'bad'));
-    h.p.push(input.sort((x, y) => x.sourceTs - y.sourceTs));
+    h.push(input.sort((x, y) => x.sourceTs - y.sourceTs));
     const w = h.windows[0];
     expect(w.features.b.max).toBe(5);
     expect(h.p.stats().badSamples).toBe(2);
@@ -31,7 +31,7 @@ describe('gap policies and bad input', () => {
     const h = harness(asset({ gaps: { policy: 'skip', minCoverage: 0.5 } }));
     const input = twoChannels([2, 3, 4, 5]);
     input.push(s('src/b', NaN, 2000), s('src/b', Infinity, 3000), s('src/b', -Infinity, 4000), s('src/b', 'overload', 5000), s('src/b', null, 5000));
-    h.p.push(input.sort((x, y) => x.sourceTs - y.sourceTs));
+    h.push(input.sort((x, y) => x.sourceTs - y.sourceTs));
     const st = h.p.stats();
     expect(st.nonFiniteSamples).toBe(3);
     expect(st.invalidSamples).toBe(2);
@@ -39,20 +39,20 @@ describe('gap policies and bad input', () => {
     expect(h.windows[0].coverage).toBe(16 / 20);
 
     const hb = harness(asset({ tags: { on: 'src/on' }, window: { type: 'count', size: 3, frameMs: 1000 } }));
-    hb.p.push([s('src/on', true, 0), s('src/on', false, 1000), s('src/on', true, 2000), s('src/on', true, 9000)]);
+    hb.push([s('src/on', true, 0), s('src/on', false, 1000), s('src/on', true, 2000), s('src/on', true, 9000)]);
     expect(hb.windows[0].features.on.mean).toBeCloseTo(2 / 3, 12);
   });
 
   it('skip: no filling; a window under minCoverage is dropped with a reason naming the asset, one above it is emitted degraded', () => {
     const h = harness(asset({ gaps: { policy: 'skip', minCoverage: 0.8 } }));
-    h.p.push(twoChannels([1, 2, 3]));
+    h.push(twoChannels([1, 2, 3]));
     expect(h.windows).toHaveLength(1);
     expect(h.windows[0].quality).toBe('degraded');
     expect(h.windows[0].coverage).toBe(17 / 20);
     expect(h.windows[0].features.b.mean).toBe(5);
 
     const h2 = harness(asset({ gaps: { policy: 'skip', minCoverage: 0.8 } }));
-    h2.p.push(twoChannels([1, 2, 3, 4, 5]));
+    h2.push(twoChannels([1, 2, 3, 4, 5]));
     expect(h2.windows).toHaveLength(0);
     expect(h2.skipped).toEqual([{
       asset: 'p1', start: 0, end: 10_000, reason: 'coverage', coverage: 0.75,
@@ -70,7 +70,7 @@ describe('gap policies and bad input', () => {
       if (k < 4 || k === 9) input.push(s('src/b', k, k * 1000));
     }
     input.push(s('src/a', 0, 12_000));
-    h.p.push(input);
+    h.push(input);
     const w = h.windows[0];
     expect(h.p.stats().filledCells).toBe(4); // frames 4 and 5 take 3 (6..8 are beyond 2 s); 10 and 11 take 9
     expect(w.coverage).toBe(17 / 20);
@@ -82,14 +82,14 @@ describe('gap policies and bad input', () => {
 
   it('ffill with full coverage after filling is a good window', () => {
     const h = harness(asset({ gaps: { policy: 'ffill', maxFillMs: 3000, minCoverage: 1 } }));
-    h.p.push(twoChannels([1, 2, 5, 6, 7]));
+    h.push(twoChannels([1, 2, 5, 6, 7]));
     expect(h.windows[0].quality).toBe('good');
     expect(h.windows[0].coverage).toBe(1);
   });
 
   it('degraded: keeps a window under minCoverage, marked degraded, and lists a channel with no value', () => {
     const h = harness(asset({ gaps: { policy: 'degraded', maxFillMs: 0, minCoverage: 0.8 } }));
-    h.p.push(twoChannels([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    h.push(twoChannels([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
     expect(h.windows).toHaveLength(1);
     const w = h.windows[0];
     expect(w.quality).toBe('degraded');
@@ -104,7 +104,7 @@ describe('gap policies and bad input', () => {
       const input: Sample[] = twoChannels([]).slice(0, -1);
       for (let k = 10; k < 20; k++) input.push(s('src/a', 1, k * 1000, 'bad'), s('src/b', 2, k * 1000, 'bad'));
       input.push(s('src/a', 1, 20_000), s('src/b', 1, 20_000), s('src/a', 1, 22_000));
-      h.p.push(input);
+      h.push(input);
       expect(h.windows.map((w) => w.start)).toEqual([0]);
       expect(h.skipped.map((x) => x.reason)).toEqual(['empty']);
       expect(h.skipped[0].message).toContain('all channels missing or bad');
@@ -116,14 +116,14 @@ describe('gap policies and bad input', () => {
     const h = harness(asset({ gaps: { policy: 'skip', minCoverage: 0.8 } }));
     const input = twoChannels([]);
     input[3] = { ...input[3], quality: 'uncertain' };
-    h.p.push(input);
+    h.push(input);
     expect(h.windows[0].coverage).toBe(1);
     expect(h.windows[0].quality).toBe('degraded');
   });
 
   it('a feature that overflows to Infinity is dropped and counted, never emitted', () => {
     const h = harness(asset({ tags: { a: 'src/a' }, features: ['mean', 'rms'], window: { type: 'count', size: 2, frameMs: 1000 }, gaps: { policy: 'skip', minCoverage: 0.5 } }));
-    h.p.push([s('src/a', 1e200, 0), s('src/a', 1e200, 1000), s('src/a', 0, 5000)]);
+    h.push([s('src/a', 1e200, 0), s('src/a', 1e200, 1000), s('src/a', 0, 5000)]);
     expect(h.windows[0].features.a).toEqual({ mean: 1e200 });
     expect(h.p.stats().nonFiniteFeatures).toBe(1);
   });

@@ -1,5 +1,6 @@
 import { assetConfig, type AssetConfig, type AssetConfigInput } from '../../src/assets/config';
 import { AssetPipeline } from '../../src/assets/pipeline';
+import { SampleRouter } from '../../src/assets/router';
 import type { ModelRunnerLike, SkippedWindow, WindowResult } from '../../src/assets/types';
 import { ManualClock } from '../../src/core/clock';
 import type { Quality, Sample } from '../../src/core/sample';
@@ -21,6 +22,8 @@ export function s(tag: string, value: Sample['value'], ts: number, quality: Qual
 
 export interface Harness {
   readonly p: AssetPipeline;
+  /** Feeds one source batch to the pipeline the way the gateway does (through a SampleRouter). */
+  readonly push: (batch: readonly Sample[]) => void;
   readonly clock: ManualClock;
   readonly windows: WindowResult[];
   readonly skipped: SkippedWindow[];
@@ -30,7 +33,8 @@ export interface Harness {
 export function harness(cfg: AssetConfig, models?: ModelRunnerLike, t0 = 0): Harness {
   const clock = new ManualClock(t0);
   const p = new AssetPipeline({ config: cfg, logger: silentLogger(), clock, models });
-  const h: Harness = { p, clock, windows: [], skipped: [], alarms: [] };
+  const router = new SampleRouter([p]);
+  const h: Harness = { p, push: (batch) => router.push(batch), clock, windows: [], skipped: [], alarms: [] };
   p.on('window', (w) => h.windows.push(w));
   p.on('skipped', (w) => h.skipped.push(w));
   p.on('alarm', (a) => h.alarms.push(a));

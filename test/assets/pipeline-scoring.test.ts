@@ -39,7 +39,7 @@ describe('AssetPipeline with a model layer', () => {
     const r = new ReorderingRunner();
     const h = harness(cfg, r);
     const values = [1, 2, 9, 1, 9, 9, 9, 1, 1, 1, 0, 0]; // the last two stay open (lateness one frame)
-    h.p.push(values.map((v, k) => s('src/a', v, k * 1000)));
+    h.push(values.map((v, k) => s('src/a', v, k * 1000)));
     expect(h.windows).toHaveLength(0);
     expect(h.p.stats().windowsInFlight).toBe(values.length - 2);
     r.releaseReversed();
@@ -59,7 +59,7 @@ describe('AssetPipeline with a model layer', () => {
     const r = new ReorderingRunner();
     const h = harness(cfg, r);
     await h.p.start();
-    h.p.push([s('src/a', 1, 0), s('src/a', -1, 1000), s('src/a', 1, 2000), s('src/a', 1, 3000), s('src/a', 1, 4000)]);
+    h.push([s('src/a', 1, 0), s('src/a', -1, 1000), s('src/a', 1, 2000), s('src/a', 1, 3000), s('src/a', 1, 4000)]);
     const stopped = h.p.stop();
     let done = false;
     void stopped.then(() => { done = true; });
@@ -74,7 +74,7 @@ describe('AssetPipeline with a model layer', () => {
   it('acknowledge() emits one acknowledge event for a live alarm', async () => {
     const r = new ReorderingRunner();
     const h = harness(cfg, r);
-    h.p.push([9, 9, 9, 9].map((v, k) => s('src/a', v, k * 1000)));
+    h.push([9, 9, 9, 9].map((v, k) => s('src/a', v, k * 1000)));
     r.releaseReversed();
     await tick();
     expect(h.p.activeAlarms().map((a) => a.key)).toEqual(['p1/m/anomaly']);

@@ -30,7 +30,7 @@ describe('SampleRouter', () => {
     const listener = router.listener();
     for (const b of batches()) {
       listener(b);
-      for (const h of direct) h.p.push(b);
+      for (const h of direct) h.push(b);
     }
     for (let i = 0; i < 2; i++) {
       expect(routed[i]!.windows.length).toBeGreaterThanOrEqual(3);

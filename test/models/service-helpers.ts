@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { assetConfig, type AssetConfig, type AssetConfigInput } from '../../src/assets/config';
 import { AssetPipeline } from '../../src/assets/pipeline';
+import { SampleRouter } from '../../src/assets/router';
 import type { WindowResult } from '../../src/assets/types';
 import { ManualClock } from '../../src/core/clock';
 import type { Sample } from '../../src/core/sample';
@@ -43,6 +44,8 @@ export function service(sb: Sandbox, assets: AssetConfig[], over: ModelsConfigIn
 
 export interface Rig {
   readonly p: AssetPipeline;
+  /** Feeds one source batch to the pipeline the way the gateway does (through a SampleRouter). */
+  readonly push: (batch: readonly Sample[]) => void;
   readonly windows: WindowResult[];
   readonly alarms: AlarmEvent[];
   /** Pushes `frames` frames starting at frame `from` with value fn(k) on both channels. */
@@ -62,15 +65,17 @@ export function rig(cfg: AssetConfig, models: ModelService): Rig {
   const alarms: AlarmEvent[] = [];
   p.on('window', (w) => windows.push(w));
   p.on('alarm', (a) => alarms.push(a));
+  const router = new SampleRouter([p]);
+  const push = (batch: readonly Sample[]): void => router.push(batch);
   let next = 0;
   return {
-    p, windows, alarms,
+    p, push, windows, alarms,
     frames(from, count, fn) {
       const out: Sample[] = [];
       for (let k = from; k < from + count; k++) {
         for (const t of ['plc/a', 'plc/b']) out.push({ tag: t, value: fn(k), sourceTs: k * 1000, receivedTs: k * 1000, quality: 'good' });
       }
-      p.push(out);
+      push(out);
     },
     async windowsOf(values) {
       for (const v of values) {

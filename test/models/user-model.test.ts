@@ -31,7 +31,7 @@ describe('a user model bound by manifest alone', () => {
     const svc = service(sb, [cfg]);
     await svc.start();
     const r = rig(cfg, svc);
-    r.p.push([
+    r.push([
       ...[0, 1, 2, 3].flatMap((k) => [
         { tag: 'plc/a', value: 70, sourceTs: k * 1000, receivedTs: k * 1000, quality: 'good' as const },
         { tag: 'plc/b', value: 1, sourceTs: k * 1000, receivedTs: k * 1000, quality: 'good' as const },

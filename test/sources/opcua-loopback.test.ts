@@ -47,6 +47,15 @@ describe('OpcuaSource against an in-process node-opcua server', () => {
     await server.stop();
   });
 
+  /** The values the source reports for one node with a deadband, once it has reported `count`. */
+  async function deadbandValues(node: Record<string, unknown>, count: number): Promise<number[]> {
+    src = source(server.endpoint, [node]);
+    const rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until(`${count} samples`, () => rec.samples.length >= count);
+    return rec.samples.map((s) => s.value as number);
+  }
+
   for (const mode of ['subscribe', 'poll'] as const) {
     it(`${mode}: values with their types and qualities; an unknown node is bad, the others keep running`, async () => {
       await server.start();
@@ -84,22 +93,14 @@ describe('OpcuaSource against an in-process node-opcua server', () => {
 
   it('absolute deadband: the server only reports moves larger than the deadband', async () => {
     await server.start();
-    src = source(server.endpoint, [{ name: 'pressure', nodeId: 'ns=1;s=Pump.Pressure', deadband: { type: 'absolute', value: 0.45 } }]);
-    const rec = new SourceRecorder(src);
-    await src.start();
-    await rec.until('8 samples', () => rec.samples.length >= 8);
-    const v = rec.samples.map((s) => s.value as number);
+    const v = await deadbandValues({ name: 'pressure', nodeId: 'ns=1;s=Pump.Pressure', deadband: { type: 'absolute', value: 0.45 } }, 8);
     for (let i = 1; i < v.length; i++) expect(v[i]! - v[i - 1]!).toBeGreaterThan(0.45);
   });
 
   it('percent deadband on an AnalogItem (EURange 0..10): only moves above 10 % of the range', async () => {
     server = new TestOpcuaServer({ port: server.opts.port, standardNodeset: true });
     await server.start();
-    src = source(server.endpoint, [{ name: 'level', nodeId: 'ns=1;s=Pump.Level', deadband: { type: 'percent', value: 10 } }]);
-    const rec = new SourceRecorder(src);
-    await src.start();
-    await rec.until('5 samples', () => rec.samples.length >= 5);
-    const v = rec.samples.map((s) => s.value as number);
+    const v = await deadbandValues({ name: 'level', nodeId: 'ns=1;s=Pump.Level', deadband: { type: 'percent', value: 10 } }, 5);
     for (let i = 1; i < v.length; i++) if (v[i]! > v[i - 1]!) expect(v[i]! - v[i - 1]!).toBeGreaterThan(1.0); // (wraps at 10)
   });
 
