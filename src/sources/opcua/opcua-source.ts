@@ -123,6 +123,9 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
         if (this.stopping) return;
         this.setState('down', `${this.cfg.endpoint}: ${explainConnectError(errorMessage(e), this.cfg, pkiPaths(this.deps.dataDir))}`);
         await this.sleep(this.backoff.next());
+        // `pdm-gateway pki trust` runs in another process; node-opcua learns of it from file-watcher
+        // events, which can come late or not at all. Re-scan the PKI folders before the next attempt.
+        await this.pki?.cm.reloadCertificates().catch((err: unknown) => this.deps.logger.debug({ source: this.id, err: errorMessage(err) }, 'pki reload failed'));
       }
     }
   }
