@@ -2,6 +2,7 @@
  * One phase of bench/uplink in its own process, so RSS is its own.
  * Usage: node _uplink-phase.js <fill|ours|bare|sqlite> <json options>; prints one JSON line of figures.
  */
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { Outbox, outboxConfig, type NewRecord } from '../src/outbox';
@@ -17,6 +18,8 @@ interface Opts {
   inflight: number;
   /** outbox.pageSize of the filled file (the config default when absent). */
   pageSize?: number;
+  /** uplink.readAhead (the config default when absent). */
+  readAhead?: boolean;
 }
 
 const GATEWAY = 'bench-gw';
@@ -51,9 +54,30 @@ function rssSampler(): { stop(): { maxRssMB: number; meanRssMB: number } } {
  * CPU time of this process per record since `since` (user + system, microseconds): on a shared
  * machine wall-clock rates swing with other jobs' load, CPU per record much less.
  */
-function cpuUsPerRecord(since: NodeJS.CpuUsage, records: number): { cpuUsPerRecord: number } {
-  const d = process.cpuUsage(since);
-  return { cpuUsPerRecord: Math.round(((d.user + d.system) / records) * 100) / 100 };
+interface CpuMark {
+  readonly process: NodeJS.CpuUsage;
+  /** The main (publishing) thread's CPU time in ns (Linux), undefined elsewhere. */
+  readonly mainNs?: number;
+}
+
+function mainThreadNs(): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuMark(): CpuMark {
+  return { process: process.cpuUsage(), mainNs: mainThreadNs() };
+}
+
+/** Process CPU per record and, where the OS tells, the main thread's alone (the read-ahead worker's is in the first only). */
+function cpuUsPerRecord(since: CpuMark, records: number): { cpuUsPerRecord: number; mainCpuUsPerRecord?: number } {
+  const d = process.cpuUsage(since.process);
+  const main = mainThreadNs();
+  const round = (us: number) => Math.round((us / records) * 100) / 100;
+  return { cpuUsPerRecord: round(d.user + d.system), ...(main !== undefined && since.mainNs !== undefined ? { mainCpuUsPerRecord: round((main - since.mainNs) / 1000) } : {}) };
 }
 
 const outboxOf = (o: Opts) => new Outbox({ file: o.file, gatewayId: GATEWAY, config: outboxConfig.parse({ maxBytes: 8 * 1024 ** 3, checkOnStart: 'none', pageSize: o.pageSize }), logger: silentLogger() });
@@ -81,7 +105,7 @@ async function ours(o: Opts): Promise<Record<string, unknown>> {
   await ob.start();
   const backlog = ob.totalRecords();
   const up = new Uplink({
-    config: uplinkConfig.parse({ url: o.url, protocolVersion: 5, inflight: o.inflight, batch: { maxRecords: o.batch, maxBytes: 16 * 1024 * 1024, maxDelayMs: 0 }, downlink: { enabled: false } }),
+    config: uplinkConfig.parse({ url: o.url, protocolVersion: 5, inflight: o.inflight, batch: { maxRecords: o.batch, maxBytes: 16 * 1024 * 1024, maxDelayMs: 0 }, downlink: { enabled: false }, readAhead: o.readAhead }),
     outbox: ob,
     gatewayId: GATEWAY,
     site: SITE,
@@ -91,11 +115,11 @@ async function ours(o: Opts): Promise<Record<string, unknown>> {
   const rssBefore = process.memoryUsage().rss;
   // The clock starts at CONNACK, as the bare publisher's (it starts after connectAsync).
   let t0 = 0;
-  let cpu0 = process.cpuUsage();
+  let cpu0 = cpuMark();
   up.on('state', (st) => {
     if (st === 'up' && t0 === 0) {
       t0 = Date.now();
-      cpu0 = process.cpuUsage();
+      cpu0 = cpuMark();
     }
   });
   await up.start();
@@ -104,9 +128,10 @@ async function ours(o: Opts): Promise<Record<string, unknown>> {
   const cpu = cpuUsPerRecord(cpu0, backlog);
   const mem = rss.stop();
   const st = up.stats();
+  const os = ob.stats();
   await up.stop();
   await ob.stop();
-  return { records: backlog, seconds: s, recordsPerS: Math.round(backlog / s), ...cpu, messages: st.messagesSent, bytes: st.bytesSent, rssBeforeMB: Math.round(rssBefore / 1e5) / 10, ...mem };
+  return { records: backlog, seconds: s, recordsPerS: Math.round(backlog / s), ...cpu, messages: st.messagesSent, bytes: st.bytesSent, readAheadBlocks: os.readAheadBlocks, readAheadDropped: os.readAheadDropped, readAheadWaits: os.readAheadWaits, rssBeforeMB: Math.round(rssBefore / 1e5) / 10, ...mem };
 }
 
 async function bare(o: Opts): Promise<Record<string, unknown>> {
@@ -125,7 +150,7 @@ async function bare(o: Opts): Promise<Record<string, unknown>> {
   const client = await mqtt.connectAsync(o.url, { protocolVersion: 5, clientId: 'bench-bare', clean: true });
   const rss = rssSampler();
   const t0 = Date.now();
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuMark();
   await new Promise<void>((resolve, reject) => {
     let next = 0;
     let inflight = 0;
@@ -161,7 +186,7 @@ async function sqlite(o: Opts): Promise<Record<string, unknown>> {
   const sel = db.prepare<[number], [number, number, Buffer]>('SELECT key, n, body FROM b_telemetry WHERE key > ? ORDER BY key LIMIT 1').raw();
   const del = db.prepare('DELETE FROM b_telemetry WHERE key <= ?');
   const t0 = Date.now();
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuMark();
   let cursor = 0;
   let n = 0;
   for (;;) {

@@ -2,7 +2,7 @@
  * Drain of a backlog to a real Mosquitto at QoS 1: ours (outbox lease -> encode -> publish ->
  * PUBACK -> ack) against a bare mqtt.js publisher sending the same batches (pre-encoded) with the
  * same in-flight window, each phase in its own process (RSS is its own), in the same run.
- * `npm run bench -- uplink [--records 1000000] [--batch 500] [--inflight 16] [--rounds 1] [--page-size 65536]`
+ * `npm run bench -- uplink [--records 1000000] [--batch 500] [--inflight 16] [--rounds 1] [--page-size 65536] [--no-read-ahead]`
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,11 +30,12 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   const inflight = arg(args, 'inflight', 16);
   const rounds = arg(args, 'rounds', 1);
   const pageSize = args.includes('--page-size') ? arg(args, 'page-size', 0) : undefined;
+  const readAhead = args.includes('--no-read-ahead') ? false : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'pdm-bench-uplink-'));
   const broker = new Mosquitto({ persistence: false });
   await broker.start();
   try {
-    const base = { url: broker.url, records, batch, inflight, pageSize };
+    const base = { url: broker.url, records, batch, inflight, pageSize, readAhead };
     const best: Record<string, Record<string, number>> = {};
     const keep = (k: string, f: Record<string, number>) => {
       if (!best[k] || f.recordsPerS! > best[k].recordsPerS!) best[k] = f;

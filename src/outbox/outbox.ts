@@ -8,6 +8,7 @@ import { RECORD_CLASSES, type OutboxConfig, type RecordClass, type SyncMode } fr
 import { openDatabase } from './open';
 import { ASSET, ATTEMPTS, BODY, BYTES, CREATED, FIRST_SEQ, FIRST_TS, KEY, LAST_SEQ, LAST_TS, N, prepareAll, type BlockRow, type Statements } from './statements';
 import { LeaseBook, perClass } from './leases';
+import { ReadAhead, type ReadAheadStats } from './read-ahead';
 import { BlockWriter, type Tally } from './writer';
 import type { BlockRef, GapReason, LeaseOptions, NewRecord, OutboxBlock, OutboxEvents } from './types';
 import { emptyStats, type OutboxStats } from './stats';
@@ -53,10 +54,17 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   private unpurgedBlocks = 0;
   private pendingMeta: Record<string, number> = {};
   private readonly clock: Clock;
+  private readAhead?: ReadAhead;
+  private wantReadAhead = false;
+  private readonly readAheadCounters: ReadAheadStats = { readAheadBlocks: 0, readAheadDropped: 0, readAheadFailed: 0, readAheadWaits: 0, purgeErrors: 0 };
   private readonly events: OutboxEvents = {
-    appended: (n) => this.emit('appended', n),
+    appended: (n) => {
+      this.readAhead?.appended();
+      this.emit('appended', n);
+    },
     gap: (g) => this.emit('gap', g),
     alarm: (d) => this.emit('alarm', d),
+    readable: () => this.emit('readable'),
   };
 
   constructor(private readonly opts: OutboxOptions) {
@@ -92,7 +100,8 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const nextSeq = Math.max(seed, maxSeq + 1);
     if (stored === undefined) st.setMeta.run('next_seq', nextSeq);
     const { tally, book, counters, clock } = this;
-    this.writer = new BlockWriter({ db, st, file, gatewayId, config, clock, logger, book, tally, counters, events: this.events, setSync: (m) => this.setSync(m), nextSeq });
+    const invalidate = (cls: RecordClass) => this.readAhead?.invalidate(cls);
+    this.writer = new BlockWriter({ db, st, file, gatewayId, config, clock, logger, book, tally, counters, events: this.events, setSync: (m) => this.setSync(m), invalidate, nextSeq });
     if (opened.movedAside) {
       this.counters.corruptRecovered++;
       this.corruptDetail = `corrupt database moved aside to ${opened.movedAside.to} (${opened.movedAside.reason}); started a new one`;
@@ -100,6 +109,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
       this.emit('alarm', `${file}: ${this.corruptDetail}`);
     }
     this.sweep();
+    if (this.wantReadAhead) this.startReadAhead();
     this.timer = setInterval(() => this.sweep(), this.maintenanceInterval());
     this.timer.unref();
     logger.info({ file, records: this.totalRecords(), bytes: this.totalBytes(), nextSeq }, 'outbox: open');
@@ -111,6 +121,9 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const db = this.db;
     if (!db) return;
     const st = this.st!;
+    const ra = this.readAhead;
+    this.readAhead = undefined;
+    await ra?.close();
     try {
       this.flushAcks();
     } catch (e) {
@@ -152,7 +165,21 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
       leased: sum((c) => this.book.leasedRecords[c]),
       leasedBlocks: sum((c) => this.book.leased[c].size),
       diskFull: this.writer?.diskFull ? 1 : 0,
+      readAhead: this.readAhead?.active ? 1 : 0,
+      ...this.readAheadCounters,
     };
+  }
+
+  /**
+   * Reads blocks ahead of `lease()` on a worker thread (see ReadAhead), from now on and after
+   * every start(). Then `lease()` may come back short while a read is on its way: listen to
+   * `readable` and lease again. Returns false where it cannot work (`:memory:`).
+   */
+  enableReadAhead(): boolean {
+    if (this.opts.file === ':memory:') return false;
+    this.wantReadAhead = true;
+    if (this.db && !this.readAhead) this.startReadAhead();
+    return true;
   }
 
   /** Stores a batch in one transaction; returns the ids in input order once durable. */
@@ -162,7 +189,9 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
 
   /**
    * Blocks holding up to `maxRecords` records (a first block may hold more), alarms first, in
-   * key order within each class; released blocks come back first.
+   * key order within each class; released blocks come back first. With read-ahead, blocks come
+   * from its queues; when a class's next blocks are still being read, it stops there (classes
+   * below it wait too, so alarms stay first) and `readable` follows.
    */
   lease(maxRecords: number, opts: LeaseOptions = {}): OutboxBlock[] {
     const st = this.requireOpen();
@@ -181,6 +210,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
       book.take(cls, row[KEY], row[N], row[BYTES], fromRetry);
       out.push(toBlock(cls, row));
     };
+    const ra = this.readAhead?.active ? this.readAhead : undefined;
     for (const cls of RECORD_CLASSES) {
       if (opts.classes && !opts.classes.includes(cls)) continue;
       if (this.pendingCount(cls) === 0) continue;
@@ -193,16 +223,48 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
         const row = size && s.one.get(size[0]);
         if (row) take(cls, row, true);
       }
-      for (;;) {
-        const sizes = s.sizesAfter.all(book.cursor[cls], LEASE_PEEK);
-        let m = 0;
-        while (m < sizes.length && fits(sizes[m]![1], sizes[m]![2])) m++;
-        if (m > 0) for (const row of s.after.all(book.cursor[cls], m)) take(cls, row, false);
-        if (m < sizes.length) return out;
-        if (sizes.length < LEASE_PEEK) break;
-      }
+      const full = ra ? this.leaseAhead(ra, cls, fits, out) : this.leaseStored(cls, fits, take);
+      ra?.refill(cls, this.pendingCount(cls));
+      if (full) return out;
     }
     return out;
+  }
+
+  /** Leases a class's blocks above the cursor from the database; true when one did not fit. */
+  private leaseStored(cls: RecordClass, fits: (n: number, b: number) => boolean, take: (cls: RecordClass, row: BlockRow, fromRetry: boolean) => void): boolean {
+    const s = this.st!.byClass[cls];
+    const cursor = this.book.cursor;
+    for (;;) {
+      const sizes = s.sizesAfter.all(cursor[cls], LEASE_PEEK);
+      let m = 0;
+      while (m < sizes.length && fits(sizes[m]![1], sizes[m]![2])) m++;
+      if (m > 0) for (const row of s.after.all(cursor[cls], m)) take(cls, row, false);
+      if (m < sizes.length) return true;
+      if (sizes.length < LEASE_PEEK) return false;
+    }
+  }
+
+  /**
+   * Leases a class's blocks above the cursor from the read-ahead queue; true when one did not
+   * fit or the next ones are still being read. With nothing queued and no read on its way (the
+   * tail of a backlog, a first lease), reads them here as without read-ahead.
+   */
+  private leaseAhead(ra: ReadAhead, cls: RecordClass, fits: (n: number, b: number) => boolean, out: OutboxBlock[]): boolean {
+    for (let b = ra.peek(cls); b; b = ra.peek(cls)) {
+      if (!fits(b.count, b.bytes)) return true;
+      ra.shift(cls);
+      this.book.take(cls, b.key, b.count, b.bytes, false);
+      out.push(b);
+    }
+    if (this.pendingCount(cls) === 0) return false;
+    if (ra.waiting(cls)) {
+      this.readAheadCounters.readAheadWaits++;
+      return true;
+    }
+    return this.leaseStored(cls, fits, (c, row, fromRetry) => {
+      this.book.take(c, row[KEY], row[N], row[BYTES], fromRetry);
+      out.push(toBlock(c, row));
+    });
   }
 
   /**
@@ -257,21 +319,26 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const book = this.book;
     const removed: { cls: RecordClass; n: number; bytes: number }[] = [];
     const meta = Object.entries(this.pendingMeta);
-    this.setSync('NORMAL'); // a lost ack only causes a re-send
-    this.db!.transaction(() => {
-      for (const cls of this.unpurged) {
-        const below = book.purge(cls);
-        if (below !== undefined) st.byClass[cls].deleteBelow.run(below);
-      }
-      for (const b of other) {
-        const r = st.byClass[b.cls].remove.get(b.key);
-        if (r) removed.push({ cls: b.cls, ...r });
-      }
-      for (const [k, v] of meta) st.setMeta.run(k, v);
-    }).immediate();
+    const below: [RecordClass, number][] = [];
+    for (const cls of this.unpurged) {
+      const b = book.purge(cls);
+      if (b !== undefined) below.push([cls, b]);
+    }
     this.unpurged.clear();
     this.unpurgedBlocks = 0;
     this.pendingMeta = {};
+    // The read-ahead worker deletes them off the publishing thread (meta in the same transaction).
+    if (other.length === 0 && this.readAhead?.purge(below, meta)) return 0;
+    this.setSync('NORMAL'); // a lost ack only causes a re-send
+    this.db!.transaction(() => {
+      for (const [cls, b] of below) st.byClass[cls].deleteBelow.run(b);
+      for (const b of other) {
+        const r = st.byClass[b.cls].remove.get(b.key);
+        if (r) removed.push({ cls: b.cls, ...r });
+        if (r && b.key > book.cursor[b.cls]) this.readAhead?.invalidate(b.cls);
+      }
+      for (const [k, v] of meta) st.setMeta.run(k, v);
+    }).immediate();
     let n = 0;
     for (const r of removed) {
       this.tally.count[r.cls] -= r.n;
@@ -311,7 +378,8 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const s = this.requireOpen().byClass[cls];
     if (this.pendingCount(cls) === 0) return undefined;
     const retry = this.book.retry[cls];
-    return retry.length > 0 ? s.createdOf.get(retry[0]!) : s.firstCreated.get(this.book.cursor[cls]);
+    if (retry.length > 0) return s.createdOf.get(retry[0]!);
+    return this.readAhead?.peek(cls)?.created ?? s.firstCreated.get(this.book.cursor[cls]);
   }
 
   /** See BlockWriter.thin: the uplink's data budget. */
@@ -341,6 +409,10 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
 
   totalBytes(): number {
     return RECORD_CLASSES.reduce((a, c) => a + this.tally.bytes[c], 0);
+  }
+
+  private startReadAhead(): void {
+    this.readAhead = new ReadAhead({ file: this.opts.file, logger: this.opts.logger, cursor: (c) => this.book.cursor[c], counters: this.readAheadCounters, onReadable: () => this.events.readable() });
   }
 
   private maintenanceInterval(): number {

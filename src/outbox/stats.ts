@@ -19,9 +19,19 @@ export type OutboxStats = {
   leased: number;
   leasedBlocks: number;
   diskFull: number;
+  /** 1 while blocks are read ahead on a worker thread (Outbox.enableReadAhead). */
+  readAhead: number;
+  /** Blocks the read-ahead worker delivered, dropped unused (leased otherwise, or evicted meanwhile), and worker failures. */
+  readAheadBlocks: number;
+  readAheadDropped: number;
+  readAheadFailed: number;
+  /** Times lease() stopped short because the next blocks were still being read (the worker fell behind). */
+  readAheadWaits: number;
+  /** Deletions of acked blocks that failed on the read-ahead worker (the blocks may be sent again after a restart). */
+  purgeErrors: number;
 } & { [K in `evicted_${RecordClass}` | `backlog_${RecordClass}`]: number };
 
-export type Counters = Omit<OutboxStats, 'records' | 'bytes' | 'blocks' | 'capBytes' | 'leased' | 'leasedBlocks' | 'diskFull' | `backlog_${RecordClass}`>;
+export type Counters = Omit<OutboxStats, 'records' | 'bytes' | 'blocks' | 'capBytes' | 'leased' | 'leasedBlocks' | 'diskFull' | 'readAhead' | 'readAheadBlocks' | 'readAheadDropped' | 'readAheadFailed' | 'readAheadWaits' | 'purgeErrors' | `backlog_${RecordClass}`>;
 
 export function emptyStats(): Counters {
   return {

@@ -92,4 +92,6 @@ export interface OutboxEvents {
   gap: (gap: GapPayload) => void;
   /** Something an operator must know: full disk, a corrupt file moved aside, protected records over the cap. */
   alarm: (detail: string) => void;
+  /** Blocks read ahead arrived (Outbox.enableReadAhead): a lease() that came back short may get more now. */
+  readable: () => void;
 }

@@ -35,6 +35,8 @@ export interface WriterDeps {
   readonly events: OutboxEvents;
   /** Sets `synchronous` for the next transaction. */
   readonly setSync: (mode: SyncMode) => void;
+  /** Stored blocks of a class above its lease cursor changed (dropped or thinned): forget what was read ahead. */
+  readonly invalidate: (cls: RecordClass) => void;
   readonly nextSeq: number;
 }
 
@@ -225,6 +227,7 @@ export class BlockWriter {
   private applyEvictions(evicted: readonly Evicted[]): void {
     const { tally, counters } = this.d;
     for (const ev of evicted) {
+      if (ev.count > 0 || ev.blocks > 0) this.d.invalidate(ev.cls);
       tally.count[ev.cls] -= ev.count;
       tally.bytes[ev.cls] -= ev.bytes;
       tally.blocks[ev.cls] -= ev.blocks;

@@ -35,6 +35,10 @@ export const uplinkConfig = z.strictObject({
       deflate: z.boolean().default(false).describe('zlib-deflate message bodies (first byte 0x78 instead of "{")'),
     })
     .default({ maxRecords: 500, maxBytes: 256 * 1024, maxDelayMs: 1000, deflate: false }),
+  readAhead: z
+    .boolean()
+    .default(true)
+    .describe('Read outbox blocks ahead on a worker thread with its own SQLite connection, so the publishing thread only frames and publishes (no effect on a :memory: outbox)'),
   inflight: z.number().int().min(1).max(1000).default(16).describe('Unacknowledged MQTT messages at once'),
   ackTimeoutMs: z.number().int().min(1000).default(30_000).describe('A message without PUBACK for this long while connected forces a reconnect (and a re-send)'),
   rate: z

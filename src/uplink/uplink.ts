@@ -135,6 +135,9 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     client.on('error', (e) => this.onError(e));
     client.on('message', (topic, payload) => this.onMessage(client, topic, payload));
     this.opts.outbox.on('appended', this.onAppended);
+    this.opts.outbox.on('readable', this.onAppended);
+    // Storage reads off the publishing thread (the outbox's lease() then waits for them).
+    if (config.readAhead) this.opts.outbox.enableReadAhead();
     this.watchdog = setInterval(() => this.checkAcks(client), Math.min(WATCHDOG_MS, config.ackTimeoutMs / 2));
     this.watchdog.unref();
     logger.info({ url: config.url, clientId: this.clientId, protocolVersion: config.protocolVersion }, 'uplink: connecting');
@@ -144,6 +147,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     const client = this.client;
     if (!client) return;
     this.opts.outbox.off('appended', this.onAppended);
+    this.opts.outbox.off('readable', this.onAppended);
     clearTimeout(this.waitTimer);
     clearTimeout(this.reconnectTimer);
     clearInterval(this.watchdog);
