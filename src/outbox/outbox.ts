@@ -199,9 +199,11 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const out: OutboxBlock[] = [];
     let records = 0;
     let bytes = 0;
-    // Sizes are read first (no body), so a block that does not fit is never read.
+    let blocks = 0;
+    // Sizes are read first (no body), so a block that does not fit is never read. Counted as
+    // accepted, not as taken: a peek accepts several blocks before any is taken.
     const fits = (n: number, b: number) => {
-      if (out.length > 0 && (records + n > maxRecords || (opts.maxBytes !== undefined && bytes + b > opts.maxBytes))) return false;
+      if (blocks++ > 0 && (records + n > maxRecords || (opts.maxBytes !== undefined && bytes + b > opts.maxBytes))) return false;
       records += n;
       bytes += b;
       return true;

@@ -146,4 +146,14 @@ describe('Outbox basics (:memory:)', () => {
       cleanup();
     }
   });
+
+  it('regression: lease(n) stops at n records when many small blocks are stored (a size peek accepted 16 blocks at once)', async () => {
+    const ob = makeOutbox(':memory:', { blockMaxRecords: 10 });
+    await ob.start();
+    for (let i = 0; i < 30; i++) ob.append(telemetry(10));
+    expect(ob.lease(50).map((b) => b.count)).toEqual([10, 10, 10, 10, 10]);
+    expect(ob.lease(5).map((b) => b.count)).toEqual([10]); // a first block may hold more
+    expect(ob.lease(25, { maxBytes: 1 }).length).toBe(1);
+    await ob.stop();
+  });
 });
