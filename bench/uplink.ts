@@ -1,11 +1,12 @@
 /**
  * Drain of a backlog to a real Mosquitto at QoS 1: ours (outbox lease -> encode -> publish ->
- * PUBACK -> ack) against a bare mqtt.js publisher sending the same batches (pre-encoded) with the
+ * PUBACK -> ack), with `uplink.readAhead` off (`ours`) and on (`oursReadAhead`: storage work on
+ * a worker thread), against a bare mqtt.js publisher sending the same batches (pre-encoded) with the
  * same in-flight window, each phase in its own process (RSS is its own), in the same run.
- * `npm run bench -- uplink [--records 1000000] [--batch 500] [--inflight 16] [--rounds 1] [--page-size 65536] [--no-read-ahead]`
+ * `npm run bench -- uplink [--records 1000000] [--batch 500] [--inflight 16] [--rounds 1] [--page-size 65536]`
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../test/uplink/mosquitto';
@@ -30,12 +31,11 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   const inflight = arg(args, 'inflight', 16);
   const rounds = arg(args, 'rounds', 1);
   const pageSize = args.includes('--page-size') ? arg(args, 'page-size', 0) : undefined;
-  const readAhead = args.includes('--no-read-ahead') ? false : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'pdm-bench-uplink-'));
   const broker = new Mosquitto({ persistence: false });
   await broker.start();
   try {
-    const base = { url: broker.url, records, batch, inflight, pageSize, readAhead };
+    const base = { url: broker.url, records, batch, inflight, pageSize };
     const best: Record<string, Record<string, number>> = {};
     const keep = (k: string, f: Record<string, number>) => {
       if (!best[k] || f.recordsPerS! > best[k].recordsPerS!) best[k] = f;
@@ -44,11 +44,13 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
     for (let r = 0; r < rounds; r++) {
       const file = join(dir, `outbox-${r}.db`);
       fill = phase('fill', { ...base, file });
+      // Each drain needs the backlog again: copies of the filled file (checkpointed at stop).
+      const copies = ['ahead', 'floor'].map((k) => join(dir, `${k}-${r}.db`));
+      for (const c of copies) copyFileSync(file, c);
       keep('bare', phase('bare', { ...base, file }));
-      keep('ours', phase('ours', { ...base, file }));
-      // The storage floor needs the backlog again.
-      fill = phase('fill', { ...base, file: join(dir, `floor-${r}.db`) });
-      keep('sqliteFloor', phase('sqlite', { ...base, file: join(dir, `floor-${r}.db`) }));
+      keep('ours', phase('ours', { ...base, file, readAhead: false }));
+      keep('oursReadAhead', phase('ours', { ...base, file: copies[0]!, readAhead: true }));
+      keep('sqliteFloor', phase('sqlite', { ...base, file: copies[1]! }));
     }
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     return {
@@ -59,10 +61,16 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
       fillRecordsPerS: Math.round(records / fill!.fillS!),
       bare: best.bare,
       ours: best.ours,
+      oursReadAhead: best.oursReadAhead,
       sqliteFloor: best.sqliteFloor,
       ratio: ratio(best.ours!.recordsPerS!, best.bare!.recordsPerS!),
+      ratioReadAhead: ratio(best.oursReadAhead!.recordsPerS!, best.bare!.recordsPerS!),
       // CPU per record of this process (ours / bare): steadier than wall-clock rates under load.
       cpuRatio: ratio(best.ours!.cpuUsPerRecord!, best.bare!.cpuUsPerRecord!),
+      cpuRatioReadAhead: ratio(best.oursReadAhead!.cpuUsPerRecord!, best.bare!.cpuUsPerRecord!),
+      // The publishing thread alone (Linux): what the read-ahead worker takes off it.
+      mainCpuRatio: ratio(best.ours!.mainCpuUsPerRecord!, best.bare!.mainCpuUsPerRecord!),
+      mainCpuRatioReadAhead: ratio(best.oursReadAhead!.mainCpuUsPerRecord!, best.bare!.mainCpuUsPerRecord!),
       ratioToSqliteFloor: ratio(best.ours!.recordsPerS!, best.sqliteFloor!.recordsPerS!),
     };
   } finally {
