@@ -63,7 +63,9 @@ type ReaderRow = [key: number, asset: string, n: number, bytes: number, firstSeq
  * dist/: it must stay self-contained (no imports, no outer names) and get everything through
  * `req` and `workerData`. It opens its own connection (WAL lets it read while the main connection
  * writes; its deletes wait for the main connection's writes and the other way round, through
- * busy_timeout) and handles requests one at a time, in order, each in one transaction.
+ * busy_timeout) and handles requests one at a time, in order, each in one transaction. (Code
+ * coverage instrumentation would break it: the worker then fails and the outbox reads on the main
+ * thread, as after any worker failure.)
  */
 export function readerMain(req: NodeRequire): void {
   const wt = req('node:worker_threads') as typeof import('node:worker_threads');

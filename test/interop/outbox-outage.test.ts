@@ -1,11 +1,15 @@
-import { makeOutbox, produce } from '../outbox/helpers';
+import { join } from 'node:path';
+import { makeOutbox, produce, tempDir } from '../outbox/helpers';
 import { makeUplink, sleep, startIngest, waitFor } from '../uplink/helpers';
 import { Mosquitto } from '../uplink/mosquitto';
 
 const OUTAGE_S = Number(process.env.PDM_OUTAGE_SECONDS ?? 60);
 const RATE = 2000;
 
+/** MQTT 5 runs on a file outbox (the uplink then reads ahead on a worker thread), 3.1.1 on `:memory:`. */
 describe('Outage against a real Mosquitto', () => {
+  const { dir, cleanup } = tempDir('pdm-outage-');
+  afterAll(cleanup);
   const running: { stop(): Promise<void> }[] = [];
   let mosq: Mosquitto;
   afterEach(async () => {
@@ -20,7 +24,7 @@ describe('Outage against a real Mosquitto', () => {
       await mosq.start();
       const ingest = await startIngest(mosq.url, `cloud-${protocolVersion}`);
       running.push(ingest);
-      const ob = makeOutbox();
+      const ob = makeOutbox(protocolVersion === 5 ? join(dir, 'outbox.db') : ':memory:');
       await ob.start();
       running.push(ob);
       const up = makeUplink(ob, mosq.url, { protocolVersion, reconnect: { initialMs: 200, maxMs: 2000 } });
@@ -48,6 +52,7 @@ describe('Outage against a real Mosquitto', () => {
         expect(ingest.store.missing(appended)).toEqual([]);
         expect(ingest.store.count()).toBe(appended.length);
         expect(ingest.store.orderViolations()).toBe(0);
+        if (protocolVersion === 5) expect(ob.stats().readAheadBlocks).toBeGreaterThan(0);
         process.stdout.write(`mosquitto MQTT ${protocolVersion} outage ${outage} s: ${appended.length} records in ${secs.toFixed(1)} s, backlog at restart ${backlog}, duplicates ${ingest.store.duplicates()}\n`);
       } finally {
         producer.stop();

@@ -1,3 +1,4 @@
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/clock';
 import type { GapPayload, LeaseOptions, Outbox, OutboxBlock } from '../../src/outbox';
@@ -170,6 +171,18 @@ describe('Outbox read-ahead (worker thread)', () => {
     await ob.start();
     expect(ob.stats().readAhead).toBe(1);
     expect((await leaseUntil(ob, 1000, 50)).reduce((a, b) => a + b.count, 0)).toBe(200);
+    await ob.stop();
+  });
+
+  it('falls back to reading on the main thread when the worker cannot open the file, losing nothing', async () => {
+    const { ob, file } = await open({ blockMaxRecords: 10 });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push(...ob.append(telemetry(10, 'a1', 20)));
+    renameSync(file, `${file}.away`); // the main connection keeps its open file; the worker finds none
+    ob.enableReadAhead();
+    await waitUntil(() => ob.stats().readAheadFailed === 1);
+    expect(ob.stats().readAhead).toBe(0);
+    expect(idsOf(ob.lease(1000))).toEqual(ids);
     await ob.stop();
   });
 });
