@@ -37,8 +37,10 @@ export const uplinkConfig = z.strictObject({
     .default({ maxRecords: 500, maxBytes: 256 * 1024, maxDelayMs: 1000, deflate: false }),
   readAhead: z
     .boolean()
-    .default(true)
-    .describe('Read outbox blocks ahead on a worker thread with its own SQLite connection, so the publishing thread only frames and publishes (no effect on a :memory: outbox)'),
+    .default(false)
+    .describe(
+      'Read outbox blocks ahead, and delete acked ones, on a worker thread with its own SQLite connection, so the publishing thread only frames and publishes (no effect on a :memory: outbox). Cuts the publishing thread\'s CPU per record by about a third; total CPU does not fall, so it pays only with a spare core (docs/benchmarks.md, "Uplink drain")',
+    ),
   inflight: z.number().int().min(1).max(1000).default(16).describe('Unacknowledged MQTT messages at once'),
   ackTimeoutMs: z.number().int().min(1000).default(30_000).describe('A message without PUBACK for this long while connected forces a reconnect (and a re-send)'),
   rate: z

@@ -6,7 +6,7 @@ import { Mosquitto } from '../uplink/mosquitto';
 const OUTAGE_S = Number(process.env.PDM_OUTAGE_SECONDS ?? 60);
 const RATE = 2000;
 
-/** MQTT 5 runs on a file outbox (the uplink then reads ahead on a worker thread), 3.1.1 on `:memory:`. */
+/** MQTT 5 runs on a file outbox with uplink.readAhead (blocks read on a worker thread), 3.1.1 on `:memory:`. */
 describe('Outage against a real Mosquitto', () => {
   const { dir, cleanup } = tempDir('pdm-outage-');
   afterAll(cleanup);
@@ -27,7 +27,7 @@ describe('Outage against a real Mosquitto', () => {
       const ob = makeOutbox(protocolVersion === 5 ? join(dir, 'outbox.db') : ':memory:');
       await ob.start();
       running.push(ob);
-      const up = makeUplink(ob, mosq.url, { protocolVersion, reconnect: { initialMs: 200, maxMs: 2000 } });
+      const up = makeUplink(ob, mosq.url, { protocolVersion, reconnect: { initialMs: 200, maxMs: 2000 }, readAhead: protocolVersion === 5 });
       await up.start();
       running.push(up);
       await waitFor(() => up.stats().state === 'up', 5000, 'uplink up');
