@@ -1,4 +1,5 @@
-import { makeOutbox, produce, telemetry } from '../outbox/helpers';
+import { join } from 'node:path';
+import { makeOutbox, produce, telemetry, tempDir } from '../outbox/helpers';
 import { makeUplink, sleep, startBroker, startIngest, waitFor } from './helpers';
 import { LossyProxy } from './proxy';
 
@@ -33,6 +34,37 @@ describe('Uplink to the embedded aedes broker', () => {
     expect(ingest.statuses.get('gw1')).toBe('online');
     await up.stop();
     await waitFor(() => ingest.statuses.get('gw1') === 'offline', 3000, 'offline status');
+  });
+
+  it('with readAhead (file outbox, blocks read on a worker) drains every record once and in order per class and asset, with appends and an alarm during the drain', async () => {
+    const { dir, cleanup } = tempDir('pdm-uplink-ra-');
+    try {
+      const broker = await startBroker();
+      running.push(broker);
+      const ingest = await startIngest(broker.url);
+      running.push(ingest);
+      const ob = await started(makeOutbox(join(dir, 'ra.db'), { blockMaxRecords: 50 }));
+      const ids: string[] = [];
+      for (let i = 0; i < 40; i++) ids.push(...ob.append([...telemetry(50, 'a1'), ...telemetry(50, 'a2')]));
+      const up = makeUplink(ob, broker.url, { batch: { maxRecords: 100, maxDelayMs: 0 }, readAhead: true, inflight: 4 });
+      await started(up);
+      const alarm = ob.append([{ cls: 'alarm', asset: 'a1', payload: { sev: 3 } }]);
+      for (let i = 0; i < 10; i++) {
+        await sleep(5);
+        ids.push(...ob.append(telemetry(50, 'a1')));
+      }
+      ids.push(...alarm);
+      await waitFor(() => ingest.stats().records === ids.length, 15000, 'all records at the cloud');
+      expect(ingest.store.missing(ids)).toEqual([]);
+      expect(ingest.store.orderViolations()).toBe(0);
+      expect(ingest.store.duplicates()).toBe(0);
+      await waitFor(() => ob.stats().records === 0, 5000, 'outbox acked');
+      expect(ob.stats().readAheadBlocks).toBeGreaterThan(20);
+      expect(ob.stats().readAheadFailed).toBe(0);
+    } finally {
+      for (const m of running.splice(0).reverse()) await m.stop();
+      cleanup();
+    }
   });
 
   it('starts with the broker unreachable (state down, no throw) and drains once it comes up', async () => {
