@@ -10,10 +10,10 @@
  * window. Windows are counted; nothing downstream of the windows (outbox, uplink) runs.
  */
 import ModbusRTU from 'modbus-serial';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Sample } from '../src/core/sample';
+import { ENTRY_NONE, ENTRY_VALUE, type ColumnBatch } from '../src/core/batch';
 import type { Source } from '../src/core/source';
 import { AssetPipeline, SampleRouter, assetConfig } from '../src/assets';
 import { LiveStatus } from '../src/observability/live-status';
@@ -49,11 +49,14 @@ let expectedTags = 0;
 const seenIdx = new Set<number>();
 const seen = new Set<string>();
 
-/** Counts what the sources deliver; tags seen are noted before the measured window. */
-function tally(batch: readonly Sample[]): void {
-  count += batch.length;
-  if (!measuring) for (const s of batch) seen.add(s.tag);
-  else if (delays.length < 100_000 && batch.length > 0) delays.push((batch[0] as Sample).receivedTs - (batch[0] as Sample).sourceTs);
+/** Counts what the sources deliver (as the router gets it: column batches); tags seen are noted before the measured window. */
+function tally(b: ColumnBatch): void {
+  count += b.samples.length;
+  for (let i = 0; i < b.length; i++) if (b.kinds[i] === ENTRY_VALUE) count++;
+  if (!measuring) {
+    for (let i = 0; i < b.length; i++) if (b.kinds[i] !== ENTRY_NONE) seen.add(b.layout.tags[b.positions ? (b.positions[i] as number) : i] as string);
+    for (const s of b.samples) seen.add(s.tag);
+  } else if (delays.length < 100_000 && b.length > 0) delays.push((b.receivedTs[0] as number) - (b.sourceTs[0] as number));
 }
 
 /** Receipt minus source time of the first sample of each batch measured: how late values reach the window stage. */
@@ -122,8 +125,8 @@ async function startOurs(sources: Source[], nTags: number, tag: (i: number) => s
   for (const p of pipelines) await p.start();
   await status.start();
   for (const s of sources) {
-    if (router) s.on('samples', router.listener());
-    s.on('samples', tally);
+    if (router) router.attach(s);
+    s.on('batch', tally);
     await s.start();
   }
   return async () => {
@@ -177,6 +180,12 @@ async function modbusOurs(o: Opts): Promise<() => Promise<void>> {
   return startOurs(cfgs.map((c) => new ModbusSource(c, silentLogger())), o.devices * o.registers, (i) => `dev${Math.floor(i / o.registers)}/r${i % o.registers}`, o);
 }
 
+/** VmHWM of /proc/self/status (Linux): the process's peak RSS since it started, in MB. */
+function rssHwmMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Math.round((Number(m[1]) * 1024) / 1e6) : 0;
+}
+
 const PHASES = { 'opcua-bare': opcuaBare, 'opcua-ours': opcuaOurs, 'modbus-bare': modbusBare, 'modbus-ours': modbusOurs } as const;
 
 async function main(): Promise<void> {
@@ -210,6 +219,8 @@ async function main(): Promise<void> {
     cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
     rss_mb: Math.round(process.memoryUsage().rss / 1e6),
     rss_peak_mb: Math.round(rssMax / 1e6),
+    // the kernel's high-water mark: the peak over the whole process life, setup included
+    rss_hwm_mb: rssHwmMb(),
     rss_after_setup_mb: Math.round(rssSetup / 1e6),
     heap_used_mb: Math.round(process.memoryUsage().heapUsed / 1e6),
     heap_total_mb: Math.round(process.memoryUsage().heapTotal / 1e6),

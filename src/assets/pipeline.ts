@@ -212,20 +212,34 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       this.warn(`invalid:${s.tag}`, () => `tag ${s.tag} (channel ${this.channels[c]}): value ${JSON.stringify(raw)} is not a number; ignored`);
       return;
     }
+    this.admit(c, v, s.sourceTs, s.receivedTs, s.quality === 'uncertain');
+  }
+
+  /**
+   * A good-quality number of channel `c`: what accept() does with a good numeric Sample, without
+   * the Sample (a router delivering a source's column batch); call endBatch() once after the batch.
+   */
+  acceptValue(c: number, v: number, sourceTs: number, receivedTs: number): void {
+    this.st.samples++;
+    this.latest[c] = v;
+    this.admit(c, v, sourceTs, receivedTs, false);
+  }
+
+  /** A usable-quality number on its way to the aligner: checks of value and time, then its frame. */
+  private admit(c: number, v: number, ts: number, receivedTs: number, uncertain: boolean): void {
     if (!Number.isFinite(v)) {
       this.st.nonFiniteSamples++;
-      this.warn(`nonfinite:${s.tag}`, () => `tag ${s.tag} (channel ${this.channels[c]}): non-finite value ${String(v)}; treated as bad`);
+      this.warn(`nonfinite:${this.tagOf[c]}`, () => `tag ${this.tagOf[c]} (channel ${this.channels[c]}): non-finite value ${String(v)}; treated as bad`);
       return;
     }
-    const ts = s.sourceTs;
-    if (!Number.isFinite(ts) || ts - s.receivedTs > this.maxFutureMs) {
+    if (!Number.isFinite(ts) || ts - receivedTs > this.maxFutureMs) {
       this.st.futureSamples++;
-      this.warn(`future:${s.tag}`, () => `tag ${s.tag}: source time ${new Date(ts).toISOString()} is ahead of receipt ${new Date(s.receivedTs).toISOString()} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
+      this.warn(`future:${this.tagOf[c]}`, () => `tag ${this.tagOf[c]}: source time ${new Date(ts).toISOString()} is ahead of receipt ${new Date(receivedTs).toISOString()} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
       return;
     }
-    if (!this.aligner.add(c, v, ts, s.quality === 'uncertain')) {
+    if (!this.aligner.add(c, v, ts, uncertain)) {
       this.st.lateSamples++;
-      this.warn(`late:${s.tag}`, () => `tag ${s.tag}: value at ${new Date(ts).toISOString()} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
+      this.warn(`late:${this.tagOf[c]}`, () => `tag ${this.tagOf[c]}: value at ${new Date(ts).toISOString()} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
       return;
     }
     if (ts > this.maxTs) this.maxTs = ts;

@@ -1,4 +1,6 @@
+import { ENTRY_SAMPLE, ENTRY_VALUE, type BatchLayout, type ColumnBatch } from '../core/batch';
 import type { Sample } from '../core/sample';
+import type { SourceEvents } from '../core/source';
 import type { AssetPipeline } from './pipeline';
 
 /** Where one source tag goes: a channel of a pipeline (a tag in several assets chains on). */
@@ -8,7 +10,22 @@ interface Route {
   readonly next: Route | undefined;
 }
 
-type Routable = Pick<AssetPipeline, 'sourceTags' | 'accept' | 'endBatch'>;
+type Routable = Pick<AssetPipeline, 'sourceTags' | 'accept' | 'acceptValue' | 'endBatch'>;
+
+/**
+ * Where every position of one batch layout goes, in compressed rows: the routes of position p
+ * are pipeline[first[p] .. first[p+1]) and channel[same].
+ */
+interface LayoutPlan {
+  readonly first: Int32Array;
+  readonly pipeline: Int32Array;
+  readonly channel: Int32Array;
+}
+
+/** A source as the router needs it (src/core Source). */
+interface BatchSource {
+  on(event: 'batch', listener: SourceEvents['batch']): unknown;
+}
 
 /**
  * Hands each sample of a source batch to the asset pipelines that use its tag, looked up once per
@@ -22,6 +39,8 @@ export class SampleRouter {
   /** Batch number in which pipeline k was last touched. */
   private readonly seen: Uint32Array;
   private batchNo = 0;
+  /** Per batch layout, where each of its positions goes (computed on first sight). */
+  private readonly plans = new WeakMap<BatchLayout, LayoutPlan>();
   /** Samples of tags no asset uses (counted, then ignored). */
   unrouted = 0;
 
@@ -40,6 +59,79 @@ export class SampleRouter {
     const tags: string[] = [];
     const routes: (Route | undefined)[] = [];
     return (batch) => this.route(batch, tags, routes);
+  }
+
+  /** Routes every delivery of a source (its 'batch' event, columns with no object per value). */
+  attach(source: BatchSource): void {
+    source.on('batch', (b) => this.routeColumns(b));
+  }
+
+  /**
+   * Routes one column batch: each good number goes straight to its (pipeline, channel), found
+   * by its position in a plan made once per layout; the batch's Samples go through accept()
+   * in their place in the delivery order, so both paths see the same stream.
+   */
+  routeColumns(b: ColumnBatch): void {
+    const no = (this.batchNo = (this.batchNo + 1) >>> 0 || 1);
+    const { pipelines, seen, touched } = this;
+    const { kinds, positions, values, sourceTs, receivedTs, samples } = b;
+    let next = 0;
+    if (b.length > 0) {
+      const plan = this.plans.get(b.layout) ?? this.plan(b.layout);
+      const { first, pipeline, channel } = plan;
+      for (let i = 0; i < b.length; i++) {
+        const kind = kinds[i];
+        if (kind !== ENTRY_VALUE && kind !== ENTRY_SAMPLE) continue;
+        const p = positions ? (positions[i] as number) : i;
+        const from = first[p] as number;
+        const to = first[p + 1] as number;
+        const s = kind === ENTRY_SAMPLE ? (samples[next++] as Sample) : undefined;
+        if (from === to) this.unrouted++;
+        for (let j = from; j < to; j++) {
+          const k = pipeline[j] as number;
+          const target = pipelines[k] as Routable;
+          if (s === undefined) target.acceptValue(channel[j] as number, values[i] as number, sourceTs[i] as number, receivedTs[i] as number);
+          else target.accept(channel[j] as number, s);
+          if (seen[k] !== no) {
+            seen[k] = no;
+            touched.push(k);
+          }
+        }
+      }
+    }
+    for (; next < samples.length; next++) {
+      const s = samples[next] as Sample;
+      let r = this.routes.get(s.tag);
+      if (r === undefined) this.unrouted++;
+      for (; r !== undefined; r = r.next) {
+        (pipelines[r.k] as Routable).accept(r.c, s);
+        if (seen[r.k] !== no) {
+          seen[r.k] = no;
+          touched.push(r.k);
+        }
+      }
+    }
+    for (let i = 0; i < touched.length; i++) (pipelines[touched[i] as number] as Routable).endBatch();
+    touched.length = 0;
+  }
+
+  private plan(layout: BatchLayout): LayoutPlan {
+    const n = layout.tags.length;
+    const first = new Int32Array(n + 1);
+    const ks: number[] = [];
+    const cs: number[] = [];
+    for (let p = 0; p < n; p++) {
+      first[p] = ks.length;
+      // in the order of the Sample path, so pipelines are touched (and close frames) in the same order
+      for (let r = this.routes.get(layout.tags[p] as string); r !== undefined; r = r.next) {
+        ks.push(r.k);
+        cs.push(r.c);
+      }
+    }
+    first[n] = ks.length;
+    const plan = { first, pipeline: Int32Array.from(ks), channel: Int32Array.from(cs) };
+    this.plans.set(layout, plan);
+    return plan;
   }
 
   /** Routes one batch with no position cache (for feeds without a stable order). */
