@@ -113,13 +113,15 @@ export class ColumnBatchBuilder implements ColumnBatch {
 
   /** A value that is not a good number, as the Sample it is. */
   sample(position: number, s: Sample): void {
-    this.kinds[this.slot(position)] = ENTRY_SAMPLE;
+    const i = this.slot(position); // before reading this.kinds: slot() may grow it
+    this.kinds[i] = ENTRY_SAMPLE;
     this.samples.push(s);
   }
 
   /** Nothing for `position` this time (keeps a dense batch's positions in step). */
   none(position: number): void {
-    this.kinds[this.slot(position)] = ENTRY_NONE;
+    const i = this.slot(position);
+    this.kinds[i] = ENTRY_NONE;
   }
 
   private slot(position: number): number {
