@@ -1,7 +1,8 @@
 import type { Logger } from '../observability/logger';
 import { systemClock, type Clock } from '../core/clock';
 import type { Module, ModuleHealth } from '../core/lifecycle';
-import type { Sample, SampleValue } from '../core/sample';
+import { ENTRY_VALUE, type ColumnBatch } from '../core/batch';
+import type { Sample } from '../core/sample';
 import type { AssetInputView } from '../observability/live-status';
 import { TypedEmitter } from '../core/typed-emitter';
 import { HealthTracker } from '../health/tracker';
@@ -11,6 +12,7 @@ import { arrivalClock, type ArrivalClock } from './arrival-clock';
 import { assetWindowFrames, type AssetConfig } from './config';
 import type { FrameRow, RawWindow } from './frame';
 import { GapFiller, judgeWindow } from './gaps';
+import { LatestValues } from './latest-values';
 import { LogLimiter } from './log-limit';
 import { AssetStats, type AssetStatsSnapshot } from './stats';
 import type { ModelRunnerLike, ModelScore, ScoreSink, SkippedWindow, WindowResult } from './types';
@@ -84,7 +86,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   /** A sample was accepted since the last endBatch(). */
   private accepted = false;
   /** Latest value of each channel that was not bad (for the status line). */
-  private readonly latest: (SampleValue | undefined)[];
+  private readonly latest: LatestValues;
   private maxTs = -Infinity;
   private lastArrival = 0;
   private watermark = -Infinity;
@@ -109,7 +111,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     const w = this.cfg.window;
     this.latenessMs = w.latenessMs ?? w.frameMs;
     this.maxFutureMs = w.maxFutureMs;
-    this.latest = new Array<SampleValue | undefined>(this.channels.length).fill(undefined);
+    this.latest = new LatestValues(this.channels.length);
     this.idleFlushMs = w.idleFlushMs ?? 2 * w.frameMs + this.latenessMs;
     const sizeFrames = assetWindowFrames(this.cfg);
     const stepFrames = w.type === 'time' ? Math.round((w.step ?? w.size) / w.frameMs) : Math.round(w.step ?? w.size);
@@ -169,12 +171,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
 
   /** Samples seen, bad ones, and the latest value per channel (the status line's view of the input). */
   inputView(): AssetInputView {
-    const latest: Record<string, SampleValue> = {};
-    this.channels.forEach((ch, c) => {
-      const v = this.latest[c];
-      if (v !== undefined) latest[ch] = v;
-    });
-    return { samples: this.st.samples, bad: this.st.badSamples, latest };
+    return { samples: this.st.samples, bad: this.st.badSamples, latest: this.latest.view(this.channels) };
   }
 
   /** Live alarms of this asset (for SCADA and the status line). */
@@ -205,7 +202,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       return;
     }
     const raw = s.value;
-    this.latest[c] = raw;
+    this.latest.set(c, raw);
     const v = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? (raw ? 1 : 0) : undefined;
     if (v === undefined) {
       this.st.invalidSamples++;
@@ -221,8 +218,19 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
    */
   acceptValue(c: number, v: number, sourceTs: number, receivedTs: number): void {
     this.st.samples++;
-    this.latest[c] = v;
+    this.latest.setNumber(c, v);
     this.admit(c, v, sourceTs, receivedTs, false);
+  }
+
+  /**
+   * Entries [from, to) of a dense column batch of numbers (no Samples), to channels c0, c0 + 1,
+   * ... (a router's run of this pipeline's consecutive channels); ENTRY_NONE entries are skipped.
+   */
+  acceptRun(c0: number, b: ColumnBatch, from: number, to: number): void {
+    const { kinds, values, sourceTs, receivedTs } = b;
+    for (let i = from; i < to; i++) {
+      if (kinds[i] === ENTRY_VALUE) this.acceptValue(c0 + i - from, values[i] as number, sourceTs[i] as number, receivedTs[i] as number);
+    }
   }
 
   /** A usable-quality number on its way to the aligner: checks of value and time, then its frame. */

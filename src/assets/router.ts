@@ -10,7 +10,7 @@ interface Route {
   readonly next: Route | undefined;
 }
 
-type Routable = Pick<AssetPipeline, 'sourceTags' | 'accept' | 'acceptValue' | 'endBatch'>;
+type Routable = Pick<AssetPipeline, 'sourceTags' | 'accept' | 'acceptValue' | 'acceptRun' | 'endBatch'>;
 
 /**
  * Where every position of one batch layout goes, in compressed rows: the routes of position p
@@ -20,6 +20,11 @@ interface LayoutPlan {
   readonly first: Int32Array;
   readonly pipeline: Int32Array;
   readonly channel: Int32Array;
+  /** Runs of positions [runFrom, runFrom + runLen) to channels runChannel.. of pipeline runPipeline (-1: entry by entry). */
+  readonly runFrom: Int32Array;
+  readonly runLen: Int32Array;
+  readonly runPipeline: Int32Array;
+  readonly runChannel: Int32Array;
 }
 
 /** A source as the router needs it (src/core Source). */
@@ -69,34 +74,33 @@ export class SampleRouter {
   /**
    * Routes one column batch: each good number goes straight to its (pipeline, channel), found
    * by its position in a plan made once per layout; the batch's Samples go through accept()
-   * in their place in the delivery order, so both paths see the same stream.
+   * in their place in the delivery order, so both paths see the same stream. A dense batch of
+   * numbers only (a Modbus poll) goes by runs: consecutive positions bound for consecutive
+   * channels of one pipeline are handed over in one call.
    */
   routeColumns(b: ColumnBatch): void {
     const no = (this.batchNo = (this.batchNo + 1) >>> 0 || 1);
-    const { pipelines, seen, touched } = this;
-    const { kinds, positions, values, sourceTs, receivedTs, samples } = b;
+    const { pipelines, touched } = this;
+    const samples = b.samples;
     let next = 0;
     if (b.length > 0) {
       const plan = this.plans.get(b.layout) ?? this.plan(b.layout);
-      const { first, pipeline, channel } = plan;
-      for (let i = 0; i < b.length; i++) {
-        const kind = kinds[i];
-        if (kind !== ENTRY_VALUE && kind !== ENTRY_SAMPLE) continue;
-        const p = positions ? (positions[i] as number) : i;
-        const from = first[p] as number;
-        const to = first[p + 1] as number;
-        const s = kind === ENTRY_SAMPLE ? (samples[next++] as Sample) : undefined;
-        if (from === to) this.unrouted++;
-        for (let j = from; j < to; j++) {
-          const k = pipeline[j] as number;
-          const target = pipelines[k] as Routable;
-          if (s === undefined) target.acceptValue(channel[j] as number, values[i] as number, sourceTs[i] as number, receivedTs[i] as number);
-          else target.accept(channel[j] as number, s);
-          if (seen[k] !== no) {
-            seen[k] = no;
-            touched.push(k);
+      if (b.positions === undefined && samples.length === 0) {
+        const { runFrom, runLen, runPipeline, runChannel } = plan;
+        for (let r = 0; r < runFrom.length; r++) {
+          const from = runFrom[r] as number;
+          if (from >= b.length) break;
+          const to = Math.min(from + (runLen[r] as number), b.length);
+          const k = runPipeline[r] as number;
+          if (k >= 0) {
+            (pipelines[k] as Routable).acceptRun(runChannel[r] as number, b, from, to);
+            this.touch(k, no);
+          } else {
+            this.routeEntries(b, plan, from, to, 0, no);
           }
         }
+      } else {
+        next = this.routeEntries(b, plan, 0, b.length, 0, no);
       }
     }
     for (; next < samples.length; next++) {
@@ -105,14 +109,43 @@ export class SampleRouter {
       if (r === undefined) this.unrouted++;
       for (; r !== undefined; r = r.next) {
         (pipelines[r.k] as Routable).accept(r.c, s);
-        if (seen[r.k] !== no) {
-          seen[r.k] = no;
-          touched.push(r.k);
-        }
+        this.touch(r.k, no);
       }
     }
     for (let i = 0; i < touched.length; i++) (pipelines[touched[i] as number] as Routable).endBatch();
     touched.length = 0;
+  }
+
+  /** Entries [from, to) one by one; `next` is the first Sample not yet taken. Returns the next one after them. */
+  private routeEntries(b: ColumnBatch, plan: LayoutPlan, from: number, to: number, next: number, no: number): number {
+    const { kinds, positions, values, sourceTs, receivedTs, samples } = b;
+    const { first, pipeline, channel } = plan;
+    const pipelines = this.pipelines;
+    for (let i = from; i < to; i++) {
+      const kind = kinds[i];
+      if (kind !== ENTRY_VALUE && kind !== ENTRY_SAMPLE) continue;
+      const p = positions ? (positions[i] as number) : i;
+      const lo = first[p] as number;
+      const hi = first[p + 1] as number;
+      const s = kind === ENTRY_SAMPLE ? (samples[next++] as Sample) : undefined;
+      if (lo === hi) this.unrouted++;
+      for (let j = lo; j < hi; j++) {
+        const k = pipeline[j] as number;
+        const target = pipelines[k] as Routable;
+        if (s === undefined) target.acceptValue(channel[j] as number, values[i] as number, sourceTs[i] as number, receivedTs[i] as number);
+        else target.accept(channel[j] as number, s);
+        this.touch(k, no);
+      }
+    }
+    return next;
+  }
+
+  /** Notes pipeline k as touched by batch `no` (it closes its frames once after the batch). */
+  private touch(k: number, no: number): void {
+    if (this.seen[k] !== no) {
+      this.seen[k] = no;
+      this.touched.push(k);
+    }
   }
 
   private plan(layout: BatchLayout): LayoutPlan {
@@ -129,7 +162,30 @@ export class SampleRouter {
       }
     }
     first[n] = ks.length;
-    const plan = { first, pipeline: Int32Array.from(ks), channel: Int32Array.from(cs) };
+    // runs: maximal stretches of positions with one route each, to one pipeline's consecutive
+    // channels; anything else (no route, several) is a run of its own, routed entry by entry
+    const rf: number[] = [];
+    const rl: number[] = [];
+    const rk: number[] = [];
+    const rc: number[] = [];
+    for (let p = 0; p < n; p++) {
+      const single = (first[p + 1] as number) - (first[p] as number) === 1;
+      const k = single ? (ks[first[p] as number] as number) : -1;
+      const c = single ? (cs[first[p] as number] as number) : -1;
+      const last = rf.length - 1;
+      if (k >= 0 && last >= 0 && rk[last] === k && (rc[last] as number) + (rl[last] as number) === c && (rf[last] as number) + (rl[last] as number) === p) {
+        rl[last] = (rl[last] as number) + 1;
+      } else {
+        rf.push(p);
+        rl.push(1);
+        rk.push(k);
+        rc.push(c);
+      }
+    }
+    const plan: LayoutPlan = {
+      first, pipeline: Int32Array.from(ks), channel: Int32Array.from(cs),
+      runFrom: Int32Array.from(rf), runLen: Int32Array.from(rl), runPipeline: Int32Array.from(rk), runChannel: Int32Array.from(rc),
+    };
     this.plans.set(layout, plan);
     return plan;
   }

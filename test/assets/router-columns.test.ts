@@ -142,6 +142,48 @@ describe('SampleRouter column batches', () => {
   });
 });
 
+describe('SampleRouter column batches by runs (dense polls of numbers only)', () => {
+  it('long runs of consecutive channels, a shared tag, unrouted tags, skipped entries and cut-short polls: the same as Sample objects', () => {
+    const tags = Array.from({ length: 10 }, (_, i) => `dev/r${i}`);
+    const window = { type: 'time' as const, size: 500, frameMs: 100, latenessMs: 100 };
+    const make = (): Harness[] => [
+      harness(asset({ id: 'A', tags: { a0: 'dev/r0', a1: 'dev/r1', a2: 'dev/r2', a3: 'dev/r3' }, window })),
+      harness(asset({ id: 'B', tags: { b0: 'dev/r4', b1: 'dev/r5', b2: 'dev/r6', b3: 'dev/r7' }, window })),
+      harness(asset({ id: 'C', tags: { c0: 'dev/r5', c1: 'dev/r2' }, window })),
+    ];
+    const viaCols = make();
+    const viaSamples = make();
+    const rc = new SampleRouter(viaCols.map((h) => h.p));
+    const rs = new SampleRouter(viaSamples.map((h) => h.p));
+    const layout: BatchLayout = { tags };
+    const b = new ColumnBatchBuilder(layout, tags.length, false);
+    for (let k = 0; k < 60; k++) {
+      const t = 100 * k + 5;
+      b.reset();
+      const polled: Sample[] = [];
+      const cut = k % 13 === 5 ? 6 : tags.length; // a poll cut short after its first reads
+      for (let p = 0; p < cut; p++) {
+        if ((k * 3 + p) % 11 === 0) b.none(p); // held back by a deadband
+        else {
+          const v = p * 100 + Math.sin(k + p);
+          b.value(p, v, t, t + 1);
+          polled.push({ tag: tags[p] as string, value: v, sourceTs: t, receivedTs: t + 1, quality: 'good' });
+        }
+      }
+      rc.routeColumns(b);
+      rs.push(polled);
+    }
+    for (let i = 0; i < 3; i++) {
+      expect(viaCols[i]!.windows.length).toBeGreaterThanOrEqual(10);
+      expect(viaCols[i]!.windows).toEqual(viaSamples[i]!.windows);
+      expect(viaCols[i]!.p.stats()).toEqual(viaSamples[i]!.p.stats());
+      expect(viaCols[i]!.p.inputView()).toEqual(viaSamples[i]!.p.inputView());
+    }
+    expect(rc.unrouted).toBe(rs.unrouted);
+    expect(rc.unrouted).toBeGreaterThan(60);
+  });
+});
+
 describe('ColumnBatch', () => {
   it('materializes Samples in delivery order and counts values and bad ones', () => {
     const layout: BatchLayout = { tags: ['t/0', 't/1', 't/2', 't/3'] };
