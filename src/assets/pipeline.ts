@@ -8,6 +8,7 @@ import { TypedEmitter } from '../core/typed-emitter';
 import { HealthTracker } from '../health/tracker';
 import type { AlarmEvent } from '../health/types';
 import { Aligner } from './align';
+import type { OpenFrame } from './open-frames';
 import { arrivalClock, type ArrivalClock } from './arrival-clock';
 import { assetWindowFrames, type AssetConfig } from './config';
 import type { FrameRow, RawWindow } from './frame';
@@ -228,8 +229,33 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
    */
   acceptRun(c0: number, b: ColumnBatch, from: number, to: number): void {
     const { kinds, values, sourceTs, receivedTs } = b;
+    // values of one read share their stamps: time checks and the frame lookup once per run (the
+    // frame is opened with the first value put in it, as add() would)
+    const ts = sourceTs[from] as number;
+    const rts = receivedTs[from] as number;
+    let fast = Number.isFinite(ts) && ts - rts <= this.maxFutureMs;
+    let f: OpenFrame | undefined;
     for (let i = from; i < to; i++) {
-      if (kinds[i] === ENTRY_VALUE) this.acceptValue(c0 + i - from, values[i] as number, sourceTs[i] as number, receivedTs[i] as number);
+      if (kinds[i] !== ENTRY_VALUE) continue;
+      const c = c0 + i - from;
+      const v = values[i] as number;
+      if (!fast || sourceTs[i] !== ts || receivedTs[i] !== rts || !Number.isFinite(v)) {
+        this.acceptValue(c, v, sourceTs[i] as number, receivedTs[i] as number);
+        continue;
+      }
+      if (f === undefined) {
+        f = this.aligner.frameFor(ts);
+        if (f === undefined) {
+          fast = false; // its frame is closed: late, counted one by one
+          this.acceptValue(c, v, ts, rts);
+          continue;
+        }
+        if (ts > this.maxTs) this.maxTs = ts;
+        this.accepted = true;
+      }
+      this.st.samples++;
+      this.latest.setNumber(c, v);
+      this.aligner.put(f, c, v, ts);
     }
   }
 

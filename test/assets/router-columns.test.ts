@@ -165,9 +165,11 @@ describe('SampleRouter column batches by runs (dense polls of numbers only)', ()
       for (let p = 0; p < cut; p++) {
         if ((k * 3 + p) % 11 === 0) b.none(p); // held back by a deadband
         else {
-          const v = p * 100 + Math.sin(k + p);
-          b.value(p, v, t, t + 1);
-          polled.push({ tag: tags[p] as string, value: v, sourceTs: t, receivedTs: t + 1, quality: 'good' });
+          const v = k === 20 && p === 1 ? NaN : p * 100 + Math.sin(k + p);
+          // a poll stamped long ago (late), a value with a stamp of its own, a device clock ahead
+          const ts = k === 30 ? t - 1000 : k % 5 === 0 && p === 7 ? t - 30 : k === 40 && p === 2 ? t + 3_600_000 : t;
+          b.value(p, v, ts, t + 1);
+          polled.push({ tag: tags[p] as string, value: v, sourceTs: ts, receivedTs: t + 1, quality: 'good' });
         }
       }
       rc.routeColumns(b);
@@ -181,6 +183,8 @@ describe('SampleRouter column batches by runs (dense polls of numbers only)', ()
     }
     expect(rc.unrouted).toBe(rs.unrouted);
     expect(rc.unrouted).toBeGreaterThan(60);
+    expect(viaCols[0]!.p.stats()).toMatchObject({ nonFiniteSamples: 1, futureSamples: 1 });
+    expect(viaCols[1]!.p.stats().lateSamples).toBeGreaterThanOrEqual(3);
   });
 });
 
