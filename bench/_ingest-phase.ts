@@ -56,6 +56,7 @@ const oursSamples = (): number => ours.reduce((n, s) => n + s.stats().samples, 0
 /** Notes the tags seen before the measured window, then the delay of each batch (as the router gets it: column batches). */
 function tally(b: ColumnBatch): void {
   if (!measuring) {
+    if (seen.size >= expectedTags) return;
     for (let i = 0; i < b.length; i++) if (b.kinds[i] !== ENTRY_NONE) seen.add(b.layout.tags[b.positions ? (b.positions[i] as number) : i] as string);
     for (const s of b.samples) seen.add(s.tag);
   } else if (delays.length < 100_000 && b.length > 0) delays.push((b.receivedTs[0] as number) - (b.sourceTs[0] as number));

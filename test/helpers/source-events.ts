@@ -1,5 +1,5 @@
 import type { LinkState } from '../../src/core/lifecycle';
-import { batchSamples } from '../../src/core/batch';
+import { batchSamples, ENTRY_VALUE } from '../../src/core/batch';
 import type { Sample } from '../../src/core/sample';
 import type { Source } from '../../src/core/source';
 
@@ -11,10 +11,19 @@ export class SourceRecorder {
   /** Deliveries whose 'samples' event differed from its 'batch' event (both shapes must agree). */
   readonly mismatches: string[] = [];
   private lastBatch: Sample[] | undefined;
+  /** Good numbers delivered in columns (not as Sample objects), by tag. */
+  readonly columnValues = new Map<string, number>();
 
   constructor(readonly source: Source) {
     // 'batch' comes first; the 'samples' of the same delivery must be exactly its Samples
-    source.on('batch', (b) => (this.lastBatch = batchSamples(b)));
+    source.on('batch', (b) => {
+      this.lastBatch = batchSamples(b);
+      for (let i = 0; i < b.length; i++) {
+        if (b.kinds[i] !== ENTRY_VALUE) continue;
+        const tag = b.layout.tags[b.positions ? (b.positions[i] as number) : i] as string;
+        this.columnValues.set(tag, (this.columnValues.get(tag) ?? 0) + 1);
+      }
+    });
     source.on('samples', (batch) => {
       const a = JSON.stringify(batch);
       const b = JSON.stringify(this.lastBatch);
