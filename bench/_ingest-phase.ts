@@ -197,6 +197,20 @@ async function main(): Promise<void> {
   const o = JSON.parse(process.argv[3] as string) as Opts;
   expectedTags = phase.startsWith('opcua') ? o.tags : o.devices * o.registers;
   const t0 = Date.now();
+  // where the RSS peak lives: V8's heap or memory outside it (Buffers), sampled from the start
+  let heapPeak = 0;
+  let externalPeak = 0;
+  let peakAt = 'setup';
+  let rssSeen = 0;
+  const memTimer = setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss > rssSeen) {
+      rssSeen = m.rss;
+      peakAt = measuring ? 'measured window' : 'setup or warm-up';
+      heapPeak = m.heapTotal;
+      externalPeak = m.external;
+    }
+  }, 100);
   const stop = await PHASES[phase](o);
   // measure only once every tag has delivered (setup of 10k items can outlast a fixed warm-up on a busy machine)
   const all = (): boolean => Math.max(seen.size, seenIdx.size) >= expectedTags;
@@ -212,6 +226,7 @@ async function main(): Promise<void> {
   const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 250);
   await new Promise((r) => setTimeout(r, o.seconds * 1000));
   clearInterval(rssTimer);
+  clearInterval(memTimer);
   const cpu = process.cpuUsage(cpu0);
   const wallMs = Number(process.hrtime.bigint() - w0) / 1e6;
   const samples = count + oursSamples() - c0;
@@ -225,6 +240,8 @@ async function main(): Promise<void> {
     rss_peak_mb: Math.round(rssMax / 1e6),
     // the kernel's high-water mark: the peak over the whole process life, setup included
     rss_hwm_mb: rssHwmMb(),
+    // at the highest RSS the 100 ms sampler saw: V8 heap committed, memory outside it, when
+    sampled_peak: { rss_mb: Math.round(rssSeen / 1e6), heap_total_mb: Math.round(heapPeak / 1e6), external_mb: Math.round(externalPeak / 1e6), during: peakAt },
     rss_after_setup_mb: Math.round(rssSetup / 1e6),
     heap_used_mb: Math.round(process.memoryUsage().heapUsed / 1e6),
     heap_total_mb: Math.round(process.memoryUsage().heapTotal / 1e6),
