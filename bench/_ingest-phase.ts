@@ -10,10 +10,10 @@
  * window. Windows are counted; nothing downstream of the windows (outbox, uplink) runs.
  */
 import ModbusRTU from 'modbus-serial';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Sample } from '../src/core/sample';
+import { ENTRY_NONE, type ColumnBatch } from '../src/core/batch';
 import type { Source } from '../src/core/source';
 import { AssetPipeline, SampleRouter, assetConfig } from '../src/assets';
 import { LiveStatus } from '../src/observability/live-status';
@@ -49,11 +49,17 @@ let expectedTags = 0;
 const seenIdx = new Set<number>();
 const seen = new Set<string>();
 
-/** Counts what the sources deliver; tags seen are noted before the measured window. */
-function tally(batch: readonly Sample[]): void {
-  count += batch.length;
-  if (!measuring) for (const s of batch) seen.add(s.tag);
-  else if (delays.length < 100_000 && batch.length > 0) delays.push((batch[0] as Sample).receivedTs - (batch[0] as Sample).sourceTs);
+/** Our sources, whose own counters give the samples delivered (no per-value counting by the bench). */
+const ours: Source[] = [];
+const oursSamples = (): number => ours.reduce((n, s) => n + s.stats().samples, 0);
+
+/** Notes the tags seen before the measured window, then the delay of each batch (as the router gets it: column batches). */
+function tally(b: ColumnBatch): void {
+  if (!measuring) {
+    if (seen.size >= expectedTags) return;
+    for (let i = 0; i < b.length; i++) if (b.kinds[i] !== ENTRY_NONE) seen.add(b.layout.tags[b.positions ? (b.positions[i] as number) : i] as string);
+    for (const s of b.samples) seen.add(s.tag);
+  } else if (delays.length < 100_000 && b.length > 0) delays.push((b.receivedTs[0] as number) - (b.sourceTs[0] as number));
 }
 
 /** Receipt minus source time of the first sample of each batch measured: how late values reach the window stage. */
@@ -122,8 +128,9 @@ async function startOurs(sources: Source[], nTags: number, tag: (i: number) => s
   for (const p of pipelines) await p.start();
   await status.start();
   for (const s of sources) {
-    if (router) s.on('samples', router.listener());
-    s.on('samples', tally);
+    if (router) router.attach(s);
+    s.on('batch', tally);
+    ours.push(s);
     await s.start();
   }
   return async () => {
@@ -177,6 +184,12 @@ async function modbusOurs(o: Opts): Promise<() => Promise<void>> {
   return startOurs(cfgs.map((c) => new ModbusSource(c, silentLogger())), o.devices * o.registers, (i) => `dev${Math.floor(i / o.registers)}/r${i % o.registers}`, o);
 }
 
+/** VmHWM of /proc/self/status (Linux): the process's peak RSS since it started, in MB. */
+function rssHwmMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Math.round((Number(m[1]) * 1024) / 1e6) : 0;
+}
+
 const PHASES = { 'opcua-bare': opcuaBare, 'opcua-ours': opcuaOurs, 'modbus-bare': modbusBare, 'modbus-ours': modbusOurs } as const;
 
 async function main(): Promise<void> {
@@ -184,6 +197,20 @@ async function main(): Promise<void> {
   const o = JSON.parse(process.argv[3] as string) as Opts;
   expectedTags = phase.startsWith('opcua') ? o.tags : o.devices * o.registers;
   const t0 = Date.now();
+  // where the RSS peak lives: V8's heap or memory outside it (Buffers), sampled from the start
+  let heapPeak = 0;
+  let externalPeak = 0;
+  let peakAt = 'setup';
+  let rssSeen = 0;
+  const memTimer = setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss > rssSeen) {
+      rssSeen = m.rss;
+      peakAt = measuring ? 'measured window' : 'setup or warm-up';
+      heapPeak = m.heapTotal;
+      externalPeak = m.external;
+    }
+  }, 100);
   const stop = await PHASES[phase](o);
   // measure only once every tag has delivered (setup of 10k items can outlast a fixed warm-up on a busy machine)
   const all = (): boolean => Math.max(seen.size, seenIdx.size) >= expectedTags;
@@ -192,16 +219,17 @@ async function main(): Promise<void> {
   const rssSetup = process.memoryUsage().rss;
   await new Promise((r) => setTimeout(r, o.warmupS * 1000));
   measuring = true;
-  const c0 = count;
+  const c0 = count + oursSamples();
   const cpu0 = process.cpuUsage();
   const w0 = process.hrtime.bigint();
   let rssMax = 0;
   const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 250);
   await new Promise((r) => setTimeout(r, o.seconds * 1000));
   clearInterval(rssTimer);
+  clearInterval(memTimer);
   const cpu = process.cpuUsage(cpu0);
   const wallMs = Number(process.hrtime.bigint() - w0) / 1e6;
-  const samples = count - c0;
+  const samples = count + oursSamples() - c0;
   const st = pipelines.map((p) => p.stats());
   const total = (k: keyof ReturnType<AssetPipeline['stats']>): number => st.reduce((n, x) => n + (x[k] as number), 0);
   const fig = {
@@ -210,6 +238,10 @@ async function main(): Promise<void> {
     cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
     rss_mb: Math.round(process.memoryUsage().rss / 1e6),
     rss_peak_mb: Math.round(rssMax / 1e6),
+    // the kernel's high-water mark: the peak over the whole process life, setup included
+    rss_hwm_mb: rssHwmMb(),
+    // at the highest RSS the 100 ms sampler saw: V8 heap committed, memory outside it, when
+    sampled_peak: { rss_mb: Math.round(rssSeen / 1e6), heap_total_mb: Math.round(heapPeak / 1e6), external_mb: Math.round(externalPeak / 1e6), during: peakAt },
     rss_after_setup_mb: Math.round(rssSetup / 1e6),
     heap_used_mb: Math.round(process.memoryUsage().heapUsed / 1e6),
     heap_total_mb: Math.round(process.memoryUsage().heapTotal / 1e6),

@@ -25,6 +25,7 @@ interface PhaseFigures {
   cpu_pct: number;
   rss_mb: number;
   rss_peak_mb: number;
+  rss_hwm_mb?: number;
   setup_ms: number;
   peer_cpu_pct?: number;
   tags_seen?: number;
@@ -93,7 +94,7 @@ async function phase(name: string, opts: Record<string, unknown>, peerPid: numbe
   if (!line) throw new Error(`phase ${name} printed no figures`);
   const fig = { ...(JSON.parse(line) as PhaseFigures), peer_cpu_pct: peerPct };
   const win = fig.windows_per_s === undefined ? '' : `  ${fig.windows_per_s} windows/s (${fig.assets} assets)`;
-  process.stderr.write(`  ${name.padEnd(12)} ${fig.samples_per_s} samples/s  cpu ${fig.cpu_pct}%  ${us(fig)} us/sample  rss ${fig.rss_mb} MB (max ${fig.rss_peak_mb})  peer cpu ${peerPct}%${win}\n`);
+  process.stderr.write(`  ${name.padEnd(12)} ${fig.samples_per_s} samples/s  cpu ${fig.cpu_pct}%  ${us(fig)} us/sample  rss ${fig.rss_mb} MB (max ${fig.rss_peak_mb}, peak since start ${fig.rss_hwm_mb})  peer cpu ${peerPct}%${win}\n`);
   return fig;
 }
 
@@ -166,6 +167,8 @@ function compare(prefix: string, ours: PhaseFigures[], bare: PhaseFigures[]): Re
     [`${prefix}_rss_max_mb_rounds`]: pick(ours, 'rss_peak_mb'),
     [`${prefix}_bare_rss_end_mb_rounds`]: pick(bare, 'rss_mb'),
     [`${prefix}_bare_rss_max_mb_rounds`]: pick(bare, 'rss_peak_mb'),
+    [`${prefix}_rss_hwm_mb_rounds`]: pick(ours, 'rss_hwm_mb'),
+    [`${prefix}_bare_rss_hwm_mb_rounds`]: pick(bare, 'rss_hwm_mb'),
     [`${prefix}_peer_cpu_pct_rounds`]: pick(ours, 'peer_cpu_pct'),
   };
 }

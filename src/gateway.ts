@@ -103,7 +103,7 @@ export class Gateway {
     const router = new SampleRouter(this.assets);
     for (const sc of config.sources) {
       const s = createSource(sc, { logger: log, dataDir });
-      s.on('samples', router.listener());
+      router.attach(s); // column batches: no Sample object per value on the way to the assets
       s.on('state', (state, detail) => log.info({ source: s.id, state, detail }, `source ${s.id} ${state}`));
       this.sources.push(s);
     }

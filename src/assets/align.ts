@@ -58,6 +58,26 @@ export class Aligner {
   }
 
   /**
+   * The open frame for values stamped `ts`, ready for put(), or undefined when that frame was
+   * already emitted (values for it are late). For a run of values sharing one stamp (a Modbus
+   * read): the frame is found once, not once per value.
+   */
+  frameFor(ts: number): OpenFrame | undefined {
+    const k = Math.floor(ts / this.opts.frameMs);
+    if (this.next !== undefined && k < this.next) return undefined;
+    const n = this.opts.channels;
+    const f = this.frameAt(k);
+    if (f[FRAME_SLOTS * n + SLOT_ROW_TS] === f[FRAME_SLOTS * n + SLOT_ROW_TS]) this.expand(f, n);
+    f[FRAME_SLOTS * n + SLOT_USED] = 1;
+    return f;
+  }
+
+  /** One good value stamped `ts` into the frame frameFor(ts) returned (before any advance()). */
+  put(f: OpenFrame, channel: number, value: number, ts: number): void {
+    this.accumulate(f, this.opts.channels, channel, value, ts, false);
+  }
+
+  /**
    * A frame that is already aligned (all channels at once, NaN = missing), for feeds that deliver
    * rows (replays, simulators). Returns -1 when its slot was already emitted (late), else the
    * number of infinite values in it (skipped like NaN; the caller reports them).

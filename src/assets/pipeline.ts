@@ -1,16 +1,19 @@
 import type { Logger } from '../observability/logger';
 import { systemClock, type Clock } from '../core/clock';
 import type { Module, ModuleHealth } from '../core/lifecycle';
-import type { Sample, SampleValue } from '../core/sample';
+import { ENTRY_VALUE, type ColumnBatch } from '../core/batch';
+import type { Sample } from '../core/sample';
 import type { AssetInputView } from '../observability/live-status';
 import { TypedEmitter } from '../core/typed-emitter';
 import { HealthTracker } from '../health/tracker';
 import type { AlarmEvent } from '../health/types';
 import { Aligner } from './align';
+import type { OpenFrame } from './open-frames';
 import { arrivalClock, type ArrivalClock } from './arrival-clock';
 import { assetWindowFrames, type AssetConfig } from './config';
 import type { FrameRow, RawWindow } from './frame';
 import { GapFiller, judgeWindow } from './gaps';
+import { LatestValues } from './latest-values';
 import { LogLimiter } from './log-limit';
 import { AssetStats, type AssetStatsSnapshot } from './stats';
 import type { ModelRunnerLike, ModelScore, ScoreSink, SkippedWindow, WindowResult } from './types';
@@ -84,7 +87,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   /** A sample was accepted since the last endBatch(). */
   private accepted = false;
   /** Latest value of each channel that was not bad (for the status line). */
-  private readonly latest: (SampleValue | undefined)[];
+  private readonly latest: LatestValues;
   private maxTs = -Infinity;
   private lastArrival = 0;
   private watermark = -Infinity;
@@ -109,7 +112,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     const w = this.cfg.window;
     this.latenessMs = w.latenessMs ?? w.frameMs;
     this.maxFutureMs = w.maxFutureMs;
-    this.latest = new Array<SampleValue | undefined>(this.channels.length).fill(undefined);
+    this.latest = new LatestValues(this.channels.length);
     this.idleFlushMs = w.idleFlushMs ?? 2 * w.frameMs + this.latenessMs;
     const sizeFrames = assetWindowFrames(this.cfg);
     const stepFrames = w.type === 'time' ? Math.round((w.step ?? w.size) / w.frameMs) : Math.round(w.step ?? w.size);
@@ -169,12 +172,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
 
   /** Samples seen, bad ones, and the latest value per channel (the status line's view of the input). */
   inputView(): AssetInputView {
-    const latest: Record<string, SampleValue> = {};
-    this.channels.forEach((ch, c) => {
-      const v = this.latest[c];
-      if (v !== undefined) latest[ch] = v;
-    });
-    return { samples: this.st.samples, bad: this.st.badSamples, latest };
+    return { samples: this.st.samples, bad: this.st.badSamples, latest: this.latest.view(this.channels) };
   }
 
   /** Live alarms of this asset (for SCADA and the status line). */
@@ -205,27 +203,77 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       return;
     }
     const raw = s.value;
-    this.latest[c] = raw;
+    this.latest.set(c, raw);
     const v = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? (raw ? 1 : 0) : undefined;
     if (v === undefined) {
       this.st.invalidSamples++;
       this.warn(`invalid:${s.tag}`, () => `tag ${s.tag} (channel ${this.channels[c]}): value ${JSON.stringify(raw)} is not a number; ignored`);
       return;
     }
+    this.admit(c, v, s.sourceTs, s.receivedTs, s.quality === 'uncertain');
+  }
+
+  /**
+   * A good-quality number of channel `c`: what accept() does with a good numeric Sample, without
+   * the Sample (a router delivering a source's column batch); call endBatch() once after the batch.
+   */
+  acceptValue(c: number, v: number, sourceTs: number, receivedTs: number): void {
+    this.st.samples++;
+    this.latest.setNumber(c, v);
+    this.admit(c, v, sourceTs, receivedTs, false);
+  }
+
+  /**
+   * Entries [from, to) of a dense column batch of numbers (no Samples), to channels c0, c0 + 1,
+   * ... (a router's run of this pipeline's consecutive channels); ENTRY_NONE entries are skipped.
+   */
+  acceptRun(c0: number, b: ColumnBatch, from: number, to: number): void {
+    const { kinds, values, sourceTs, receivedTs } = b;
+    // values of one read share their stamps: time checks and the frame lookup once per run (the
+    // frame is opened with the first value put in it, as add() would)
+    const ts = sourceTs[from] as number;
+    const rts = receivedTs[from] as number;
+    let fast = Number.isFinite(ts) && ts - rts <= this.maxFutureMs;
+    let f: OpenFrame | undefined;
+    for (let i = from; i < to; i++) {
+      if (kinds[i] !== ENTRY_VALUE) continue;
+      const c = c0 + i - from;
+      const v = values[i] as number;
+      if (!fast || sourceTs[i] !== ts || receivedTs[i] !== rts || !Number.isFinite(v)) {
+        this.acceptValue(c, v, sourceTs[i] as number, receivedTs[i] as number);
+        continue;
+      }
+      if (f === undefined) {
+        f = this.aligner.frameFor(ts);
+        if (f === undefined) {
+          fast = false; // its frame is closed: late, counted one by one
+          this.acceptValue(c, v, ts, rts);
+          continue;
+        }
+        if (ts > this.maxTs) this.maxTs = ts;
+        this.accepted = true;
+      }
+      this.st.samples++;
+      this.latest.setNumber(c, v);
+      this.aligner.put(f, c, v, ts);
+    }
+  }
+
+  /** A usable-quality number on its way to the aligner: checks of value and time, then its frame. */
+  private admit(c: number, v: number, ts: number, receivedTs: number, uncertain: boolean): void {
     if (!Number.isFinite(v)) {
       this.st.nonFiniteSamples++;
-      this.warn(`nonfinite:${s.tag}`, () => `tag ${s.tag} (channel ${this.channels[c]}): non-finite value ${String(v)}; treated as bad`);
+      this.warn(`nonfinite:${this.tagOf[c]}`, () => `tag ${this.tagOf[c]} (channel ${this.channels[c]}): non-finite value ${String(v)}; treated as bad`);
       return;
     }
-    const ts = s.sourceTs;
-    if (!Number.isFinite(ts) || ts - s.receivedTs > this.maxFutureMs) {
+    if (!Number.isFinite(ts) || ts - receivedTs > this.maxFutureMs) {
       this.st.futureSamples++;
-      this.warn(`future:${s.tag}`, () => `tag ${s.tag}: source time ${new Date(ts).toISOString()} is ahead of receipt ${new Date(s.receivedTs).toISOString()} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
+      this.warn(`future:${this.tagOf[c]}`, () => `tag ${this.tagOf[c]}: source time ${new Date(ts).toISOString()} is ahead of receipt ${new Date(receivedTs).toISOString()} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
       return;
     }
-    if (!this.aligner.add(c, v, ts, s.quality === 'uncertain')) {
+    if (!this.aligner.add(c, v, ts, uncertain)) {
       this.st.lateSamples++;
-      this.warn(`late:${s.tag}`, () => `tag ${s.tag}: value at ${new Date(ts).toISOString()} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
+      this.warn(`late:${this.tagOf[c]}`, () => `tag ${this.tagOf[c]}: value at ${new Date(ts).toISOString()} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
       return;
     }
     if (ts > this.maxTs) this.maxTs = ts;

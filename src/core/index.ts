@@ -6,3 +6,4 @@ export * from './backoff';
 export * from './version';
 export * from './typed-emitter';
 export * from './source';
+export * from './batch';

@@ -1,5 +1,7 @@
 import type { Module, LinkState } from './lifecycle';
 import type { Sample } from './sample';
+import { batchSamples, type ColumnBatch } from './batch';
+import { TypedEmitter } from './typed-emitter';
 
 export interface SourceStats {
   readonly samples: number;
@@ -9,7 +11,15 @@ export interface SourceStats {
 }
 
 export interface SourceEvents {
-  /** A batch of samples, in arrival order. Listeners must not hold on to the array. */
+  /**
+   * Every delivery in columns (good numbers in typed arrays, the rest as Samples, in arrival
+   * order): what the SampleRouter listens to. Listeners must not hold on to the batch.
+   */
+  batch: (batch: ColumnBatch) => void;
+  /**
+   * The same deliveries as Sample objects, built only while someone listens. Listeners must not
+   * hold on to the array. Listen to one of `batch` and `samples`, not both.
+   */
   samples: (batch: readonly Sample[]) => void;
   /** Connection state changes; `detail` names the endpoint and the reason. */
   state: (state: LinkState, detail?: string) => void;
@@ -25,4 +35,16 @@ export interface Source extends Module {
   on<K extends keyof SourceEvents>(event: K, listener: SourceEvents[K]): this;
   off<K extends keyof SourceEvents>(event: K, listener: SourceEvents[K]): this;
   stats(): SourceStats;
+}
+
+/** What a Source emits, with delivery in both shapes (see SourceEvents). */
+export abstract class SourceEmitter extends TypedEmitter<SourceEvents> {
+  /** Hands one delivery on: as columns, and as Sample objects to whoever wants those. */
+  protected deliver(batch: ColumnBatch): void {
+    this.emit('batch', batch);
+    if (this.listenerCount('samples') > 0) {
+      const samples = batchSamples(batch);
+      if (samples.length > 0) this.emit('samples', samples);
+    }
+  }
 }

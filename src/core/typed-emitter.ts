@@ -14,6 +14,10 @@ export class TypedEmitter<Events extends { [K in keyof Events]: (...args: never[
     this.ee.off(event, listener as unknown as (...args: unknown[]) => void);
     return this;
   }
+  /** Listeners of `event` (a producer can skip building what nobody listens to). */
+  protected listenerCount<K extends keyof Events & string>(event: K): number {
+    return this.ee.listenerCount(event);
+  }
   protected emit<K extends keyof Events & string>(event: K, ...args: Parameters<Events[K]>): void {
     this.ee.emit(event, ...args);
   }

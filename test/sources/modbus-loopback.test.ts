@@ -59,6 +59,8 @@ describe('ModbusSource over TCP against modbus-serial ServerTCP', () => {
     expect(rec.latest('plc/alarm')?.value).toBe(true);
     expect(rec.latest('plc/total')?.value).toBe(9007199254740991);
     expect(rec.latest('plc/run')?.value).toBe(true);
+    // numbers travel as columns; booleans (bit, coil) as Sample objects
+    expect([...rec.columnValues.keys()].sort()).toEqual(['plc/count', 'plc/flow', 'plc/temp', 'plc/total']);
     expect(src.plan()[0]?.reads.map((x) => `${x.area}@${x.start}+${x.count}`)).toEqual(['holding@0+10', 'coil@3+1']);
     const s = rec.samples[0] as { sourceTs: number; receivedTs: number };
     expect(Math.abs(s.sourceTs - Date.now())).toBeLessThan(5000);

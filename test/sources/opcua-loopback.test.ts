@@ -68,6 +68,9 @@ describe('OpcuaSource against an in-process node-opcua server', () => {
       expect(rec.latest('pump/count')?.value).toBe(-7);
       expect(rec.latest('pump/name')?.value).toBe('P-101');
       expect(rec.latest('pump/quality')).toMatchObject({ value: 1.5, quality: 'uncertain', status: { code: 0x40900000, text: 'UncertainLastUsableValue' } });
+      // good numbers travel as columns; booleans, text and uncertain values as Sample objects
+      expect(rec.columnValues.get('pump/temp')).toBeGreaterThan(0);
+      expect([...rec.columnValues.keys()].sort()).toEqual(['pump/count', 'pump/pressure', 'pump/temp']);
       expect(rec.latest('pump/ghost')).toMatchObject({ value: null, quality: 'bad', status: { code: 0x80340000, text: expect.stringContaining('BadNodeIdUnknown') } });
       const p0 = rec.latest('pump/pressure')!.value as number;
       await rec.until('pressure moving', () => (rec.latest('pump/pressure')!.value as number) > p0 + 0.3);

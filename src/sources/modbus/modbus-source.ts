@@ -1,8 +1,7 @@
 import { Backoff } from '../../core/backoff';
 import type { LinkState, ModuleHealth } from '../../core/lifecycle';
-import type { Sample } from '../../core/sample';
-import type { Source, SourceEvents, SourceStats } from '../../core/source';
-import { TypedEmitter } from '../../core/typed-emitter';
+import { batchCounts, samplesBatch, type ColumnBatch } from '../../core/batch';
+import { SourceEmitter, type Source, type SourceStats } from '../../core/source';
 import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../observability/logger';
 import type { ModbusSourceConfig } from './config';
@@ -26,7 +25,7 @@ export type ModbusStats = SourceStats & Record<string, number>;
  * silent, or answers only exceptions or garbage, is `down` with the last failure as the reason
  * (the connection is polled all the same, so it comes up with the first valid answer).
  */
-export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
+export class ModbusSource extends SourceEmitter implements Source {
   readonly name: string;
   readonly id: string;
   private readonly transport: ModbusTransport;
@@ -137,7 +136,7 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
       const res = await this.runner.run(g, () => this.stopping);
       this.queued.delete(g);
       this.counts.cycles++;
-      this.publish(res.samples);
+      this.publish(res.batch);
       this.judge(g, res);
       if (res.broken && !this.stopping) {
         this.counts.errors++;
@@ -149,11 +148,12 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
     }
   }
 
-  private publish(samples: Sample[]): void {
-    if (samples.length === 0) return;
-    this.counts.samples += samples.length;
-    for (const s of samples) if (s.quality === 'bad') this.counts.badSamples++;
-    this.emit('samples', samples);
+  private publish(batch: ColumnBatch): void {
+    const n = batchCounts(batch);
+    if (n.samples === 0) return;
+    this.counts.samples += n.samples;
+    this.counts.badSamples += n.bad;
+    this.deliver(batch);
   }
 
   /** Up while some poll group's last cycle was answered; else down, naming the last failure. */
@@ -180,7 +180,7 @@ export class ModbusSource extends TypedEmitter<SourceEvents> implements Source {
     if (markAllBad && wasUp) {
       const ts = Date.now();
       const status = { code: MODBUS_STATUS.disconnected, text: `${this.transport.endpoint}: ${reason}` };
-      this.publish(this.tags.map((t) => this.values.bad(t, status, ts)));
+      this.publish(samplesBatch(this.tags.map((t) => this.values.bad(t, status, ts))));
     }
     this.values.reset();
     this.queue.length = 0;

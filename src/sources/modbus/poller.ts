@@ -1,5 +1,5 @@
 import type { Logger } from '../../observability/logger';
-import type { Sample } from '../../core/sample';
+import { ColumnBatchBuilder, type ColumnBatch } from '../../core/batch';
 import type { ModbusSourceConfig } from './config';
 import { decodeRegisters } from './codec';
 import { ModbusRequestError } from './errors';
@@ -17,7 +17,11 @@ export interface UnitCounters {
 }
 
 export interface CycleResult {
-  readonly samples: Sample[];
+  /**
+   * The cycle's values in the group's layout (its reads' tags in order): good numbers in columns,
+   * bad values (and text, booleans) as Samples. Reused by the group's next cycle.
+   */
+  readonly batch: ColumnBatch;
   /** Reads the device answered with data (exceptions, timeouts and bad frames are not answers). */
   readonly answered: number;
   /** The last failure of the cycle, if any (names the endpoint, unit and read). */
@@ -40,6 +44,8 @@ export class CycleRunner {
   readonly units = new Map<number, UnitCounters>();
   private readonly settings = new Map<number, ReturnType<typeof deviceSettings>>();
   private consecutiveTimeouts = 0;
+  /** Per poll group, its batch (layout: the tags of its reads in order; a split keeps that order). */
+  private readonly batches = new WeakMap<PollGroup, ColumnBatchBuilder>();
 
   constructor(
     private readonly cfg: ModbusSourceConfig,
@@ -57,7 +63,7 @@ export class CycleRunner {
   }
 
   async run(group: PollGroup, isStopping: () => boolean): Promise<CycleResult> {
-    const samples: Sample[] = [];
+    const batch = this.batchOf(group);
     let answered = 0;
     let failure: ModbusRequestError | undefined;
     for (let i = 0; i < group.reads.length && !isStopping(); ) {
@@ -65,7 +71,7 @@ export class CycleRunner {
       const outcome = await this.execute(read);
       const ts = this.now();
       if (!(outcome instanceof ModbusRequestError)) {
-        this.decode(read, outcome, ts, samples);
+        this.decode(read, outcome, ts, batch);
         answered++;
         i++;
         continue;
@@ -81,14 +87,24 @@ export class CycleRunner {
         group.reads.splice(i, 1, ...halves);
         continue; // retry the first half now
       }
-      for (const t of read.tags) samples.push(this.values.bad(t, outcome.status, ts));
+      for (const t of read.tags) batch.sample(0, this.values.bad(t, outcome.status, ts));
       i++;
-      if (outcome.kind === 'frame' || outcome.kind === 'disconnected') return { samples, answered, failure, broken: outcome };
+      if (outcome.kind === 'frame' || outcome.kind === 'disconnected') return { batch, answered, failure, broken: outcome };
       if (outcome.kind === 'timeout' && this.reconnectOnSilence && this.consecutiveTimeouts >= SILENT_TIMEOUTS_BEFORE_RECONNECT) {
-        return { samples, answered, failure, broken: new ModbusRequestError('timeout', `no response to ${this.consecutiveTimeouts} requests in a row`) };
+        return { batch, answered, failure, broken: new ModbusRequestError('timeout', `no response to ${this.consecutiveTimeouts} requests in a row`) };
       }
     }
-    return { samples, answered, failure };
+    return { batch, answered, failure };
+  }
+
+  private batchOf(group: PollGroup): ColumnBatchBuilder {
+    let b = this.batches.get(group);
+    if (!b) {
+      const tags = group.reads.flatMap((r) => r.tags.map((t) => t.tag));
+      this.batches.set(group, (b = new ColumnBatchBuilder({ tags }, tags.length, false)));
+    }
+    b.reset();
+    return b;
   }
 
   private async execute(read: ReadRequest): Promise<Buffer | boolean[] | ModbusRequestError> {
@@ -123,28 +139,36 @@ export class CycleRunner {
     return new ModbusRequestError(err.kind, `${where}: ${err.message}`, err.exceptionCode);
   }
 
-  private decode(read: ReadRequest, data: Buffer | boolean[], ts: number, out: Sample[]): void {
+  /** One answered read into the batch: an entry per tag, in the read's tag order. */
+  private decode(read: ReadRequest, data: Buffer | boolean[], ts: number, out: ColumnBatchBuilder): void {
     const bits = isBitArea(read.area);
     for (const t of read.tags) {
       const off = t.start - read.start;
       if (t.word16 !== 0 && !bits && 2 * off + 2 <= data.length) {
-        // inline: what decodeRegisters + TagValues.good do for a plain 16-bit register
+        // inline: what decodeRegisters + TagValues.value do for a plain 16-bit register
         const w = ((data as Buffer)[2 * off] as number) * 256 + ((data as Buffer)[2 * off + 1] as number);
-        out.push({ tag: t.tag, value: t.word16 === 1 ? w : (w << 16) >> 16, sourceTs: ts, receivedTs: ts, quality: 'good' });
+        out.value(0, t.word16 === 1 ? w : (w << 16) >> 16, ts, ts);
         continue;
       }
-      let s: Sample | undefined;
+      let value;
       if (bits) {
         const v = (data as boolean[])[off];
-        s = v === undefined ? this.values.bad(t, short(read), ts) : this.values.good(t, v, ts);
+        if (v === undefined) {
+          out.sample(0, this.values.bad(t, short(read), ts));
+          continue;
+        }
+        value = this.values.value(t, v);
       } else {
         try {
-          s = this.values.good(t, decodeRegisters(data as Buffer, off, t.reg), ts);
+          value = this.values.value(t, decodeRegisters(data as Buffer, off, t.reg));
         } catch {
-          s = this.values.bad(t, short(read), ts);
+          out.sample(0, this.values.bad(t, short(read), ts));
+          continue;
         }
       }
-      if (s) out.push(s);
+      if (value === undefined) out.none(0);
+      else if (typeof value === 'number') out.value(0, value, ts, ts);
+      else out.sample(0, { tag: t.tag, value, sourceTs: ts, receivedTs: ts, quality: 'good' });
     }
   }
 }

@@ -22,6 +22,12 @@ export class TagValues {
   private readonly last = new Map<string, Last>();
 
   good(t: TagRef, raw: SampleValue, ts: number): Sample | undefined {
+    const value = this.value(t, raw);
+    return value === undefined ? undefined : { tag: t.tag, value, sourceTs: ts, receivedTs: ts, quality: 'good' };
+  }
+
+  /** The good value to emit for a raw one (scaled), or undefined when the deadband holds it back. */
+  value(t: TagRef, raw: SampleValue): SampleValue | undefined {
     const reg = t.reg;
     const value = scaleValue(raw, reg.scale, reg.offset);
     if (reg.deadband !== undefined) {
@@ -29,7 +35,7 @@ export class TagValues {
       if (prev && prev.quality === 'good' && inDeadband(prev.value, value, reg.deadband)) return undefined;
       this.last.set(t.tag, { value, quality: 'good' });
     }
-    return { tag: t.tag, value, sourceTs: ts, receivedTs: ts, quality: 'good' };
+    return value;
   }
 
   bad(t: TagRef, status: { code: number; text: string }, ts: number): Sample {

@@ -1,10 +1,10 @@
-import { type ClientSession, type ClientSubscription, type DataValue, type OPCUAClient, StatusCodes } from 'node-opcua';
+import { type ClientSession, type ClientSubscription, type DataValue, type OPCUAClient, StatusCodes, VariantArrayType } from 'node-opcua';
 import { Backoff } from '../../core/backoff';
 import { errorMessage } from '../../core/errors';
 import type { LinkState, ModuleHealth } from '../../core/lifecycle';
-import { type Sample, tagId } from '../../core/sample';
-import type { Source, SourceEvents, SourceStats } from '../../core/source';
-import { TypedEmitter } from '../../core/typed-emitter';
+import { batchCounts, ColumnBatchBuilder, samplesBatch, type ColumnBatch } from '../../core/batch';
+import { tagId } from '../../core/sample';
+import { SourceEmitter, type Source, type SourceStats } from '../../core/source';
 import type { Logger } from '../../observability/logger';
 import type { OpcuaNodeConfig, OpcuaSourceConfig } from './config';
 import { createSubscription, type MonitorHandlers, monitorNodes } from './opcua-monitor';
@@ -44,7 +44,7 @@ interface Connection {
  *   and subscription are rebuilt from the config with our backoff, browse paths re-resolved and
  *   every monitored item re-created in bulk, the same code path as the first connect.
  */
-export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
+export class OpcuaSource extends SourceEmitter implements Source {
   readonly id: string;
   readonly name: string;
   private readonly tags: string[];
@@ -59,7 +59,10 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
   private watchdog: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private pki: CertificateManagerLease | undefined;
-  private pending: Sample[] = [];
+  /** Values of the publish response being walked (sparse: each names its node's index). */
+  private readonly pending: ColumnBatchBuilder;
+  /** One cyclic read's values (mode poll). */
+  private readonly polled: ColumnBatchBuilder;
   private flushQueued = false;
   private batchTs = 0;
   private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, resumes: 0, rebuilds: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
@@ -72,6 +75,10 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     this.id = cfg.id;
     this.name = `source ${cfg.id}`;
     this.tags = cfg.nodes.map((n) => tagId(cfg.id, n.name));
+    // one layout, the node list, for every delivery: a router maps node index -> channel once
+    const layout = { tags: this.tags };
+    this.pending = new ColumnBatchBuilder(layout, Math.min(this.tags.length, 1024), true);
+    this.polled = new ColumnBatchBuilder(layout, Math.min(this.tags.length, 1024), true);
     this.backoff = new Backoff(cfg.reconnect);
     routeNodeOpcuaLogs(deps.logger);
   }
@@ -150,7 +157,7 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
       const again = conn.rejected.has(index);
       conn.rejected.add(index);
       this.deps.logger[again ? 'debug' : 'warn']({ source: this.id }, `${this.cfg.endpoint}: node ${describeNode(this.cfg, index)} is bad: ${status.text}`);
-      this.publish([badSample(this.tags[index] as string, status, Date.now())]);
+      this.publish(samplesBatch([badSample(this.tags[index] as string, status, Date.now())]));
     };
     if (this.cfg.mode === 'subscribe') {
       const sub = await createSubscription(session, this.cfg);
@@ -210,25 +217,26 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
       this.flushQueued = true;
       queueMicrotask(this.flush);
     }
-    this.pending.push(dataValueToSample(this.tags[index] as string, dv, this.batchTs));
+    addDataValue(this.pending, index, this.tags[index] as string, dv, this.batchTs);
   }
 
   private readonly flush = (): void => {
     this.flushQueued = false;
-    const batch = this.pending;
-    this.pending = [];
-    this.publish(batch);
+    this.publish(this.pending);
+    this.pending.reset();
   };
 
   private onValues(conn: Connection, indexes: readonly number[], dvs: readonly DataValue[]): void {
     if (this.conn !== conn) return;
     const now = Date.now();
     conn.lastActivity = now;
-    const batch: Sample[] = [];
+    const b = this.polled;
+    b.reset();
     for (let i = 0; i < indexes.length; i++) {
-      batch.push(dataValueToSample(this.tags[indexes[i] as number] as string, dvs[i] as DataValue, now));
+      const index = indexes[i] as number;
+      addDataValue(b, index, this.tags[index] as string, dvs[i] as DataValue, now);
     }
-    this.publish(batch);
+    this.publish(b);
   }
 
   /**
@@ -250,7 +258,7 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
   private markAllBad(reason: string): void {
     const now = Date.now();
     const status = { code: StatusCodes.BadConnectionClosed.value, text: `BadConnectionClosed: ${reason}` };
-    this.publish(this.tags.map((t) => badSample(t, status, now)));
+    this.publish(samplesBatch(this.tags.map((t) => badSample(t, status, now))));
   }
 
   /**
@@ -293,11 +301,12 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     await withTimeout(conn.client.disconnect(), 2000, 'disconnect').catch(() => undefined);
   }
 
-  private publish(batch: Sample[]): void {
-    if (batch.length === 0) return;
-    this.counts.samples += batch.length;
-    for (const s of batch) if (s.quality === 'bad') this.counts.badSamples++;
-    this.emit('samples', batch);
+  private publish(batch: ColumnBatch): void {
+    const n = batchCounts(batch);
+    if (n.samples === 0) return;
+    this.counts.samples += n.samples;
+    this.counts.badSamples += n.bad;
+    this.deliver(batch);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -319,6 +328,21 @@ export class OpcuaSource extends TypedEmitter<SourceEvents> implements Source {
     if (state === 'down') this.deps.logger.warn({ source: this.id }, `source ${this.id} down: ${detail}`);
     else if (state === 'up') this.deps.logger.info({ source: this.id }, `source ${this.id} connected to ${detail}`);
     this.emit('state', state, detail);
+  }
+}
+
+/**
+ * One DataValue into a batch: a good scalar number (the hot path) as columns, with its source time
+ * (else server time, else receipt) converted once; anything else as the Sample
+ * dataValueToSample() makes of it.
+ */
+function addDataValue(b: ColumnBatchBuilder, index: number, tag: string, dv: DataValue, receivedTs: number): void {
+  const v = dv.value;
+  const raw: unknown = v?.value;
+  if (typeof raw === 'number' && v.arrayType === VariantArrayType.Scalar && dv.statusCode.value >>> 30 === 0) {
+    b.value(index, raw, dv.sourceTimestamp?.getTime() ?? dv.serverTimestamp?.getTime() ?? receivedTs, receivedTs);
+  } else {
+    b.sample(index, dataValueToSample(tag, dv, receivedTs));
   }
 }
 
