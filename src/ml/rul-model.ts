@@ -36,6 +36,8 @@ export interface RulOptions extends TrainHyperParams {
   padFrom: number;
   /** Cycles subtracted from the predicted RUL before clipping (an early bias: PHM08 punishes late predictions more). */
   offset: number;
+  /** Filters of the small network's second convolution (what the dense head sees per cycle). */
+  bottleneck: number;
   /** Std of the Gaussian noise added to the z-scored inputs while training. */
   noise: number;
   /** Huber loss with this delta in cycles (0 = squared error). */
@@ -64,6 +66,7 @@ export const RUL_DEFAULTS: RulOptions = {
   members: 1,
   offset: 0,
   padFrom: 31,
+  bottleneck: 2,
   noise: 0.3,
   huber: 0,
   minLrFrac: 0.01,
@@ -76,9 +79,9 @@ export const RUL_DEFAULTS: RulOptions = {
  * before the flatten, and Gaussian input noise (every variant without it overfitted the 80
  * training engines within a few epochs). The student is the distillation target.
  */
-export function rulArchitecture(size: 'teacher' | 'student', noise = RUL_DEFAULTS.noise): LayerSpec[] {
+export function rulArchitecture(size: 'teacher' | 'student', noise = RUL_DEFAULTS.noise, bottleneck = RUL_DEFAULTS.bottleneck): LayerSpec[] {
   return size === 'student'
-    ? cnn([[8, 9], [2, 3]], 16, noise)
+    ? cnn([[8, 9], [bottleneck, 3]], 16, noise)
     : cnn([[12, 10], [12, 10], [12, 10], [4, 3]], 64, noise, 0.3);
 }
 
@@ -198,8 +201,8 @@ export function rulLoss(opts: Pick<RulOptions, 'lateWeight' | 'huber' | 'cap'>):
 }
 
 /** A network of the ensemble: member k has seed seed + k and its own parameter names. */
-export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise'>, k: number): Sequential {
-  return new Sequential(opts.arch ?? rulArchitecture(opts.size, opts.noise), [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + k, namePrefix: `m${k}_` });
+export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck'>, k: number): Sequential {
+  return new Sequential(opts.arch ?? rulArchitecture(opts.size, opts.noise, opts.bottleneck), [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + k, namePrefix: `m${k}_` });
 }
 
 /** Trains the ensemble's members on the split's training engines; the held-out engines are reported on. */
