@@ -84,7 +84,7 @@ export function registerTrain(program: Command): void {
     .option('--cap <n>', `RUL cap of the piecewise-linear target (default ${RUL_DEFAULTS.cap})`, int)
     .option('--bottleneck <n>', `filters of the small network's second convolution (default ${RUL_DEFAULTS.bottleneck})`, int)
     .option('--noise <std>', `Gaussian input noise while training, in z-score units (default ${RUL_DEFAULTS.noise})`, num)
-    .option('--huber <cycles>', `Huber loss with this delta in cycles (default ${RUL_DEFAULTS.huber} = squared error)`, num)
+    .option('--huber <cycles>', `Huber loss with this delta in cycles; 0 = squared error (default ${RUL_DEFAULTS.huber})`, num)
     .option('--min-lr-frac <x>', `final learning rate of the cosine schedule as a fraction of --lr (default ${RUL_DEFAULTS.minLrFrac})`, num)
     .option('--truncations <n>', `random truncations per held-out engine (default ${RUL_DEFAULTS.truncations})`, int)
     .option('--early-stop', 'early-stop on the held-out engines (then they are no longer unseen)')

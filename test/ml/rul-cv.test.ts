@@ -31,7 +31,9 @@ describe('RUL ensemble graph and asymmetric loss', () => {
     // 0.05 is inside the delta of 0.1 (quadratic), 0.5 beyond it (linear).
     expect(loss.compute(Float32Array.of(0.05, 0.5), Float32Array.of(0, 0), grad)).toBeCloseTo((0.5 * 0.0025 + 0.1 * (0.5 - 0.05)) / 2, 6);
     expect(grad[1]).toBeCloseTo(0.1 / 2, 6);
-    expect(rulLoss(RUL_DEFAULTS).name).toBe('mse');
+    expect(rulLoss(RUL_DEFAULTS).name).toBe('huber(0.04)');
+    expect(rulLoss({ ...RUL_DEFAULTS, huber: 0 }).name).toBe('mse');
+    expect(rulLoss({ ...RUL_DEFAULTS, huber: 0, lateWeight: 2 }).name).toBe('asymmetric-mse(2)');
     expect(() => rulLoss({ ...RUL_DEFAULTS, huber: 10, lateWeight: 2 })).toThrow(/--huber.*--late-weight/s);
   });
 
