@@ -82,15 +82,19 @@ export function registerTrain(program: Command): void {
     .option('--pad-from <n>', `also train on windows ending at cycle n.. (front-padded; default ${RUL_DEFAULTS.padFrom}; = window for full windows only)`, int)
     .option('--offset <x>', `cycles subtracted from the predicted RUL (default ${RUL_DEFAULTS.offset})`, num)
     .option('--cap <n>', `RUL cap of the piecewise-linear target (default ${RUL_DEFAULTS.cap})`, int)
+    .option('--bottleneck <n>', `filters of the small network's second convolution (default ${RUL_DEFAULTS.bottleneck})`, int)
+    .option('--noise <std>', `Gaussian input noise while training, in z-score units (default ${RUL_DEFAULTS.noise})`, num)
+    .option('--huber <cycles>', `Huber loss with this delta in cycles; 0 = squared error (default ${RUL_DEFAULTS.huber})`, num)
+    .option('--min-lr-frac <x>', `final learning rate of the cosine schedule as a fraction of --lr (default ${RUL_DEFAULTS.minLrFrac})`, num)
     .option('--truncations <n>', `random truncations per held-out engine (default ${RUL_DEFAULTS.truncations})`, int)
     .option('--early-stop', 'early-stop on the held-out engines (then they are no longer unseen)')
     .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; noise?: number; huber?: number; minLrFrac?: number; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string }) => {
       const id = o.id ?? 'cmapss-rul';
       const base = pick(o, RUL_DEFAULTS);
       if (o.size !== undefined && o.size !== 'teacher' && o.size !== 'student') throw new FatalError('--size', `expected teacher or student, got ${o.size}`);
-      const rul: RulOptions = { ...base, size: o.size ?? base.size, holdout: o.holdout, members: o.members ?? base.members, lateWeight: o.lateWeight ?? base.lateWeight, cap: o.cap ?? base.cap, offset: o.offset ?? base.offset, padFrom: o.padFrom ?? base.padFrom, truncations: o.truncations ?? base.truncations, earlyStop: o.earlyStop ?? base.earlyStop };
+      const rul: RulOptions = { ...base, size: o.size ?? base.size, holdout: o.holdout, members: o.members ?? base.members, lateWeight: o.lateWeight ?? base.lateWeight, cap: o.cap ?? base.cap, offset: o.offset ?? base.offset, padFrom: o.padFrom ?? base.padFrom, bottleneck: o.bottleneck ?? base.bottleneck, noise: o.noise ?? base.noise, huber: o.huber ?? base.huber, minLrFrac: o.minLrFrac ?? base.minLrFrac, truncations: o.truncations ?? base.truncations, earlyStop: o.earlyStop ?? base.earlyStop };
       if (o.cvOnly) {
         const save = (cv: CvFigures): void => {
           if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);

@@ -37,10 +37,10 @@ export interface CvFigures {
 }
 
 /** The options a cross-validation result depends on (not the offset: cvAtOffset reads any offset from the saved predictions). */
-export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom'>;
+export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'>;
 
 export function cvOptionsKey(o: RulOptions): CvOptionsKey {
-  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom };
+  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac };
 }
 
 const SHIFTS = [-4, -2, 0, 2, 4, 6, 8, 10];

@@ -10,7 +10,7 @@ import { phm08Score, rmse } from '../../src/ml/metrics';
 import { OrtModel } from '../../src/ml/ort-predict';
 import { Rng } from '../../src/ml/rng';
 import { crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../../src/ml/rul-cv';
-import { clipRul, predictLast, RUL_DEFAULTS, rulMember, rulToOnnx, splitEngines } from '../../src/ml/rul-model';
+import { clipRul, predictLast, RUL_DEFAULTS, rulArchitecture, rulLoss, rulMember, rulToOnnx, splitEngines } from '../../src/ml/rul-model';
 import { Sequential } from '../../src/ml/sequential';
 import { describeWithData } from '../helpers/shared-data';
 
@@ -22,6 +22,29 @@ describe('RUL ensemble graph and asymmetric loss', () => {
     const loss = asymmetricMse(3).compute(Float32Array.of(2, -1), Float32Array.of(0, 0), grad);
     expect(loss).toBeCloseTo((3 * 4 + 1) / 2, 6);
     expect(Array.from(grad)).toEqual([6, -1]);
+  });
+
+  it('--huber gives a Huber loss with its delta in cycles (targets are RUL / cap), refused beside --late-weight', () => {
+    const loss = rulLoss({ ...RUL_DEFAULTS, huber: 12.5, cap: 125 });
+    expect(loss.name).toBe('huber(0.1)');
+    const grad = new Float32Array(2);
+    // 0.05 is inside the delta of 0.1 (quadratic), 0.5 beyond it (linear).
+    expect(loss.compute(Float32Array.of(0.05, 0.5), Float32Array.of(0, 0), grad)).toBeCloseTo((0.5 * 0.0025 + 0.1 * (0.5 - 0.05)) / 2, 6);
+    expect(grad[1]).toBeCloseTo(0.1 / 2, 6);
+    expect(rulLoss(RUL_DEFAULTS).name).toBe('huber(0.04)');
+    expect(rulLoss({ ...RUL_DEFAULTS, huber: 0 }).name).toBe('mse');
+    expect(rulLoss({ ...RUL_DEFAULTS, huber: 0, lateWeight: 2 }).name).toBe('asymmetric-mse(2)');
+    expect(() => rulLoss({ ...RUL_DEFAULTS, huber: 10, lateWeight: 2 })).toThrow(/--huber.*--late-weight/s);
+  });
+
+  it('--noise and --bottleneck shape the small network (the defaults are the 2,699-parameter 1.1.0 CNN)', () => {
+    const specs = rulArchitecture('student');
+    expect(specs[0]).toEqual({ type: 'gaussian-noise', std: 0.3 });
+    expect(rulMember({ ...RUL_DEFAULTS }, 0).paramCount()).toBe(2699);
+    const wide = rulMember({ ...RUL_DEFAULTS, bottleneck: 4, noise: 0.5 }, 0);
+    expect(wide.specs[0]).toEqual({ type: 'gaussian-noise', std: 0.5 });
+    expect(wide.specs.filter((s) => s.type === 'conv1d').map((s) => (s as { filters: number }).filters)).toEqual([8, 4]);
+    expect(wide.paramCount()).toBe(4349);
   });
 
   it('averages the members inside one ONNX graph, subtracts the offset and clips, as the TS prediction does', async () => {
