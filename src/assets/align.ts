@@ -48,12 +48,9 @@ export class Aligner {
       this.lastStamp = ts;
       this.lastStampK = k;
     }
-    if (this.next !== undefined && k < this.next) return false;
-    const n = this.opts.channels;
-    const f = this.frameAt(k);
-    if (f[FRAME_SLOTS * n + SLOT_ROW_TS] === f[FRAME_SLOTS * n + SLOT_ROW_TS]) this.expand(f, n);
-    f[FRAME_SLOTS * n + SLOT_USED] = 1;
-    this.accumulate(f, n, channel, value, ts, uncertain);
+    const f = this.openFrame(k);
+    if (f === undefined) return false;
+    this.accumulate(f, this.opts.channels, channel, value, ts, uncertain);
     return true;
   }
 
@@ -63,18 +60,22 @@ export class Aligner {
    * read): the frame is found once, not once per value.
    */
   frameFor(ts: number): OpenFrame | undefined {
-    const k = Math.floor(ts / this.opts.frameMs);
+    return this.openFrame(Math.floor(ts / this.opts.frameMs));
+  }
+
+  /** One good value stamped `ts` into the frame frameFor(ts) returned (before any advance()). */
+  put(f: OpenFrame, channel: number, value: number, ts: number): void {
+    this.accumulate(f, this.opts.channels, channel, value, ts, false);
+  }
+
+  /** Frame k, marked used and ready to accumulate into, or undefined when it was already emitted. */
+  private openFrame(k: number): OpenFrame | undefined {
     if (this.next !== undefined && k < this.next) return undefined;
     const n = this.opts.channels;
     const f = this.frameAt(k);
     if (f[FRAME_SLOTS * n + SLOT_ROW_TS] === f[FRAME_SLOTS * n + SLOT_ROW_TS]) this.expand(f, n);
     f[FRAME_SLOTS * n + SLOT_USED] = 1;
     return f;
-  }
-
-  /** One good value stamped `ts` into the frame frameFor(ts) returned (before any advance()). */
-  put(f: OpenFrame, channel: number, value: number, ts: number): void {
-    this.accumulate(f, this.opts.channels, channel, value, ts, false);
   }
 
   /**

@@ -80,7 +80,7 @@ export class SampleRouter {
    */
   routeColumns(b: ColumnBatch): void {
     const no = (this.batchNo = (this.batchNo + 1) >>> 0 || 1);
-    const { pipelines, touched } = this;
+    const pipelines = this.pipelines;
     const samples = b.samples;
     let next = 0;
     if (b.length > 0) {
@@ -112,6 +112,12 @@ export class SampleRouter {
         this.touch(r.k, no);
       }
     }
+    this.closeTouched();
+  }
+
+  /** Lets every pipeline the batch touched close its frames, once. */
+  private closeTouched(): void {
+    const { pipelines, touched } = this;
     for (let i = 0; i < touched.length; i++) (pipelines[touched[i] as number] as Routable).endBatch();
     touched.length = 0;
   }
@@ -197,7 +203,7 @@ export class SampleRouter {
 
   private route(batch: readonly Sample[], tags: string[] | undefined, routes: (Route | undefined)[] | undefined): void {
     const no = (this.batchNo = (this.batchNo + 1) >>> 0 || 1);
-    const { pipelines, seen, touched } = this;
+    const pipelines = this.pipelines;
     for (let i = 0; i < batch.length; i++) {
       const s = batch[i] as Sample;
       let r: Route | undefined;
@@ -211,13 +217,9 @@ export class SampleRouter {
       if (r === undefined) this.unrouted++;
       for (; r !== undefined; r = r.next) {
         (pipelines[r.k] as Routable).accept(r.c, s);
-        if (seen[r.k] !== no) {
-          seen[r.k] = no;
-          touched.push(r.k);
-        }
+        this.touch(r.k, no);
       }
     }
-    for (let i = 0; i < touched.length; i++) (pipelines[touched[i] as number] as Routable).endBatch();
-    touched.length = 0;
+    this.closeTouched();
   }
 }

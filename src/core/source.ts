@@ -1,6 +1,6 @@
 import type { Module, LinkState } from './lifecycle';
 import type { Sample } from './sample';
-import { batchSamples, type ColumnBatch } from './batch';
+import { batchCounts, batchSamples, type ColumnBatch } from './batch';
 import { TypedEmitter } from './typed-emitter';
 
 export interface SourceStats {
@@ -39,8 +39,18 @@ export interface Source extends Module {
 
 /** What a Source emits, with delivery in both shapes (see SourceEvents). */
 export abstract class SourceEmitter extends TypedEmitter<SourceEvents> {
-  /** Hands one delivery on: as columns, and as Sample objects to whoever wants those. */
+  /** Values delivered and how many of them were bad (the samples / badSamples of SourceStats). */
+  protected readonly delivered = { samples: 0, badSamples: 0 };
+
+  /**
+   * Counts one delivery and hands it on: as columns, and as Sample objects to whoever wants
+   * those. An empty delivery is dropped.
+   */
   protected deliver(batch: ColumnBatch): void {
+    const n = batchCounts(batch);
+    if (n.samples === 0) return;
+    this.delivered.samples += n.samples;
+    this.delivered.badSamples += n.bad;
     this.emit('batch', batch);
     if (this.listenerCount('samples') > 0) {
       const samples = batchSamples(batch);

@@ -31,6 +31,11 @@ const ACK_FLUSH_MS = 100;
 /** Block sizes looked at per query when leasing. */
 const LEASE_PEEK = 16;
 
+/** Accepts a block of n records and b bytes into a lease, or refuses it (the lease is full). */
+type Fits = (n: number, b: number) => boolean;
+/** Puts a stored block into the lease being built. */
+type TakeRow = (cls: RecordClass, row: BlockRow, fromRetry: boolean) => void;
+
 /**
  * SQLite store-and-forward buffer of record blocks. `append()` is durable when it returns (one
  * transaction per batch, one row per class and asset of it); `lease()` / `ack()` / `release()`
@@ -202,13 +207,13 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     let blocks = 0;
     // Sizes are read first (no body), so a block that does not fit is never read. Counted as
     // accepted, not as taken: a peek accepts several blocks before any is taken.
-    const fits = (n: number, b: number) => {
+    const fits: Fits = (n, b) => {
       if (blocks++ > 0 && (records + n > maxRecords || (opts.maxBytes !== undefined && bytes + b > opts.maxBytes))) return false;
       records += n;
       bytes += b;
       return true;
     };
-    const take = (cls: RecordClass, row: BlockRow, fromRetry: boolean) => {
+    const take: TakeRow = (cls, row, fromRetry) => {
       book.take(cls, row[KEY], row[N], row[BYTES], fromRetry);
       out.push(toBlock(cls, row));
     };
@@ -225,7 +230,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
         const row = size && s.one.get(size[0]);
         if (row) take(cls, row, true);
       }
-      const full = ra ? this.leaseAhead(ra, cls, fits, out) : this.leaseStored(cls, fits, take);
+      const full = ra ? this.leaseAhead(ra, cls, fits, take, out) : this.leaseStored(cls, fits, take);
       ra?.refill(cls, this.pendingCount(cls));
       if (full) return out;
     }
@@ -233,7 +238,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   }
 
   /** Leases a class's blocks above the cursor from the database; true when one did not fit. */
-  private leaseStored(cls: RecordClass, fits: (n: number, b: number) => boolean, take: (cls: RecordClass, row: BlockRow, fromRetry: boolean) => void): boolean {
+  private leaseStored(cls: RecordClass, fits: Fits, take: TakeRow): boolean {
     const s = this.st!.byClass[cls];
     const cursor = this.book.cursor;
     for (;;) {
@@ -251,7 +256,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
    * fit or the next ones are still being read. With nothing queued and no read on its way (the
    * tail of a backlog, a first lease), reads them here as without read-ahead.
    */
-  private leaseAhead(ra: ReadAhead, cls: RecordClass, fits: (n: number, b: number) => boolean, out: OutboxBlock[]): boolean {
+  private leaseAhead(ra: ReadAhead, cls: RecordClass, fits: Fits, take: TakeRow, out: OutboxBlock[]): boolean {
     for (let b = ra.peek(cls); b; b = ra.peek(cls)) {
       if (!fits(b.count, b.bytes)) return true;
       ra.shift(cls);
@@ -263,10 +268,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
       this.readAheadCounters.readAheadWaits++;
       return true;
     }
-    return this.leaseStored(cls, fits, (c, row, fromRetry) => {
-      this.book.take(c, row[KEY], row[N], row[BYTES], fromRetry);
-      out.push(toBlock(c, row));
-    });
+    return this.leaseStored(cls, fits, take);
   }
 
   /**

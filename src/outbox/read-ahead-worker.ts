@@ -49,6 +49,8 @@ export interface WorkerData {
   readonly file: string;
   /** Resolved path of better-sqlite3 (the worker's code is not a module with its own require paths). */
   readonly sqlite: string;
+  /** META_WIDTH (the worker's code cannot import it). */
+  readonly metaWidth: number;
   readonly tables: readonly (readonly [RecordClass, string])[];
 }
 
@@ -83,7 +85,7 @@ export function readerMain(req: NodeRequire): void {
     for (const [cls, below] of m.below) deletes.get(cls)!.run(below);
     for (const [k, v] of m.meta) setMeta.run(k, v);
   });
-  const width = 10;
+  const width = data.metaWidth;
   port.on('message', (m: ToWorker) => {
     if (m.type === 'close') {
       db.close();

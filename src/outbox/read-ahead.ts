@@ -58,7 +58,7 @@ export class ReadAhead {
   private readonly q = perClass<ClassQueue>(() => ({ blocks: [], head: 0, records: 0, gen: 0, waiting: false, dry: false }));
 
   constructor(private readonly d: ReadAheadDeps) {
-    const data: WorkerData = { file: d.file, sqlite: require.resolve('better-sqlite3'), tables: RECORD_CLASSES.map((c) => [c, blockTable(c)] as const) };
+    const data: WorkerData = { file: d.file, sqlite: require.resolve('better-sqlite3'), metaWidth: META_WIDTH, tables: RECORD_CLASSES.map((c) => [c, blockTable(c)] as const) };
     // Run from source text (see readerMain): a worker file would be .ts under jest and .js in dist.
     const w = new Worker(`(${String(readerMain)})(require)`, { eval: true, workerData: data });
     w.unref();
@@ -109,11 +109,9 @@ export class ReadAhead {
     const q = this.q[cls];
     const w = this.worker;
     if (!w || q.waiting || q.dry || pending <= q.records || q.blocks.length - q.head >= LOW_BLOCKS) return;
-    const last = q.blocks[q.blocks.length - 1];
-    const after = Math.max(last ? last.key : 0, this.d.cursor(cls));
-    const req: ReadRequest = { type: 'read', cls, gen: q.gen, after, maxBlocks: READ_BLOCKS, maxBytes: READ_BYTES };
+    const req: ReadRequest = { type: 'read', cls, gen: q.gen, after: this.queuedTo(cls), maxBlocks: READ_BLOCKS, maxBytes: READ_BYTES };
     q.waiting = true;
-    this.post(w, req);
+    w.postMessage(req);
   }
 
   /**
@@ -123,7 +121,7 @@ export class ReadAhead {
   purge(below: PurgeRequest['below'], meta: PurgeRequest['meta']): boolean {
     const w = this.worker;
     if (!w) return false;
-    if (below.length > 0 || meta.length > 0) this.post(w, { type: 'purge', below, meta });
+    if (below.length > 0 || meta.length > 0) w.postMessage({ type: 'purge', below, meta } satisfies ToWorker);
     return true;
   }
 
@@ -151,15 +149,18 @@ export class ReadAhead {
     this.worker = undefined;
     for (const c of RECORD_CLASSES) this.invalidate(c);
     const exited = new Promise<void>((r) => w.once('exit', () => r()));
-    this.post(w, { type: 'close' });
+    w.postMessage({ type: 'close' } satisfies ToWorker);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), CLOSE_WAIT_MS)));
     if ((await Promise.race([exited, late])) === 'late') await w.terminate();
     clearTimeout(timer);
   }
 
-  private post(w: Worker, m: ToWorker): void {
-    w.postMessage(m);
+  /** The key up to which a class's blocks are queued or leased: the next read starts above it. */
+  private queuedTo(cls: RecordClass): number {
+    const blocks = this.q[cls].blocks;
+    const last = blocks[blocks.length - 1];
+    return Math.max(last ? last.key : 0, this.d.cursor(cls));
   }
 
   private purgeFailed(message: string): void {
@@ -172,8 +173,7 @@ export class ReadAhead {
     const q = this.q[m.cls];
     if (!this.worker || m.gen !== q.gen) return; // invalidated meanwhile
     q.waiting = false;
-    const last = q.blocks[q.blocks.length - 1];
-    let after = Math.max(last ? last.key : 0, this.d.cursor(m.cls));
+    let after = this.queuedTo(m.cls);
     const before = q.records;
     for (let i = 0; i < m.assets.length; i++) {
       const o = i * META_WIDTH;

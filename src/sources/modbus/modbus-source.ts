@@ -1,6 +1,6 @@
 import { Backoff } from '../../core/backoff';
 import type { LinkState, ModuleHealth } from '../../core/lifecycle';
-import { batchCounts, samplesBatch, type ColumnBatch } from '../../core/batch';
+import { samplesBatch } from '../../core/batch';
 import { SourceEmitter, type Source, type SourceStats } from '../../core/source';
 import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../observability/logger';
@@ -49,7 +49,7 @@ export class ModbusSource extends SourceEmitter implements Source {
   private connecting: Promise<void> | undefined;
   private worker: Promise<void> | undefined;
   private retryTimer: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
-  private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, cycles: 0, overruns: 0 };
+  private counts = { errors: 0, reconnects: 0, cycles: 0, overruns: 0 };
 
   constructor(
     private readonly cfg: ModbusSourceConfig,
@@ -104,7 +104,7 @@ export class ModbusSource extends SourceEmitter implements Source {
   }
 
   stats(): ModbusStats {
-    const out: Record<string, number> = { ...this.counts, ...this.transport.counters };
+    const out: Record<string, number> = { ...this.delivered, ...this.counts, ...this.transport.counters };
     for (const [unit, c] of this.runner.units) {
       for (const [k, v] of Object.entries(c)) out[`unit${unit}_${k}`] = v;
     }
@@ -136,7 +136,7 @@ export class ModbusSource extends SourceEmitter implements Source {
       const res = await this.runner.run(g, () => this.stopping);
       this.queued.delete(g);
       this.counts.cycles++;
-      this.publish(res.batch);
+      this.deliver(res.batch);
       this.judge(g, res);
       if (res.broken && !this.stopping) {
         this.counts.errors++;
@@ -148,13 +148,6 @@ export class ModbusSource extends SourceEmitter implements Source {
     }
   }
 
-  private publish(batch: ColumnBatch): void {
-    const n = batchCounts(batch);
-    if (n.samples === 0) return;
-    this.counts.samples += n.samples;
-    this.counts.badSamples += n.bad;
-    this.deliver(batch);
-  }
 
   /** Up while some poll group's last cycle was answered; else down, naming the last failure. */
   private judge(g: PollGroup, res: CycleResult): void {
@@ -180,7 +173,7 @@ export class ModbusSource extends SourceEmitter implements Source {
     if (markAllBad && wasUp) {
       const ts = Date.now();
       const status = { code: MODBUS_STATUS.disconnected, text: `${this.transport.endpoint}: ${reason}` };
-      this.publish(samplesBatch(this.tags.map((t) => this.values.bad(t, status, ts))));
+      this.deliver(samplesBatch(this.tags.map((t) => this.values.bad(t, status, ts))));
     }
     this.values.reset();
     this.queue.length = 0;

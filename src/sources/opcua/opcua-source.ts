@@ -2,7 +2,7 @@ import { type ClientSession, type ClientSubscription, type DataValue, type OPCUA
 import { Backoff } from '../../core/backoff';
 import { errorMessage } from '../../core/errors';
 import type { LinkState, ModuleHealth } from '../../core/lifecycle';
-import { batchCounts, ColumnBatchBuilder, samplesBatch, type ColumnBatch } from '../../core/batch';
+import { ColumnBatchBuilder, samplesBatch } from '../../core/batch';
 import { tagId } from '../../core/sample';
 import { SourceEmitter, type Source, type SourceStats } from '../../core/source';
 import type { Logger } from '../../observability/logger';
@@ -65,7 +65,7 @@ export class OpcuaSource extends SourceEmitter implements Source {
   private readonly polled: ColumnBatchBuilder;
   private flushQueued = false;
   private batchTs = 0;
-  private counts = { samples: 0, badSamples: 0, errors: 0, reconnects: 0, resumes: 0, rebuilds: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
+  private counts = { errors: 0, reconnects: 0, resumes: 0, rebuilds: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
 
   constructor(
     private readonly cfg: OpcuaSourceConfig,
@@ -111,7 +111,7 @@ export class OpcuaSource extends SourceEmitter implements Source {
   }
 
   stats(): OpcuaStats {
-    return { ...this.counts };
+    return { ...this.delivered, ...this.counts };
   }
 
   private reconnect(): void {
@@ -157,7 +157,7 @@ export class OpcuaSource extends SourceEmitter implements Source {
       const again = conn.rejected.has(index);
       conn.rejected.add(index);
       this.deps.logger[again ? 'debug' : 'warn']({ source: this.id }, `${this.cfg.endpoint}: node ${describeNode(this.cfg, index)} is bad: ${status.text}`);
-      this.publish(samplesBatch([badSample(this.tags[index] as string, status, Date.now())]));
+      this.deliver(samplesBatch([badSample(this.tags[index] as string, status, Date.now())]));
     };
     if (this.cfg.mode === 'subscribe') {
       const sub = await createSubscription(session, this.cfg);
@@ -222,7 +222,7 @@ export class OpcuaSource extends SourceEmitter implements Source {
 
   private readonly flush = (): void => {
     this.flushQueued = false;
-    this.publish(this.pending);
+    this.deliver(this.pending);
     this.pending.reset();
   };
 
@@ -236,7 +236,7 @@ export class OpcuaSource extends SourceEmitter implements Source {
       const index = indexes[i] as number;
       addDataValue(b, index, this.tags[index] as string, dvs[i] as DataValue, now);
     }
-    this.publish(b);
+    this.deliver(b);
   }
 
   /**
@@ -258,7 +258,7 @@ export class OpcuaSource extends SourceEmitter implements Source {
   private markAllBad(reason: string): void {
     const now = Date.now();
     const status = { code: StatusCodes.BadConnectionClosed.value, text: `BadConnectionClosed: ${reason}` };
-    this.publish(samplesBatch(this.tags.map((t) => badSample(t, status, now))));
+    this.deliver(samplesBatch(this.tags.map((t) => badSample(t, status, now))));
   }
 
   /**
@@ -301,13 +301,6 @@ export class OpcuaSource extends SourceEmitter implements Source {
     await withTimeout(conn.client.disconnect(), 2000, 'disconnect').catch(() => undefined);
   }
 
-  private publish(batch: ColumnBatch): void {
-    const n = batchCounts(batch);
-    if (n.samples === 0) return;
-    this.counts.samples += n.samples;
-    this.counts.badSamples += n.bad;
-    this.deliver(batch);
-  }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
