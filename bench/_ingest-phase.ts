@@ -21,6 +21,7 @@ import { ModbusSource } from '../src/sources/modbus/modbus-source';
 import { modbusSourceConfig } from '../src/sources/modbus/config';
 import { opcuaSourceConfig } from '../src/sources/opcua/config';
 import { silentLogger } from '../src/observability/logger';
+import { applyHeapGrowth } from '../src/core/heap-policy';
 
 interface Opts {
   endpoint: string;
@@ -37,6 +38,9 @@ interface Opts {
   latenessMs: number;
   /** 'window' (default): up to the window stage; 'source': the sources alone (to split the cost). */
   stage?: 'window' | 'source';
+  /** V8 heap growth percent (src/core/heap-policy) for ours (the gateway's default) and for bare (V8's own unless asked). */
+  heapGrowth: number;
+  bareHeapGrowth?: number;
 }
 
 let count = 0;
@@ -196,6 +200,9 @@ async function main(): Promise<void> {
   const phase = process.argv[2] as keyof typeof PHASES;
   const o = JSON.parse(process.argv[3] as string) as Opts;
   expectedTags = phase.startsWith('opcua') ? o.tags : o.devices * o.registers;
+  // ours runs with the GC policy `pdm-gateway run` applies; bare with V8's defaults unless asked
+  const growth = phase.endsWith('-ours') ? o.heapGrowth : o.bareHeapGrowth;
+  if (growth !== undefined) applyHeapGrowth(growth);
   const t0 = Date.now();
   // where the RSS peak lives: V8's heap or memory outside it (Buffers), sampled from the start
   let heapPeak = 0;

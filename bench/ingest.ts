@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ingest [--seconds N] [--warmup N] [--rounds N] [--tags N] [--devices N] [--registers N] [--channels N] [--lateness-ms N] [--stage window|source] [--only opcua|modbus]`
+ * `npm run bench -- ingest [--seconds N] [--warmup N] [--rounds N] [--tags N] [--devices N] [--registers N] [--channels N] [--lateness-ms N] [--stage window|source] [--only opcua|modbus] [--heap-growth PCT] [--bare-heap-growth PCT]`
  *
  * Sustained ingest through the gateway up to the window stage (sources -> router -> asset
  * pipelines of `channels` tags each, 100 ms frames, 1 s windows; see bench/_ingest-phase.ts)
@@ -11,6 +11,9 @@
  *      another process (bench/_modbus-peer.ts; modbus-serial's ServerTCP answers ~1 ms late and
  *      would measure itself): our ModbusSource vs a bare modbus-serial readHoldingRegisters loop.
  * Each phase runs in its own process (bench/_ingest-phase.ts) so its CPU and RSS are its own.
+ * Ours runs with the heap growth policy `pdm-gateway run` applies (gateway.heapGrowthPercent,
+ * default 100; `--heap-growth`), bare at V8's defaults, as the library runs out of the box
+ * (`--bare-heap-growth PCT` gives bare the same policy, to compare like with like).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,6 +21,7 @@ import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DEFAULT_HEAP_GROWTH_PERCENT } from '../src/core/heap-policy';
 
 interface PhaseFigures {
   phase: string;
@@ -176,9 +180,10 @@ function compare(prefix: string, ours: PhaseFigures[], bare: PhaseFigures[]): Re
 export async function main(args: string[]): Promise<Record<string, unknown>> {
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   const stage = args.includes('--stage') ? (args[args.indexOf('--stage') + 1] as 'window' | 'source') : 'window';
-  const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15), channels: arg(args, 'channels', 100), stage };
+  const bareGrowth = args.includes('--bare-heap-growth') ? arg(args, 'bare-heap-growth', 0) : undefined;
+  const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15), channels: arg(args, 'channels', 100), stage, heapGrowth: arg(args, 'heap-growth', DEFAULT_HEAP_GROWTH_PERCENT), bareHeapGrowth: bareGrowth };
   const nRounds = arg(args, 'rounds', 2);
-  const out: Record<string, unknown> = { interval_ms: 100, seconds: base.seconds, rounds: nRounds, stage, channels_per_asset: base.channels, load_avg_1m: Math.round(loadavg()[0]! * 10) / 10 };
+  const out: Record<string, unknown> = { interval_ms: 100, seconds: base.seconds, rounds: nRounds, stage, channels_per_asset: base.channels, heap_growth_pct: base.heapGrowth, bare_heap_growth_pct: bareGrowth ?? 'v8 default', load_avg_1m: Math.round(loadavg()[0]! * 10) / 10 };
   if (only !== 'modbus') {
     const tags = arg(args, 'tags', 10_000);
     const port = await freePort();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError, FatalError, errorMessage, formatIssue } from '../core/errors';
 import { loadConfig } from '../config/load';
+import { applyHeapGrowth } from '../core/heap-policy';
 import { createLogger } from '../observability/logger';
 import { SdNotify } from '../observability/sd-notify';
 
@@ -24,6 +25,7 @@ export function registerRun(program: Command): void {
         return;
       }
       const logger = createLogger({ level: opts.logLevel ?? loaded.config.observability.logLevel });
+      applyHeapGrowth(loaded.config.gateway.heapGrowthPercent);
       const notify = new SdNotify(logger);
       // Loaded here, not at the top: check-config and --help stay fast without node-opcua & co.
       const { Gateway } = await import('../gateway');
