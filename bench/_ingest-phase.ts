@@ -21,7 +21,7 @@ import { ModbusSource } from '../src/sources/modbus/modbus-source';
 import { modbusSourceConfig } from '../src/sources/modbus/config';
 import { opcuaSourceConfig } from '../src/sources/opcua/config';
 import { silentLogger } from '../src/observability/logger';
-import { applyHeapGrowth } from '../src/core/heap-policy';
+import { applyHeapGrowth, heapGrowthPercent, type HeapGrowthSetting } from '../src/core/heap-policy';
 
 interface Opts {
   endpoint: string;
@@ -38,8 +38,8 @@ interface Opts {
   latenessMs: number;
   /** 'window' (default): up to the window stage; 'source': the sources alone (to split the cost). */
   stage?: 'window' | 'source';
-  /** V8 heap growth percent (src/core/heap-policy) for ours (the gateway's default) and for bare (V8's own unless asked). */
-  heapGrowth: number;
+  /** Heap growth setting (src/core/heap-policy) for ours (default 'auto', as the gateway) and percent for bare (V8's own unless asked). */
+  heapGrowth: HeapGrowthSetting;
   bareHeapGrowth?: number;
 }
 
@@ -50,6 +50,8 @@ let router: SampleRouter | undefined;
 let sum = 0; // both sides touch every value, so neither is credited for skipping work
 let measuring = false;
 let expectedTags = 0;
+/** The heap growth percent this phase runs with (0 = V8's choice). */
+let heapGrowthApplied = 0;
 const seenIdx = new Set<number>();
 const seen = new Set<string>();
 
@@ -200,9 +202,10 @@ async function main(): Promise<void> {
   const phase = process.argv[2] as keyof typeof PHASES;
   const o = JSON.parse(process.argv[3] as string) as Opts;
   expectedTags = phase.startsWith('opcua') ? o.tags : o.devices * o.registers;
-  // ours runs with the GC policy `pdm-gateway run` applies; bare with V8's defaults unless asked
-  const growth = phase.endsWith('-ours') ? o.heapGrowth : o.bareHeapGrowth;
+  // ours runs with the GC policy `pdm-gateway run` applies for these sources; bare with V8's defaults unless asked
+  const growth = phase.endsWith('-ours') ? heapGrowthPercent(o.heapGrowth, phase === 'opcua-ours' ? o.tags : 0) : o.bareHeapGrowth;
   if (growth !== undefined) applyHeapGrowth(growth);
+  heapGrowthApplied = growth ?? 0;
   const t0 = Date.now();
   // where the RSS peak lives: V8's heap or memory outside it (Buffers), sampled from the start
   let heapPeak = 0;
@@ -241,6 +244,7 @@ async function main(): Promise<void> {
   const total = (k: keyof ReturnType<AssetPipeline['stats']>): number => st.reduce((n, x) => n + (x[k] as number), 0);
   const fig = {
     phase,
+    heap_growth_pct: heapGrowthApplied,
     samples_per_s: Math.round((samples / wallMs) * 1000),
     cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
     rss_mb: Math.round(process.memoryUsage().rss / 1e6),

@@ -12,8 +12,9 @@
  *      would measure itself): our ModbusSource vs a bare modbus-serial readHoldingRegisters loop.
  * Each phase runs in its own process (bench/_ingest-phase.ts) so its CPU and RSS are its own.
  * Ours runs with the heap growth policy `pdm-gateway run` applies (gateway.heapGrowthPercent,
- * default 100; `--heap-growth`), bare at V8's defaults, as the library runs out of the box
- * (`--bare-heap-growth PCT` gives bare the same policy, to compare like with like).
+ * default auto: 100% for the 10,000 OPC-UA items, V8's choice for Modbus; `--heap-growth PCT`),
+ * bare at V8's defaults, as the library runs out of the box (`--bare-heap-growth PCT` gives bare
+ * a growth factor too, to compare like with like).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,7 +22,6 @@ import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEFAULT_HEAP_GROWTH_PERCENT } from '../src/core/heap-policy';
 
 interface PhaseFigures {
   phase: string;
@@ -31,6 +31,8 @@ interface PhaseFigures {
   rss_peak_mb: number;
   rss_hwm_mb?: number;
   setup_ms: number;
+  /** The V8 heap growth percent the phase ran with (0 = V8's choice). */
+  heap_growth_pct?: number;
   peer_cpu_pct?: number;
   tags_seen?: number;
   assets?: number;
@@ -174,6 +176,8 @@ function compare(prefix: string, ours: PhaseFigures[], bare: PhaseFigures[]): Re
     [`${prefix}_rss_hwm_mb_rounds`]: pick(ours, 'rss_hwm_mb'),
     [`${prefix}_bare_rss_hwm_mb_rounds`]: pick(bare, 'rss_hwm_mb'),
     [`${prefix}_peer_cpu_pct_rounds`]: pick(ours, 'peer_cpu_pct'),
+    [`${prefix}_heap_growth_pct`]: ours[0]?.heap_growth_pct ?? 0,
+    [`${prefix}_bare_heap_growth_pct`]: bare[0]?.heap_growth_pct ?? 0,
   };
 }
 
@@ -181,9 +185,9 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   const stage = args.includes('--stage') ? (args[args.indexOf('--stage') + 1] as 'window' | 'source') : 'window';
   const bareGrowth = args.includes('--bare-heap-growth') ? arg(args, 'bare-heap-growth', 0) : undefined;
-  const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15), channels: arg(args, 'channels', 100), stage, heapGrowth: arg(args, 'heap-growth', DEFAULT_HEAP_GROWTH_PERCENT), bareHeapGrowth: bareGrowth };
+  const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15), channels: arg(args, 'channels', 100), stage, heapGrowth: args.includes('--heap-growth') ? arg(args, 'heap-growth', 0) : ('auto' as const), bareHeapGrowth: bareGrowth };
   const nRounds = arg(args, 'rounds', 2);
-  const out: Record<string, unknown> = { interval_ms: 100, seconds: base.seconds, rounds: nRounds, stage, channels_per_asset: base.channels, heap_growth_pct: base.heapGrowth, bare_heap_growth_pct: bareGrowth ?? 'v8 default', load_avg_1m: Math.round(loadavg()[0]! * 10) / 10 };
+  const out: Record<string, unknown> = { interval_ms: 100, seconds: base.seconds, rounds: nRounds, stage, channels_per_asset: base.channels, load_avg_1m: Math.round(loadavg()[0]! * 10) / 10 };
   if (only !== 'modbus') {
     const tags = arg(args, 'tags', 10_000);
     const port = await freePort();

@@ -9,7 +9,6 @@ import { observabilityConfig } from '../observability/config';
 import { embeddedBrokerConfig } from '../broker/config';
 import { simulatorConfig } from '../sim/config';
 import { modelsConfig } from '../models/config';
-import { DEFAULT_HEAP_GROWTH_PERCENT } from '../core/heap-policy';
 
 /**
  * The one schema of the gateway's YAML file: each component owns its part (beside its code) and
@@ -24,12 +23,9 @@ export const gatewayConfigSchema = z
       dataDir: z.string().default('./data').describe('Outbox, certificates, model registry; relative to the config file'),
       modelsDir: z.string().default('./models').describe('Model registry root; relative to the config file'),
       heapGrowthPercent: z
-        .number()
-        .int()
-        .min(0)
-        .max(1000)
-        .default(DEFAULT_HEAP_GROWTH_PERCENT)
-        .describe('How far the JavaScript heap may grow past its live data before a full garbage collection, in percent; 0 = V8\'s own choice (up to ~150% and more on big machines). 100 keeps a 10,000-tag OPC-UA gateway under 250 MB RSS at a small CPU cost (docs/operations.md)'),
+        .union([z.literal('auto'), z.number().int().min(0).max(1000)])
+        .default('auto')
+        .describe('How far the JavaScript heap may grow past its live data before a full garbage collection, in percent; 0 = V8\'s own choice; auto = 100 when the sources subscribe to 1000 or more OPC-UA nodes, else V8\'s choice (docs/operations.md, "Memory")'),
     }),
     sources: z.array(sourceConfig).default([]),
     assets: z.array(assetConfig).default([]),
