@@ -58,6 +58,8 @@ describe('exp-smooth layer (fixed exponential smoothing over time)', () => {
     const opts = { ...RUL_DEFAULTS, smooth: 0.3 };
     const member = rulMember(opts, 0);
     expect(member.paramCount()).toBe(2699);
+    // The layer draws no random numbers: the network starts from the same weights as without it.
+    expect(member.params().map((p) => Array.from(p.value))).toEqual(rulMember(RUL_DEFAULTS, 0).params().map((p) => Array.from(p.value)));
     const rng = new Rng(5);
     const engines: Engine[] = [31, 50, 80].map((cycles, unit) => ({ unit, cycles, sensors: Float32Array.from({ length: cycles * 14 }, () => rng.uniform(-2, 2)) }));
     const norm = { mean: CMAPSS_SENSORS.map(() => 0), std: CMAPSS_SENSORS.map(() => 1) };
