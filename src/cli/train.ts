@@ -86,15 +86,17 @@ export function registerTrain(program: Command): void {
     .option('--noise <std>', `Gaussian input noise while training, in z-score units (default ${RUL_DEFAULTS.noise})`, num)
     .option('--huber <cycles>', `Huber loss with this delta in cycles; 0 = squared error (default ${RUL_DEFAULTS.huber})`, num)
     .option('--min-lr-frac <x>', `final learning rate of the cosine schedule as a fraction of --lr (default ${RUL_DEFAULTS.minLrFrac})`, num)
+    .option('--smooth <alpha>', `fixed exponential smoothing of the sensors over time inside the graph, y[t] = alpha x[t] + (1 - alpha) y[t-1]; 0 = off (default ${RUL_DEFAULTS.smooth})`, num)
     .option('--truncations <n>', `random truncations per held-out engine (default ${RUL_DEFAULTS.truncations})`, int)
     .option('--early-stop', 'early-stop on the held-out engines (then they are no longer unseen)')
     .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; noise?: number; huber?: number; minLrFrac?: number; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string }) => {
       const id = o.id ?? 'cmapss-rul';
       const base = pick(o, RUL_DEFAULTS);
       if (o.size !== undefined && o.size !== 'teacher' && o.size !== 'student') throw new FatalError('--size', `expected teacher or student, got ${o.size}`);
-      const rul: RulOptions = { ...base, size: o.size ?? base.size, holdout: o.holdout, members: o.members ?? base.members, lateWeight: o.lateWeight ?? base.lateWeight, cap: o.cap ?? base.cap, offset: o.offset ?? base.offset, padFrom: o.padFrom ?? base.padFrom, bottleneck: o.bottleneck ?? base.bottleneck, noise: o.noise ?? base.noise, huber: o.huber ?? base.huber, minLrFrac: o.minLrFrac ?? base.minLrFrac, truncations: o.truncations ?? base.truncations, earlyStop: o.earlyStop ?? base.earlyStop };
+      if (o.smooth !== undefined && !(o.smooth >= 0 && o.smooth <= 1)) throw new FatalError('--smooth', `expected an alpha in [0, 1] (0 = off), got ${o.smooth}`);
+      const rul: RulOptions = { ...base, size: o.size ?? base.size, holdout: o.holdout, members: o.members ?? base.members, lateWeight: o.lateWeight ?? base.lateWeight, cap: o.cap ?? base.cap, offset: o.offset ?? base.offset, padFrom: o.padFrom ?? base.padFrom, bottleneck: o.bottleneck ?? base.bottleneck, noise: o.noise ?? base.noise, huber: o.huber ?? base.huber, minLrFrac: o.minLrFrac ?? base.minLrFrac, smooth: o.smooth ?? base.smooth, truncations: o.truncations ?? base.truncations, earlyStop: o.earlyStop ?? base.earlyStop };
       if (o.cvOnly) {
         const save = (cv: CvFigures): void => {
           if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);

@@ -36,11 +36,11 @@ export interface CvFigures {
   options: CvOptionsKey;
 }
 
-/** The options a cross-validation result depends on (not the offset: cvAtOffset reads any offset from the saved predictions). */
-export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'>;
+/** The options a cross-validation result depends on (not the offset: cvAtOffset reads any offset from the saved predictions); `smooth` only when on, so older figures still match. */
+export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'> & Partial<Pick<RulOptions, 'smooth'>>;
 
 export function cvOptionsKey(o: RulOptions): CvOptionsKey {
-  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac };
+  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.smooth ? { smooth: o.smooth } : {}) };
 }
 
 const SHIFTS = [-4, -2, 0, 2, 4, 6, 8, 10];

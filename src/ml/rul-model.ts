@@ -44,6 +44,8 @@ export interface RulOptions extends TrainHyperParams {
   huber: number;
   /** Final learning rate of the cosine schedule, as a fraction of the peak. */
   minLrFrac: number;
+  /** Alpha of the fixed exponential smoothing over time in front of the network (0 = none). */
+  smooth: number;
 }
 
 export const RUL_DEFAULTS: RulOptions = {
@@ -71,6 +73,7 @@ export const RUL_DEFAULTS: RulOptions = {
   // Huber (delta 5 cycles) beat MSE on every fold with the same initialization (1.2.0).
   huber: 5,
   minLrFrac: 0.01,
+  smooth: 0,
 };
 
 /**
@@ -80,10 +83,11 @@ export const RUL_DEFAULTS: RulOptions = {
  * before the flatten, and Gaussian input noise (every variant without it overfitted the 80
  * training engines within a few epochs). The student is the distillation target.
  */
-export function rulArchitecture(size: 'teacher' | 'student', noise = RUL_DEFAULTS.noise, bottleneck = RUL_DEFAULTS.bottleneck): LayerSpec[] {
-  return size === 'student'
-    ? cnn([[8, 9], [bottleneck, 3]], 16, noise)
-    : cnn([[12, 10], [12, 10], [12, 10], [4, 3]], 64, noise, 0.3);
+export function rulArchitecture(size: 'teacher' | 'student', noise = RUL_DEFAULTS.noise, bottleneck = RUL_DEFAULTS.bottleneck, smooth = RUL_DEFAULTS.smooth): LayerSpec[] {
+  const net = size === 'student' ? cnn([[8, 9], [bottleneck, 3]], 16, noise) : cnn([[12, 10], [12, 10], [12, 10], [4, 3]], 64, noise, 0.3);
+  // The smoothing comes before the input noise: the network sees smoothed sensors plus noise in
+  // training, and the same smoothed sensors (without noise) in the graph.
+  return smooth > 0 ? [{ type: 'exp-smooth', alpha: smooth }, ...net] : net;
 }
 
 /** Input noise, leaky-ReLU convolutions ([filters, kernel] each), flatten, optional dropout, a dense head. */
@@ -202,8 +206,8 @@ export function rulLoss(opts: Pick<RulOptions, 'lateWeight' | 'huber' | 'cap'>):
 }
 
 /** A network of the ensemble: member k has seed seed + k and its own parameter names. */
-export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck'>, k: number): Sequential {
-  return new Sequential(opts.arch ?? rulArchitecture(opts.size, opts.noise, opts.bottleneck), [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + k, namePrefix: `m${k}_` });
+export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck' | 'smooth'>, k: number): Sequential {
+  return new Sequential(opts.arch ?? rulArchitecture(opts.size, opts.noise, opts.bottleneck, opts.smooth), [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + k, namePrefix: `m${k}_` });
 }
 
 /** Trains the ensemble's members on the split's training engines; the held-out engines are reported on. */

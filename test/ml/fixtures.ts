@@ -28,4 +28,10 @@ export const LAYER_CASES: Array<{ name: string; inShape: number[]; specs: LayerS
     inShape: [6, 3],
     specs: [{ type: 'conv1d', filters: 4, kernel: 3 }, { type: 'activation', fn: 'tanh' }, { type: 'global-avg-pool' }, { type: 'dense', units: 2 }],
   },
+  { name: 'exp-smooth (channels-last)', inShape: [6, 3], specs: [{ type: 'exp-smooth', alpha: 0.3 }, { type: 'dense', units: 2 }] },
+  {
+    name: 'exp-smooth between convolutions (channels-first)',
+    inShape: [7, 2],
+    specs: [{ type: 'conv1d', filters: 3, kernel: 2 }, { type: 'exp-smooth', alpha: 0.6 }, { type: 'conv1d', filters: 2, kernel: 3 }, { type: 'flatten' }, { type: 'dense', units: 2 }],
+  },
 ];

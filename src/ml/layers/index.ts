@@ -2,6 +2,7 @@ import { Activation } from './activation';
 import { Conv1D } from './conv1d';
 import { Dense } from './dense';
 import { Dropout } from './dropout';
+import { ExpSmooth } from './exp-smooth';
 import { GaussianNoise } from './gaussian-noise';
 import { GlobalAvgPool } from './global-avg-pool';
 import type { Layer, LayerSpec } from './layer';
@@ -9,7 +10,7 @@ import { Reshape } from './reshape';
 import { TrainingOnlyLayer } from './training-only';
 
 export * from './layer';
-export { Activation, Conv1D, Dense, Dropout, GaussianNoise, GlobalAvgPool, Reshape, TrainingOnlyLayer };
+export { Activation, Conv1D, Dense, Dropout, ExpSmooth, GaussianNoise, GlobalAvgPool, Reshape, TrainingOnlyLayer };
 
 export function createLayer(spec: LayerSpec): Layer {
   switch (spec.type) {
@@ -29,5 +30,7 @@ export function createLayer(spec: LayerSpec): Layer {
       return new Reshape(spec.shape);
     case 'global-avg-pool':
       return new GlobalAvgPool();
+    case 'exp-smooth':
+      return new ExpSmooth(spec.alpha);
   }
 }

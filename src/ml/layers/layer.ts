@@ -58,6 +58,7 @@ export type LayerSpec =
   | { type: 'gaussian-noise'; std: number }
   | { type: 'flatten' }
   | { type: 'global-avg-pool' }
+  | { type: 'exp-smooth'; alpha: number }
   | { type: 'reshape'; shape: number[] };
 
 export function param(name: string, value: FArray, shape: number[], decay: boolean): Param {
