@@ -21,7 +21,7 @@ import { ModbusSource } from '../src/sources/modbus/modbus-source';
 import { modbusSourceConfig } from '../src/sources/modbus/config';
 import { opcuaSourceConfig } from '../src/sources/opcua/config';
 import { silentLogger } from '../src/observability/logger';
-import { applyHeapGrowth, heapGrowthPercent, type HeapGrowthSetting } from '../src/core/heap-policy';
+import { applyHeapGrowth } from '../src/core/heap-policy';
 
 interface Opts {
   endpoint: string;
@@ -38,8 +38,8 @@ interface Opts {
   latenessMs: number;
   /** 'window' (default): up to the window stage; 'source': the sources alone (to split the cost). */
   stage?: 'window' | 'source';
-  /** Heap growth setting (src/core/heap-policy) for ours (default 'auto', as the gateway) and percent for bare (V8's own unless asked). */
-  heapGrowth: HeapGrowthSetting;
+  /** V8 heap growth percent (src/core/heap-policy) for ours and for bare; unset = V8's own choice (the gateway's default). */
+  heapGrowth?: number;
   bareHeapGrowth?: number;
 }
 
@@ -202,8 +202,8 @@ async function main(): Promise<void> {
   const phase = process.argv[2] as keyof typeof PHASES;
   const o = JSON.parse(process.argv[3] as string) as Opts;
   expectedTags = phase.startsWith('opcua') ? o.tags : o.devices * o.registers;
-  // ours runs with the GC policy `pdm-gateway run` applies for these sources; bare with V8's defaults unless asked
-  const growth = phase.endsWith('-ours') ? heapGrowthPercent(o.heapGrowth, phase === 'opcua-ours' ? o.tags : 0) : o.bareHeapGrowth;
+  // V8's own heap sizing for both unless asked (gateway.heapGrowthPercent, default 0)
+  const growth = phase.endsWith('-ours') ? o.heapGrowth : o.bareHeapGrowth;
   if (growth !== undefined) applyHeapGrowth(growth);
   heapGrowthApplied = growth ?? 0;
   const t0 = Date.now();

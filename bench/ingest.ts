@@ -11,10 +11,8 @@
  *      another process (bench/_modbus-peer.ts; modbus-serial's ServerTCP answers ~1 ms late and
  *      would measure itself): our ModbusSource vs a bare modbus-serial readHoldingRegisters loop.
  * Each phase runs in its own process (bench/_ingest-phase.ts) so its CPU and RSS are its own.
- * Ours runs with the heap growth policy `pdm-gateway run` applies (gateway.heapGrowthPercent,
- * default auto: 100% for the 10,000 OPC-UA items, V8's choice for Modbus; `--heap-growth PCT`),
- * bare at V8's defaults, as the library runs out of the box (`--bare-heap-growth PCT` gives bare
- * a growth factor too, to compare like with like).
+ * Both run with V8's own heap sizing, the gateway's default; `--heap-growth PCT` runs ours as
+ * gateway.heapGrowthPercent: PCT would, `--bare-heap-growth PCT` the bare client likewise.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -185,7 +183,7 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   const stage = args.includes('--stage') ? (args[args.indexOf('--stage') + 1] as 'window' | 'source') : 'window';
   const bareGrowth = args.includes('--bare-heap-growth') ? arg(args, 'bare-heap-growth', 0) : undefined;
-  const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15), channels: arg(args, 'channels', 100), stage, heapGrowth: args.includes('--heap-growth') ? arg(args, 'heap-growth', 0) : ('auto' as const), bareHeapGrowth: bareGrowth };
+  const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15), channels: arg(args, 'channels', 100), stage, heapGrowth: args.includes('--heap-growth') ? arg(args, 'heap-growth', 0) : undefined, bareHeapGrowth: bareGrowth };
   const nRounds = arg(args, 'rounds', 2);
   const out: Record<string, unknown> = { interval_ms: 100, seconds: base.seconds, rounds: nRounds, stage, channels_per_asset: base.channels, load_avg_1m: Math.round(loadavg()[0]! * 10) / 10 };
   if (only !== 'modbus') {

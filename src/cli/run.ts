@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError, FatalError, errorMessage, formatIssue } from '../core/errors';
 import { loadConfig } from '../config/load';
-import { applyHeapGrowth, heapGrowthPercent } from '../core/heap-policy';
+import { applyHeapGrowth } from '../core/heap-policy';
 import { createLogger } from '../observability/logger';
 import { SdNotify } from '../observability/sd-notify';
 
@@ -25,10 +25,11 @@ export function registerRun(program: Command): void {
         return;
       }
       const logger = createLogger({ level: opts.logLevel ?? loaded.config.observability.logLevel });
-      const opcuaItems = loaded.config.sources.reduce((n, s) => n + (s.type === 'opcua' ? s.nodes.length : 0), 0);
-      const growth = heapGrowthPercent(loaded.config.gateway.heapGrowthPercent, opcuaItems);
-      applyHeapGrowth(growth);
-      logger.debug({ heapGrowthPercent: growth, opcuaItems }, growth === 0 ? 'heap growth: V8 default' : `heap growth: ${growth}%`);
+      const growth = loaded.config.gateway.heapGrowthPercent;
+      if (growth > 0) {
+        applyHeapGrowth(growth);
+        logger.info({ heapGrowthPercent: growth }, `heap growth limited to ${growth}% of live data`);
+      }
       const notify = new SdNotify(logger);
       // Loaded here, not at the top: check-config and --help stay fast without node-opcua & co.
       const { Gateway } = await import('../gateway');

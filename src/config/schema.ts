@@ -23,9 +23,12 @@ export const gatewayConfigSchema = z
       dataDir: z.string().default('./data').describe('Outbox, certificates, model registry; relative to the config file'),
       modelsDir: z.string().default('./models').describe('Model registry root; relative to the config file'),
       heapGrowthPercent: z
-        .union([z.literal('auto'), z.number().int().min(0).max(1000)])
-        .default('auto')
-        .describe('How far the JavaScript heap may grow past its live data before a full garbage collection, in percent; 0 = V8\'s own choice; auto = 100 when the sources subscribe to 1000 or more OPC-UA nodes, else V8\'s choice (docs/operations.md, "Memory")'),
+        .number()
+        .int()
+        .min(0)
+        .max(1000)
+        .default(0)
+        .describe('How far the JavaScript heap may grow past its live data before a full garbage collection, in percent; 0 = V8\'s own choice (sized from the machine\'s RAM). 100 bounds the peak RSS of a large OPC-UA gateway on a big machine at ~30% more CPU (docs/operations.md, "Memory")'),
     }),
     sources: z.array(sourceConfig).default([]),
     assets: z.array(assetConfig).default([]),

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { AUTO_HEAP_GROWTH_MIN_ITEMS, applyHeapGrowth, heapGrowthPercent } from '../../src/core/heap-policy';
+import { applyHeapGrowth } from '../../src/core/heap-policy';
 
 const POLICY = resolve(__dirname, '../../dist/src/core/heap-policy.js');
 
@@ -41,19 +41,5 @@ describe('applyHeapGrowth', () => {
   it('refuses a negative or fractional percent', () => {
     expect(() => applyHeapGrowth(-1)).toThrow(/whole number >= 0, got -1/);
     expect(() => applyHeapGrowth(1.5)).toThrow(/got 1.5/);
-  });
-});
-
-describe('heapGrowthPercent', () => {
-  it('auto sets 100% for a large OPC-UA subscription and leaves smaller gateways to V8', () => {
-    expect(heapGrowthPercent('auto', 10_000)).toBe(100);
-    expect(heapGrowthPercent('auto', AUTO_HEAP_GROWTH_MIN_ITEMS)).toBe(100);
-    expect(heapGrowthPercent('auto', AUTO_HEAP_GROWTH_MIN_ITEMS - 1)).toBe(0);
-    expect(heapGrowthPercent('auto', 0)).toBe(0);
-  });
-
-  it('a number in the config wins whatever the sources', () => {
-    expect(heapGrowthPercent(150, 0)).toBe(150);
-    expect(heapGrowthPercent(0, 10_000)).toBe(0);
   });
 });
