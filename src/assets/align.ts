@@ -60,12 +60,30 @@ export class Aligner {
    * read): the frame is found once, not once per value.
    */
   frameFor(ts: number): OpenFrame | undefined {
-    return this.openFrame(Math.floor(ts / this.opts.frameMs));
+    const k = Math.floor(ts / this.opts.frameMs);
+    if (this.next !== undefined && k < this.next) return undefined;
+    return this.frameAt(k);
   }
 
-  /** One good value stamped `ts` into the frame frameFor(ts) returned (before any advance()). */
+  /**
+   * One good value stamped `ts` into the frame frameFor(ts) returned (before any advance()).
+   * A frame whose channels each get at most one good value (a poll per frame, the usual case)
+   * stays a row: two stores per value (value, time) instead of five accumulators.
+   */
   put(f: OpenFrame, channel: number, value: number, ts: number): void {
-    this.accumulate(f, this.opts.channels, channel, value, ts, false);
+    const n = this.opts.channels;
+    const slots = FRAME_SLOTS * n;
+    if (f[slots + SLOT_USED] === 0) this.startRow(f, n, ts, false);
+    if (f[slots + SLOT_ROW_TS] === f[slots + SLOT_ROW_TS]) {
+      const last = 2 * n + channel;
+      if (f[last] !== f[last] && f[slots + SLOT_ROW_UNCERTAIN] === 0) {
+        f[last] = value;
+        f[last + n] = ts;
+        return;
+      }
+      this.expand(f, n);
+    }
+    this.accumulate(f, n, channel, value, ts, false);
   }
 
   /** Frame k, marked used and ready to accumulate into, or undefined when it was already emitted. */
@@ -91,7 +109,7 @@ export class Aligner {
     const slots = FRAME_SLOTS * n;
     let infinite = 0;
     if (f[slots + SLOT_USED] === 0) {
-      // The frame's first input: kept as the row it is (see OpenFrame), one store per value.
+      // The frame's first input: kept as the row it is (see OpenFrame).
       f[slots + SLOT_USED] = 1;
       f[slots + SLOT_ROW_TS] = ts;
       f[slots + SLOT_ROW_UNCERTAIN] = uncertain ? 1 : 0;
@@ -100,6 +118,7 @@ export class Aligner {
         const v = values[c];
         if (Number.isFinite(v)) {
           f[last + c] = v;
+          f[last + n + c] = ts;
         } else {
           f[last + c] = NaN;
           if (v === Infinity || v === -Infinity) infinite++;
@@ -162,18 +181,28 @@ export class Aligner {
     return f;
   }
 
-  /** A frame held as a bare row gets a second input: its row becomes the accumulators of one value per channel. */
+  /** A fresh frame becomes an empty row (every channel missing) that put() fills. */
+  private startRow(f: OpenFrame, n: number, ts: number, uncertain: boolean): void {
+    const slots = FRAME_SLOTS * n;
+    f[slots + SLOT_USED] = 1;
+    f[slots + SLOT_ROW_TS] = ts;
+    f[slots + SLOT_ROW_UNCERTAIN] = uncertain ? 1 : 0;
+    f.fill(NaN, 2 * n, 3 * n);
+  }
+
+  /**
+   * A frame held as a row gets an input the row cannot take (a second value for a channel, an
+   * uncertain one, a Sample): the row becomes the accumulators of one value per channel.
+   */
   private expand(f: OpenFrame, n: number): void {
     const slots = FRAME_SLOTS * n;
-    const ts = f[slots + SLOT_ROW_TS];
     const uncertain = f[slots + SLOT_ROW_UNCERTAIN];
     for (let c = 0; c < n; c++) {
       const v = f[2 * n + c];
       if (v !== v) continue;
       f[c] = 1;
-      // 0 + v, as a sum started at zero would hold (-0 becomes 0); `last` already holds v
+      // 0 + v, as a sum started at zero would hold (-0 becomes 0); `last` and `lastTs` already hold v and its time
       f[n + c] = 0 + v;
-      f[3 * n + c] = ts;
       f[4 * n + c] = uncertain;
     }
     f[slots + SLOT_ROW_TS] = NaN;

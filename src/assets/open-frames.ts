@@ -4,10 +4,11 @@
  * slots [rowTs | used | rowUncertain]. A channel's other blocks are only meaningful while its
  * count is non-zero, so clearing a frame is clearing counts (and the three slots).
  *
- * A frame whose only input is one whole row (pushFrame: a replay or simulator feed, one row per
- * frame) is kept as that row: the values in the `last` block (NaN = no value), their time in
- * rowTs, counts left at zero. One store per value instead of five; the aligner turns it into
- * accumulators if a second input comes for the same frame (see Aligner.expand()).
+ * A frame whose inputs give each channel at most one good value (pushFrame: one row per frame
+ * from a replay or simulator; a poll or publish per frame from a source) is kept as a row: the
+ * values in the `last` block (NaN = no value), their times in `lastTs`, counts left at zero, rowTs
+ * set (not NaN) while the frame is a row. Two stores per value instead of five; the aligner turns
+ * it into accumulators when an input the row cannot hold comes (see Aligner.expand()).
  */
 export type OpenFrame = Float64Array;
 export const ACC_COUNT = 0;
@@ -17,7 +18,7 @@ export const ACC_LAST_TS = 3;
 export const ACC_UNCERTAIN = 4;
 /** Offset (in blocks of `channels`) of the frame-wide slots. */
 export const FRAME_SLOTS = 5;
-/** rowTs (frame-wide slot 0): NaN unless the frame holds a bare row. */
+/** rowTs (frame-wide slot 0): NaN unless the frame is held as a row (then the time of its first input). */
 export const SLOT_ROW_TS = 0;
 /** used (slot 1): 0 while the frame has had no input. */
 export const SLOT_USED = 1;

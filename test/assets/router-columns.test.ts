@@ -188,6 +188,54 @@ describe('SampleRouter column batches by runs (dense polls of numbers only)', ()
   });
 });
 
+describe('frames held as rows (each channel at most one good value per frame)', () => {
+  it.each(['mean', 'last'] as const)('several polls per frame, reads stamped apart, uncertain values and rows pushed between: the same as Sample objects (frameAgg %s)', (frameAgg) => {
+    const tags = Array.from({ length: 6 }, (_, i) => `dev/r${i}`);
+    const window = { type: 'time' as const, size: 400, frameMs: 100, latenessMs: 100, frameAgg };
+    const make = (): Harness[] => [harness(asset({ id: 'A', tags: Object.fromEntries(tags.map((t, i) => [`c${i}`, t])), window }))];
+    const viaCols = make();
+    const viaSamples = make();
+    const rc = new SampleRouter(viaCols.map((h) => h.p));
+    const rs = new SampleRouter(viaSamples.map((h) => h.p));
+    const layout: BatchLayout = { tags };
+    const b = new ColumnBatchBuilder(layout, tags.length, false);
+    for (let k = 0; k < 80; k++) {
+      // polls every 40 ms: a frame gets one to three of them; the second half of a poll is a read stamped 7 ms later
+      const t = 40 * k + 3;
+      b.reset();
+      const polled: Sample[] = [];
+      for (let p = 0; p < tags.length; p++) {
+        const ts = p < 3 ? t : t + 7;
+        const v = 10 * p + ((k * 7 + p) % 5);
+        if (k % 6 === 2 && p === 4) {
+          const u = { ...s(tags[p] as string, v, ts, 'uncertain'), receivedTs: ts };
+          b.sample(p, u);
+          polled.push(u);
+        } else {
+          b.value(p, v, ts, ts);
+          polled.push({ tag: tags[p] as string, value: v, sourceTs: ts, receivedTs: ts, quality: 'good' });
+        }
+      }
+      rc.routeColumns(b);
+      rs.push(polled);
+      if (k % 10 === 5) {
+        // a replayed row for the frame being filled, then polls continue into it
+        const row = tags.map((_, i) => (i === 1 ? NaN : 1000 + i + k));
+        viaCols[0]!.p.pushFrame(t + 20, row);
+        viaSamples[0]!.p.pushFrame(t + 20, row);
+      }
+    }
+    for (const h of [...viaCols, ...viaSamples]) {
+      h.clock.set(1e6);
+      h.p.tick();
+    }
+    expect(viaCols[0]!.windows.length).toBeGreaterThanOrEqual(7);
+    expect(viaCols[0]!.windows).toEqual(viaSamples[0]!.windows);
+    expect(viaCols[0]!.p.stats()).toEqual(viaSamples[0]!.p.stats());
+    expect(viaCols[0]!.p.inputView()).toEqual(viaSamples[0]!.p.inputView());
+  });
+});
+
 describe('ColumnBatch', () => {
   it('materializes Samples in delivery order and counts values and bad ones', () => {
     const layout: BatchLayout = { tags: ['t/0', 't/1', 't/2', 't/3'] };
