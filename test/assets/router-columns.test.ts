@@ -142,6 +142,14 @@ describe('SampleRouter column batches', () => {
   });
 });
 
+/** The same assets twice, each behind its own router (one fed column batches, one Samples), and a dense batch over `tags`. */
+function twins(make: () => Harness[], tags: readonly string[]): { viaCols: Harness[]; viaSamples: Harness[]; rc: SampleRouter; rs: SampleRouter; b: ColumnBatchBuilder } {
+  const viaCols = make();
+  const viaSamples = make();
+  const layout: BatchLayout = { tags };
+  return { viaCols, viaSamples, rc: new SampleRouter(viaCols.map((h) => h.p)), rs: new SampleRouter(viaSamples.map((h) => h.p)), b: new ColumnBatchBuilder(layout, tags.length, false) };
+}
+
 describe('SampleRouter column batches by runs (dense polls of numbers only)', () => {
   it('long runs of consecutive channels, a shared tag, unrouted tags, skipped entries and cut-short polls: the same as Sample objects', () => {
     const tags = Array.from({ length: 10 }, (_, i) => `dev/r${i}`);
@@ -151,12 +159,7 @@ describe('SampleRouter column batches by runs (dense polls of numbers only)', ()
       harness(asset({ id: 'B', tags: { b0: 'dev/r4', b1: 'dev/r5', b2: 'dev/r6', b3: 'dev/r7' }, window })),
       harness(asset({ id: 'C', tags: { c0: 'dev/r5', c1: 'dev/r2' }, window })),
     ];
-    const viaCols = make();
-    const viaSamples = make();
-    const rc = new SampleRouter(viaCols.map((h) => h.p));
-    const rs = new SampleRouter(viaSamples.map((h) => h.p));
-    const layout: BatchLayout = { tags };
-    const b = new ColumnBatchBuilder(layout, tags.length, false);
+    const { viaCols, viaSamples, rc, rs, b } = twins(make, tags);
     for (let k = 0; k < 60; k++) {
       const t = 100 * k + 5;
       b.reset();
@@ -193,12 +196,7 @@ describe('frames held as rows (each channel at most one good value per frame)', 
     const tags = Array.from({ length: 6 }, (_, i) => `dev/r${i}`);
     const window = { type: 'time' as const, size: 400, frameMs: 100, latenessMs: 100, frameAgg };
     const make = (): Harness[] => [harness(asset({ id: 'A', tags: Object.fromEntries(tags.map((t, i) => [`c${i}`, t])), window }))];
-    const viaCols = make();
-    const viaSamples = make();
-    const rc = new SampleRouter(viaCols.map((h) => h.p));
-    const rs = new SampleRouter(viaSamples.map((h) => h.p));
-    const layout: BatchLayout = { tags };
-    const b = new ColumnBatchBuilder(layout, tags.length, false);
+    const { viaCols, viaSamples, rc, rs, b } = twins(make, tags);
     for (let k = 0; k < 80; k++) {
       // polls every 40 ms: a frame gets one to three of them; the second half of a poll is a read stamped 7 ms later
       const t = 40 * k + 3;
