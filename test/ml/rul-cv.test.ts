@@ -105,14 +105,15 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
 
   it('another --seed keeps the split (held-out engines, folds, truncations) and changes only the networks', () => {
     const one = { ...opts, members: 1 };
+    const seed43 = { ...one, seed: 43 };
     const held42 = splitEngines(all, one);
-    const held43 = splitEngines(all, { ...one, seed: 43 });
+    const held43 = splitEngines(all, seed43);
     expect(held43.heldOut.map((e) => e.unit)).toEqual(held42.heldOut.map((e) => e.unit));
     expect(held43.report.rul).toEqual(held42.report.rul);
     const other = splitEngines(all, { ...one, splitSeed: 43 }).heldOut.map((e) => e.unit);
     expect(other).not.toEqual(held42.heldOut.map((e) => e.unit));
     const cv42 = crossValidateRul(all, one, 4);
-    const cv43 = crossValidateRul(all, { ...one, seed: 43 }, 4);
+    const cv43 = crossValidateRul(all, seed43, 4);
     expect(cv43.folds.map((f) => f.valUnits)).toEqual(cv42.folds.map((f) => f.valUnits));
     expect(cv43.folds.map((f) => f.truth)).toEqual(cv42.folds.map((f) => f.truth));
     expect(cv43.folds[0]!.raw).not.toEqual(cv42.folds[0]!.raw);
