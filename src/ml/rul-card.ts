@@ -30,7 +30,7 @@ export function rulCard(opts: RulPipelineOptions, m: Record<string, number>, var
     { title: 'What it does', body: `Predicts the remaining useful life (RUL, in cycles, clipped to [0, ${opts.cap}]) of a turbofan engine from its last ${opts.window} cycles of the 14 informative C-MAPSS sensors (${CMAPSS_SENSORS.join(', ')}). Input \`x\` [N, ${opts.window}, 14], z-scored with the mean/std in manifest.json (the pipeline applies them); output \`rul\` [N, 1].${ensemble}` },
     {
       title: 'Data',
-      body: `NASA C-MAPSS FD001, \`train_FD001.txt\` (100 run-to-failure engines, one operating condition, one fault mode), shuffled with seed ${opts.seed}. The last ${opts.holdout} engines of that order are the **final held-out set**: never trained on and never used for a choice. The other ${m.trainEngines} engines (${m.trainWindows} windows) train the shipped model and serve the cross-validation. The official test files are not in the training data folder; \`pdm-gateway evaluate rul\` accepts them unchanged.`,
+      body: `NASA C-MAPSS FD001, \`train_FD001.txt\` (100 run-to-failure engines, one operating condition, one fault mode), shuffled with seed ${opts.splitSeed}. The last ${opts.holdout} engines of that order are the **final held-out set**: never trained on and never used for a choice. The other ${m.trainEngines} engines (${m.trainWindows} windows) train the shipped model and serve the cross-validation. The official test files are not in the training data folder; \`pdm-gateway evaluate rul\` accepts them unchanged.`,
     },
     {
       title: 'Protocol',

@@ -103,6 +103,25 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
     expect(shifted.folds[1]!.rmse).toBeCloseTo(rmse(cv.folds[1]!.raw.map((v) => clipRul(v - 6, 125)), cv.folds[1]!.truth), 9);
   });
 
+  it('another --seed keeps the split (held-out engines, folds, truncations) and changes only the networks', () => {
+    const one = { ...opts, members: 1 };
+    const seed43 = { ...one, seed: 43 };
+    const held42 = splitEngines(all, one);
+    const held43 = splitEngines(all, seed43);
+    expect(held43.heldOut.map((e) => e.unit)).toEqual(held42.heldOut.map((e) => e.unit));
+    expect(held43.report.rul).toEqual(held42.report.rul);
+    const other = splitEngines(all, { ...one, splitSeed: 43 }).heldOut.map((e) => e.unit);
+    expect(other).not.toEqual(held42.heldOut.map((e) => e.unit));
+    const cv42 = crossValidateRul(all, one, 4);
+    const cv43 = crossValidateRul(all, seed43, 4);
+    expect(cv43.folds.map((f) => f.valUnits)).toEqual(cv42.folds.map((f) => f.valUnits));
+    expect(cv43.folds.map((f) => f.truth)).toEqual(cv42.folds.map((f) => f.truth));
+    expect(cv43.folds[0]!.raw).not.toEqual(cv42.folds[0]!.raw);
+    // The key names the split only when it is not the shipped one, so older figures still match.
+    expect(cvOptionsKey(one)).not.toHaveProperty('splitSeed');
+    expect(cvOptionsKey({ ...one, splitSeed: 43 })).toMatchObject({ splitSeed: 43 });
+  });
+
   it('train rul --cv-from refuses figures made with other options, naming the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pdm-rul-cv-'));
     try {
