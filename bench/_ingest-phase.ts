@@ -50,8 +50,6 @@ let router: SampleRouter | undefined;
 let sum = 0; // both sides touch every value, so neither is credited for skipping work
 let measuring = false;
 let expectedTags = 0;
-/** The heap growth percent this phase runs with (0 = V8's choice). */
-let heapGrowthApplied = 0;
 const seenIdx = new Set<number>();
 const seen = new Set<string>();
 
@@ -205,7 +203,6 @@ async function main(): Promise<void> {
   // V8's own heap sizing for both unless asked (gateway.heapGrowthPercent, default 0)
   const growth = phase.endsWith('-ours') ? o.heapGrowth : o.bareHeapGrowth;
   if (growth !== undefined) applyHeapGrowth(growth);
-  heapGrowthApplied = growth ?? 0;
   const t0 = Date.now();
   // where the RSS peak lives: V8's heap or memory outside it (Buffers), sampled from the start
   let heapPeak = 0;
@@ -244,7 +241,7 @@ async function main(): Promise<void> {
   const total = (k: keyof ReturnType<AssetPipeline['stats']>): number => st.reduce((n, x) => n + (x[k] as number), 0);
   const fig = {
     phase,
-    heap_growth_pct: heapGrowthApplied,
+    heap_growth_pct: growth ?? 0,
     samples_per_s: Math.round((samples / wallMs) * 1000),
     cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
     rss_mb: Math.round(process.memoryUsage().rss / 1e6),

@@ -60,9 +60,7 @@ export class Aligner {
    * read): the frame is found once, not once per value.
    */
   frameFor(ts: number): OpenFrame | undefined {
-    const k = Math.floor(ts / this.opts.frameMs);
-    if (this.next !== undefined && k < this.next) return undefined;
-    return this.frameAt(k);
+    return this.liveFrame(Math.floor(ts / this.opts.frameMs));
   }
 
   /**
@@ -73,7 +71,7 @@ export class Aligner {
   put(f: OpenFrame, channel: number, value: number, ts: number): void {
     const n = this.opts.channels;
     const slots = FRAME_SLOTS * n;
-    if (f[slots + SLOT_USED] === 0) this.startRow(f, n, ts, false);
+    if (f[slots + SLOT_USED] === 0) this.startRow(f, n, ts);
     if (f[slots + SLOT_ROW_TS] === f[slots + SLOT_ROW_TS]) {
       const last = 2 * n + channel;
       if (f[last] !== f[last] && f[slots + SLOT_ROW_UNCERTAIN] === 0) {
@@ -88,9 +86,9 @@ export class Aligner {
 
   /** Frame k, marked used and ready to accumulate into, or undefined when it was already emitted. */
   private openFrame(k: number): OpenFrame | undefined {
-    if (this.next !== undefined && k < this.next) return undefined;
+    const f = this.liveFrame(k);
+    if (f === undefined) return undefined;
     const n = this.opts.channels;
-    const f = this.frameAt(k);
     if (f[FRAME_SLOTS * n + SLOT_ROW_TS] === f[FRAME_SLOTS * n + SLOT_ROW_TS]) this.expand(f, n);
     f[FRAME_SLOTS * n + SLOT_USED] = 1;
     return f;
@@ -173,6 +171,11 @@ export class Aligner {
     return this.open.size;
   }
 
+  /** Frame k (opened if need be), or undefined when it was already emitted. */
+  private liveFrame(k: number): OpenFrame | undefined {
+    return this.next !== undefined && k < this.next ? undefined : this.frameAt(k);
+  }
+
   private frameAt(k: number): OpenFrame {
     if (k === this.lastK && this.lastF) return this.lastF;
     const f = this.open.open(k);
@@ -181,12 +184,12 @@ export class Aligner {
     return f;
   }
 
-  /** A fresh frame becomes an empty row (every channel missing) that put() fills. */
-  private startRow(f: OpenFrame, n: number, ts: number, uncertain: boolean): void {
+  /** A fresh frame becomes an empty row of good values (every channel missing) that put() fills. */
+  private startRow(f: OpenFrame, n: number, ts: number): void {
     const slots = FRAME_SLOTS * n;
     f[slots + SLOT_USED] = 1;
     f[slots + SLOT_ROW_TS] = ts;
-    f[slots + SLOT_ROW_UNCERTAIN] = uncertain ? 1 : 0;
+    f[slots + SLOT_ROW_UNCERTAIN] = 0;
     f.fill(NaN, 2 * n, 3 * n);
   }
 

@@ -105,14 +105,18 @@ export class SampleRouter {
     }
     for (; next < samples.length; next++) {
       const s = samples[next] as Sample;
-      let r = this.routes.get(s.tag);
-      if (r === undefined) this.unrouted++;
-      for (; r !== undefined; r = r.next) {
-        (pipelines[r.k] as Routable).accept(r.c, s);
-        this.touch(r.k, no);
-      }
+      this.acceptSample(this.routes.get(s.tag), s, no);
     }
     this.closeTouched();
+  }
+
+  /** One Sample to every (pipeline, channel) of its routes (none: counted as unrouted). */
+  private acceptSample(routes: Route | undefined, s: Sample, no: number): void {
+    if (routes === undefined) this.unrouted++;
+    for (let r = routes; r !== undefined; r = r.next) {
+      (this.pipelines[r.k] as Routable).accept(r.c, s);
+      this.touch(r.k, no);
+    }
   }
 
   /** Lets every pipeline the batch touched close its frames, once. */
@@ -203,7 +207,6 @@ export class SampleRouter {
 
   private route(batch: readonly Sample[], tags: string[] | undefined, routes: (Route | undefined)[] | undefined): void {
     const no = (this.batchNo = (this.batchNo + 1) >>> 0 || 1);
-    const pipelines = this.pipelines;
     for (let i = 0; i < batch.length; i++) {
       const s = batch[i] as Sample;
       let r: Route | undefined;
@@ -214,11 +217,7 @@ export class SampleRouter {
         tags[i] = s.tag;
         routes[i] = r;
       }
-      if (r === undefined) this.unrouted++;
-      for (; r !== undefined; r = r.next) {
-        (pipelines[r.k] as Routable).accept(r.c, s);
-        this.touch(r.k, no);
-      }
+      this.acceptSample(r, s, no);
     }
     this.closeTouched();
   }

@@ -58,6 +58,16 @@ function pick<T extends object>(opts: CommonOpts, defaults: T): T {
   return o as T;
 }
 
+/** RulOptions that `train rul` takes from a flag of the same name (the rest: RUL_DEFAULTS). */
+const RUL_FLAGS = ['size', 'members', 'lateWeight', 'cap', 'offset', 'padFrom', 'bottleneck', 'noise', 'huber', 'minLrFrac', 'smooth', 'truncations', 'earlyStop'] as const;
+
+/** The options among `keys` given on the command line (commander leaves the others undefined). */
+function given<T, K extends keyof T>(o: Partial<T>, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
 /** Saved cross-validation figures, refused unless they were made with the options of this run. */
 function readCvFigures(file: string, opts: RulOptions): CvFigures {
   const cv = JSON.parse(readFileSync(file, 'utf8')) as CvFigures;
@@ -96,7 +106,7 @@ export function registerTrain(program: Command): void {
       const base = pick(o, RUL_DEFAULTS);
       if (o.size !== undefined && o.size !== 'teacher' && o.size !== 'student') throw new FatalError('--size', `expected teacher or student, got ${o.size}`);
       if (o.smooth !== undefined && !(o.smooth >= 0 && o.smooth <= 1)) throw new FatalError('--smooth', `expected an alpha in [0, 1] (0 = off), got ${o.smooth}`);
-      const rul: RulOptions = { ...base, size: o.size ?? base.size, holdout: o.holdout, members: o.members ?? base.members, lateWeight: o.lateWeight ?? base.lateWeight, cap: o.cap ?? base.cap, offset: o.offset ?? base.offset, padFrom: o.padFrom ?? base.padFrom, bottleneck: o.bottleneck ?? base.bottleneck, noise: o.noise ?? base.noise, huber: o.huber ?? base.huber, minLrFrac: o.minLrFrac ?? base.minLrFrac, smooth: o.smooth ?? base.smooth, truncations: o.truncations ?? base.truncations, earlyStop: o.earlyStop ?? base.earlyStop };
+      const rul: RulOptions = { ...base, ...given(o as Partial<RulOptions>, RUL_FLAGS), holdout: o.holdout };
       if (o.cvOnly) {
         const save = (cv: CvFigures): void => {
           if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);

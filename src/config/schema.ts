@@ -28,7 +28,7 @@ export const gatewayConfigSchema = z
         .min(0)
         .max(1000)
         .default(0)
-        .describe('How far the JavaScript heap may grow past its live data before a full garbage collection, in percent; 0 = V8\'s own choice (sized from the machine\'s RAM). 100 bounds the peak RSS of a large OPC-UA gateway on a big machine at ~30% more CPU (docs/operations.md, "Memory")'),
+        .describe('How far the JavaScript heap may grow past its live data before a full garbage collection, in percent; 0 = V8\'s own choice (sized from the machine\'s RAM). 100 bounds the peak RSS of a large OPC-UA gateway on a big machine at ~1.2x the CPU (docs/operations.md, "Memory")'),
     }),
     sources: z.array(sourceConfig).default([]),
     assets: z.array(assetConfig).default([]),

@@ -4,12 +4,12 @@ import { setFlagsFromString } from 'node:v8';
  * Why the gateway offers this knob (config `gateway.heapGrowthPercent`, default 0 = V8's own
  * choice): a busy OPC-UA client (10,000 monitored items) turns most of its decoded publish
  * responses into garbage that outlives the young generation, and V8 sizes its heap from the
- * machine's RAM: on a 24 GB machine it lets that garbage pile up to ~2.5x the live data before a
- * mark-compact (bench/ingest: RSS peaks near 300 MB, live data ~55 MB); on a 2 GB box it would
- * size the old generation near 512 MB and collect much sooner by itself. A fixed 100% keeps the
- * peak near 210 MB on a large machine but costs ~30% more CPU per sample there (marking runs
- * far more of the time), and 20-40% more per record when the outbox drains a backlog, so it is
- * not the default. A hard cap (--max-old-space-size) also shrinks the young generation: ~1.5x.
+ * machine's memory (a 4.1 GB limit on the 24 GB development machine), where it lets that garbage
+ * pile up to ~2.5x the live data before a mark-compact (bench/ingest: RSS peaks near 300 MB, live
+ * data ~55 MB). A fixed 100% keeps the peak near 210 MB there but costs ~1.2x the CPU per sample
+ * (marking runs far more of the time) and 20-40% more per record when the outbox drains a
+ * backlog, so it is not the default. A hard cap (--max-old-space-size) also shrinks the young
+ * generation: ~1.5x (docs/operations.md, "Memory").
  *
  * Sets V8's heap growth factor: after a full collection the old generation may grow by `percent`
  * of what survived before the next one (0 = V8's own choice). V8 reads it at every full

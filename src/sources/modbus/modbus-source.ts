@@ -148,7 +148,6 @@ export class ModbusSource extends SourceEmitter implements Source {
     }
   }
 
-
   /** Up while some poll group's last cycle was answered; else down, naming the last failure. */
   private judge(g: PollGroup, res: CycleResult): void {
     if (res.answered > 0) this.answering.add(g);

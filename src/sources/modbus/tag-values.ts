@@ -14,17 +14,12 @@ interface Last {
 }
 
 /**
- * Turns decoded raw values into Samples: scale and offset, per-tag deadband (a value inside the
+ * Turns decoded raw values into the values to emit: scale and offset, per-tag deadband (a value inside the
  * deadband of the last emitted one is dropped unless its quality changed). Bad values always pass.
  */
 export class TagValues {
   /** Last emitted value per tag, kept only for tags with a deadband. */
   private readonly last = new Map<string, Last>();
-
-  good(t: TagRef, raw: SampleValue, ts: number): Sample | undefined {
-    const value = this.value(t, raw);
-    return value === undefined ? undefined : { tag: t.tag, value, sourceTs: ts, receivedTs: ts, quality: 'good' };
-  }
 
   /** The good value to emit for a raw one (scaled), or undefined when the deadband holds it back. */
   value(t: TagRef, raw: SampleValue): SampleValue | undefined {

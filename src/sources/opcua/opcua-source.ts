@@ -301,7 +301,6 @@ export class OpcuaSource extends SourceEmitter implements Source {
     await withTimeout(conn.client.disconnect(), 2000, 'disconnect').catch(() => undefined);
   }
 
-
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.retry = {
