@@ -1,12 +1,13 @@
 /**
- * `npm run bench -- inference [--assets 64] [--rounds 150] [--warmup 20] [--model all|built|shipped|dcnn|ae|cmapss-rul|skab-anomaly]`
+ * `npm run bench -- inference [--assets 64] [--rounds 150] [--warmup 20] [--step frames] [--model all|built|shipped|dcnn|ae|cmapss-rul|skab-anomaly]`
  *
  * The whole analytics path (samples -> aligned frames -> count window -> features -> batched
  * onnxruntime inference -> health state) for `assets` assets sharing one model, against a bare
  * onnxruntime-node `session.run` loop on the same model at the same batch (= assets), in the same
  * run. Models: the two shipped ones (models/cmapss-rul, models/skab-anomaly: verified, signature
  * checked and loaded by the real ModelService) and two built here with random weights (dcnn, ae).
- * Each round every asset receives one window's worth of frames, so a round is one batch of
+ * Each round every asset receives one window's worth of frames (`--step S`: S frames into windows
+ * that slide by S, e.g. 1 for a score per cycle or per point), so a round is one batch of
  * `assets` windows. Figures: windows/s, per-window latency p50/p99 (push of the round -> window
  * event; bare: run latency), ratio ours/bare, CPU time per window and the path's own CPU per
  * window (ours minus bare).
@@ -103,14 +104,14 @@ async function bare(c: BenchCase, batch: number, rounds: number, warmup: number)
 type Feed = 'frames' | 'samples';
 type MutableSample = { -readonly [K in keyof Sample]: Sample[K] };
 
-async function ours(feed: Feed, c: BenchCase, assets: number, rounds: number, warmup: number): Promise<Figures & { meanBatch: number }> {
+async function ours(feed: Feed, c: BenchCase, assets: number, rounds: number, warmup: number, step: number): Promise<Figures & { meanBatch: number }> {
   const root = mkdtempSync(join(tmpdir(), 'pdm-bench-'));
   try {
     const ch = c.channels.length;
     const W = c.frames;
     const configs: AssetConfig[] = Array.from({ length: assets }, (_, a) => assetConfig.parse({
       id: `asset-${a}`, tags: Object.fromEntries(c.channels.map((n) => [n, `src${a}/${n}`])),
-      window: { type: 'count', size: W, frameMs: 1000, latenessMs: 0 },
+      window: { type: 'count', size: W, step, frameMs: 1000, latenessMs: 0 },
       features: ['mean', 'std', 'min', 'max', 'rms'], models: [{ id: c.id, role: c.kind, input: 'frames' }], health: { n: 3, m: 5 },
     }));
     const svc = new ModelService({ config: modelsConfig.parse({ maxBatch: assets, threads: 1, rescanIntervalMs: 0 }), modelsDir: c.modelsDir, installDir: join(root, 'data'), assets: configs, logger: silentLogger() });
@@ -137,16 +138,18 @@ async function ours(feed: Feed, c: BenchCase, assets: number, rounds: number, wa
     const router = new SampleRouter(pipes);
     const feeds = pipes.map(() => router.listener());
     const r = rng(5);
-    // Round k feeds frames W*k+1 .. W*k+W (round 0 also frame 0): the last one opens the next
-    // window and closes this one. The input is written before the clock starts, into rows and
+    // Round 0 feeds frames 0 .. W, round k frames W+1+(k-1)S .. W+kS (S = step): each round
+    // completes one window per asset. The input is written before the clock starts, into rows and
     // sample objects allocated once (the pipeline keeps neither): neither its making nor garbage
     // is charged to analytics.
+    const perRound = (k: number): number => (k === 0 ? W + 1 : step);
+    const firstFrame = (k: number): number => (k === 0 ? 0 : W + 1 + (k - 1) * step);
     const rows: Float64Array[][] = configs.map(() => Array.from({ length: W + 1 }, () => new Float64Array(ch)));
     const samples: MutableSample[][] = configs.map((cfg) => Array.from({ length: (W + 1) * ch }, (_, i) => ({ tag: cfg.tags[c.channels[i % ch]], value: 0, sourceTs: 0, receivedTs: 0, quality: 'good' })));
-    const views: Sample[][][] = samples.map((s) => [s, s.slice(0, W * ch)]);
+    const views: Sample[][][] = samples.map((s) => [s, s.slice(0, step * ch)]);
     const fill = (k: number): number => {
-      const n = k === 0 ? W + 1 : W;
-      const f0 = k === 0 ? 0 : W * k + 1;
+      const n = perRound(k);
+      const f0 = firstFrame(k);
       for (let a = 0; a < assets; a++) {
         for (let i = 0; i < n; i++) {
           const row = rows[a][i];
@@ -162,13 +165,13 @@ async function ours(feed: Feed, c: BenchCase, assets: number, rounds: number, wa
       }
       return f0;
     };
-    const warm = Math.max(warmup, Math.ceil(c.calibrationFrames / W) + 2);
+    const warm = Math.max(warmup, Math.ceil(Math.max(0, c.calibrationFrames - W) / step) + 3);
     let total = 0;
     let cpu = 0;
     const blocks = new Blocks();
     for (let k = 0; k < warm + rounds; k++) {
       const f0 = fill(k);
-      const n = k === 0 ? W + 1 : W;
+      const n = perRound(k);
       target = assets * (k + 1);
       measuring = k >= warm;
       const done = new Promise<void>((res) => { waiter = res; });
@@ -207,6 +210,7 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   const rounds = Number(arg(args, 'rounds', '150'));
   const warmup = Number(arg(args, 'warmup', '20'));
   const which = arg(args, 'model', 'all');
+  const stepArg = arg(args, 'step', '');
   const names = [...SHIPPED, ...BUILT].filter((n) => which === 'all' || which === n || (which === 'shipped' && (SHIPPED as readonly string[]).includes(n)) || (which === 'built' && (BUILT as readonly string[]).includes(n)));
   if (names.length === 0) throw new Error(`--model ${which}: expected all, built, shipped, ${[...SHIPPED, ...BUILT].join(', ')}`);
   const out: Record<string, unknown> = { batch: assets, rounds, loadavg: 0 };
@@ -219,8 +223,10 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
       // Interleaved (bare, frames, samples, bare): the machine is shared, so the bare figure is
       // the mean of a run before and after ours.
       const b1 = await bare(c, assets, rounds, warmup);
-      const fr = await ours('frames', c, assets, rounds, warmup);
-      const sm = await ours('samples', c, assets, rounds, warmup);
+      const step = stepArg === '' ? c.frames : Number(stepArg);
+      if (!Number.isInteger(step) || step < 1 || step > c.frames) throw new Error(`--step ${stepArg}: expected a whole number of frames from 1 to the window (${c.frames})`);
+      const fr = await ours('frames', c, assets, rounds, warmup, step);
+      const sm = await ours('samples', c, assets, rounds, warmup, step);
       const b2 = await bare(c, assets, rounds, warmup);
       const mean = (x: number, y: number): number => (x + y) / 2;
       const b: Figures = {
@@ -233,11 +239,11 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
       const own = (f: Figures): number => f.cpuUsPerWindow - b.cpuUsPerWindow;
       const ownMin = (f: Figures): number => f.cpuMinUsPerWindow - b.cpuMinUsPerWindow;
       const fmt = (f: Figures): string => `${f.windowsPerSec.toFixed(0)} windows/s (p50 ${f.p50Ms.toFixed(2)} ms, p99 ${f.p99Ms.toFixed(2)} ms, cpu ${f.cpuUsPerWindow.toFixed(1)} us/window, least loaded block ${f.cpuMinUsPerWindow.toFixed(1)})`;
-      process.stdout.write(`${c.name} [${c.frames}x${c.channels.length}] batch ${assets}: bare session.run ${fmt(b)} [runs: ${b1.windowsPerSec.toFixed(0)}, ${b2.windowsPerSec.toFixed(0)}]\n`
+      process.stdout.write(`${c.name} [${c.frames}x${c.channels.length}] step ${step} batch ${assets}: bare session.run ${fmt(b)} [runs: ${b1.windowsPerSec.toFixed(0)}, ${b2.windowsPerSec.toFixed(0)}]\n`
         + `  frames -> features -> inference -> health: ${fmt(fr)}, mean batch ${fr.meanBatch.toFixed(1)}, ratio ${(fr.windowsPerSec / b.windowsPerSec).toFixed(3)}, own ${own(fr).toFixed(1)} us/window (least loaded ${ownMin(fr).toFixed(1)})\n`
         + `  samples -> (alignment) -> ... -> health:   ${fmt(sm)}, mean batch ${sm.meanBatch.toFixed(1)}, ratio ${(sm.windowsPerSec / b.windowsPerSec).toFixed(3)}, own ${own(sm).toFixed(1)} us/window (least loaded ${ownMin(sm).toFixed(1)})\n`);
       out[c.name] = {
-        window: [c.frames, c.channels.length],
+        window: [c.frames, c.channels.length], step,
         bareWindowsPerSec: Math.round(b.windowsPerSec), bareP50Ms: round(b.p50Ms), bareP99Ms: round(b.p99Ms), bareCpuUsPerWindow: round(b.cpuUsPerWindow), bareCpuMinUsPerWindow: round(b.cpuMinUsPerWindow),
         framesWindowsPerSec: Math.round(fr.windowsPerSec), framesP50Ms: round(fr.p50Ms), framesP99Ms: round(fr.p99Ms), framesRatio: round(fr.windowsPerSec / b.windowsPerSec),
         framesCpuUsPerWindow: round(fr.cpuUsPerWindow), framesOwnUsPerWindow: round(own(fr)), framesCpuMinUsPerWindow: round(fr.cpuMinUsPerWindow), framesOwnMinUsPerWindow: round(ownMin(fr)),
