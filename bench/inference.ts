@@ -13,7 +13,7 @@
  * window (ours minus bare).
  */
 import * as ort from 'onnxruntime-node';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assetConfig, type AssetConfig } from '../src/assets/config';
@@ -22,6 +22,7 @@ import { SampleRouter } from '../src/assets/router';
 import type { Sample } from '../src/core/sample';
 import { modelsConfig } from '../src/models/config';
 import { ModelService } from '../src/models/service';
+import type { InferenceThread } from '../src/models/session-host';
 import { silentLogger } from '../src/observability/logger';
 import { builtCase, shippedCase, type BenchCase } from './_inference-cases';
 import { rng } from './_models';
@@ -36,6 +37,8 @@ interface Figures {
   p99Ms: number;
   /** CPU time of the process (every thread) per window over the measured runs, microseconds. */
   cpuUsPerWindow: number;
+  /** The main thread's share of it. */
+  mainCpuUsPerWindow: number;
   /**
    * The same over the least loaded block of BLOCK consecutive rounds: on a shared machine other
    * processes slow ours down (caches, memory bandwidth) in bursts; this is the figure they touched least.
@@ -51,9 +54,10 @@ class Blocks {
   private rounds = 0;
   private min = Infinity;
 
-  add(cpuUs: number): void {
+  add(cpuUs: number, rounds = 1): void {
     this.cur += cpuUs;
-    if (++this.rounds % BLOCK === 0) {
+    this.rounds += rounds;
+    if (this.rounds % BLOCK === 0) {
       this.min = Math.min(this.min, this.cur);
       this.cur = 0;
     }
@@ -61,6 +65,21 @@ class Blocks {
 
   minPerWindow(batch: number): number {
     return this.min / (BLOCK * batch);
+  }
+}
+
+/**
+ * CPU microseconds of the main thread (Linux: /proc/self/task/<pid>/stat, clock ticks of 10 ms, so
+ * only meaningful over seconds); NaN elsewhere. With inference in a worker thread the main
+ * thread's time is what limits the rate when a second core is free.
+ */
+function mainThreadCpuUs(): number {
+  try {
+    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
   }
 }
 
@@ -98,13 +117,27 @@ async function bare(c: BenchCase, batch: number, rounds: number, warmup: number)
   }
   await s.release();
   lat.sort((a, b) => a - b);
-  return { windowsPerSec: (batch * rounds) / (total / 1000), p50Ms: percentile(lat, 0.5), p99Ms: percentile(lat, 0.99), cpuUsPerWindow: cpu / (batch * rounds), cpuMinUsPerWindow: blocks.minPerWindow(batch) };
+  return { windowsPerSec: (batch * rounds) / (total / 1000), p50Ms: percentile(lat, 0.5), p99Ms: percentile(lat, 0.99), cpuUsPerWindow: cpu / (batch * rounds), mainCpuUsPerWindow: cpu / (batch * rounds), cpuMinUsPerWindow: blocks.minPerWindow(batch) };
 }
 
 type Feed = 'frames' | 'samples';
 type MutableSample = { -readonly [K in keyof Sample]: Sample[K] };
 
-async function ours(feed: Feed, c: BenchCase, assets: number, rounds: number, warmup: number, step: number): Promise<Figures & { meanBatch: number }> {
+interface OursOptions {
+  readonly assets: number;
+  readonly rounds: number;
+  readonly warmup: number;
+  readonly step: number;
+  /** Rounds pushed before the oldest has come out (1: push, wait for every window, push again). */
+  readonly inflight: number;
+  readonly thread: InferenceThread;
+}
+
+/** Distinct inputs cycled through (made before the clock starts; the model sees no repeats within a batch). */
+const POOL = 8;
+
+async function ours(feed: Feed, c: BenchCase, o: OursOptions): Promise<Figures & { meanBatch: number }> {
+  const { assets, rounds, step } = o;
   const root = mkdtempSync(join(tmpdir(), 'pdm-bench-'));
   try {
     const ch = c.channels.length;
@@ -114,84 +147,91 @@ async function ours(feed: Feed, c: BenchCase, assets: number, rounds: number, wa
       window: { type: 'count', size: W, step, frameMs: 1000, latenessMs: 0 },
       features: ['mean', 'std', 'min', 'max', 'rms'], models: [{ id: c.id, role: c.kind, input: 'frames' }], health: { n: 3, m: 5 },
     }));
-    const svc = new ModelService({ config: modelsConfig.parse({ maxBatch: assets, threads: 1, rescanIntervalMs: 0 }), modelsDir: c.modelsDir, installDir: join(root, 'data'), assets: configs, logger: silentLogger() });
+    const svc = new ModelService({ config: modelsConfig.parse({ maxBatch: assets, threads: 1, rescanIntervalMs: 0, inferenceThread: o.thread }), modelsDir: c.modelsDir, installDir: join(root, 'data'), assets: configs, logger: silentLogger() });
     await svc.start();
     if (!svc.health().healthy) throw new Error(`model not loaded: ${svc.health().detail}`);
-    let emitted = 0;
-    let t0 = 0;
-    let waiter: (() => void) | undefined;
-    let target = 0;
-    const lat: number[] = [];
-    let measuring = false;
-    const pipes = configs.map((cfg) => {
-      const p = new AssetPipeline({ config: cfg, logger: silentLogger(), models: svc });
-      p.on('window', (w) => {
-        // Windows before the baseline is calibrated have no score (warm-up only).
-        if (measuring && !w.health) throw new Error(`window of ${w.asset} not scored`);
-        emitted++;
-        if (measuring) lat.push(performance.now() - t0);
-        if (emitted === target && waiter) waiter();
-      });
-      return p;
-    });
+    // Round 0 feeds frames 0 .. W, round k frames W+1+(k-1)S .. W+kS (S = step): each round
+    // completes one window per asset. Values come from a pool of POOL rounds made before the
+    // clock starts, in rows and sample objects the pipeline keeps neither of; a round only sets
+    // the samples' times (charged to ours: a source stamps its samples too).
+    const perRound = (k: number): number => (k === 0 ? W + 1 : step);
+    const firstFrame = (k: number): number => (k === 0 ? 0 : W + 1 + (k - 1) * step);
+    const r = rng(5);
+    const rows: Float64Array[][][] = Array.from({ length: POOL }, () => configs.map(() => Array.from({ length: W + 1 }, () => Float64Array.from(c.channels, (_, j) => c.mean[j] + 2 * c.std[j] * r()))));
+    const samples: MutableSample[][][] = rows.map((pool) => configs.map((cfg, a) => pool[a].flatMap((row) => Array.from(row, (value, j): MutableSample => ({ tag: cfg.tags[c.channels[j]], value, sourceTs: 0, receivedTs: 0, quality: 'good' })))));
+    const views: Sample[][][] = samples.map((pool) => pool.map((s) => s.slice(0, step * ch)));
+    const pipes = configs.map((cfg) => new AssetPipeline({ config: cfg, logger: silentLogger(), models: svc }));
     // Samples go through one SampleRouter, one listener per asset's source, as in the gateway.
     const router = new SampleRouter(pipes);
     const feeds = pipes.map(() => router.listener());
-    const r = rng(5);
-    // Round 0 feeds frames 0 .. W, round k frames W+1+(k-1)S .. W+kS (S = step): each round
-    // completes one window per asset. The input is written before the clock starts, into rows and
-    // sample objects allocated once (the pipeline keeps neither): neither its making nor garbage
-    // is charged to analytics.
-    const perRound = (k: number): number => (k === 0 ? W + 1 : step);
-    const firstFrame = (k: number): number => (k === 0 ? 0 : W + 1 + (k - 1) * step);
-    const rows: Float64Array[][] = configs.map(() => Array.from({ length: W + 1 }, () => new Float64Array(ch)));
-    const samples: MutableSample[][] = configs.map((cfg) => Array.from({ length: (W + 1) * ch }, (_, i) => ({ tag: cfg.tags[c.channels[i % ch]], value: 0, sourceTs: 0, receivedTs: 0, quality: 'good' })));
-    const views: Sample[][][] = samples.map((s) => [s, s.slice(0, step * ch)]);
-    const fill = (k: number): number => {
+    const push = (k: number): void => {
       const n = perRound(k);
       const f0 = firstFrame(k);
-      for (let a = 0; a < assets; a++) {
-        for (let i = 0; i < n; i++) {
-          const row = rows[a][i];
-          for (let j = 0; j < ch; j++) row[j] = c.mean[j] + 2 * c.std[j] * r();
-          if (feed === 'samples') {
-            for (let j = 0; j < ch; j++) {
-              const s = samples[a][i * ch + j];
-              s.value = row[j];
-              s.sourceTs = s.receivedTs = (f0 + i) * 1000;
-            }
+      const pool = k % POOL;
+      if (feed === 'samples') {
+        for (let a = 0; a < assets; a++) {
+          const list = k === 0 ? samples[pool][a] : views[pool][a];
+          for (let i = 0; i < list.length; i++) {
+            const s = list[i] as MutableSample;
+            s.sourceTs = s.receivedTs = (f0 + Math.floor(i / ch)) * 1000;
+          }
+          feeds[a](list);
+        }
+      } else {
+        for (let a = 0; a < assets; a++) for (let i = 0; i < n; i++) pipes[a].pushFrame((f0 + i) * 1000, rows[pool][a][i]);
+      }
+    };
+    const warm = Math.max(o.warmup, Math.ceil(Math.max(0, c.calibrationFrames - W) / step) + 3);
+    const total = warm + rounds;
+    const pushedAt: number[] = [];
+    const lat: number[] = [];
+    const blocks = new Blocks();
+    let emitted = 0;
+    let waiter: (() => void) | undefined;
+    let blockCpu = process.cpuUsage();
+    for (const p of pipes) {
+      p.on('window', (w) => {
+        const round = Math.floor(emitted / assets);
+        emitted++;
+        if (round >= warm) {
+          // Windows before the baseline is calibrated have no score (warm-up only).
+          if (!w.health) throw new Error(`window of ${w.asset} not scored`);
+          lat.push(performance.now() - pushedAt[round]);
+          if (emitted % assets === 0 && (round + 1 - warm) % BLOCK === 0) {
+            blocks.add(cpuSince(blockCpu), BLOCK);
+            blockCpu = process.cpuUsage();
           }
         }
-      }
-      return f0;
-    };
-    const warm = Math.max(warmup, Math.ceil(Math.max(0, c.calibrationFrames - W) / step) + 3);
-    let total = 0;
-    let cpu = 0;
-    const blocks = new Blocks();
-    for (let k = 0; k < warm + rounds; k++) {
-      const f0 = fill(k);
-      const n = perRound(k);
-      target = assets * (k + 1);
-      measuring = k >= warm;
-      const done = new Promise<void>((res) => { waiter = res; });
-      const c0 = process.cpuUsage();
-      t0 = performance.now();
-      if (feed === 'samples') for (let a = 0; a < assets; a++) feeds[a](views[a][k === 0 ? 0 : 1]);
-      else for (let a = 0; a < assets; a++) for (let i = 0; i < n; i++) pipes[a].pushFrame((f0 + i) * 1000, rows[a][i]);
-      await done;
-      if (measuring) {
-        total += performance.now() - t0;
-        const used = cpuSince(c0);
-        cpu += used;
-        blocks.add(used);
-      }
+        if (waiter && emitted % assets === 0) waiter();
+      });
     }
+    const roundsOut = (): number => Math.floor(emitted / assets);
+    const until = async (rounds: number): Promise<void> => {
+      while (roundsOut() < rounds) await new Promise<void>((res) => { waiter = res; });
+    };
+    let t0 = 0;
+    let c0 = process.cpuUsage();
+    let m0 = 0;
+    for (let k = 0; k < total; k++) {
+      if (k === warm) {
+        await until(warm);
+        t0 = performance.now();
+        c0 = blockCpu = process.cpuUsage();
+        m0 = mainThreadCpuUs();
+      }
+      pushedAt[k] = performance.now();
+      push(k);
+      await until(k + 2 - o.inflight);
+    }
+    await until(total);
+    const wall = performance.now() - t0;
+    const cpu = cpuSince(c0);
+    const mainCpu = mainThreadCpuUs() - m0;
     const st = svc.stats();
     await Promise.all(pipes.map((p) => p.stop()));
     await svc.stop();
-    lat.sort((a, b) => a - b);
-    return { windowsPerSec: (assets * rounds) / (total / 1000), p50Ms: percentile(lat, 0.5), p99Ms: percentile(lat, 0.99), cpuUsPerWindow: cpu / (assets * rounds), cpuMinUsPerWindow: blocks.minPerWindow(assets), meanBatch: st.meanBatch };
+    lat.sort((x, y) => x - y);
+    return { windowsPerSec: (assets * rounds) / (wall / 1000), p50Ms: percentile(lat, 0.5), p99Ms: percentile(lat, 0.99), cpuUsPerWindow: cpu / (assets * rounds), mainCpuUsPerWindow: mainCpu / (assets * rounds), cpuMinUsPerWindow: blocks.minPerWindow(assets), meanBatch: st.meanBatch };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -211,9 +251,13 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   const warmup = Number(arg(args, 'warmup', '20'));
   const which = arg(args, 'model', 'all');
   const stepArg = arg(args, 'step', '');
+  const inflight = Number(arg(args, 'inflight', '2'));
+  const thread = arg(args, 'inference', 'worker');
+  if (!Number.isInteger(inflight) || inflight < 1) throw new Error(`--inflight ${inflight}: expected a whole number >= 1`);
+  if (thread !== 'worker' && thread !== 'main') throw new Error(`--inference ${thread}: expected worker or main`);
   const names = [...SHIPPED, ...BUILT].filter((n) => which === 'all' || which === n || (which === 'shipped' && (SHIPPED as readonly string[]).includes(n)) || (which === 'built' && (BUILT as readonly string[]).includes(n)));
   if (names.length === 0) throw new Error(`--model ${which}: expected all, built, shipped, ${[...SHIPPED, ...BUILT].join(', ')}`);
-  const out: Record<string, unknown> = { batch: assets, rounds, loadavg: 0 };
+  const out: Record<string, unknown> = { batch: assets, rounds, inflight, inference: thread, loadavg: 0 };
   const root = mkdtempSync(join(tmpdir(), 'pdm-bench-models-'));
   const load: number[] = [];
   try {
@@ -225,20 +269,21 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
       const b1 = await bare(c, assets, rounds, warmup);
       const step = stepArg === '' ? c.frames : Number(stepArg);
       if (!Number.isInteger(step) || step < 1 || step > c.frames) throw new Error(`--step ${stepArg}: expected a whole number of frames from 1 to the window (${c.frames})`);
-      const fr = await ours('frames', c, assets, rounds, warmup, step);
-      const sm = await ours('samples', c, assets, rounds, warmup, step);
+      const oo: OursOptions = { assets, rounds, warmup, step, inflight, thread };
+      const fr = await ours('frames', c, oo);
+      const sm = await ours('samples', c, oo);
       const b2 = await bare(c, assets, rounds, warmup);
       const mean = (x: number, y: number): number => (x + y) / 2;
       const b: Figures = {
         windowsPerSec: mean(b1.windowsPerSec, b2.windowsPerSec), p50Ms: mean(b1.p50Ms, b2.p50Ms), p99Ms: mean(b1.p99Ms, b2.p99Ms),
-        cpuUsPerWindow: mean(b1.cpuUsPerWindow, b2.cpuUsPerWindow), cpuMinUsPerWindow: Math.min(b1.cpuMinUsPerWindow, b2.cpuMinUsPerWindow),
+        cpuUsPerWindow: mean(b1.cpuUsPerWindow, b2.cpuUsPerWindow), mainCpuUsPerWindow: mean(b1.mainCpuUsPerWindow, b2.mainCpuUsPerWindow), cpuMinUsPerWindow: Math.min(b1.cpuMinUsPerWindow, b2.cpuMinUsPerWindow),
       };
       // The path's own cost: CPU per window of ours minus that of the bare loop (CPU time, so a
       // busy machine inflates it less than it does wall-clock rates), over all rounds and over
       // the least loaded block of each.
       const own = (f: Figures): number => f.cpuUsPerWindow - b.cpuUsPerWindow;
       const ownMin = (f: Figures): number => f.cpuMinUsPerWindow - b.cpuMinUsPerWindow;
-      const fmt = (f: Figures): string => `${f.windowsPerSec.toFixed(0)} windows/s (p50 ${f.p50Ms.toFixed(2)} ms, p99 ${f.p99Ms.toFixed(2)} ms, cpu ${f.cpuUsPerWindow.toFixed(1)} us/window, least loaded block ${f.cpuMinUsPerWindow.toFixed(1)})`;
+      const fmt = (f: Figures): string => `${f.windowsPerSec.toFixed(0)} windows/s (p50 ${f.p50Ms.toFixed(2)} ms, p99 ${f.p99Ms.toFixed(2)} ms, cpu ${f.cpuUsPerWindow.toFixed(1)} us/window, main thread ${f.mainCpuUsPerWindow.toFixed(1)}, least loaded block ${f.cpuMinUsPerWindow.toFixed(1)})`;
       process.stdout.write(`${c.name} [${c.frames}x${c.channels.length}] step ${step} batch ${assets}: bare session.run ${fmt(b)} [runs: ${b1.windowsPerSec.toFixed(0)}, ${b2.windowsPerSec.toFixed(0)}]\n`
         + `  frames -> features -> inference -> health: ${fmt(fr)}, mean batch ${fr.meanBatch.toFixed(1)}, ratio ${(fr.windowsPerSec / b.windowsPerSec).toFixed(3)}, own ${own(fr).toFixed(1)} us/window (least loaded ${ownMin(fr).toFixed(1)})\n`
         + `  samples -> (alignment) -> ... -> health:   ${fmt(sm)}, mean batch ${sm.meanBatch.toFixed(1)}, ratio ${(sm.windowsPerSec / b.windowsPerSec).toFixed(3)}, own ${own(sm).toFixed(1)} us/window (least loaded ${ownMin(sm).toFixed(1)})\n`);
@@ -246,9 +291,9 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
         window: [c.frames, c.channels.length], step,
         bareWindowsPerSec: Math.round(b.windowsPerSec), bareP50Ms: round(b.p50Ms), bareP99Ms: round(b.p99Ms), bareCpuUsPerWindow: round(b.cpuUsPerWindow), bareCpuMinUsPerWindow: round(b.cpuMinUsPerWindow),
         framesWindowsPerSec: Math.round(fr.windowsPerSec), framesP50Ms: round(fr.p50Ms), framesP99Ms: round(fr.p99Ms), framesRatio: round(fr.windowsPerSec / b.windowsPerSec),
-        framesCpuUsPerWindow: round(fr.cpuUsPerWindow), framesOwnUsPerWindow: round(own(fr)), framesCpuMinUsPerWindow: round(fr.cpuMinUsPerWindow), framesOwnMinUsPerWindow: round(ownMin(fr)),
+        framesCpuUsPerWindow: round(fr.cpuUsPerWindow), framesOwnUsPerWindow: round(own(fr)), framesCpuMinUsPerWindow: round(fr.cpuMinUsPerWindow), framesMainCpuUsPerWindow: round(fr.mainCpuUsPerWindow), framesOwnMinUsPerWindow: round(ownMin(fr)),
         samplesWindowsPerSec: Math.round(sm.windowsPerSec), samplesP50Ms: round(sm.p50Ms), samplesP99Ms: round(sm.p99Ms), samplesRatio: round(sm.windowsPerSec / b.windowsPerSec),
-        samplesCpuUsPerWindow: round(sm.cpuUsPerWindow), samplesOwnUsPerWindow: round(own(sm)), samplesCpuMinUsPerWindow: round(sm.cpuMinUsPerWindow), samplesOwnMinUsPerWindow: round(ownMin(sm)),
+        samplesCpuUsPerWindow: round(sm.cpuUsPerWindow), samplesOwnUsPerWindow: round(own(sm)), samplesCpuMinUsPerWindow: round(sm.cpuMinUsPerWindow), samplesMainCpuUsPerWindow: round(sm.mainCpuUsPerWindow), samplesOwnMinUsPerWindow: round(ownMin(sm)),
         meanBatch: round(fr.meanBatch),
       };
     }

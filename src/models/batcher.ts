@@ -29,7 +29,8 @@ export function newBatchStats(): BatchStats {
  * instead of the number of concurrent runs).
  *
  * Windows write their rows straight into the input tensor of the batch being filled (no row
- * array per window, no copy per batch); two sets of buffers alternate between the batch in
+ * array per window, no copy per batch; buffers come from the model, shared memory when its
+ * session runs in a worker thread); two sets of buffers alternate between the batch in
  * flight and the one filling, and a request hears back through its own methods (no promise
  * per window).
  */
@@ -56,7 +57,7 @@ export class Batcher {
     this.max = Math.max(1, Math.min(maxBatch, model.fixedBatch ?? Infinity));
     this.sizes = model.manifest.inputs.map((_, i) => model.rowSize(i));
     this.capacity = this.max;
-    this.staged = this.sizes.map((s) => new Float32Array(s * this.capacity));
+    this.staged = this.sizes.map((s) => model.alloc(s * this.capacity));
   }
 
   /**
@@ -141,7 +142,7 @@ export class Batcher {
     let room = this.spareCapacity;
     if (!next || room < left || room < this.max) {
       room = Math.max(this.max, left);
-      next = this.sizes.map((s) => new Float32Array(s * room));
+      next = this.sizes.map((s) => this.model.alloc(s * room));
     }
     this.spare = undefined;
     for (let i = 0; i < this.sizes.length && left > 0; i++) next[i].set(full[i].subarray(n * this.sizes[i], (n + left) * this.sizes[i]));
@@ -154,7 +155,7 @@ export class Batcher {
   private grow(): void {
     this.capacity *= 2;
     this.staged = this.staged.map((v, i) => {
-      const bigger = new Float32Array(this.sizes[i] * this.capacity);
+      const bigger = this.model.alloc(this.sizes[i] * this.capacity);
       bigger.set(v);
       return bigger;
     });

@@ -9,6 +9,8 @@ export const modelsConfig = z.strictObject({
   requireSignature: z.boolean().default(true).describe('Refuse unsigned models (turn off only for development)'),
   maxBatch: z.number().int().min(1).max(4096).default(64).describe('Windows per onnxruntime run (across assets)'),
   threads: z.number().int().min(1).max(64).default(1).describe('onnxruntime intra-op threads per session'),
+  inferenceThread: z.enum(['worker', 'main']).default('worker')
+    .describe('worker: each model version runs in a worker thread of its own, so a run never blocks polling, MQTT or the OPC-UA server and windows are prepared while the previous batch is scored; main: in the gateway thread (one thread fewer)'),
   probationWindows: z.number().int().min(0).default(50)
     .describe('After a hot swap the previous version stays loaded this many windows; a NaN or out-of-range output meanwhile rolls back'),
   shadowTolerance: z.number().min(0).default(0.1).describe('Shadow scores disagree when they differ by more than this share of the active score (or cross the threshold differently)'),

@@ -5,6 +5,7 @@ import { bandKey } from '../features/compute';
 import { ModelRejectedError, ScoreError } from './errors';
 import type { ManifestInput } from './manifest';
 import { BaselineCalibrator, baselinePath } from './baseline';
+import { NormalizedRows } from './normalized-rows';
 
 /**
  * How one model input is filled from one asset's windows, worked out once when a model version is
@@ -28,6 +29,8 @@ export interface InputPlan {
   scale: Float64Array;
   /** `baseline` normalization: learns offset and scale from the asset's first frames. */
   readonly baseline?: BaselineCalibrator;
+  /** frames layout over sliding windows: the rows the last window already normalized. */
+  readonly rows?: NormalizedRows;
 }
 
 /** `[-1, 10, 8]` */
@@ -109,7 +112,9 @@ export function planInput(model: string, input: ManifestInput, a: AssetConfig, c
     }
   }
   const sameOrder = channelIndex.length === channels.length && channelIndex.every((c, j) => c === j);
-  return { name: input.name, layout: input.layout, rowSize, channelIndex, sameOrder, frames, features, offset, scale, baseline };
+  const sliding = input.layout === 'frames' && (a.window.step ?? a.window.size) < a.window.size;
+  const rows = sliding ? new NormalizedRows(frames, width) : undefined;
+  return { name: input.name, layout: input.layout, rowSize, channelIndex, sameOrder, frames, features, offset, scale, baseline, rows };
 }
 
 /** Writes the window's normalized values into `out` at `at`; throws ScoreError when it cannot. */
@@ -138,6 +143,10 @@ export function assemble(model: string, plan: InputPlan, w: AnalyzedWindow, out:
   const { channelIndex, offset, scale } = plan;
   if (w.result.coverage === 1) {
     // Every cell holds a value (coverage is the share that do): nothing to check or fill in.
+    if (plan.rows) {
+      plan.rows.write(values, raw.ts, ch, channelIndex, offset, scale, out, at);
+      return;
+    }
     if (plan.sameOrder) {
       const n = raw.frames * width;
       for (let i = 0, j = 0; i < n; i++) {

@@ -4,12 +4,14 @@ import { basename, join } from 'node:path';
 import { ModelRejectedError } from './errors';
 import { readManifest } from './manifest-io';
 import { LoadedModel } from './runner';
+import type { InferenceThread } from './session-host';
 import { verifyManifest } from './signing';
 
 export interface VerifyOptions {
   readonly trusted: ReadonlyMap<string, KeyObject>;
   readonly requireSignature: boolean;
   readonly threads: number;
+  readonly thread?: InferenceThread;
 }
 
 /**
@@ -36,5 +38,5 @@ export async function verifyAndLoad(dir: string, o: VerifyOptions): Promise<Load
   }
   const sig = verifyManifest(raw, o.trusted);
   if (!sig.ok && (o.requireSignature || sig.reason !== 'unsigned')) throw new ModelRejectedError(subject, sig.reason, sig.message);
-  return LoadedModel.load({ dir, manifest, bytes, keyId: sig.ok ? sig.keyId : undefined, threads: o.threads });
+  return LoadedModel.load({ dir, manifest, bytes, keyId: sig.ok ? sig.keyId : undefined, threads: o.threads, thread: o.thread });
 }

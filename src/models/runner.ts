@@ -1,7 +1,7 @@
-import * as ort from 'onnxruntime-node';
 import { ModelRejectedError, ScoreError } from './errors';
 import { fmtShape } from './input-assembly';
 import type { ManifestOutput, ModelManifest } from './manifest';
+import { createSessionHost, type Feed, type GraphInfo, type InferenceThread, type RunOutput, type SessionHost, type SessionHostStats } from './session-host';
 
 export interface LoadOptions {
   readonly dir: string;
@@ -9,6 +9,8 @@ export interface LoadOptions {
   readonly bytes: Uint8Array;
   readonly keyId?: string;
   readonly threads: number;
+  /** Where the session runs (default: this thread). */
+  readonly thread?: InferenceThread;
 }
 
 /**
@@ -30,20 +32,20 @@ export class LoadedModel {
     readonly dir: string,
     readonly manifest: ModelManifest,
     readonly keyId: string | undefined,
-    private readonly session: ort.InferenceSession,
+    private readonly session: SessionHost,
   ) {
     this.id = manifest.id;
     this.version = manifest.version;
     this.ref = `${manifest.id}@${manifest.version}`;
     this.scoreOutput = pickScoreOutput(this.ref, manifest);
-    this.fixedBatch = checkGraph(this.ref, manifest, session);
+    this.fixedBatch = checkGraph(this.ref, manifest, session.graph);
   }
 
   static async load(o: LoadOptions): Promise<LoadedModel> {
     const ref = `${o.manifest.id}@${o.manifest.version}`;
-    let session: ort.InferenceSession;
+    let session: SessionHost;
     try {
-      session = await ort.InferenceSession.create(o.bytes, { intraOpNumThreads: o.threads, interOpNumThreads: 1, executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+      session = await createSessionHost(o.bytes, o.thread ?? 'main', { threads: o.threads });
     } catch (e) {
       throw new ModelRejectedError(`model ${ref}`, 'load', `onnxruntime cannot load ${o.manifest.file}: ${firstLine(e)}`, { cause: e });
     }
@@ -56,6 +58,20 @@ export class LoadedModel {
     }
     await m.probe();
     return m;
+  }
+
+  /** Where the session runs. */
+  get thread(): InferenceThread {
+    return this.session.thread;
+  }
+
+  /** An input buffer of `values` floats that run() hands to the session without a copy on this thread. */
+  alloc(values: number): Float32Array {
+    return this.session.alloc(values);
+  }
+
+  sessionStats(): SessionHostStats {
+    return this.session.stats();
   }
 
   /** Values per window of each input. */
@@ -71,7 +87,7 @@ export class LoadedModel {
     if (this.released) throw new ScoreError(`model ${this.ref}`, 'the session was released (model replaced)');
     const runBatch = this.fixedBatch ?? batch;
     if (this.fixedBatch !== undefined && batch > this.fixedBatch) throw new ScoreError(`model ${this.ref}`, `batch ${batch} exceeds the graph's fixed batch ${this.fixedBatch}`);
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds: Feed[] = [];
     this.manifest.inputs.forEach((inp, i) => {
       const size = this.rowSize(i);
       let data = inputs[i];
@@ -79,20 +95,20 @@ export class LoadedModel {
         throw new ScoreError(`model ${this.ref}`, `input '${inp.name}': got ${data.length} values for ${batch} windows, expected ${fmtShape([batch, ...inp.shape.slice(1)])}`);
       }
       if (runBatch > batch) {
-        const padded = new Float32Array(runBatch * size);
+        const padded = this.session.alloc(runBatch * size);
         padded.set(data);
         for (let b = batch; b < runBatch; b++) padded.copyWithin(b * size, (batch - 1) * size, batch * size);
         data = padded;
       }
-      feeds[inp.name] = new ort.Tensor('float32', data, [runBatch, ...inp.shape.slice(1)]);
+      feeds.push({ name: inp.name, data, dims: [runBatch, ...inp.shape.slice(1)] });
     });
-    let out: ort.InferenceSession.ReturnType;
+    let out: RunOutput | undefined;
     try {
-      out = await this.session.run(feeds, [this.scoreOutput.name]);
+      out = await this.session.run(feeds, this.scoreOutput.name);
     } catch (e) {
       throw new ScoreError(`model ${this.ref}`, `onnxruntime run failed: ${firstLine(e)}`, { cause: e });
     }
-    return this.extract(out[this.scoreOutput.name], batch, inputs[0]);
+    return this.extract(out, batch, inputs[0]);
   }
 
   /** Why this value is not a valid output (NaN, infinite, outside the manifest range), or undefined. */
@@ -109,10 +125,10 @@ export class LoadedModel {
     await this.session.release();
   }
 
-  private extract(t: ort.Tensor | undefined, batch: number, input0: Float32Array): Float64Array {
+  private extract(t: RunOutput | undefined, batch: number, input0: Float32Array): Float64Array {
     const name = this.scoreOutput.name;
     if (!t || t.type !== 'float32') throw new ScoreError(`model ${this.ref}`, `output '${name}' is missing or not float32 (${t?.type ?? 'absent'})`);
-    const data = t.data as Float32Array;
+    const data = t.data;
     const per = t.dims.length === 0 ? 0 : data.length / t.dims[0];
     const values = new Float64Array(batch);
     if (this.scoreOutput.meaning === 'reconstruction') {
@@ -166,16 +182,16 @@ function pickScoreOutput(ref: string, m: ModelManifest): ManifestOutput {
 }
 
 /** Checks the manifest against the graph; returns the fixed batch size, if any. */
-function checkGraph(ref: string, m: ModelManifest, s: ort.InferenceSession): number | undefined {
+function checkGraph(ref: string, m: ModelManifest, s: GraphInfo): number | undefined {
   const fail = (msg: string): never => {
     throw new ModelRejectedError(`model ${ref}`, 'shape', msg);
   };
   let fixed: number | undefined;
   for (const inp of m.inputs) {
-    const meta = s.inputMetadata.find((x) => x.name === inp.name);
+    const meta = s.inputs.find((x) => x.name === inp.name);
     if (!meta) fail(`manifest input '${inp.name}' is not an input of the ONNX graph (graph inputs: ${s.inputNames.join(', ')})`);
     if (!meta!.isTensor || meta!.type !== 'float32') fail(`input '${inp.name}' is ${meta!.isTensor ? meta!.type : 'not a tensor'} in the ONNX graph; the manifest says float32`);
-    const g = (meta as ort.InferenceSession.TensorValueMetadata).shape;
+    const g = meta!.shape;
     if (g.length > 0) {
       const same = g.length === inp.shape.length && g.every((d, i) => typeof d !== 'number' || d < 0 || inp.shape[i] < 0 || d === inp.shape[i]);
       if (!same) fail(`input '${inp.name}': the manifest says ${fmtShape(inp.shape)} but the ONNX graph has ${fmtShape(g)}`);

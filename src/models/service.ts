@@ -130,14 +130,16 @@ export class ModelService implements ModelRunnerLike, Module {
     let loaded = 0;
     let candidates = 0;
     let inFlight = 0;
+    let workerRestarts = 0;
     for (const s of this.slots.values()) {
       if (s.active) {
         loaded++;
         inFlight += s.active.batcher.pending();
+        workerRestarts += s.active.model.sessionStats().workerRestarts;
       }
       if (s.candidate) candidates++;
     }
-    return this.st.snapshot({ loaded, candidates, batches: this.batchStats.batches, batchedWindows: this.batchStats.windows, maxBatchSeen: this.batchStats.maxBatchSeen, inFlight });
+    return this.st.snapshot({ loaded, candidates, batches: this.batchStats.batches, batchedWindows: this.batchStats.windows, maxBatchSeen: this.batchStats.maxBatchSeen, inFlight, workerRestarts });
   }
 
   models(): ModelInfo[] {
@@ -310,7 +312,7 @@ export class ModelService implements ModelRunnerLike, Module {
   }
 
   private async deploy(id: string, dir: string): Promise<Deployed> {
-    const model = await verifyAndLoad(dir, { trusted: this.trusted, requireSignature: this.cfg.requireSignature, threads: this.cfg.threads });
+    const model = await verifyAndLoad(dir, { trusted: this.trusted, requireSignature: this.cfg.requireSignature, threads: this.cfg.threads, thread: this.cfg.inferenceThread });
     const d = new Deployed(model, this.cfg.maxBatch, this.batchStats, { baselineDir: resolve(this.opts.installDir) });
     try {
       if (model.id !== id) throw new ModelRejectedError(`model ${model.ref} (${dir})`, 'manifest', `the folder of model ${id} holds a manifest for ${model.id}`);

@@ -4,13 +4,17 @@ import { verifyAndLoad } from '../../src/models/loader';
 import { modelManifest } from '../../src/models/manifest';
 import { LoadedModel } from '../../src/models/runner';
 import { Batcher } from '../../src/models/batcher';
+import type { InferenceThread } from '../../src/models/session-host';
+import { WorkerSessionHost } from '../../src/models/worker-session-host';
 import { framesManifest, halfModel, linearModel, meanModel, sandbox, sha256, writeModel, type Sandbox } from './fixtures';
 
-async function load(bytes: Uint8Array, manifest: Record<string, unknown>): Promise<LoadedModel> {
-  return LoadedModel.load({ dir: '.', manifest: modelManifest.parse(manifest), bytes, threads: 1 });
-}
+describe.each<InferenceThread>(['main', 'worker'])('LoadedModel (onnxruntime-node session, %s thread)', (thread) => {
+  async function load(bytes: Uint8Array, manifest: Record<string, unknown>): Promise<LoadedModel> {
+    const m = await LoadedModel.load({ dir: '.', manifest: modelManifest.parse(manifest), bytes, threads: 1, thread });
+    expect(m.thread).toBe(thread);
+    return m;
+  }
 
-describe('LoadedModel (onnxruntime-node session)', () => {
   it('runs a batch and returns one score per window', async () => {
     const bytes = meanModel(2, 2, { scale: 2 });
     const m = await load(bytes, framesManifest({ id: 'mean', version: '1.0.0', bytes }, 2, ['a', 'b']));
@@ -78,6 +82,50 @@ describe('LoadedModel (onnxruntime-node session)', () => {
     expect(b.stats).toMatchObject({ batches: 3, windows: 10, maxBatchSeen: 4 });
     await b.drained();
     await m.release();
+  });
+
+  it('refuses bytes onnxruntime cannot parse, with its reason', async () => {
+    const bytes = Uint8Array.from([1, 2, 3, 4, 5]);
+    await expect(load(bytes, framesManifest({ id: 'junk', version: '1.0.0', bytes }, 2, ['a']))).rejects.toMatchObject({ reason: 'load', message: expect.stringContaining('model junk@1.0.0: onnxruntime cannot load model.onnx: ') });
+  });
+});
+
+describe('the inference worker thread', () => {
+  it('gives the same scores as the main thread, with input buffers in shared memory', async () => {
+    const bytes = meanModel(3, 2, { scale: 3 });
+    const man = modelManifest.parse(framesManifest({ id: 'w', version: '1.0.0', bytes }, 3, ['a', 'b']));
+    const [main, worker] = await Promise.all((['main', 'worker'] as const).map((thread) => LoadedModel.load({ dir: '.', manifest: man, bytes, threads: 1, thread })));
+    const x = worker.alloc(4 * 6);
+    expect(x.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(main.alloc(6).buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    for (let i = 0; i < x.length; i++) x[i] = (i * 7) % 11 - 5;
+    const want = Array.from(await main.run([Float32Array.from(x)], 4));
+    expect(want).toHaveLength(4);
+    expect(Array.from(await worker.run([x], 4))).toEqual(want);
+    // Views (the batcher hands out the first rows of its buffers) keep their offset and length.
+    expect(Array.from(await worker.run([x.subarray(6, 18)], 2))).toEqual(want.slice(1, 3));
+    await Promise.all([main.release(), worker.release()]);
+  });
+
+  it('fails the runs in flight when the thread dies, then starts a new one from the same model', async () => {
+    // A run long enough (a 600 x 600 matrix product, ~0.1 s) that the thread surely dies under it.
+    const { OnnxGraphBuilder, intsAttr } = await import('../../src/ml/onnx');
+    const g = new OnnxGraphBuilder('slow');
+    g.input('x', [-1, 600, 600]);
+    g.node('MatMul', ['x', 'x'], ['y']);
+    g.node('ReduceMean', ['y'], ['score'], { axes: intsAttr([1, 2]), keepdims: 0 });
+    g.output('score', [-1]);
+    const host = await WorkerSessionHost.create(g.toModelBytes({ opset: 17 }), { intraOpNumThreads: 1 });
+    const feeds = [{ name: 'x', data: new Float32Array(600 * 600).fill(0.5), dims: [1, 600, 600] }];
+    expect(Array.from((await host.run(feeds, 'score'))!.data)).toEqual([150]);
+    const inFlight = host.run(feeds, 'score');
+    await host.kill();
+    await expect(inFlight).rejects.toThrow('the inference thread exited (code 1)');
+    expect(host.stats().workerRestarts).toBe(0);
+    expect(Array.from((await host.run(feeds, 'score'))!.data)).toEqual([150]);
+    expect(host.stats().workerRestarts).toBe(1);
+    await host.release();
+    await expect(host.run(feeds, 'score')).rejects.toThrow('the session was released');
   });
 });
 
