@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- inference [--assets 64] [--rounds 150] [--warmup 20] [--step frames] [--model all|built|shipped|dcnn|ae|cmapss-rul|skab-anomaly]`
+ * `npm run bench -- inference [--assets 64] [--rounds 150] [--warmup 20] [--step frames] [--inflight 2] [--inference worker|main] [--model all|built|shipped|dcnn|ae|cmapss-rul|skab-anomaly]`
  *
  * The whole analytics path (samples -> aligned frames -> count window -> features -> batched
  * onnxruntime inference -> health state) for `assets` assets sharing one model, against a bare
@@ -8,7 +8,9 @@
  * checked and loaded by the real ModelService) and two built here with random weights (dcnn, ae).
  * Each round every asset receives one window's worth of frames (`--step S`: S frames into windows
  * that slide by S, e.g. 1 for a score per cycle or per point), so a round is one batch of
- * `assets` windows. Figures: windows/s, per-window latency p50/p99 (push of the round -> window
+ * `assets` windows. Up to `--inflight` rounds are pushed before the oldest has come out (a source
+ * keeps delivering while a batch is scored; 1 = push, wait for every window, push again), and the
+ * model runs where `--inference` says (the gateway's default: a worker thread). Figures: windows/s, per-window latency p50/p99 (push of the round -> window
  * event; bare: run latency), ratio ours/bare, CPU time per window and the path's own CPU per
  * window (ours minus bare).
  */
