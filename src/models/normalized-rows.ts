@@ -45,8 +45,14 @@ export class NormalizedRows {
     const c0 = channelIndex[0];
     for (let i = this.first; i < end; i++) {
       if (this.ts[i] !== ts[0]) continue;
-      p = i;
-      while (p + reuse < end && reuse < frames && this.ts[p + reuse] === ts[reuse] && Object.is(this.key[p + reuse], values[reuse * ch + c0])) reuse++;
+      // Both runs are consecutive frames on one grid: equal first and last times mean equal
+      // times throughout, so only the ends are compared (with their first values).
+      const n = Math.min(end - i, frames);
+      const last = i + n - 1;
+      if (this.ts[last] === ts[n - 1] && Object.is(this.key[i], values[c0]) && Object.is(this.key[last], values[(n - 1) * ch + c0])) {
+        p = i;
+        reuse = n;
+      }
       break;
     }
     if (p + frames > this.ts.length) {

@@ -27,7 +27,10 @@ function graph(s) {
     outputNames: [...s.outputNames],
   };
 }
-parentPort.on('message', async (m) => {
+// One message at a time, in order: a release never overtakes a run.
+let queue = Promise.resolve();
+parentPort.on('message', (m) => { queue = queue.then(() => handle(m)); });
+async function handle(m) {
   try {
     if (m.op === 'create') {
       session = await ort.InferenceSession.create(m.bytes, m.options);
@@ -47,7 +50,7 @@ parentPort.on('message', async (m) => {
   } catch (e) {
     parentPort.postMessage({ id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) });
   }
-});
+}
 `;
 
 interface Reply {

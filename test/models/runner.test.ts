@@ -124,7 +124,10 @@ describe('the inference worker thread', () => {
     expect(host.stats().workerRestarts).toBe(0);
     expect(Array.from((await host.run(feeds, 'score'))!.data)).toEqual([150]);
     expect(host.stats().workerRestarts).toBe(1);
+    // A release waits for the run before it (the worker takes one message at a time).
+    const last = host.run(feeds, 'score');
     await host.release();
+    expect(Array.from((await last)!.data)).toEqual([150]);
     await expect(host.run(feeds, 'score')).rejects.toThrow('the session was released');
   });
 });
