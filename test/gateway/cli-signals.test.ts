@@ -15,11 +15,11 @@ interface UnixDgramSocket {
 
 /** The compiled CLI in its own process, as systemd runs it (npm test builds dist first). */
 describe('pdm-gateway run as a process', () => {
-  it('sends READY=1 over NOTIFY_SOCKET, runs under load, and exits 0 on SIGTERM within 10 s', async () => {
+  it('sends READY=1 over NOTIFY_SOCKET, runs under load, applies gateway.heapGrowthPercent, and exits 0 on SIGTERM within 10 s', async () => {
     const cfg = await demoConfig(2000);
     const dir = mkdtempSync(join(tmpdir(), 'pdm-cli-'));
     const file = join(dir, 'gw.yaml');
-    writeFileSync(file, stringify({ ...cfg.config, gateway: { ...cfg.config.gateway, dataDir: join(dir, 'data'), modelsDir: join(__dirname, '../../models') } }));
+    writeFileSync(file, stringify({ ...cfg.config, gateway: { ...cfg.config.gateway, dataDir: join(dir, 'data'), modelsDir: join(__dirname, '../../models'), heapGrowthPercent: 100 } }));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const dgram = require('unix-dgram') as { createSocket(t: 'unix_dgram'): UnixDgramSocket };
     const notifyPath = join(dir, 'notify.sock');
@@ -50,6 +50,7 @@ describe('pdm-gateway run as a process', () => {
     if (stopMs >= 10000 || code !== 0) process.stderr.write(out.slice(-4000));
 
     expect(out).toMatch(/gateway running/);
+    expect(out).toMatch(/"heapGrowthPercent":100,"msg":"heap growth limited to 100% of live data"/);
     expect(notes.some((n) => n.startsWith('READY=1'))).toBe(true);
     expect(notes.filter((n) => n === 'WATCHDOG=1').length).toBeGreaterThanOrEqual(2);
     expect(notes).toContain('STOPPING=1');
