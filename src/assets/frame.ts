@@ -45,4 +45,9 @@ export interface RawWindow {
   readonly ts: Float64Array;
   readonly values: Float64Array;
   readonly cells: Uint8Array;
+  /**
+   * Windows with the same stream id hold the same values for the frames they both cover (a
+   * windower's run of frames; a reset starts a new one). Undefined: not known.
+   */
+  readonly stream?: number;
 }

@@ -12,13 +12,13 @@ import type { OpenFrame } from './open-frames';
 import { arrivalClock, type ArrivalClock } from './arrival-clock';
 import { assetWindowFrames, type AssetConfig } from './config';
 import type { FrameRow, RawWindow } from './frame';
-import { GapFiller, judgeWindow } from './gaps';
+import { GapFiller, judgeCounts } from './gaps';
 import { LatestValues } from './latest-values';
 import { LogLimiter } from './log-limit';
 import { AssetStats, type AssetStatsSnapshot } from './stats';
 import type { ModelRunnerLike, ModelScore, ScoreSink, SkippedWindow, WindowResult } from './types';
 import { WindowFeaturizer } from './window-features';
-import { Windower } from './windower';
+import { Windower, type CutWindow } from './windower';
 
 export interface AssetPipelineEvents {
   /** A window's features (and health, when models are bound), in window order. */
@@ -344,8 +344,8 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.log.warn({ skippedFrames }, `asset ${this.cfg.id}: no data for ${skippedFrames} frames (${(skippedFrames * this.cfg.window.frameMs) / 1000} s); windowing restarts`);
   }
 
-  private onWindow(rw: RawWindow): void {
-    const v = judgeWindow(rw, this.cfg.gaps);
+  private onWindow(rw: CutWindow): void {
+    const v = judgeCounts(rw.present, rw.uncertain, rw.cells.length, this.cfg.gaps);
     if (!v.emit) {
       const message = v.reason === 'empty'
         ? `asset ${this.cfg.id}: window ${iso(rw.start)}..${iso(rw.end)} skipped: all channels missing or bad`
