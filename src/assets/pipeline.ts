@@ -167,7 +167,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   }
 
   stats(): AssetStatsSnapshot {
-    return this.st.snapshot(this.aligner.pending(), this.queue.length, this.tracker.alarms.active().length);
+    return this.st.snapshot(this.aligner.pending(), this.queue.length, this.tracker.alarms.active().length, this.featurizer);
   }
 
   /** Samples seen, bad ones, and the latest value per channel (the status line's view of the input). */

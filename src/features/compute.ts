@@ -39,7 +39,12 @@ export class FeaturePlan {
   readonly needsTimes: boolean;
   /** `even` is read (spectral features). */
   readonly needsEven: boolean;
-  /** `finite` of the last make(). */
+  /**
+   * Every feature asked for is one SlidingStats keeps up to date (mean, std, rms, min, max, p2p,
+   * crest, last; at least one of them a statistic), so fromStats() can make the records.
+   */
+  readonly slidable: boolean;
+  /** `finite` of the last make() / fromStats(). */
   finite = true;
   private readonly stats: boolean;
   private readonly last: boolean;
@@ -66,6 +71,7 @@ export class FeaturePlan {
     this.dominant = names.includes('dominant_freq');
     this.spectralKurtosis = names.includes('spectral_kurtosis');
     this.needsEven = names.some((n) => SPECTRAL.has(n));
+    this.slidable = this.stats && !this.moments && !this.needsTimes && !this.needsEven;
     const keys: string[] = [...timeKeys];
     for (const k of [...this.bandKeys, ...(this.dominant ? ['dominant_freq'] : []), ...(this.spectralKurtosis ? ['spectral_kurtosis'] : [])]) {
       if (!keys.includes(k)) keys.push(k);
@@ -118,6 +124,18 @@ export class FeaturePlan {
       if (this.spectralKurtosis) check += out.spectral_kurtosis = spectralKurtosis(spec);
     }
     // A sum of finite values is finite unless it overflows, which only makes the caller check each.
+    this.finite = Number.isFinite(check);
+    return out;
+  }
+
+  /**
+   * The record of a slidable plan from statistics worked out elsewhere (a SlidingStats), `last`
+   * the channel's last value; sets `finite` as make() does.
+   */
+  fromStats(st: TimeStats, last: number): Record<string, number> {
+    const out = this.newRecord(st);
+    let check = st.mean + st.std + st.rms + st.min + st.max + st.p2p + st.crest;
+    if (this.last) check += out.last = last;
     this.finite = Number.isFinite(check);
     return out;
   }
