@@ -31,8 +31,8 @@ export interface FrameRow {
 export interface FrameSink {
   /** The row to write the frame starting at `ts` into. */
   row(ts: number): FrameRow;
-  /** The row returned by row(ts) now holds the frame, `missing` cells of it missing. */
-  written(ts: number, row: FrameRow, missing: number): void;
+  /** The row returned by row(ts) now holds the frame, `missing` cells of it missing, `uncertain` uncertain. */
+  written(ts: number, row: FrameRow, missing: number, uncertain: number): void;
 }
 
 /** A window of consecutive frames, row-major [frame][channel]. */

@@ -136,11 +136,12 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
           inWindow.at = at;
           return inWindow;
         },
-        written: (ts, row, missing) => {
+        written: (ts, row, missing, uncertain) => {
           this.st.frames++;
+          let filled = 0;
           if (missing === 0) this.filler.apply(ts, row, 0);
-          else this.st.filledCells += this.filler.apply(ts, row, missing);
-          if (row !== scratch) this.windower.commit(ts);
+          else this.st.filledCells += filled = this.filler.apply(ts, row, missing);
+          if (row !== scratch) this.windower.commit(ts, this.channels.length - missing + filled, uncertain);
         },
       },
       (skipped) => this.onReset(skipped),

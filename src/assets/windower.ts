@@ -113,11 +113,11 @@ export class Windower {
 
   /** The arrays the offsets of place() point into (valid after place(); they change when a window is cut). */
   get values(): Float64Array {
-    return this.filling().values;
+    return (this.ring ?? this.filling()).values;
   }
 
   get cells(): Uint8Array {
-    return this.filling().cells;
+    return (this.ring ?? this.filling()).cells;
   }
 
   /**
@@ -125,6 +125,24 @@ export class Windower {
    * it lies beyond), or -1 when no window needs it. Write the whole row, then call commit(ts).
    */
   place(ts: number): number {
+    const start = this.nextStart;
+    const ring = this.ring;
+    if (start !== undefined && ring !== undefined && ts >= start) {
+      const i = Math.round((ts - start) / this.opts.frameMs);
+      if (i === this.rows && i < this.size && this.base + this.size <= ring.rows) {
+        // the next row of the window, with room in its ring: nearly every frame (kept small, so it inlines)
+        const r = this.base + i;
+        ring.ts[r] = start + i * this.opts.frameMs;
+        this.rows = i + 1;
+        this.placed = i;
+        return r * this.ch;
+      }
+    }
+    return this.placeAny(ts);
+  }
+
+  /** place() for any frame: the first, one beyond the window (cutting it), one after skipped rows or written again. */
+  private placeAny(ts: number): number {
     if (this.nextStart === undefined) {
       this.nextStart = this.opts.type === 'time' ? Math.ceil(ts / this.stepMs) * this.stepMs : ts;
     }
@@ -144,10 +162,8 @@ export class Windower {
         } else {
           if (i > this.rows) this.clear(this.rows, i);
           this.rows = i + 1;
-          ring.ts[r] = this.nextStart + i * this.opts.frameMs;
         }
-        ring.present[r] = 0;
-        ring.uncertain[r] = 0;
+        ring.ts[r] = this.nextStart + i * this.opts.frameMs;
         this.placed = i;
         return r * this.ch;
       }
@@ -155,18 +171,23 @@ export class Windower {
     }
   }
 
-  /** The row of the frame at `ts` is written: counts its cells, and cuts the window it completes, if any. */
-  commit(ts: number): void {
-    if (this.placed >= 0 && this.ring) {
-      const ring = this.ring;
+  /**
+   * The row of the frame at `ts` is written: takes its counts of cells holding a value and of
+   * uncertain ones (counted here when not given), and cuts the window it completes, if any.
+   */
+  commit(ts: number, present = -1, uncertain = 0): void {
+    const ring = this.ring;
+    if (this.placed >= 0 && ring) {
       const r = this.base + this.placed;
-      const cells = ring.cells;
-      let present = 0;
-      let uncertain = 0;
-      for (let at = r * this.ch, end = at + this.ch; at < end; at++) {
-        const s = cells[at];
-        if (s !== CELL_MISSING) present++;
-        if (s === CELL_UNCERTAIN) uncertain++;
+      if (present < 0) {
+        const cells = ring.cells;
+        present = 0;
+        uncertain = 0;
+        for (let at = r * this.ch, end = at + this.ch; at < end; at++) {
+          const s = cells[at];
+          if (s !== CELL_MISSING) present++;
+          if (s === CELL_UNCERTAIN) uncertain++;
+        }
       }
       ring.present[r] = present;
       ring.uncertain[r] = uncertain;
@@ -322,7 +343,9 @@ export class Windower {
 
   /** A ring with no window held (a spare, else a new one), other than `not`. */
   private take(not?: Ring): Ring {
-    for (let i = this.spare.length - 1; i >= 0; i--) {
+    const last = this.spare.length - 1;
+    if (last >= 0 && this.spare[last] !== not) return this.spare.pop() as Ring;
+    for (let i = last - 1; i >= 0; i--) {
       const r = this.spare[i];
       if (r !== not && r.held === 0) {
         this.spare.splice(i, 1);
