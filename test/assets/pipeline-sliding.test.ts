@@ -1,7 +1,49 @@
+import type { AssetConfig } from '../../src/assets/config';
+import { judgeWindow } from '../../src/assets/gaps';
+import type { AnalyzedWindow, ModelRunnerLike, ModelScore } from '../../src/assets/types';
+import { WindowFeaturizer } from '../../src/assets/window-features';
+import type { Quality, Sample } from '../../src/core/sample';
 import { channelFeatures, type FeatureName } from '../../src/features/compute';
 import { expectClose } from '../helpers/close-stats';
 import { rng } from '../helpers/random';
-import { asset, harness } from './helpers';
+import { asset, harness, s } from './helpers';
+
+/**
+ * A model layer that holds windows (answering a random while later, out of order) and checks
+ * each: at scoring, its verdict and features against a scan and a computation from scratch of
+ * its frames; when it answers, that its frames are still what they were.
+ */
+class CheckingRunner implements ModelRunnerLike {
+  readonly waiting: { w: AnalyzedWindow; key: string; resolve: (s: readonly ModelScore[]) => void }[] = [];
+  checked = 0;
+  private readonly fresh: WindowFeaturizer;
+
+  constructor(private readonly cfg: AssetConfig, private readonly r: () => number) {
+    this.fresh = new WindowFeaturizer(cfg.features, [], cfg.window.frameMs);
+  }
+
+  score(cfg: AssetConfig, w: AnalyzedWindow): Promise<readonly ModelScore[]> {
+    const v = judgeWindow(w.raw, cfg.gaps);
+    expect(v.emit && [v.coverage, v.quality]).toEqual([w.result.coverage, w.result.quality]);
+    const { start, end, frames, channels, ts, values, cells } = w.raw;
+    const exact = this.fresh.compute({ start, end, frames, channels, ts, values, cells }, w.result.coverage === 1);
+    for (const ch of Object.keys(exact.features)) expectClose(w.result.features[ch], exact.features[ch], `window ${start} ${ch}`);
+    expect(Object.keys(w.result.features)).toEqual(Object.keys(exact.features));
+    this.checked++;
+    return new Promise((resolve) => this.waiting.push({ w, key: JSON.stringify([Array.from(values), Array.from(cells), Array.from(ts)]), resolve }));
+  }
+
+  /** Answers some of the windows waiting (all with `all`), in random order. */
+  answer(all = false): void {
+    for (let k = this.waiting.length - 1; k >= 0; k--) {
+      if (!all && this.r() < 0.6) continue;
+      const [p] = this.waiting.splice(k, 1);
+      const { values, cells, ts } = p.w.raw;
+      expect(JSON.stringify([Array.from(values), Array.from(cells), Array.from(ts)])).toBe(p.key);
+      p.resolve([{ binding: this.cfg.models[0], model: 'm', version: '1.0.0', value: 0, thresholds: { anomaly: 5 } }]);
+    }
+  }
+}
 
 const NAMES: FeatureName[] = ['mean', 'std', 'rms', 'min', 'max', 'p2p', 'crest', 'last'];
 
@@ -37,5 +79,39 @@ describe('AssetPipeline with count windows sliding by one frame', () => {
     expect(st.windowsSlid).toBeGreaterThan(1000);
     expect(st.slidingSumsRebuilt).toBeGreaterThan(st.windowsSlid / 10);
     expect(st.windows).toBe(h.windows.length);
+  });
+
+  it('samples (uncertain, bad, several per frame, forward-filled) into windows held by a slow model: verdicts, features and frames hold', async () => {
+    const cfg = asset({
+      tags: { a: 'src/a', b: 'src/b', c: 'src/c' },
+      window: { type: 'count', size: 12, step: 1, frameMs: 100 },
+      features: NAMES,
+      gaps: { policy: 'ffill', maxFillMs: 200, minCoverage: 0.3 },
+      models: [{ id: 'm', role: 'anomaly', input: 'frames' }],
+    });
+    const r = rng(33);
+    const runner = new CheckingRunner(cfg, r);
+    const h = harness(cfg, runner);
+    for (let t = 0; t < 300_000; t += 100) {
+      const batch: Sample[] = [];
+      for (const tag of ['src/a', 'src/b', 'src/c']) {
+        const x = r();
+        if (x < 0.05) continue; // no value this frame
+        const quality: Quality = x < 0.08 ? 'bad' : x < 0.12 ? 'uncertain' : 'good';
+        batch.push(s(tag, 100 + r() * 10, t + 10, quality));
+        if (r() < 0.1) batch.push(s(tag, 100 + r() * 10, t + 60));
+      }
+      h.push(batch);
+      if (r() < 0.3) {
+        runner.answer();
+        await new Promise((res) => setImmediate(res));
+      }
+    }
+    runner.answer(true);
+    await new Promise((res) => setImmediate(res));
+    expect(runner.checked).toBeGreaterThan(2900);
+    expect(h.windows.length).toBe(runner.checked);
+    expect(h.windows.some((w) => w.quality === 'degraded')).toBe(true);
+    expect(h.p.stats().windowsSlid).toBeGreaterThan(500);
   });
 });
