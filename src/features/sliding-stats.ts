@@ -32,11 +32,6 @@ export class SlidingStats {
   private readonly s2: Float64Array;
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
-  /** Per channel while sliding: extremes of the rows entering; an extreme left. */
-  private readonly inLo: Float64Array;
-  private readonly inHi: Float64Array;
-  private readonly loLeft: Uint8Array;
-  private readonly hiLeft: Uint8Array;
 
   constructor(readonly channels: number, readonly size: number) {
     this.rows = new Float64Array(size * channels);
@@ -45,10 +40,6 @@ export class SlidingStats {
     this.s2 = new Float64Array(channels);
     this.lo = new Float64Array(channels);
     this.hi = new Float64Array(channels);
-    this.inLo = new Float64Array(channels);
-    this.inHi = new Float64Array(channels);
-    this.loLeft = new Uint8Array(channels);
-    this.hiLeft = new Uint8Array(channels);
   }
 
   /** Takes a whole window (`size` rows of values [row][channel]) and works the sums out exactly. */
@@ -87,43 +78,49 @@ export class SlidingStats {
    * the sums must be loaded afresh (they are then undefined until load()).
    */
   slide(values: Float64Array, k: number): boolean {
-    const { channels: ch, size: n, rows, ref, s1, s2, lo, hi, inLo, inHi, loLeft, hiLeft } = this;
+    const { channels: ch, size: n, rows, ref, s1, s2, lo, hi } = this;
     if (this.slid + k > n) return false;
-    inLo.fill(Infinity);
-    inHi.fill(-Infinity);
-    loLeft.fill(0);
-    hiLeft.fill(0);
-    for (let j = 0; j < k; j++) {
-      const out = ((this.head + j) % n) * ch;
-      const inp = (n - k + j) * ch;
-      for (let c = 0; c < ch; c++) {
-        const xo = rows[out + c];
-        const xi = values[inp + c];
-        const r = ref[c];
+    const head = this.head;
+    for (let c = 0; c < ch; c++) {
+      const r = ref[c];
+      let a = s1[c];
+      let b = s2[c];
+      let min = lo[c];
+      let max = hi[c];
+      // extremes of the values entering; whether the old extreme left
+      let inMin = Infinity;
+      let inMax = -Infinity;
+      let minLeft = false;
+      let maxLeft = false;
+      for (let j = 0, o = head; j < k; j++, o = o + 1 === n ? 0 : o + 1) {
+        const at = o * ch + c;
+        const xo = rows[at];
+        const xi = values[(n - k + j) * ch + c];
         const dOut = xo - r;
         const dIn = xi - r;
-        s1[c] += dIn - dOut;
-        s2[c] += dIn * dIn - dOut * dOut;
-        if (xo <= lo[c]) loLeft[c] = 1;
-        if (xo >= hi[c]) hiLeft[c] = 1;
-        if (xi < inLo[c]) inLo[c] = xi;
-        if (xi > inHi[c]) inHi[c] = xi;
-        rows[out + c] = xi;
+        a += dIn - dOut;
+        b += dIn * dIn - dOut * dOut;
+        if (xo <= min) minLeft = true;
+        if (xo >= max) maxLeft = true;
+        if (xi < inMin) inMin = xi;
+        if (xi > inMax) inMax = xi;
+        rows[at] = xi;
       }
-    }
-    this.head = (this.head + k) % n;
-    this.slid += k;
-    for (let c = 0; c < ch; c++) {
-      const d = s1[c] / n;
-      const v = s2[c] / n - d * d;
-      if (!(s2[c] <= CANCELLATION * n * v)) return false;
-      // every value left is >= lo: a value entering at or below it is the new minimum; if none
+      const d = a / n;
+      if (!(b <= CANCELLATION * n * (b / n - d * d))) return false;
+      // every value left is >= min: a value entering at or below it is the new minimum; if none
       // did and the minimum left, only a scan finds the next one (likewise the maximum)
-      if (inLo[c] <= lo[c]) lo[c] = inLo[c];
-      else if (loLeft[c]) lo[c] = scan(values, c, ch, n, true);
-      if (inHi[c] >= hi[c]) hi[c] = inHi[c];
-      else if (hiLeft[c]) hi[c] = scan(values, c, ch, n, false);
+      if (inMin <= min) min = inMin;
+      else if (minLeft) min = scan(values, c, ch, n, true);
+      if (inMax >= max) max = inMax;
+      else if (maxLeft) max = scan(values, c, ch, n, false);
+      s1[c] = a;
+      s2[c] = b;
+      lo[c] = min;
+      hi[c] = max;
     }
+    this.head = (head + k) % n;
+    this.slid += k;
     return true;
   }
 
