@@ -151,8 +151,21 @@ export class FeaturePlan {
  */
 function recordMaker(keys: readonly string[]): (st: TimeStats) => Record<string, number> {
   const fields = keys.map((k) => `${JSON.stringify(k)}: ${TIME_STATS.has(k as FeatureName) ? `st.${k}` : '0'}`);
-  return new Function('st', `return { ${fields.join(', ')} };`) as (st: TimeStats) => Record<string, number>;
+  const code = `return { ${fields.join(', ')} };`;
+  let make = recordMakers.get(code);
+  if (!make) {
+    make = new Function('st', code) as (st: TimeStats) => Record<string, number>;
+    recordMakers.set(code, make);
+  }
+  return make;
 }
+
+/**
+ * One maker per list of keys, shared by every plan (every asset) with that list: its records then
+ * share one hidden class and the call sites that make and read them stay monomorphic (a maker per
+ * plan made a shape per asset).
+ */
+const recordMakers = new Map<string, (st: TimeStats) => Record<string, number>>();
 
 /**
  * The requested features of one channel. Every value is finite when `values` is non-empty;
