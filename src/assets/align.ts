@@ -238,6 +238,7 @@ export class Aligner {
     const { values, cells, at } = row;
     const n = this.opts.channels;
     let missing = 0;
+    let uncertain = 0;
     if (!f) {
       missing = n;
       for (let c = 0; c < n; c++) {
@@ -260,6 +261,7 @@ export class Aligner {
           cells[at + c] = cell;
         }
       }
+      if (cell === CELL_UNCERTAIN) uncertain = n - missing;
       f[FRAME_SLOTS * n + SLOT_ROW_TS] = NaN;
     } else {
       const mean = this.agg === 'mean';
@@ -272,12 +274,15 @@ export class Aligner {
         } else {
           // count 1 (one value per frame, the usual case) skips a division that changes nothing
           values[at + c] = !mean ? f[2 * n + c] : count === 1 ? f[n + c] : f[n + c] / count;
-          cells[at + c] = f[4 * n + c] !== 0 ? CELL_UNCERTAIN : CELL_GOOD;
+          if (f[4 * n + c] !== 0) {
+            cells[at + c] = CELL_UNCERTAIN;
+            uncertain++;
+          } else cells[at + c] = CELL_GOOD;
           f[c] = 0;
         }
       }
     }
     if (f) f[FRAME_SLOTS * n + SLOT_USED] = 0;
-    this.sink.written(ts, row, missing);
+    this.sink.written(ts, row, missing, uncertain);
   }
 }

@@ -31,8 +31,8 @@ export interface FrameRow {
 export interface FrameSink {
   /** The row to write the frame starting at `ts` into. */
   row(ts: number): FrameRow;
-  /** The row returned by row(ts) now holds the frame, `missing` cells of it missing. */
-  written(ts: number, row: FrameRow, missing: number): void;
+  /** The row returned by row(ts) now holds the frame, `missing` cells of it missing, `uncertain` uncertain. */
+  written(ts: number, row: FrameRow, missing: number, uncertain: number): void;
 }
 
 /** A window of consecutive frames, row-major [frame][channel]. */
@@ -45,4 +45,9 @@ export interface RawWindow {
   readonly ts: Float64Array;
   readonly values: Float64Array;
   readonly cells: Uint8Array;
+  /**
+   * Windows with the same stream id hold the same values for the frames they both cover (a
+   * windower's run of frames; a reset starts a new one). Undefined: not known.
+   */
+  readonly stream?: number;
 }

@@ -60,15 +60,22 @@ export type WindowVerdict =
  */
 export function judgeWindow(w: RawWindow, policy: GapPolicy): WindowVerdict {
   let present = 0;
-  let uncertain = false;
+  let uncertain = 0;
   for (let i = 0; i < w.cells.length; i++) {
     const s = w.cells[i];
     if (s !== CELL_MISSING) present++;
-    if (s === CELL_UNCERTAIN) uncertain = true;
+    if (s === CELL_UNCERTAIN) uncertain++;
   }
-  const coverage = w.cells.length === 0 ? 0 : present / w.cells.length;
-  if (present === 0) return { emit: false, reason: 'empty', coverage };
-  if (coverage < policy.minCoverage && policy.policy !== 'degraded') return { emit: false, reason: 'coverage', coverage };
-  return { emit: true, quality: coverage === 1 && !uncertain ? 'good' : 'degraded', coverage };
+  return judgeCounts(present, uncertain, w.cells.length, policy);
 }
 
+/**
+ * judgeWindow from the window's counts of cells holding a value and of uncertain ones, out of
+ * `cells` (a windower counts them row by row as frames are committed, so no cell is scanned here).
+ */
+export function judgeCounts(present: number, uncertain: number, cells: number, policy: GapPolicy): WindowVerdict {
+  const coverage = cells === 0 ? 0 : present / cells;
+  if (present === 0) return { emit: false, reason: 'empty', coverage };
+  if (coverage < policy.minCoverage && policy.policy !== 'degraded') return { emit: false, reason: 'coverage', coverage };
+  return { emit: true, quality: coverage === 1 && uncertain === 0 ? 'good' : 'degraded', coverage };
+}

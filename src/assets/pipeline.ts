@@ -12,13 +12,13 @@ import type { OpenFrame } from './open-frames';
 import { arrivalClock, type ArrivalClock } from './arrival-clock';
 import { assetWindowFrames, type AssetConfig } from './config';
 import type { FrameRow, RawWindow } from './frame';
-import { GapFiller, judgeWindow } from './gaps';
+import { GapFiller, judgeCounts } from './gaps';
 import { LatestValues } from './latest-values';
 import { LogLimiter } from './log-limit';
 import { AssetStats, type AssetStatsSnapshot } from './stats';
 import type { ModelRunnerLike, ModelScore, ScoreSink, SkippedWindow, WindowResult } from './types';
 import { WindowFeaturizer } from './window-features';
-import { Windower } from './windower';
+import { Windower, type CutWindow } from './windower';
 
 export interface AssetPipelineEvents {
   /** A window's features (and health, when models are bound), in window order. */
@@ -136,11 +136,12 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
           inWindow.at = at;
           return inWindow;
         },
-        written: (ts, row, missing) => {
+        written: (ts, row, missing, uncertain) => {
           this.st.frames++;
+          let filled = 0;
           if (missing === 0) this.filler.apply(ts, row, 0);
-          else this.st.filledCells += this.filler.apply(ts, row, missing);
-          if (row !== scratch) this.windower.commit(ts);
+          else this.st.filledCells += filled = this.filler.apply(ts, row, missing);
+          if (row !== scratch) this.windower.commit(ts, this.channels.length - missing + filled, uncertain);
         },
       },
       (skipped) => this.onReset(skipped),
@@ -167,7 +168,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   }
 
   stats(): AssetStatsSnapshot {
-    return this.st.snapshot(this.aligner.pending(), this.queue.length, this.tracker.alarms.active().length);
+    return this.st.snapshot(this.aligner.pending(), this.queue.length, this.tracker.alarms.active().length, this.featurizer);
   }
 
   /** Samples seen, bad ones, and the latest value per channel (the status line's view of the input). */
@@ -344,8 +345,8 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.log.warn({ skippedFrames }, `asset ${this.cfg.id}: no data for ${skippedFrames} frames (${(skippedFrames * this.cfg.window.frameMs) / 1000} s); windowing restarts`);
   }
 
-  private onWindow(rw: RawWindow): void {
-    const v = judgeWindow(rw, this.cfg.gaps);
+  private onWindow(rw: CutWindow): void {
+    const v = judgeCounts(rw.present, rw.uncertain, rw.cells.length, this.cfg.gaps);
     if (!v.emit) {
       const message = v.reason === 'empty'
         ? `asset ${this.cfg.id}: window ${iso(rw.start)}..${iso(rw.end)} skipped: all channels missing or bad`

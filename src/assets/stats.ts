@@ -15,6 +15,10 @@ export interface AssetStatsSnapshot {
   readonly windowsSkippedEmpty: number;
   readonly windowsSkippedCoverage: number;
   readonly nonFiniteFeatures: number;
+  /** Windows whose features came from running sums (sliding windows: rows entered and left). */
+  readonly windowsSlid: number;
+  /** Sliding windows computed from scratch to rebuild the running sums. */
+  readonly slidingSumsRebuilt: number;
   readonly scored: number;
   readonly scoreErrors: number;
   readonly healthProblems: number;
@@ -44,7 +48,7 @@ export class AssetStats {
   healthProblems = 0;
   alarmEvents = 0;
 
-  snapshot(openFrames: number, windowsInFlight: number, activeAlarms: number): AssetStatsSnapshot {
+  snapshot(openFrames: number, windowsInFlight: number, activeAlarms: number, sliding: { slidWindows: number; loadedWindows: number }): AssetStatsSnapshot {
     return {
       samples: this.samples, badSamples: this.badSamples, nonFiniteSamples: this.nonFiniteSamples,
       invalidSamples: this.invalidSamples, lateSamples: this.lateSamples, futureSamples: this.futureSamples,
@@ -52,7 +56,7 @@ export class AssetStats {
       windows: this.windows, windowsDegraded: this.windowsDegraded,
       windowsSkipped: this.windowsSkippedEmpty + this.windowsSkippedCoverage,
       windowsSkippedEmpty: this.windowsSkippedEmpty, windowsSkippedCoverage: this.windowsSkippedCoverage,
-      nonFiniteFeatures: this.nonFiniteFeatures, scored: this.scored, scoreErrors: this.scoreErrors,
+      nonFiniteFeatures: this.nonFiniteFeatures, windowsSlid: sliding.slidWindows, slidingSumsRebuilt: sliding.loadedWindows, scored: this.scored, scoreErrors: this.scoreErrors,
       healthProblems: this.healthProblems, alarmEvents: this.alarmEvents, activeAlarms,
       openFrames, windowsInFlight,
     };

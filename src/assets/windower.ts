@@ -1,4 +1,4 @@
-import { CELL_MISSING, type Frame, type RawWindow } from './frame';
+import { CELL_MISSING, CELL_UNCERTAIN, type Frame, type RawWindow } from './frame';
 
 export interface WindowerOptions {
   readonly type: 'time' | 'count';
@@ -8,19 +8,51 @@ export interface WindowerOptions {
   readonly channels: readonly string[];
 }
 
-/** A RawWindow whose arrays the windower may fill again once it is released. */
-interface OwnedWindow {
-  start: number;
-  end: number;
-  readonly frames: number;
-  readonly channels: readonly string[];
+/** A window as the windower hands it out: the frames, and the cell counts taken as rows were committed. */
+export interface CutWindow extends RawWindow {
+  /** Cells holding a value (good, uncertain or filled). */
+  readonly present: number;
+  /** Cells holding an uncertain value. */
+  readonly uncertain: number;
+  readonly stream: number;
+}
+
+/**
+ * Rows of frames with room for several windows; a window is a view on `size` consecutive rows.
+ * Per row it keeps the cells that hold a value and the uncertain ones, counted at commit.
+ */
+interface Ring {
+  readonly owner: Windower;
+  /** Capacity in rows. */
+  readonly rows: number;
   readonly ts: Float64Array;
   readonly values: Float64Array;
   readonly cells: Uint8Array;
+  readonly present: Int32Array;
+  readonly uncertain: Int32Array;
+  /** Windows cut from this ring and not released yet: their rows must not be written again. */
+  held: number;
+  /** The view of the window starting at each row, made once and reused. */
+  readonly views: (OwnedWindow | undefined)[];
 }
 
-/** Released windows kept for reuse (windows in flight per asset are few; more are garbage). */
+interface OwnedWindow extends CutWindow {
+  start: number;
+  end: number;
+  present: number;
+  uncertain: number;
+  stream: number;
+  readonly ring: Ring;
+  held: boolean;
+}
+
+/** Rings with no window held, kept for reuse (windows in flight per asset are few; more are garbage). */
 const MAX_SPARE = 8;
+/** Windows a sliding ring holds before its rows are compacted to the front. */
+const RING_WINDOWS = 4;
+
+/** Stream ids, unique across windowers (a featurizer may see windows of more than one). */
+let streams = 0;
 
 /**
  * Cuts the (contiguous) frame stream into windows of sizeFrames, every stepFrames (tumbling when
@@ -28,41 +60,64 @@ const MAX_SPARE = 8;
  * clock, so every gateway cuts the same windows; count windows start at the first frame seen.
  * After a reset (a long gap) the next window starts afresh.
  *
- * Frames are written in place (place() gives the offset, commit() follows) into the arrays of
- * the window being filled, whose row i is the frame at nextStart + i * frameMs; a row no frame
- * reached is missing, never zero. A complete window is handed out as it is and the next one
- * starts in arrays recycled through release() (a sliding window first copies the rows the two
- * share): a typed array allocated per window costs microseconds here, and a copy of every
- * window costs cache misses, more than the statistics over it.
+ * Frames are written in place (place() gives the offset, commit() follows) into the rows of the
+ * window being filled, whose row i is the frame at nextStart + i * frameMs; a row no frame
+ * reached is missing, never zero. A window is handed out as a view on its rows: sliding windows
+ * share the rows of the frames they both cover (a ring with room for RING_WINDOWS windows; the
+ * rows still needed are copied to its front when its end is reached, about one row per window),
+ * so a window costs the rows that are new, not its size. Tumbling windows each take a ring of
+ * one window, recycled through release() (a typed array allocated per window costs microseconds
+ * here). Rows of a window handed out are never written again until it is released: a ring with
+ * a window held is left as it is, and filling goes on in another.
+ *
+ * Frames must come in time order (the aligner's do); a frame placed on a row already written
+ * moves the window being filled to rows of its own first, so windows handed out keep theirs.
  */
 export class Windower {
   private nextStart: number | undefined;
   private readonly sizeMs: number;
   private readonly stepMs: number;
   private readonly ch: number;
+  private readonly size: number;
+  private readonly step: number;
+  /** Rows per ring: room for several sliding windows, or one when windows share no row. */
+  private readonly ringRows: number;
   /**
-   * The window being filled; undefined between a tumbling cut and the next frame, so the next
-   * window takes its arrays from the spares only then (when the model layer may already have
-   * released the window just cut: then one set of arrays per asset keeps cycling, and stays hot).
+   * The ring the window being filled is in; undefined between a tumbling cut and the next frame,
+   * so the next window takes a ring from the spares only then (when the model layer may already
+   * have released the window just cut: then one ring per asset keeps cycling, and stays hot).
    */
-  private cur: OwnedWindow | undefined;
-  /** Rows [0, rows) of cur hold frames (or were cleared); rows beyond hold stale data. */
+  private ring: Ring | undefined;
+  /** Ring row of the window's row 0. */
+  private base = 0;
+  /** Rows [0, rows) of the window hold frames (or were cleared); rows beyond hold stale data. */
   private rows = 0;
-  private readonly spare: OwnedWindow[] = [];
+  /** Rows [0, shared) of the window belong to a window handed out too (written, so immutable). */
+  private shared = 0;
+  /** Row of the last place(), counted at commit(); -1: none. */
+  private placed = -1;
+  /** Cells holding a value / uncertain ones over rows [0, rows). */
+  private present = 0;
+  private uncertain = 0;
+  private stream = ++streams;
+  private readonly spare: Ring[] = [];
 
-  constructor(private readonly opts: WindowerOptions, private readonly onWindow: (w: RawWindow) => void) {
+  constructor(private readonly opts: WindowerOptions, private readonly onWindow: (w: CutWindow) => void) {
     this.sizeMs = opts.sizeFrames * opts.frameMs;
     this.stepMs = opts.stepFrames * opts.frameMs;
     this.ch = opts.channels.length;
+    this.size = opts.sizeFrames;
+    this.step = opts.stepFrames;
+    this.ringRows = this.step < this.size ? RING_WINDOWS * this.size : this.size;
   }
 
   /** The arrays the offsets of place() point into (valid after place(); they change when a window is cut). */
   get values(): Float64Array {
-    return this.filling().values;
+    return (this.ring ?? this.filling()).values;
   }
 
   get cells(): Uint8Array {
-    return this.filling().cells;
+    return (this.ring ?? this.filling()).cells;
   }
 
   /**
@@ -70,24 +125,76 @@ export class Windower {
    * it lies beyond), or -1 when no window needs it. Write the whole row, then call commit(ts).
    */
   place(ts: number): number {
+    const start = this.nextStart;
+    const ring = this.ring;
+    if (start !== undefined && ring !== undefined && ts >= start) {
+      const i = Math.round((ts - start) / this.opts.frameMs);
+      if (i === this.rows && i < this.size && this.base + this.size <= ring.rows) {
+        // the next row of the window, with room in its ring: nearly every frame (kept small, so it inlines)
+        const r = this.base + i;
+        ring.ts[r] = start + i * this.opts.frameMs;
+        this.rows = i + 1;
+        this.placed = i;
+        return r * this.ch;
+      }
+    }
+    return this.placeAny(ts);
+  }
+
+  /** place() for any frame: the first, one beyond the window (cutting it), one after skipped rows or written again. */
+  private placeAny(ts: number): number {
     if (this.nextStart === undefined) {
       this.nextStart = this.opts.type === 'time' ? Math.ceil(ts / this.stepMs) * this.stepMs : ts;
     }
     if (ts < this.nextStart) return -1;
     for (;;) {
       const i = Math.round((ts - this.nextStart) / this.opts.frameMs);
-      if (i < this.opts.sizeFrames) {
-        this.filling();
-        if (i > this.rows) this.clear(this.rows, i);
-        if (i >= this.rows) this.rows = i + 1;
-        return i * this.ch;
+      // between two windows that share no frame (step > size): no window needs it
+      if (i < 0) return -1;
+      if (i < this.size) {
+        if (i < this.shared) this.detach();
+        const ring = this.filling();
+        const r = this.base + i;
+        if (i < this.rows) {
+          // written again (out of order): its counts are taken anew at commit
+          this.present -= ring.present[r];
+          this.uncertain -= ring.uncertain[r];
+        } else {
+          if (i > this.rows) this.clear(this.rows, i);
+          this.rows = i + 1;
+        }
+        ring.ts[r] = this.nextStart + i * this.opts.frameMs;
+        this.placed = i;
+        return r * this.ch;
       }
       this.next();
     }
   }
 
-  /** The row of the frame at `ts` is written: cuts the window it completes, if any. */
-  commit(ts: number): void {
+  /**
+   * The row of the frame at `ts` is written: takes its counts of cells holding a value and of
+   * uncertain ones (counted here when not given), and cuts the window it completes, if any.
+   */
+  commit(ts: number, present = -1, uncertain = 0): void {
+    const ring = this.ring;
+    if (this.placed >= 0 && ring) {
+      const r = this.base + this.placed;
+      if (present < 0) {
+        const cells = ring.cells;
+        present = 0;
+        uncertain = 0;
+        for (let at = r * this.ch, end = at + this.ch; at < end; at++) {
+          const s = cells[at];
+          if (s !== CELL_MISSING) present++;
+          if (s === CELL_UNCERTAIN) uncertain++;
+        }
+      }
+      ring.present[r] = present;
+      ring.uncertain[r] = uncertain;
+      this.present += present;
+      this.uncertain += uncertain;
+      this.placed = -1;
+    }
     while (this.nextStart !== undefined && ts + this.opts.frameMs >= this.nextStart + this.sizeMs) this.next();
   }
 
@@ -104,8 +211,15 @@ export class Windower {
   }
 
   reset(): void {
+    // rows [0, shared) belong to the last window handed out: the next window starts after them
+    this.base += this.shared;
     this.rows = 0;
+    this.shared = 0;
+    this.placed = -1;
+    this.present = 0;
+    this.uncertain = 0;
     this.nextStart = undefined;
+    this.stream = ++streams;
   }
 
   /** Frames held for the window in progress. */
@@ -113,51 +227,141 @@ export class Windower {
     return this.rows;
   }
 
-  /** Hands a window's arrays back once nobody reads them any more (after it was emitted). */
+  /** Hands a window's rows back once nobody reads them any more (after it was emitted). */
   release(w: RawWindow): void {
-    if (this.spare.length < MAX_SPARE && w.channels === this.opts.channels && w.frames === this.opts.sizeFrames && w !== this.cur && !this.spare.includes(w as OwnedWindow)) this.spare.push(w as OwnedWindow);
+    const o = w as Partial<OwnedWindow>;
+    const ring = o.ring;
+    if (!ring || ring.owner !== this || !o.held) return;
+    o.held = false;
+    if (--ring.held === 0 && ring !== this.ring && this.spare.length < MAX_SPARE) this.spare.push(ring);
   }
 
   /** Hands out the window at nextStart and moves on by one step. */
   private next(): void {
-    const w = this.filling();
+    const n = this.size;
+    const step = this.step;
     const start = this.nextStart as number;
-    const n = this.opts.sizeFrames;
-    const step = this.opts.stepFrames;
-    if (this.rows < n) this.clear(this.rows, n);
+    if (this.rows < n) {
+      this.filling();
+      this.clear(this.rows, n);
+      // the cleared rows are part of the window handed out (missing in the next one too)
+      this.rows = n;
+    }
+    const ring = this.ring as Ring;
+    const w = (ring.views[this.base] ??= this.view(ring, this.base));
     w.start = start;
     w.end = start + this.sizeMs;
-    for (let i = 0; i < n; i++) w.ts[i] = start + i * this.opts.frameMs;
-    // A sliding window shares its last size - step rows with the next one: copied now, before
-    // anyone may reuse this window's arrays.
-    const keep = Math.max(0, this.rows - step);
-    if (keep > 0) {
-      const next = this.spare.pop() ?? this.fresh();
-      next.values.set(w.values.subarray(step * this.ch, (step + keep) * this.ch));
-      next.cells.set(w.cells.subarray(step * this.ch, (step + keep) * this.ch));
-      this.cur = next;
+    w.present = this.present;
+    w.uncertain = this.uncertain;
+    w.stream = this.stream;
+    w.held = true;
+    ring.held++;
+    if (step < n) {
+      // the next window shares this one's last size - step rows, in place
+      for (let r = this.base, end = r + step; r < end; r++) {
+        this.present -= ring.present[r];
+        this.uncertain -= ring.uncertain[r];
+      }
+      this.base += step;
+      this.rows = n - step;
+      this.shared = this.rows;
     } else {
-      this.cur = undefined;
+      this.ring = undefined;
+      this.base = 0;
+      this.rows = 0;
+      this.shared = 0;
+      this.present = 0;
+      this.uncertain = 0;
     }
-    this.rows = keep;
     this.nextStart = start + this.stepMs;
     this.onWindow(w);
   }
 
   /** Marks rows [from, to) of the window being filled missing. */
   private clear(from: number, to: number): void {
-    const cur = this.filling();
-    cur.values.fill(NaN, from * this.ch, to * this.ch);
-    cur.cells.fill(CELL_MISSING, from * this.ch, to * this.ch);
+    const ring = this.filling();
+    const ch = this.ch;
+    const r0 = this.base;
+    ring.values.fill(NaN, (r0 + from) * ch, (r0 + to) * ch);
+    ring.cells.fill(CELL_MISSING, (r0 + from) * ch, (r0 + to) * ch);
+    ring.present.fill(0, r0 + from, r0 + to);
+    ring.uncertain.fill(0, r0 + from, r0 + to);
+    const t0 = this.nextStart as number;
+    for (let i = from; i < to; i++) ring.ts[r0 + i] = t0 + i * this.opts.frameMs;
   }
 
-  /** The window being filled, taking arrays (a released window's, else new ones) if it has none yet. */
-  private filling(): OwnedWindow {
-    return (this.cur ??= this.spare.pop() ?? this.fresh());
+  /**
+   * The ring of the window being filled, with room for all of its rows: a new window takes a
+   * spare ring (else a new one); one that would run past its ring's end moves its rows to the
+   * front of the ring (when no window of it is held) or of another.
+   */
+  private filling(): Ring {
+    const ring = this.ring;
+    if (ring === undefined) {
+      this.base = 0;
+      return (this.ring = this.take());
+    }
+    if (this.base + this.size > ring.rows) this.move(ring.held === 0 ? ring : this.take());
+    return this.ring as Ring;
   }
 
-  private fresh(): OwnedWindow {
-    const n = this.opts.sizeFrames;
-    return { start: 0, end: 0, frames: n, channels: this.opts.channels, ts: new Float64Array(n), values: new Float64Array(n * this.ch), cells: new Uint8Array(n * this.ch) };
+  /** Moves the window being filled to the front of `to` (its rows written so far with it). */
+  private move(to: Ring): void {
+    const from = this.ring as Ring;
+    const { base, rows, ch } = this;
+    if (rows > 0) {
+      if (to === from) {
+        from.values.copyWithin(0, base * ch, (base + rows) * ch);
+        from.cells.copyWithin(0, base * ch, (base + rows) * ch);
+        from.ts.copyWithin(0, base, base + rows);
+        from.present.copyWithin(0, base, base + rows);
+        from.uncertain.copyWithin(0, base, base + rows);
+      } else {
+        to.values.set(from.values.subarray(base * ch, (base + rows) * ch));
+        to.cells.set(from.cells.subarray(base * ch, (base + rows) * ch));
+        to.ts.set(from.ts.subarray(base, base + rows));
+        to.present.set(from.present.subarray(base, base + rows));
+        to.uncertain.set(from.uncertain.subarray(base, base + rows));
+      }
+    }
+    if (to !== from && from.held === 0 && this.spare.length < MAX_SPARE) this.spare.push(from);
+    this.ring = to;
+    this.base = 0;
+    // the copies are the window's own: nothing handed out shares them
+    this.shared = 0;
+  }
+
+  /**
+   * A row shared with a window handed out is to be written again: the window being filled moves
+   * to rows of its own first, and starts a new stream (its frames differ from the last window's).
+   */
+  private detach(): void {
+    const ring = this.filling();
+    this.move(this.take(ring));
+    this.stream = ++streams;
+  }
+
+  /** A ring with no window held (a spare, else a new one), other than `not`. */
+  private take(not?: Ring): Ring {
+    const last = this.spare.length - 1;
+    if (last >= 0 && this.spare[last] !== not) return this.spare.pop() as Ring;
+    for (let i = last - 1; i >= 0; i--) {
+      const r = this.spare[i];
+      if (r !== not && r.held === 0) {
+        this.spare.splice(i, 1);
+        return r;
+      }
+    }
+    const n = this.ringRows;
+    return { owner: this, rows: n, ts: new Float64Array(n), values: new Float64Array(n * this.ch), cells: new Uint8Array(n * this.ch), present: new Int32Array(n), uncertain: new Int32Array(n), held: 0, views: [] };
+  }
+
+  private view(ring: Ring, base: number): OwnedWindow {
+    const n = this.size;
+    const ch = this.ch;
+    return {
+      start: 0, end: 0, frames: n, channels: this.opts.channels, present: 0, uncertain: 0, stream: 0, ring, held: false,
+      ts: ring.ts.subarray(base, base + n), values: ring.values.subarray(base * ch, (base + n) * ch), cells: ring.cells.subarray(base * ch, (base + n) * ch),
+    };
   }
 }

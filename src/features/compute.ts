@@ -39,7 +39,12 @@ export class FeaturePlan {
   readonly needsTimes: boolean;
   /** `even` is read (spectral features). */
   readonly needsEven: boolean;
-  /** `finite` of the last make(). */
+  /**
+   * Every feature asked for is one SlidingStats keeps up to date (mean, std, rms, min, max, p2p,
+   * crest, last; at least one of them a statistic), so fromStats() can make the records.
+   */
+  readonly slidable: boolean;
+  /** `finite` of the last make() / fromStats(). */
   finite = true;
   private readonly stats: boolean;
   private readonly last: boolean;
@@ -66,6 +71,7 @@ export class FeaturePlan {
     this.dominant = names.includes('dominant_freq');
     this.spectralKurtosis = names.includes('spectral_kurtosis');
     this.needsEven = names.some((n) => SPECTRAL.has(n));
+    this.slidable = this.stats && !this.moments && !this.needsTimes && !this.needsEven;
     const keys: string[] = [...timeKeys];
     for (const k of [...this.bandKeys, ...(this.dominant ? ['dominant_freq'] : []), ...(this.spectralKurtosis ? ['spectral_kurtosis'] : [])]) {
       if (!keys.includes(k)) keys.push(k);
@@ -121,6 +127,18 @@ export class FeaturePlan {
     this.finite = Number.isFinite(check);
     return out;
   }
+
+  /**
+   * The record of a slidable plan from statistics worked out elsewhere (a SlidingStats), `last`
+   * the channel's last value; sets `finite` as make() does.
+   */
+  fromStats(st: TimeStats, last: number): Record<string, number> {
+    const out = this.newRecord(st);
+    let check = st.mean + st.std + st.rms + st.min + st.max + st.p2p + st.crest;
+    if (this.last) check += out.last = last;
+    this.finite = Number.isFinite(check);
+    return out;
+  }
 }
 
 /**
@@ -133,8 +151,21 @@ export class FeaturePlan {
  */
 function recordMaker(keys: readonly string[]): (st: TimeStats) => Record<string, number> {
   const fields = keys.map((k) => `${JSON.stringify(k)}: ${TIME_STATS.has(k as FeatureName) ? `st.${k}` : '0'}`);
-  return new Function('st', `return { ${fields.join(', ')} };`) as (st: TimeStats) => Record<string, number>;
+  const code = `return { ${fields.join(', ')} };`;
+  let make = recordMakers.get(code);
+  if (!make) {
+    make = new Function('st', code) as (st: TimeStats) => Record<string, number>;
+    recordMakers.set(code, make);
+  }
+  return make;
 }
+
+/**
+ * One maker per list of keys, shared by every plan (every asset) with that list: its records then
+ * share one hidden class and the call sites that make and read them stay monomorphic (a maker per
+ * plan made a shape per asset).
+ */
+const recordMakers = new Map<string, (st: TimeStats) => Record<string, number>>();
 
 /**
  * The requested features of one channel. Every value is finite when `values` is non-empty;

@@ -1,5 +1,6 @@
 import { Aligner } from '../../src/assets/align';
 import { CELL_GOOD, CELL_MISSING, CELL_UNCERTAIN, type FrameRow } from '../../src/assets/frame';
+import { rng } from '../helpers/random';
 
 /** Frames of 100 ms over 3 channels, each closed frame captured as [ts, values, cells]. */
 function aligner(agg: 'last' | 'mean'): { a: Aligner; out: { ts: number; values: number[]; cells: number[] }[] } {
@@ -61,5 +62,38 @@ describe('Aligner frames held as rows', () => {
       a.advance(200);
       expect(out[0]!.values).toEqual(agg === 'mean' ? [1, 2, 6] : [1, 2, 3]);
     }
+  });
+});
+
+describe('Aligner counts per frame', () => {
+  it('the missing and uncertain counts it reports are those of the row it wrote (rows, samples, uncertain both ways)', () => {
+    const r = rng(17);
+    const row: FrameRow = { values: new Float64Array(3), cells: new Uint8Array(3), at: 0 };
+    let frames = 0;
+    let uncertainSeen = 0;
+    const a = new Aligner({ channels: 3, frameMs: 100, agg: 'mean', maxGapFrames: 100 }, {
+      row: () => row,
+      written: (_ts, _row, missing, uncertain) => {
+        const cells = Array.from(row.cells);
+        expect([missing, uncertain]).toEqual([cells.filter((c) => c === CELL_MISSING).length, cells.filter((c) => c === CELL_UNCERTAIN).length]);
+        frames++;
+        uncertainSeen += uncertain;
+      },
+    }, () => undefined);
+    for (let k = 0; k < 3000; k++) {
+      const t = k * 100 + 10;
+      const x = r();
+      const value = (): number => (r() < 0.2 ? NaN : r());
+      if (x < 0.4) a.addFrame(t, [value(), value(), value()], r() < 0.3); // a row, maybe uncertain
+      else if (x < 0.7) {
+        for (let c = 0; c < 3; c++) if (r() < 0.8) a.add(c, r(), t + c, r() < 0.2);
+      } else {
+        a.addFrame(t, [value(), value(), value()], r() < 0.3);
+        if (r() < 0.5) a.add(Math.floor(r() * 3), r(), t + 5, r() < 0.5); // a row, then a sample: accumulators
+      }
+      a.advance(t - 100);
+    }
+    expect(frames).toBeGreaterThan(2900);
+    expect(uncertainSeen).toBeGreaterThan(500);
   });
 });

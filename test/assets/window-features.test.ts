@@ -32,4 +32,14 @@ describe('WindowFeaturizer', () => {
     // slope over the present cells' times (0, 2, 3, 4 s)
     expect(out.features.a.slope).toBeCloseTo(channelFeatures({ values: Float64Array.of(1.5, 7.25, 3, 0.1), times: Float64Array.of(0, 2, 3, 4), even: new Float64Array(0), fs: 1 }, ['slope']).slope, 12);
   });
+
+  it('channel names of any text key the features, in channel order (quotes, digits, __proto__)', () => {
+    for (const channels of [['a"b\\', '1', 'x y'], ['__proto__', 'b']]) {
+      const f = new WindowFeaturizer(['mean', 'last'], [], 1000);
+      const w = win([1, 2, 3, 4, 5, 6].slice(0, 2 * channels.length), new Array(2 * channels.length).fill(CELL_GOOD), channels);
+      const out = f.compute(w, true);
+      const expected = channels.map((_, c) => ({ mean: (w.values[c] + w.values[channels.length + c]) / 2, last: w.values[channels.length + c] }));
+      expect(Object.entries(out.features).map(([k, v]) => [k, { ...v }])).toEqual(channels.map((c, i) => [c, expected[i]]).sort((x, y) => (x[0] === '1' ? -1 : y[0] === '1' ? 1 : 0)));
+    }
+  });
 });
