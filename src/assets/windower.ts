@@ -63,9 +63,10 @@ let streams = 0;
  * Frames are written in place (place() gives the offset, commit() follows) into the rows of the
  * window being filled, whose row i is the frame at nextStart + i * frameMs; a row no frame
  * reached is missing, never zero. A window is handed out as a view on its rows: sliding windows
- * share the rows of the frames they both cover (a ring with room for RING_WINDOWS windows; the
- * rows still needed are copied to its front when its end is reached, about one row per window),
- * so a window costs the rows that are new, not its size. Tumbling windows each take a ring of
+ * share the rows of the frames they both cover (a ring of RING_WINDOWS windows' rows; the rows
+ * still needed are copied to its front when its end is reached: size - step rows every
+ * (RING_WINDOWS - 1) * size / step windows, a third of a row per window sliding by one), so a
+ * window costs the rows that are new, not its size. Tumbling windows each take a ring of
  * one window, recycled through release() (a typed array allocated per window costs microseconds
  * here). Rows of a window handed out are never written again until it is released: a ring with
  * a window held is left as it is, and filling goes on in another.
