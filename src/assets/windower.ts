@@ -32,7 +32,7 @@ interface Ring {
   readonly uncertain: Int32Array;
   /** Windows cut from this ring and not released yet: their rows must not be written again. */
   held: number;
-  /** The view of the window starting at each row, made once and reused. */
+  /** The view of the window starting at each row, made once and reused (when the windower keeps views). */
   readonly views: (OwnedWindow | undefined)[];
 }
 
@@ -50,6 +50,12 @@ interface OwnedWindow extends CutWindow {
 const MAX_SPARE = 8;
 /** Windows a sliding ring holds before its rows are compacted to the front. */
 const RING_WINDOWS = 4;
+/**
+ * A ring keeps the view of each window it cut for the next window at the same row (three
+ * subarrays and an object each time cost a few hundred ns) when it cuts at most this many
+ * windows per pass: a long window sliding by one frame would keep thousands.
+ */
+const MAX_VIEWS = 200;
 
 /** Stream ids, unique across windowers (a featurizer may see windows of more than one). */
 let streams = 0;
@@ -63,9 +69,10 @@ let streams = 0;
  * Frames are written in place (place() gives the offset, commit() follows) into the rows of the
  * window being filled, whose row i is the frame at nextStart + i * frameMs; a row no frame
  * reached is missing, never zero. A window is handed out as a view on its rows: sliding windows
- * share the rows of the frames they both cover (a ring with room for RING_WINDOWS windows; the
- * rows still needed are copied to its front when its end is reached, about one row per window),
- * so a window costs the rows that are new, not its size. Tumbling windows each take a ring of
+ * share the rows of the frames they both cover (a ring of RING_WINDOWS windows' rows; the rows
+ * still needed are copied to its front when its end is reached: size - step rows every
+ * (RING_WINDOWS - 1) * size / step windows, a third of a row per window sliding by one), so a
+ * window costs the rows that are new, not its size. Tumbling windows each take a ring of
  * one window, recycled through release() (a typed array allocated per window costs microseconds
  * here). Rows of a window handed out are never written again until it is released: a ring with
  * a window held is left as it is, and filling goes on in another.
@@ -82,6 +89,8 @@ export class Windower {
   private readonly step: number;
   /** Rows per ring: room for several sliding windows, or one when windows share no row. */
   private readonly ringRows: number;
+  /** Rings keep their windows' views for reuse (MAX_VIEWS). */
+  private readonly keepViews: boolean;
   /**
    * The ring the window being filled is in; undefined between a tumbling cut and the next frame,
    * so the next window takes a ring from the spares only then (when the model layer may already
@@ -109,6 +118,7 @@ export class Windower {
     this.size = opts.sizeFrames;
     this.step = opts.stepFrames;
     this.ringRows = this.step < this.size ? RING_WINDOWS * this.size : this.size;
+    this.keepViews = (this.ringRows - this.size) / this.step + 1 <= MAX_VIEWS;
   }
 
   /** The arrays the offsets of place() point into (valid after place(); they change when a window is cut). */
@@ -248,7 +258,7 @@ export class Windower {
       this.rows = n;
     }
     const ring = this.ring as Ring;
-    const w = (ring.views[this.base] ??= this.view(ring, this.base));
+    const w = this.keepViews ? (ring.views[this.base] ??= this.view(ring, this.base)) : this.view(ring, this.base);
     w.start = start;
     w.end = start + this.sizeMs;
     w.present = this.present;

@@ -122,6 +122,7 @@ describe('Windower rows in a ring (sliding windows are views; cell counts kept p
   const cases: [string, Partial<WindowerOptions>][] = [
     ['count, size 8 step 1', { sizeFrames: 8, stepFrames: 1 }],
     ['count, size 8 step 3', { sizeFrames: 8, stepFrames: 3 }],
+    ['count, size 70 step 1 (too many windows per ring to keep their views)', { sizeFrames: 70, stepFrames: 1 }],
     ['count, size 5 step 5 (tumbling)', { sizeFrames: 5, stepFrames: 5 }],
     ['count, size 4 step 6 (hopping)', { sizeFrames: 4, stepFrames: 6 }],
     ['time, size 6 step 2', { type: 'time', sizeFrames: 6, stepFrames: 2 }],
