@@ -19,6 +19,16 @@ export function meanModel(frames: number, channels: number, opts: { scale?: numb
   return g.toModelBytes({ opset: 17 });
 }
 
+/** A run long enough to matter (an n x n matrix product per window; n = 1200: ~60 ms here): x [-1, n, n] -> score [-1] = mean(x . x). */
+export function slowModel(n = 1200): Uint8Array {
+  const g = new OnnxGraphBuilder('slow');
+  g.input('x', [-1, n, n]);
+  g.node('MatMul', ['x', 'x'], ['y']);
+  g.node('ReduceMean', ['y'], ['score'], { axes: intsAttr([1, 2]), keepdims: 0 });
+  g.output('score', [-1]);
+  return g.toModelBytes({ opset: 17 });
+}
+
 /** score = w . features, [-1, k] -> [-1, 1]. */
 export function linearModel(weights: readonly number[]): Uint8Array {
   const g = new OnnxGraphBuilder('linear');

@@ -6,7 +6,8 @@ import { LoadedModel } from '../../src/models/runner';
 import { Batcher } from '../../src/models/batcher';
 import type { InferenceThread } from '../../src/models/session-host';
 import { WorkerSessionHost } from '../../src/models/worker-session-host';
-import { framesManifest, halfModel, linearModel, meanModel, sandbox, sha256, writeModel, type Sandbox } from './fixtures';
+import { framesManifest, halfModel, linearModel, meanModel, sandbox, sha256, slowModel, writeModel, type Sandbox } from './fixtures';
+import { createSessionHost } from '../../src/models/session-host';
 
 describe.each<InferenceThread>(['main', 'worker'])('LoadedModel (onnxruntime-node session, %s thread)', (thread) => {
   async function load(bytes: Uint8Array, manifest: Record<string, unknown>): Promise<LoadedModel> {
@@ -108,14 +109,8 @@ describe('the inference worker thread', () => {
   });
 
   it('fails the runs in flight when the thread dies, then starts a new one from the same model', async () => {
-    // A run long enough (a 600 x 600 matrix product, ~0.1 s) that the thread surely dies under it.
-    const { OnnxGraphBuilder, intsAttr } = await import('../../src/ml/onnx');
-    const g = new OnnxGraphBuilder('slow');
-    g.input('x', [-1, 600, 600]);
-    g.node('MatMul', ['x', 'x'], ['y']);
-    g.node('ReduceMean', ['y'], ['score'], { axes: intsAttr([1, 2]), keepdims: 0 });
-    g.output('score', [-1]);
-    const host = await WorkerSessionHost.create(g.toModelBytes({ opset: 17 }), { intraOpNumThreads: 1 });
+    // A run long enough that the thread surely dies under it.
+    const host = await WorkerSessionHost.create(slowModel(600), { intraOpNumThreads: 1 });
     const feeds = [{ name: 'x', data: new Float32Array(600 * 600).fill(0.5), dims: [1, 600, 600] }];
     expect(Array.from((await host.run(feeds, 'score'))!.data)).toEqual([150]);
     const inFlight = host.run(feeds, 'score');
@@ -129,6 +124,39 @@ describe('the inference worker thread', () => {
     await host.release();
     expect(Array.from((await last)!.data)).toEqual([150]);
     await expect(host.run(feeds, 'score')).rejects.toThrow('the session was released');
+  });
+});
+
+describe('where the session runs decides whether a run blocks the event loop', () => {
+  /** The longest pause of a 2 ms interval while three runs go one after the other, and the shortest run. */
+  async function pauses(thread: InferenceThread): Promise<{ maxGap: number; minRun: number }> {
+    const host = await createSessionHost(slowModel(), thread, { threads: 1 });
+    const feeds = [{ name: 'x', data: host.alloc(1200 * 1200).fill(0.5), dims: [1, 1200, 1200] }];
+    await host.run(feeds, 'score');
+    let last = performance.now();
+    let maxGap = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+    }, 2);
+    let minRun = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const out = await host.run(feeds, 'score');
+      minRun = Math.min(minRun, performance.now() - t0);
+      expect(Array.from(out!.data)).toEqual([300]);
+    }
+    clearInterval(timer);
+    await host.release();
+    return { maxGap, minRun };
+  }
+
+  it('main: the event loop stops for a whole run; worker: it keeps turning', async () => {
+    const main = await pauses('main');
+    expect(main.maxGap).toBeGreaterThan(0.8 * main.minRun);
+    const worker = await pauses('worker');
+    expect(worker.maxGap).toBeLessThan(0.5 * worker.minRun);
   });
 });
 
