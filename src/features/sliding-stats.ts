@@ -1,4 +1,4 @@
-import type { TimeStats } from './stats';
+import { setSpreadStats, type TimeStats } from './stats';
 
 /**
  * A variance this much smaller than the mean square around the reference has lost too many digits
@@ -131,16 +131,7 @@ export class SlidingStats {
     const mean = this.ref[c] + d;
     const v = Math.max(0, this.s2[c] / n - d * d);
     // mean of x^2 = variance + mean^2
-    const r = Math.sqrt(v + mean * mean);
-    const lo = this.lo[c];
-    const hi = this.hi[c];
-    out.mean = mean;
-    out.std = Math.sqrt(v);
-    out.rms = r;
-    out.min = lo;
-    out.max = hi;
-    out.p2p = hi - lo;
-    out.crest = r === 0 ? 0 : Math.max(Math.abs(lo), Math.abs(hi)) / r;
+    setSpreadStats(out, mean, v, Math.sqrt(v + mean * mean), this.lo[c], this.hi[c]);
     out.kurtosis = NaN;
     out.skewness = NaN;
   }

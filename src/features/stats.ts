@@ -124,6 +124,17 @@ export function timeStats(x: Float64Array): TimeStats {
   return out;
 }
 
+/** The statistics that follow from mean, variance, rms and the extremes (crest, p2p) into `out`. */
+export function setSpreadStats(out: TimeStats, mean: number, variance: number, rms: number, lo: number, hi: number): void {
+  out.mean = mean;
+  out.std = Math.sqrt(variance);
+  out.rms = rms;
+  out.min = lo;
+  out.max = hi;
+  out.p2p = hi - lo;
+  out.crest = rms === 0 ? 0 : Math.max(Math.abs(lo), Math.abs(hi)) / rms;
+}
+
 /**
  * timeStats over n values of x, x[off], x[off + stride], ..., into `out` (reused by the pipeline
  * for every channel of every window, read straight from the window's [frame][channel] layout).
@@ -167,14 +178,7 @@ export function timeStatsInto(x: Float64Array, n: number, out: TimeStats, moment
   m2 /= n;
   m3 /= n;
   m4 /= n;
-  const r = Math.sqrt(sq / n);
-  out.mean = mu;
-  out.std = Math.sqrt(m2);
-  out.rms = r;
-  out.min = lo;
-  out.max = hi;
-  out.p2p = hi - lo;
-  out.crest = r === 0 ? 0 : Math.max(Math.abs(lo), Math.abs(hi)) / r;
+  setSpreadStats(out, mu, m2, Math.sqrt(sq / n), lo, hi);
   out.kurtosis = !moments ? NaN : m2 === 0 ? 0 : m4 / (m2 * m2);
   out.skewness = !moments ? NaN : m2 === 0 ? 0 : m3 / Math.pow(m2, 1.5);
 }
