@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CMAPSS_SENSORS, lastWindows, readCmapss, sensorStats, trainingWindows, truncateLikeTest, type Engine } from './cmapss-data';
+import { CMAPSS_SENSORS, lastWindows, readCmapss, sensorRange, sensorStats, trainingWindows, truncateLikeTest, type Engine } from './cmapss-data';
 import type { LayerSpec } from './layers';
 import { asymmetricMse, huber, mse, type Loss } from './losses';
 import { FatalError } from '../core/errors';
@@ -46,6 +46,8 @@ export interface RulOptions extends TrainHyperParams {
   minLrFrac: number;
   /** Alpha of the fixed exponential smoothing over time in front of the network (0 = none). */
   smooth: number;
+  /** Sensor scaling fitted on the training engines: z-score, or min-max to [-1, 1] (both ship as the manifest's offset/scale `zscore`). */
+  scale: 'zscore' | 'minmax';
   /**
    * Seeds the engine shuffle (final held-out set, folds) and the truncations; `seed` seeds the
    * networks and the training order only, so another seed keeps the held-out engines out.
@@ -79,6 +81,7 @@ export const RUL_DEFAULTS: RulOptions = {
   huber: 5,
   minLrFrac: 0.01,
   smooth: 0,
+  scale: 'zscore',
   // The split of every shipped model and cross-validation so far (it used to follow `seed`).
   splitSeed: 42,
 };
@@ -176,8 +179,8 @@ export interface RulResult {
 }
 
 /** Training windows of the split (targets scaled to RUL / cap) and the z-score they were built with. */
-export function rulDataset(split: RulSplit, opts: Pick<RulOptions, 'window' | 'cap' | 'padFrom'>): { data: Dataset; norm: Norm } {
-  const norm = sensorStats(split.train);
+export function rulDataset(split: RulSplit, opts: Pick<RulOptions, 'window' | 'cap' | 'padFrom'> & Partial<Pick<RulOptions, 'scale'>>): { data: Dataset; norm: Norm } {
+  const norm = opts.scale === 'minmax' ? sensorRange(split.train) : sensorStats(split.train);
   const data = trainingWindows(split.train, opts.window, opts.cap, norm, Math.min(opts.window, opts.padFrom));
   for (let i = 0; i < data.n; i++) data.y[i] = data.y[i]! / opts.cap;
   return { data, norm };
