@@ -44,6 +44,11 @@ export function cvOptionsKey(o: RulOptions): CvOptionsKey {
   return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.smooth ? { smooth: o.smooth } : {}), ...(o.scale === 'minmax' ? { scale: o.scale } : {}), ...(o.splitSeed !== RUL_DEFAULTS.splitSeed ? { splitSeed: o.splitSeed } : {}) };
 }
 
+/** The options behind saved figures: a key without `smooth`, `scale` or `splitSeed` means off, z-score, 42 (whatever the defaults are now). */
+function optionsOf(key: CvOptionsKey): RulOptions {
+  return { ...RUL_DEFAULTS, smooth: 0, scale: 'zscore', splitSeed: 42, ...key };
+}
+
 const SHIFTS = [-4, -2, 0, 2, 4, 6, 8, 10];
 
 function meanStd(v: readonly number[]): { mean: number; std: number } {
@@ -130,7 +135,7 @@ export function combineSeedRuns(runs: readonly CvFigures[]): CvFigures {
     const pred = raw.map((v) => clipRul(v - RUL_DEFAULTS.offset, first.options.cap));
     return { ...f, raw, rmse: rmse(pred, f.truth), scorePer100: (phm08Score(pred, f.truth) * 100) / pred.length, minutes: sorted.reduce((a, r) => a + r.folds[i]!.minutes, 0), firstMember: { rmse: f.rmse, scorePer100: f.scorePer100 } };
   });
-  return summarize(first.foldsPlanned, folds, { ...RUL_DEFAULTS, ...first.options, members: sorted.length });
+  return summarize(first.foldsPlanned, folds, { ...optionsOf(first.options), members: sorted.length });
 }
 
 /**
@@ -142,5 +147,5 @@ export function cvAtOffset(cv: CvFigures, offset: number, cap: number): CvFigure
     const pred = f.raw.map((v) => clipRul(v - offset, cap));
     return { ...f, rmse: rmse(pred, f.truth), scorePer100: (phm08Score(pred, f.truth) * 100) / pred.length };
   });
-  return summarize(cv.foldsPlanned, folds, { ...RUL_DEFAULTS, ...cv.options, offset, cap });
+  return summarize(cv.foldsPlanned, folds, { ...optionsOf(cv.options), offset, cap });
 }
