@@ -121,6 +121,6 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
     bestEpoch: teacher.fit.bestEpoch,
     trainMinutes: Math.round((Date.now() - started) / 600) / 100,
   };
-  const manifest = writeModelDir(opts.out, onnx, draftFor(opts.id, metrics, `Remaining useful life (cycles) of a turbofan from the last ${opts.window} cycles of 14 sensors; 1-D CNN trained on NASA C-MAPSS FD001`), rulCard(opts, metrics, variants, models, cv));
+  const manifest = writeModelDir(opts.out, onnx, draftFor(opts.id, metrics, `Remaining useful life (cycles) of a turbofan from the last ${opts.window} cycles of 14 sensors; ${opts.members > 1 ? `${opts.members} 1-D CNNs averaged,` : '1-D CNN'} trained on NASA C-MAPSS FD001`), rulCard(opts, metrics, variants, models, cv));
   return { manifest, variants, ...(cv ? { cv } : {}) };
 }
