@@ -4,7 +4,7 @@ import { runAnomalyPipeline } from '../ml/anomaly-pipeline';
 import { fmt } from '../ml/model-card';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FatalError } from '../core/errors';
-import { crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../ml/rul-cv';
+import { combineSeedRuns, crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../ml/rul-cv';
 import { loadTrainEngines, RUL_DEFAULTS, type RulOptions } from '../ml/rul-model';
 import { cvLine } from '../ml/rul-card';
 import { runRulPipeline } from '../ml/rul-pipeline';
@@ -59,7 +59,7 @@ function pick<T extends object>(opts: CommonOpts, defaults: T): T {
 }
 
 /** RulOptions that `train rul` takes from a flag of the same name (the rest: RUL_DEFAULTS). */
-const RUL_FLAGS = ['size', 'members', 'lateWeight', 'cap', 'offset', 'padFrom', 'bottleneck', 'noise', 'huber', 'minLrFrac', 'smooth', 'truncations', 'earlyStop'] as const;
+const RUL_FLAGS = ['size', 'members', 'lateWeight', 'cap', 'offset', 'padFrom', 'bottleneck', 'noise', 'huber', 'minLrFrac', 'smooth', 'scale', 'truncations', 'earlyStop'] as const;
 
 /** The options among `keys` given on the command line (commander leaves the others undefined). */
 function given<T, K extends keyof T>(o: Partial<T>, keys: readonly K[]): Partial<Pick<T, K>> {
@@ -93,19 +93,29 @@ export function registerTrain(program: Command): void {
     .option('--offset <x>', `cycles subtracted from the predicted RUL (default ${RUL_DEFAULTS.offset})`, num)
     .option('--cap <n>', `RUL cap of the piecewise-linear target (default ${RUL_DEFAULTS.cap})`, int)
     .option('--bottleneck <n>', `filters of the small network's second convolution (default ${RUL_DEFAULTS.bottleneck})`, int)
-    .option('--noise <std>', `Gaussian input noise while training, in z-score units (default ${RUL_DEFAULTS.noise})`, num)
+    .option('--noise <std>', `Gaussian input noise while training, in scaled-input units (z-score: standard deviations) (default ${RUL_DEFAULTS.noise})`, num)
     .option('--huber <cycles>', `Huber loss with this delta in cycles; 0 = squared error (default ${RUL_DEFAULTS.huber})`, num)
     .option('--min-lr-frac <x>', `final learning rate of the cosine schedule as a fraction of --lr (default ${RUL_DEFAULTS.minLrFrac})`, num)
     .option('--smooth <alpha>', `fixed exponential smoothing of the sensors over time inside the graph, y[t] = alpha x[t] + (1 - alpha) y[t-1]; 0 = off (default ${RUL_DEFAULTS.smooth})`, num)
+    .option('--scale <kind>', `sensor scaling fitted on the training engines: zscore, or minmax (to [-1, 1]) (default ${RUL_DEFAULTS.scale})`)
     .option('--truncations <n>', `random truncations per held-out engine (default ${RUL_DEFAULTS.truncations})`, int)
     .option('--early-stop', 'early-stop on the held-out engines (then they are no longer unseen)')
     .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
+    .option('--cv-combine <files...>', 'instead of training: the cross-validation of a --members n ensemble from n saved single-network runs (--cv-out files) with consecutive seeds, written to --cv-out')
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
+      if (o.cvCombine) {
+        if (!o.cvOut) throw new FatalError('--cv-combine', 'needs --cv-out <file> for the combined figures');
+        const cv = combineSeedRuns(o.cvCombine.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CvFigures));
+        writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
+        log(`${cv.options.members} members (seeds ${cv.options.seed}..${cv.options.seed + cv.options.members - 1}): ${cvLine(cv)}`);
+        return;
+      }
       const id = o.id ?? 'cmapss-rul';
       const base = pick(o, RUL_DEFAULTS);
       if (o.size !== undefined && o.size !== 'teacher' && o.size !== 'student') throw new FatalError('--size', `expected teacher or student, got ${o.size}`);
       if (o.smooth !== undefined && !(o.smooth >= 0 && o.smooth <= 1)) throw new FatalError('--smooth', `expected an alpha in [0, 1] (0 = off), got ${o.smooth}`);
+      if (o.scale !== undefined && o.scale !== 'zscore' && o.scale !== 'minmax') throw new FatalError('--scale', `expected zscore or minmax, got ${o.scale}`);
       const rul: RulOptions = { ...base, ...given(o as Partial<RulOptions>, RUL_FLAGS), holdout: o.holdout };
       if (o.cvOnly) {
         const save = (cv: CvFigures): void => {

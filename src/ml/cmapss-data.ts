@@ -81,6 +81,27 @@ export function sensorStats(engines: readonly Engine[]): { mean: number[]; std: 
   return { mean, std };
 }
 
+/**
+ * Per-sensor min-max scaling to [-1, 1] written as an offset and a scale, (x - mid) / half-range,
+ * so that the manifest's `zscore` normalization (x - mean) / std applies it unchanged.
+ */
+export function sensorRange(engines: readonly Engine[]): { mean: number[]; std: number[] } {
+  const C = CMAPSS_SENSORS.length;
+  const lo = new Float64Array(C).fill(Infinity);
+  const hi = new Float64Array(C).fill(-Infinity);
+  for (const e of engines) {
+    for (let i = 0; i < e.sensors.length; i++) {
+      const v = e.sensors[i]!;
+      if (v < lo[i % C]!) lo[i % C] = v;
+      if (v > hi[i % C]!) hi[i % C] = v;
+    }
+  }
+  const mean = Array.from(lo, (l, c) => (l + hi[c]!) / 2);
+  // A constant channel gets scale 1, as in sensorStats.
+  const std = Array.from(lo, (l, c) => (hi[c]! - l) / 2 || 1);
+  return { mean, std };
+}
+
 /** Piecewise-linear RUL target: constant `cap` early in life, then falling linearly to 0. */
 export function rulTarget(totalCycles: number, cycle: number, cap: number): number {
   return Math.min(cap, totalCycles - cycle);

@@ -17,7 +17,15 @@ function cvSection(cv: CvFigures, opts: RulPipelineOptions): string {
 
 Pooled over the folds had the predictions been shifted (the shipped offset, ${opts.offset} cycles, was chosen here): ${cv.offsets.map((o) => `${o.offset}: ${fmt(o.rmse)} / ${fmt(o.scorePer100)}`).join('; ')} (offset: RMSE / PHM08 per 100 cases).
 
-These figures were used for choices (they are tuned on): the offset was picked on them, and the recipe was compared on them with the alternatives listed in docs/models.md ("How they compare"), which also says which changes measurably helped and which did not. Each fold's network never saw its fold (fixed epochs, no early stopping on it). They are the figures of one seed (${opts.seed}) for the initial weights, noise and batch order: this small network depends strongly on it (for the 1.2.0 recipe, seed 42 scored 14.21 and seeds 43, 7 and 44 scored 16.25 to 17.28 on the same folds; docs/models.md).`;
+These figures were used for choices (they are tuned on): the offset was picked on them, and the recipe was compared on them with the alternatives listed in docs/models.md ("How they compare"), which also says which changes measurably helped and which did not. Each fold's network never saw its fold (fixed epochs, no early stopping on it). ${seedNote(opts)}`;
+}
+
+/** Which seeds the cross-validated figures stand for (a single small network depends strongly on its seed). */
+function seedNote(opts: RulPipelineOptions): string {
+  const spread =
+    'on the same folds, single networks of the 1.3.0 recipe (min-max scaling) scored 14.31 to 14.61 with seeds 42-46 (mean 14.48), those of the z-scored 1.2.0 recipe 14.21 (seed 42) to 17.28 (seed 7; mean 15.96 over seeds 42-46 and 7); docs/models.md';
+  if (opts.members > 1) return `They are the figures of the ensemble of ${opts.members} networks (seeds ${opts.seed}..${opts.seed + opts.members - 1}, averaged as in the shipped graph); the last column is seed ${opts.seed}'s network alone. Averaging makes the figure depend less on one seed's luck (${spread}).`;
+  return `They are the figures of one seed (${opts.seed}) for the initial weights, noise and batch order: this small network depends strongly on it (${spread}).`;
 }
 
 /** MODEL_CARD.md of the RUL model: protocol, cross-validation, final held-out figures, variants. */
@@ -27,14 +35,14 @@ export function rulCard(opts: RulPipelineOptions, m: Record<string, number>, var
   const arch = model.specs.map((s) => JSON.stringify(s)).join('\n');
   const ensemble = models.length > 1 ? ` The graph averages ${models.length} networks of the same architecture trained with seeds ${opts.seed}..${opts.seed + models.length - 1}.` : '';
   return modelCard(`Model card: ${opts.id}`, [
-    { title: 'What it does', body: `Predicts the remaining useful life (RUL, in cycles, clipped to [0, ${opts.cap}]) of a turbofan engine from its last ${opts.window} cycles of the 14 informative C-MAPSS sensors (${CMAPSS_SENSORS.join(', ')}). Input \`x\` [N, ${opts.window}, 14], z-scored with the mean/std in manifest.json (the pipeline applies them); output \`rul\` [N, 1].${ensemble}` },
+    { title: 'What it does', body: `Predicts the remaining useful life (RUL, in cycles, clipped to [0, ${opts.cap}]) of a turbofan engine from its last ${opts.window} cycles of the 14 informative C-MAPSS sensors (${CMAPSS_SENSORS.join(', ')}). Input \`x\` [N, ${opts.window}, 14], ${opts.scale === 'minmax' ? 'min-max scaled to [-1, 1] per sensor (the training engines\' range, written as the offset (mid-range) and scale (half-range) of the zscore normalization in manifest.json)' : 'z-scored with the mean/std in manifest.json'} (the pipeline applies them); output \`rul\` [N, 1].${ensemble}` },
     {
       title: 'Data',
       body: `NASA C-MAPSS FD001, \`train_FD001.txt\` (100 run-to-failure engines, one operating condition, one fault mode), shuffled with seed ${opts.splitSeed}. The last ${opts.holdout} engines of that order are the **final held-out set**: never trained on and never used for a choice. The other ${m.trainEngines} engines (${m.trainWindows} windows) train the shipped model and serve the cross-validation. The official test files are not in the training data folder; \`pdm-gateway evaluate rul\` accepts them unchanged.`,
     },
     {
       title: 'Protocol',
-      body: `- Sensors: the 14 non-constant ones; constant channels (settings 3, s1, s5, s10, s16, s18, s19) dropped; z-score fitted on the training engines only.
+      body: `- Sensors: the 14 non-constant ones; constant channels (settings 3, s1, s5, s10, s16, s18, s19) dropped; ${opts.scale === 'minmax' ? 'min-max scaling to [-1, 1]' : 'z-score'} fitted on the training engines only.
 - Labels: piecewise-linear RUL capped at ${opts.cap} cycles; the network learns RUL/${opts.cap}, the graph multiplies back${opts.offset ? `, subtracts ${opts.offset} cycles (an early bias: PHM08 punishes late predictions more)` : ''} and clips. Scoring uses the true, uncapped RUL.
 - Windows: ${opts.window} cycles. Trajectories shorter than the window (the official test set has engines of 31 cycles) are front-padded by repeating their first row, in \`evaluate rul\` and in training alike; the gateway waits for a full window.${opts.smooth > 0 ? ` The graph's first layer smooths each sensor over the window (fixed exponential smoothing, y[t] = ${opts.smooth} x[t] + ${+(1 - opts.smooth).toFixed(6)} y[t-1], y[0] = x[0]; a constant [${opts.window}, ${opts.window}] MatMul), so the gateway feeds the raw z-scored window.` : ''}
 - Test cases: each held-out engine is truncated at random cycles the way the official test set was made (true RUL uniform in [7, 145], at least 31 cycles kept), ${opts.truncations} truncations per engine; one prediction per engine at its last cycle; RMSE and the PHM08 score (given per 100 cases, so that sets of different sizes compare).
@@ -60,7 +68,7 @@ Not tuned on: these engines were scored once, after the recipe was fixed (traini
             title: `Compressed variants (models/${opts.id}/variants/, on the final held-out engines)`,
             body: table(
               ['variant', 'parameters', 'file bytes', 'RMSE', 'score / 100 cases', 'note'],
-              variants.map((v) => [v.name, v.params, v.bytes, v.valRmse, v.valScorePer100, v.sparsity !== undefined ? `${(v.sparsity * 100).toFixed(1)}% of weights zero (lambda ${opts.pruneLambda})` : v.name === 'int8' ? 'int8 weights, per-channel scales' : v.name === 'student' ? 'one network distilled from the teacher' : '']),
+              variants.map((v) => [v.name, v.params, v.bytes, v.valRmse, v.valScorePer100, v.sparsity !== undefined ? `${(v.sparsity * 100).toFixed(1)}% of weights zero (lambda ${opts.pruneLambda})` : v.name === 'int8' ? 'int8 weights, per-channel scales' : v.name === 'student' ? `one network distilled from the ${models.length > 1 ? `${models.length}-network ensemble` : 'teacher'}` : '']),
             ),
           },
         ]
@@ -68,7 +76,7 @@ Not tuned on: these engines were scored once, after the recipe was fixed (traini
     { title: 'Architecture', body: `\`\`\`\n${arch}\n\`\`\`\n${models.length > 1 ? `${models.length} x ${model.paramCount()} = ` : ''}${params} parameters.` },
     {
       title: 'How to retrain',
-      body: `\`\`\`\nnpm run build\nnpm run train:rul -- --data ../shared/data/cmapss --out models/${opts.id}\n\`\`\`\nCross-validation alone: \`node dist/src/cli/main.js train rul --data ../shared/data/cmapss --cv-only --cv 4 --cv-out cv.json\`; \`--cv-from cv.json\` puts saved figures into the card (refused unless made with the same options). Options: \`pdm-gateway train rul --help\`. The run is seeded; the same seed and data give the same model on the same Node.js version.`,
+      body: `\`\`\`\nnpm run build\nnpm run train:rul -- --data ../shared/data/cmapss --out models/${opts.id}\n\`\`\`\nCross-validation alone: \`node dist/src/cli/main.js train rul --data ../shared/data/cmapss --cv-only --cv 4 --cv-out cv.json\`; \`--cv-from cv.json\` puts saved figures into the card (refused unless made with the same options).${opts.members > 1 ? ` An ensemble's cross-validation can also be put together from single-network runs (\`--members 1 --seed ${opts.seed}\`, ..., \`--seed ${opts.seed + opts.members - 1}\`, each with \`--cv-out\`) with \`--cv-combine <files...> --cv-out cv.json\`: member k of \`--members ${opts.members}\` is the network of seed ${opts.seed} + k.` : ''} Options: \`pdm-gateway train rul --help\`. The run is seeded; the same seed and data give the same model on the same Node.js version.`,
     },
     { title: 'Citations', body: `- A. Saxena, K. Goebel, D. Simon, N. Eklund, "Damage propagation modeling for aircraft engine run-to-failure simulation", PHM 2008.\n- X. Li, Q. Ding, J.-Q. Sun, "Remaining useful life estimation in prognostics using deep convolution neural networks", Reliability Engineering & System Safety 172 (2018) (DCNN).` },
   ]);

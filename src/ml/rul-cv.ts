@@ -1,5 +1,6 @@
 import type { Engine } from './cmapss-data';
 import { Rng } from './rng';
+import { FatalError } from '../core/errors';
 import { phm08Score, rmse } from './metrics';
 import { clipRul, cutSplit, evaluateRul, predictRaw, RUL_DEFAULTS, splitEngines, trainRul, type RulOptions } from './rul-model';
 
@@ -36,11 +37,16 @@ export interface CvFigures {
   options: CvOptionsKey;
 }
 
-/** The options a cross-validation result depends on (not the offset: cvAtOffset reads any offset from the saved predictions); `smooth` only when on and `splitSeed` only when not the shipped 42, so older figures still match. */
-export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'> & Partial<Pick<RulOptions, 'smooth' | 'splitSeed'>>;
+/** The options a cross-validation result depends on (not the offset: cvAtOffset reads any offset from the saved predictions); `smooth` only when on, `scale` only when minmax and `splitSeed` only when not the shipped 42, so older figures still match. */
+export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'> & Partial<Pick<RulOptions, 'smooth' | 'splitSeed' | 'scale'>>;
 
 export function cvOptionsKey(o: RulOptions): CvOptionsKey {
-  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.smooth ? { smooth: o.smooth } : {}), ...(o.splitSeed !== RUL_DEFAULTS.splitSeed ? { splitSeed: o.splitSeed } : {}) };
+  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.smooth ? { smooth: o.smooth } : {}), ...(o.scale === 'minmax' ? { scale: o.scale } : {}), ...(o.splitSeed !== RUL_DEFAULTS.splitSeed ? { splitSeed: o.splitSeed } : {}) };
+}
+
+/** The options behind saved figures: a key without `smooth`, `scale` or `splitSeed` means off, z-score, 42 (whatever the defaults are now). */
+function optionsOf(key: CvOptionsKey): RulOptions {
+  return { ...RUL_DEFAULTS, smooth: 0, scale: 'zscore', splitSeed: 42, ...key };
 }
 
 const SHIFTS = [-4, -2, 0, 2, 4, 6, 8, 10];
@@ -107,6 +113,32 @@ function summarize(foldsPlanned: number, out: FoldFigures[], opts: RulOptions): 
 }
 
 /**
+ * The cross-validation of an ensemble of n members from n saved single-network runs with seeds
+ * seed, seed+1, ..., seed+n-1 and otherwise the same options: member k of `--members n --seed s`
+ * is the network of `--seed s+k` (same initial weights, noise and batch order; the folds and
+ * truncations follow splitSeed), and the graph averages the members' outputs, so the ensemble's
+ * per-case predictions are the mean of the runs'. Refuses runs that do not fit together.
+ */
+export function combineSeedRuns(runs: readonly CvFigures[]): CvFigures {
+  if (runs.length < 2) throw new FatalError('--cv-combine', `expected at least 2 cross-validation files, got ${runs.length}`);
+  const sorted = [...runs].sort((a, b) => a.options.seed - b.options.seed);
+  const first = sorted[0]!;
+  const rest = (o: CvOptionsKey): string => JSON.stringify({ ...o, seed: 0 });
+  sorted.forEach((r, k) => {
+    if (r.options.members !== 1) throw new FatalError('--cv-combine', `run with seed ${r.options.seed} has ${r.options.members} members; combine single-network runs`);
+    if (r.options.seed !== first.options.seed + k) throw new FatalError('--cv-combine', `seeds must be consecutive (member k has seed + k), got ${sorted.map((x) => x.options.seed).join(', ')}`);
+    if (rest(r.options) !== rest(first.options)) throw new FatalError('--cv-combine', `run with seed ${r.options.seed} was made with other options: ${JSON.stringify(r.options)} vs ${JSON.stringify(first.options)}`);
+    if (r.folds.length !== first.folds.length || r.folds.some((f, i) => JSON.stringify(f.truth) !== JSON.stringify(first.folds[i]!.truth))) throw new FatalError('--cv-combine', `run with seed ${r.options.seed} has other folds or truncations`);
+  });
+  const folds = first.folds.map((f, i): FoldFigures => {
+    const raw = f.raw.map((_, j) => sorted.reduce((a, r) => a + r.folds[i]!.raw[j]!, 0) / sorted.length);
+    const pred = raw.map((v) => clipRul(v - RUL_DEFAULTS.offset, first.options.cap));
+    return { ...f, raw, rmse: rmse(pred, f.truth), scorePer100: (phm08Score(pred, f.truth) * 100) / pred.length, minutes: sorted.reduce((a, r) => a + r.folds[i]!.minutes, 0), firstMember: { rmse: f.rmse, scorePer100: f.scorePer100 } };
+  });
+  return summarize(first.foldsPlanned, folds, { ...optionsOf(first.options), members: sorted.length });
+}
+
+/**
  * The same cross-validation read at another early-bias offset: the offset only shifts the
  * output, so the saved per-case predictions give every fold's figures without retraining.
  */
@@ -115,5 +147,5 @@ export function cvAtOffset(cv: CvFigures, offset: number, cap: number): CvFigure
     const pred = f.raw.map((v) => clipRul(v - offset, cap));
     return { ...f, rmse: rmse(pred, f.truth), scorePer100: (phm08Score(pred, f.truth) * 100) / pred.length };
   });
-  return summarize(cv.foldsPlanned, folds, { ...RUL_DEFAULTS, ...cv.options, offset, cap });
+  return summarize(cv.foldsPlanned, folds, { ...optionsOf(cv.options), offset, cap });
 }

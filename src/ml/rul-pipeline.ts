@@ -38,7 +38,7 @@ export interface VariantFigures {
 function manifestDraft(opts: RulPipelineOptions, id: string, norm: Norm, metrics: Record<string, number>, description: string): ManifestDraft {
   return {
     id,
-    version: '1.2.0',
+    version: '1.3.0',
     kind: 'rul',
     description,
     inputs: [framesInput(opts.window, CMAPSS_SENSORS, { type: 'zscore', mean: norm.mean, std: norm.std })],
@@ -46,7 +46,7 @@ function manifestDraft(opts: RulPipelineOptions, id: string, norm: Norm, metrics
     thresholds: { rulWarn: 50, rulAlarm: 20 },
     training: {
       data: 'NASA C-MAPSS FD001 train_FD001.txt (Saxena et al., PHM 2008)',
-      protocol: `14 sensors, z-score; piecewise-linear RUL capped at ${opts.cap}; windows of ${opts.window} cycles; ${opts.members > 1 ? `${opts.members} networks averaged; ` : ''}${opts.holdout} final held-out engines (never used for choices), truncated at random cycles (true RUL uniform in [7, 145]) x ${opts.truncations}; one prediction per engine at its last cycle`,
+      protocol: `14 sensors, ${opts.scale === 'minmax' ? 'min-max to [-1, 1] (as offset/scale)' : 'z-score'}; piecewise-linear RUL capped at ${opts.cap}; windows of ${opts.window} cycles; ${opts.members > 1 ? `${opts.members} networks averaged; ` : ''}${opts.holdout} final held-out engines (never used for choices), truncated at random cycles (true RUL uniform in [7, 145]) x ${opts.truncations}; one prediction per engine at its last cycle`,
       date: new Date().toISOString().slice(0, 10),
       seed: opts.seed,
     },
@@ -121,6 +121,6 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
     bestEpoch: teacher.fit.bestEpoch,
     trainMinutes: Math.round((Date.now() - started) / 600) / 100,
   };
-  const manifest = writeModelDir(opts.out, onnx, draftFor(opts.id, metrics, `Remaining useful life (cycles) of a turbofan from the last ${opts.window} cycles of 14 sensors; 1-D CNN trained on NASA C-MAPSS FD001`), rulCard(opts, metrics, variants, models, cv));
+  const manifest = writeModelDir(opts.out, onnx, draftFor(opts.id, metrics, `Remaining useful life (cycles) of a turbofan from the last ${opts.window} cycles of 14 sensors; ${opts.members > 1 ? `${opts.members} 1-D CNNs averaged,` : '1-D CNN'} trained on NASA C-MAPSS FD001`), rulCard(opts, metrics, variants, models, cv));
   return { manifest, variants, ...(cv ? { cv } : {}) };
 }

@@ -1,4 +1,4 @@
-import { formatCmapss, lastWindows, parseCmapss, rulTarget, sensorStats, trainingWindows, truncateLikeTest, CMAPSS_SENSORS, type Engine } from '../../src/ml/cmapss-data';
+import { formatCmapss, lastWindows, parseCmapss, rulTarget, sensorRange, sensorStats, trainingWindows, truncateLikeTest, CMAPSS_SENSORS, type Engine } from '../../src/ml/cmapss-data';
 import { phm08Score, rmse } from '../../src/ml/metrics';
 import { Rng } from '../../src/ml/rng';
 
@@ -68,6 +68,17 @@ describe('C-MAPSS data', () => {
     const s = sensorStats([engine(1, 3)]);
     expect(s.mean[0]).toBeCloseTo(1, 6);
     expect(s.std[0]).toBeCloseTo(Math.sqrt(2 / 3), 6);
+  });
+
+  it('min-max scales to [-1, 1] as an offset (mid-range) and a scale (half-range); a constant sensor gets scale 1', () => {
+    const e = engine(1, 3);
+    const flat: Engine = { unit: 2, cycles: 2, sensors: new Float32Array(2 * 14).fill(5) };
+    const s = sensorRange([e]);
+    // s2 takes 0, 1, 2 over the three cycles
+    expect(s.mean[0]).toBeCloseTo(1, 6);
+    expect(s.std[0]).toBeCloseTo(1, 6);
+    expect(Array.from({ length: 3 }, (_, k) => lastWindows([e], 3, s)[k * 14])).toEqual([-1, 0, 1]);
+    expect(sensorRange([flat]).std[3]).toBe(1);
   });
 
   it('truncates held-out engines like the official test set: RUL in [7, 145], at least 31 cycles kept', () => {

@@ -9,8 +9,8 @@ import { asymmetricMse } from '../../src/ml/losses';
 import { phm08Score, rmse } from '../../src/ml/metrics';
 import { OrtModel } from '../../src/ml/ort-predict';
 import { Rng } from '../../src/ml/rng';
-import { crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../../src/ml/rul-cv';
-import { clipRul, predictLast, RUL_DEFAULTS, rulArchitecture, rulLoss, rulMember, rulToOnnx, splitEngines } from '../../src/ml/rul-model';
+import { combineSeedRuns, crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../../src/ml/rul-cv';
+import { clipRul, predictLast, RUL_DEFAULTS, rulArchitecture, rulDataset, rulLoss, rulMember, rulToOnnx, splitEngines } from '../../src/ml/rul-model';
 import { Sequential } from '../../src/ml/sequential';
 import { describeWithData } from '../helpers/shared-data';
 
@@ -37,9 +37,10 @@ describe('RUL ensemble graph and asymmetric loss', () => {
     expect(() => rulLoss({ ...RUL_DEFAULTS, huber: 10, lateWeight: 2 })).toThrow(/--huber.*--late-weight/s);
   });
 
-  it('--noise and --bottleneck shape the small network (the defaults are the 2,699-parameter 1.1.0 CNN)', () => {
+  it('--noise and --bottleneck shape the small network (the defaults: the 2,699-parameter 1.1.0 CNN, noise 0.08 in min-max units, 5 members)', () => {
     const specs = rulArchitecture('student');
-    expect(specs[0]).toEqual({ type: 'gaussian-noise', std: 0.3 });
+    expect(specs[0]).toEqual({ type: 'gaussian-noise', std: 0.08 });
+    expect(RUL_DEFAULTS).toMatchObject({ members: 5, scale: 'minmax', huber: 5, window: 50 });
     expect(rulMember({ ...RUL_DEFAULTS }, 0).paramCount()).toBe(2699);
     const wide = rulMember({ ...RUL_DEFAULTS, bottleneck: 4, noise: 0.5 }, 0);
     expect(wide.specs[0]).toEqual({ type: 'gaussian-noise', std: 0.5 });
@@ -120,6 +121,43 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
     // The key names the split only when it is not the shipped one, so older figures still match.
     expect(cvOptionsKey(one)).not.toHaveProperty('splitSeed');
     expect(cvOptionsKey({ ...one, splitSeed: 43 })).toMatchObject({ splitSeed: 43 });
+  });
+
+  it('an ensemble of n members cross-validates as the mean of the single-network runs with seeds seed..seed+n-1 (--cv-combine)', () => {
+    // With input noise, whose draws follow the seed too.
+    // z-score runs, as the saved figures before 1.3.0 are: the combination must not take today's default scaling.
+    const noisy = { ...opts, scale: 'zscore' as const, arch: [{ type: 'gaussian-noise', std: 0.3 } as const, ...TINY] };
+    const one = { ...noisy, members: 1 };
+    const ens = crossValidateRul(all, noisy, 4);
+    const a = crossValidateRul(all, one, 4);
+    const b = crossValidateRul(all, { ...one, seed: 43 }, 4);
+    const combined = combineSeedRuns([b, a]);
+    expect(combined.options).toEqual(ens.options);
+    expect(combined.options).not.toHaveProperty('scale');
+    combined.folds.forEach((f, k) => {
+      f.raw.forEach((v, i) => expect(v).toBeCloseTo(ens.folds[k]!.raw[i]!, 9));
+      expect(f.rmse).toBeCloseTo(ens.folds[k]!.rmse, 9);
+      expect(f.firstMember!.rmse).toBeCloseTo(ens.folds[k]!.firstMember!.rmse, 9);
+    });
+    expect(combined.pooledRmse).toBeCloseTo(ens.pooledRmse, 9);
+    expect(() => combineSeedRuns([a])).toThrow('--cv-combine: expected at least 2');
+    expect(() => combineSeedRuns([a, { ...b, options: { ...b.options, seed: 44 } }])).toThrow('seeds must be consecutive (member k has seed + k), got 42, 44');
+    expect(() => combineSeedRuns([a, { ...b, options: { ...b.options, huber: 0 } }])).toThrow('run with seed 43 was made with other options');
+    expect(() => combineSeedRuns([a, ens])).toThrow('run with seed 42 has 2 members');
+  });
+
+  it('--scale minmax (the default since 1.3.0) scales each sensor to [-1, 1] over the training engines and keys the figures by it', () => {
+    const split = splitEngines(all, { ...opts, maxEngines: 3 });
+    const { data, norm } = rulDataset(split, { ...opts, scale: 'minmax', padFrom: 30 });
+    expect(rulDataset(split, { ...opts, padFrom: 30 }).norm).toEqual(norm);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of data.x) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    expect(lo).toBeCloseTo(-1, 5);
+    expect(hi).toBeCloseTo(1, 5);
+    expect(norm.mean).not.toEqual(rulDataset(split, { ...opts, scale: 'zscore', padFrom: 30 }).norm.mean);
+    expect(cvOptionsKey({ ...opts, scale: 'zscore' })).not.toHaveProperty('scale');
+    expect(cvOptionsKey(opts)).toMatchObject({ scale: 'minmax' });
   });
 
   it('train rul --cv-from refuses figures made with other options, naming the file', async () => {
