@@ -42,6 +42,8 @@ async function handle(m) {
       if (!t) parentPort.postMessage({ id: m.id, ok: true, out: null });
       else if (t.data instanceof Float32Array) parentPort.postMessage({ id: m.id, ok: true, out: { type: t.type, data: t.data, dims: t.dims } }, [t.data.buffer]);
       else parentPort.postMessage({ id: m.id, ok: true, out: { type: t.type, data: Array.from(t.data, Number), dims: t.dims } });
+    } else if (m.op === 'exit') {
+      process.exit(1);
     } else if (m.op === 'release') {
       if (session) await session.release();
       session = undefined;
@@ -128,9 +130,17 @@ export class WorkerSessionHost implements SessionHost {
     return { workerRestarts: this.restarts };
   }
 
-  /** Test hook: ends the worker as a native crash would (the next run starts a new one). */
-  async kill(): Promise<void> {
-    await this.worker?.terminate();
+  /**
+   * Test hook: the worker exits with code 1 once the messages before this one are done, as a
+   * crash would end it (runs posted after it fail; the next run starts a new worker). It exits
+   * between messages, never under a native run.
+   */
+  kill(): Promise<void> {
+    const w = this.worker;
+    if (!w) return Promise.resolve();
+    const exited = new Promise<void>((r) => w.once('exit', () => r()));
+    w.postMessage({ op: 'exit', id: 0 });
+    return exited;
   }
 
   /** Starts a worker and creates the session in it; onnxruntime's error when it cannot. */

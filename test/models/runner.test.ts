@@ -109,12 +109,12 @@ describe('the inference worker thread', () => {
   });
 
   it('fails the runs in flight when the thread dies, then starts a new one from the same model', async () => {
-    // A run long enough that the thread surely dies under it.
     const host = await WorkerSessionHost.create(slowModel(600), { intraOpNumThreads: 1 });
     const feeds = [{ name: 'x', data: new Float32Array(600 * 600).fill(0.5), dims: [1, 600, 600] }];
     expect(Array.from((await host.run(feeds, 'score'))!.data)).toEqual([150]);
+    const dying = host.kill();
     const inFlight = host.run(feeds, 'score');
-    await host.kill();
+    await dying;
     await expect(inFlight).rejects.toThrow('the inference thread exited (code 1)');
     expect(host.stats().workerRestarts).toBe(0);
     expect(Array.from((await host.run(feeds, 'score'))!.data)).toEqual([150]);
