@@ -24,7 +24,7 @@ import { SampleRouter } from '../src/assets/router';
 import type { Sample } from '../src/core/sample';
 import { modelsConfig } from '../src/models/config';
 import { ModelService } from '../src/models/service';
-import type { InferenceThread } from '../src/models/session-host';
+import { ortOptions, type InferenceThread } from '../src/models/session-host';
 import { silentLogger } from '../src/observability/logger';
 import { builtCase, shippedCase, type BenchCase } from './_inference-cases';
 import { rng } from './_models';
@@ -92,7 +92,7 @@ function cpuSince(from: NodeJS.CpuUsage): number {
 }
 
 async function bare(c: BenchCase, batch: number, rounds: number, warmup: number): Promise<Figures> {
-  const s = await ort.InferenceSession.create(c.bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+  const s = await ort.InferenceSession.create(c.bytes, ortOptions({ threads: 1 }));
   const r = rng(3);
   const ch = c.channels.length;
   // Normalized values, as the path feeds the model (its inputs are within one std of the mean).

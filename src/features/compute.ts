@@ -1,3 +1,4 @@
+import { literalMaker } from './literal-maker';
 import { slope, timeStatsInto, type TimeStats } from './stats';
 import { bandEnergy, dominantFrequency, powerSpectrum, spectralKurtosis } from './spectral';
 
@@ -144,28 +145,14 @@ export class FeaturePlan {
 /**
  * A function making one channel's record as an object literal with every key of `keys` in order,
  * the time statistics read from `st` and every other key 0 (set afterwards by name). Generated
- * once per plan because a record filled key by key costs a keyed store per value (a literal of 8
+ * once per key list (literalMaker) because a record filled key by key costs a keyed store per value (a literal of 8
  * keys was 15-30x faster than a keyed fill in a Node 20 micro-benchmark; the pipeline makes one
  * record per channel per window). The keys are feature names (a fixed enum, not free text) and
  * band keys built from numbers, quoted with JSON.stringify, so nothing else enters the code.
  */
 function recordMaker(keys: readonly string[]): (st: TimeStats) => Record<string, number> {
-  const fields = keys.map((k) => `${JSON.stringify(k)}: ${TIME_STATS.has(k as FeatureName) ? `st.${k}` : '0'}`);
-  const code = `return { ${fields.join(', ')} };`;
-  let make = recordMakers.get(code);
-  if (!make) {
-    make = new Function('st', code) as (st: TimeStats) => Record<string, number>;
-    recordMakers.set(code, make);
-  }
-  return make;
+  return literalMaker<TimeStats, Record<string, number>>('st', keys.map((k) => [k, TIME_STATS.has(k as FeatureName) ? `st.${k}` : '0']));
 }
-
-/**
- * One maker per list of keys, shared by every plan (every asset) with that list: its records then
- * share one hidden class and the call sites that make and read them stay monomorphic (a maker per
- * plan made a shape per asset).
- */
-const recordMakers = new Map<string, (st: TimeStats) => Record<string, number>>();
 
 /**
  * The requested features of one channel. Every value is finite when `values` is non-empty;

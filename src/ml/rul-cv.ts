@@ -91,23 +91,26 @@ export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds
   return summarize(folds, out, opts);
 }
 
+/** RMSE and PHM08 per 100 cases of raw network outputs read at an early-bias offset and clipped to [0, cap]. */
+function scoreAt(raw: readonly number[], truth: readonly number[], offset: number, cap: number): { rmse: number; scorePer100: number } {
+  const pred = raw.map((v) => clipRul(v - offset, cap));
+  return { rmse: rmse(pred, truth), scorePer100: (phm08Score(pred, truth) * 100) / pred.length };
+}
+
 /** Figures over the folds done so far (a long run can be stopped and still report what it measured). */
 function summarize(foldsPlanned: number, out: FoldFigures[], opts: RulOptions): CvFigures {
   const raw = out.flatMap((f) => f.raw);
   const truth = out.flatMap((f) => f.truth);
-  const offsets = SHIFTS.map((d) => {
-    const pred = raw.map((v) => clipRul(v - opts.offset - d, opts.cap));
-    return { offset: opts.offset + d, rmse: rmse(pred, truth), scorePer100: (phm08Score(pred, truth) * 100) / pred.length };
-  });
-  const pred = raw.map((v) => clipRul(v - opts.offset, opts.cap));
+  const offsets = SHIFTS.map((d) => ({ offset: opts.offset + d, ...scoreAt(raw, truth, opts.offset + d, opts.cap) }));
+  const pooled = scoreAt(raw, truth, opts.offset, opts.cap);
   return {
     foldsPlanned,
     folds: [...out],
     offsets,
     rmse: meanStd(out.map((f) => f.rmse)),
     scorePer100: meanStd(out.map((f) => f.scorePer100)),
-    pooledRmse: rmse(pred, truth),
-    pooledScorePer100: (phm08Score(pred, truth) * 100) / pred.length,
+    pooledRmse: pooled.rmse,
+    pooledScorePer100: pooled.scorePer100,
     options: cvOptionsKey(opts),
   };
 }
@@ -132,8 +135,7 @@ export function combineSeedRuns(runs: readonly CvFigures[]): CvFigures {
   });
   const folds = first.folds.map((f, i): FoldFigures => {
     const raw = f.raw.map((_, j) => sorted.reduce((a, r) => a + r.folds[i]!.raw[j]!, 0) / sorted.length);
-    const pred = raw.map((v) => clipRul(v - RUL_DEFAULTS.offset, first.options.cap));
-    return { ...f, raw, rmse: rmse(pred, f.truth), scorePer100: (phm08Score(pred, f.truth) * 100) / pred.length, minutes: sorted.reduce((a, r) => a + r.folds[i]!.minutes, 0), firstMember: { rmse: f.rmse, scorePer100: f.scorePer100 } };
+    return { ...f, raw, ...scoreAt(raw, f.truth, RUL_DEFAULTS.offset, first.options.cap), minutes: sorted.reduce((a, r) => a + r.folds[i]!.minutes, 0), firstMember: { rmse: f.rmse, scorePer100: f.scorePer100 } };
   });
   return summarize(first.foldsPlanned, folds, { ...optionsOf(first.options), members: sorted.length });
 }
@@ -143,9 +145,6 @@ export function combineSeedRuns(runs: readonly CvFigures[]): CvFigures {
  * output, so the saved per-case predictions give every fold's figures without retraining.
  */
 export function cvAtOffset(cv: CvFigures, offset: number, cap: number): CvFigures {
-  const folds = cv.folds.map((f) => {
-    const pred = f.raw.map((v) => clipRul(v - offset, cap));
-    return { ...f, rmse: rmse(pred, f.truth), scorePer100: (phm08Score(pred, f.truth) * 100) / pred.length };
-  });
+  const folds = cv.folds.map((f) => ({ ...f, ...scoreAt(f.raw, f.truth, offset, cap) }));
   return summarize(cv.foldsPlanned, folds, { ...optionsOf(cv.options), offset, cap });
 }

@@ -144,7 +144,7 @@ export function assemble(model: string, plan: InputPlan, w: AnalyzedWindow, out:
   if (w.result.coverage === 1) {
     // Every cell holds a value (coverage is the share that do): nothing to check or fill in.
     if (plan.rows) {
-      plan.rows.write(values, raw.ts, ch, channelIndex, offset, scale, out, at);
+      plan.rows.write(raw, channelIndex, offset, scale, out, at);
       return;
     }
     if (plan.sameOrder) {

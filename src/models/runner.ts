@@ -1,7 +1,8 @@
 import { ModelRejectedError, ScoreError } from './errors';
 import { fmtShape } from './input-assembly';
 import type { ManifestOutput, ModelManifest } from './manifest';
-import { createSessionHost, type Feed, type GraphInfo, type InferenceThread, type RunOutput, type SessionHost, type SessionHostStats } from './session-host';
+import type { GraphInfo } from './graph-info';
+import { createSessionHost, type Feed, type InferenceThread, type RunOutput, type SessionHost, type SessionHostStats } from './session-host';
 
 export interface LoadOptions {
   readonly dir: string;
@@ -95,7 +96,7 @@ export class LoadedModel {
         throw new ScoreError(`model ${this.ref}`, `input '${inp.name}': got ${data.length} values for ${batch} windows, expected ${fmtShape([batch, ...inp.shape.slice(1)])}`);
       }
       if (runBatch > batch) {
-        const padded = this.session.alloc(runBatch * size);
+        const padded = new Float32Array(runBatch * size);
         padded.set(data);
         for (let b = batch; b < runBatch; b++) padded.copyWithin(b * size, (batch - 1) * size, batch * size);
         data = padded;
@@ -189,7 +190,7 @@ function checkGraph(ref: string, m: ModelManifest, s: GraphInfo): number | undef
   let fixed: number | undefined;
   for (const inp of m.inputs) {
     const meta = s.inputs.find((x) => x.name === inp.name);
-    if (!meta) fail(`manifest input '${inp.name}' is not an input of the ONNX graph (graph inputs: ${s.inputNames.join(', ')})`);
+    if (!meta) fail(`manifest input '${inp.name}' is not an input of the ONNX graph (graph inputs: ${s.inputs.map((i) => i.name).join(', ')})`);
     if (!meta!.isTensor || meta!.type !== 'float32') fail(`input '${inp.name}' is ${meta!.isTensor ? meta!.type : 'not a tensor'} in the ONNX graph; the manifest says float32`);
     const g = meta!.shape;
     if (g.length > 0) {
@@ -199,7 +200,7 @@ function checkGraph(ref: string, m: ModelManifest, s: GraphInfo): number | undef
     }
     if (inp.shape[0] > 0) fixed = inp.shape[0];
   }
-  for (const name of s.inputNames) if (!m.inputs.some((i) => i.name === name)) fail(`graph input '${name}' is not described by the manifest`);
+  for (const { name } of s.inputs) if (!m.inputs.some((i) => i.name === name)) fail(`graph input '${name}' is not described by the manifest`);
   for (const o of m.outputs) if (!s.outputNames.includes(o.name)) fail(`manifest output '${o.name}' is not an output of the ONNX graph (graph outputs: ${s.outputNames.join(', ')})`);
   return fixed;
 }

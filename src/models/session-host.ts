@@ -1,23 +1,9 @@
 import * as ort from 'onnxruntime-node';
+import { graphInfo, type GraphInfo } from './graph-info';
 import { WorkerSessionHost } from './worker-session-host';
 
 /** Where a model's onnxruntime session runs. */
 export type InferenceThread = 'worker' | 'main';
-
-/** A graph input as onnxruntime describes it (plain data, so it crosses threads). */
-export interface GraphInput {
-  readonly name: string;
-  readonly isTensor: boolean;
-  readonly type: string;
-  /** Empty when onnxruntime gives no shape; symbolic dimensions are strings. */
-  readonly shape: readonly (number | string)[];
-}
-
-export interface GraphInfo {
-  readonly inputs: readonly GraphInput[];
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
-}
 
 export interface Feed {
   readonly name: string;
@@ -57,20 +43,6 @@ export interface SessionHostStats {
 /** Session options shared by both threads: one place for the provider and optimisation level. */
 export function ortOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
   return { intraOpNumThreads: o.threads, interOpNumThreads: 1, executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
-}
-
-/** What onnxruntime says about a session's graph, as plain data. */
-export function graphInfo(s: ort.InferenceSession): GraphInfo {
-  return {
-    inputs: s.inputMetadata.map((m) => ({
-      name: m.name,
-      isTensor: m.isTensor,
-      type: m.isTensor ? m.type : 'non-tensor',
-      shape: m.isTensor ? [...(m as ort.InferenceSession.TensorValueMetadata).shape] : [],
-    })),
-    inputNames: [...s.inputNames],
-    outputNames: [...s.outputNames],
-  };
 }
 
 /** The session in the calling thread: each run blocks the event loop for its duration. */

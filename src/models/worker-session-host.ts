@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
-import type { Feed, GraphInfo, InferenceThread, RunOutput, SessionHost, SessionHostStats } from './session-host';
+import { graphInfo, type GraphInfo, type SessionMetadata } from './graph-info';
+import type { Feed, InferenceThread, RunOutput, SessionHost, SessionHostStats } from './session-host';
 
 /**
  * The worker's code. It is a string run with `eval` (not a file of its own) so the same code runs
@@ -20,13 +21,6 @@ function plain(name, data) {
   b.set(data);
   return b;
 }
-function graph(s) {
-  return {
-    inputs: s.inputMetadata.map((m) => ({ name: m.name, isTensor: m.isTensor, type: m.isTensor ? m.type : 'non-tensor', shape: m.isTensor ? [...m.shape] : [] })),
-    inputNames: [...s.inputNames],
-    outputNames: [...s.outputNames],
-  };
-}
 // One message at a time, in order: a release never overtakes a run.
 let queue = Promise.resolve();
 parentPort.on('message', (m) => { queue = queue.then(() => handle(m)); });
@@ -34,7 +28,7 @@ async function handle(m) {
   try {
     if (m.op === 'create') {
       session = await ort.InferenceSession.create(m.bytes, m.options);
-      parentPort.postMessage({ id: m.id, ok: true, graph: graph(session) });
+      parentPort.postMessage({ id: m.id, ok: true, meta: { inputMetadata: session.inputMetadata, outputNames: session.outputNames } });
     } else if (m.op === 'run') {
       const feeds = {};
       for (const f of m.feeds) feeds[f.name] = new ort.Tensor('float32', plain(f.name, f.data), f.dims);
@@ -59,7 +53,7 @@ interface Reply {
   readonly id: number;
   readonly ok: boolean;
   readonly error?: string;
-  readonly graph?: GraphInfo;
+  readonly meta?: SessionMetadata;
   readonly out?: RunOutput | null;
 }
 
@@ -78,7 +72,7 @@ interface Call {
 export class WorkerSessionHost implements SessionHost {
   readonly thread: InferenceThread = 'worker';
   private worker: Worker | undefined;
-  private info: GraphInfo = { inputs: [], inputNames: [], outputNames: [] };
+  private info: GraphInfo = { inputs: [], outputNames: [] };
   private readonly calls = new Map<number, Call>();
   private nextId = 1;
   private restarts = 0;
@@ -109,7 +103,7 @@ export class WorkerSessionHost implements SessionHost {
       await this.spawn();
       this.restarts++;
     }
-    const r = await this.call({ op: 'run', feeds: feeds.map((f) => ({ name: f.name, data: f.data, dims: f.dims })), output });
+    const r = await this.call({ op: 'run', feeds, output });
     return r.out ?? undefined;
   }
 
@@ -149,7 +143,7 @@ export class WorkerSessionHost implements SessionHost {
     this.adopt(worker);
     try {
       const r = await this.call({ op: 'create', bytes: this.bytes, options: this.options });
-      return r.graph as GraphInfo;
+      return graphInfo(r.meta as SessionMetadata);
     } catch (e) {
       this.worker = undefined;
       await worker.terminate();
