@@ -6,7 +6,7 @@
  * `npm run bench -- uplink [--records 1000000] [--batch 500] [--inflight 16] [--rounds 1] [--page-size 65536]`
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../test/uplink/mosquitto';
@@ -25,12 +25,23 @@ function flush(file: string): void {
   }
 }
 
-function phase(name: string, opts: object): Record<string, number> {
+/** CPU seconds (user + system) a process has used so far, from /proc (0 when unreadable). */
+function procCpuS(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** Runs a phase in its own process; `brokerPid` adds the broker's CPU per record during it. */
+function phase(name: string, opts: object, brokerPid?: number): Record<string, number> {
+  const b0 = procCpuS(brokerPid);
   const r = spawnSync(process.execPath, [join(__dirname, '_uplink-phase.js'), name, JSON.stringify(opts)], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`phase ${name} failed (${r.status})`);
   const line = r.stdout.trim().split('\n').pop()!;
   const fig = JSON.parse(line) as Record<string, number>;
-  process.stderr.write(`${name}: ${line}\n`);
+  // The broker shares the 2 cores: its CPU over the whole phase (start-up included), per record.
+  if (brokerPid !== undefined && fig.records) fig.brokerCpuUsPerRecord = Math.round(((procCpuS(brokerPid) - b0) * 1e6 / fig.records) * 100) / 100;
+  process.stderr.write(`${name}: ${JSON.stringify(fig)}\n`);
   return fig;
 }
 
@@ -59,9 +70,9 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
       // Flush them now, or the kernel writes the ~350 MB back during the first drain (it then
       // measured ~20% slower than the second, whichever mode ran first).
       for (const f of [file, ...copies]) flush(f);
-      keep('bare', phase('bare', { ...base, file }));
-      keep('ours', phase('ours', { ...base, file, readAhead: false }));
-      keep('oursReadAhead', phase('ours', { ...base, file: copies[0]!, readAhead: true }));
+      keep('bare', phase('bare', { ...base, file }, broker.pid));
+      keep('ours', phase('ours', { ...base, file, readAhead: false }, broker.pid));
+      keep('oursReadAhead', phase('ours', { ...base, file: copies[0]!, readAhead: true }, broker.pid));
       keep('sqliteFloor', phase('sqlite', { ...base, file: copies[1]! }));
     }
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;

@@ -46,3 +46,13 @@ export function clientOptions(cfg: UplinkConfig, clientId: string, statusTopic: 
   }
   return opts;
 }
+
+/**
+ * Data messages allowed in flight: the configured window, lowered to the broker's Receive Maximum
+ * (MQTT 5 CONNACK) less one, which stays free for the QoS 1 status and command replies. A broker
+ * may disconnect a client that exceeds it (0x93), and mqtt.js does not enforce it on publish.
+ */
+export function inflightWindow(configured: number, receiveMaximum: number | undefined): number {
+  if (receiveMaximum === undefined) return configured;
+  return Math.max(1, Math.min(configured, receiveMaximum - 1));
+}

@@ -7,14 +7,18 @@ import { TypedEmitter } from '../core/typed-emitter';
 import type { Logger } from '../observability/logger';
 import type { Outbox } from '../outbox/outbox';
 import type { BlockRef, OutboxBlock } from '../outbox/types';
-import { clientOptions, statusPayload } from './client-options';
+import { clientOptions, inflightWindow, statusPayload } from './client-options';
 import { MessageEncoder } from './codec';
 import type { UplinkConfig } from './config';
 import { Downlink, type CommandHandler } from './downlink';
 import type { Batch } from './drain';
 import { Planner } from './planner';
-import { DailyBudget, TokenBucket, type BudgetMode } from './rate-limit';
+import { DailyBudget, TokenBucket } from './rate-limit';
+import type { UplinkStats } from './stats';
 import { Topics } from './topics';
+import { budgetMeta, restoreBudget } from './budget-meta';
+
+export type { UplinkStats };
 
 export interface UplinkOptions {
   readonly config: UplinkConfig;
@@ -29,27 +33,6 @@ export interface UplinkEvents {
   state: (state: LinkState, detail?: string) => void;
 }
 
-export interface UplinkStats {
-  state: LinkState;
-  recordsSent: number;
-  messagesSent: number;
-  bytesSent: number;
-  errors: number;
-  backlog: number;
-  inflight: number;
-  queued: number;
-  connects: number;
-  disconnects: number;
-  rateLimited: number;
-  budgetMode: BudgetMode;
-  budgetSpentBytes: number;
-  droppedForBudget: number;
-  ackTimeouts: number;
-  commands: number;
-  commandsRejected: number;
-  commandsMalformed: number;
-  commandsFailed: number;
-}
 
 interface Pending extends Omit<Batch, 'blocks'> {
   /** What ack and release need. */
@@ -61,9 +44,6 @@ interface Pending extends Omit<Batch, 'blocks'> {
   sentAt?: number;
 }
 
-/** Outbox meta keys of the persisted daily budget. */
-const BUDGET_DAY = 'uplink_budget_day';
-const BUDGET_SPENT = 'uplink_budget_spent';
 const STOP_DRAIN_MS = 5000;
 const WATCHDOG_MS = 5000;
 
@@ -96,13 +76,16 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private waitAt = 0;
   private reconnectTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
-  private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, ackTimeouts: 0 };
+  private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, ackTimeouts: 0, inflightPeak: 0 };
+  /** Data messages allowed in flight now (see inflightWindow()). */
+  private window: number;
   private readonly onAppended = () => this.schedulePump();
 
   constructor(private readonly opts: UplinkOptions) {
     super();
     const cfg = opts.config;
     this.clock = opts.clock ?? systemClock;
+    this.window = cfg.inflight;
     this.topics = new Topics(cfg.topicPrefix, opts.site, opts.gatewayId);
     this.clientId = cfg.clientId ?? `pdm-${opts.gatewayId}`;
     this.backoff = new Backoff({ initialMs: cfg.reconnect.initialMs, maxMs: cfg.reconnect.maxMs });
@@ -131,10 +114,10 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     const { config, gatewayId, logger } = this.opts;
     const options = clientOptions(config, this.clientId, this.topics.status, gatewayId, this.clock.now());
     this.setState('starting');
-    this.restoreBudget();
+    restoreBudget(this.budget, this.opts.outbox, this.opts.logger);
     const client = mqtt.connect(config.url, options);
     this.client = client;
-    client.on('connect', () => this.onConnect(client));
+    client.on('connect', (connack) => this.onConnect(client, connack.properties?.receiveMaximum));
     client.on('close', () => this.onClose(client));
     client.on('error', (e) => this.onError(e));
     client.on('message', (topic, payload) => this.onMessage(client, topic, payload));
@@ -195,6 +178,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       ...this.c,
       backlog: safe(() => this.opts.outbox.totalRecords()),
       inflight: this.inFlight.size,
+      inflightLimit: this.window,
       queued: this.queue.length,
       budgetMode: this.budget.mode(),
       budgetSpentBytes: this.budget.spent,
@@ -203,9 +187,12 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     };
   }
 
-  private onConnect(client: MqttClient): void {
+  private onConnect(client: MqttClient, receiveMaximum: number | undefined): void {
     if (client !== this.client) return;
     this.c.connects++;
+    const { inflight, url } = this.opts.config;
+    this.window = inflightWindow(inflight, receiveMaximum);
+    if (this.window < inflight) this.opts.logger.info({ url, inflight, receiveMaximum, window: this.window }, 'uplink: the broker\'s Receive Maximum lowers the in-flight window');
     this.backoff.reset();
     const now = Date.now();
     for (const b of this.inFlight) b.sentAt = now; // mqtt.js has just re-sent them
@@ -261,11 +248,11 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     if (this.state !== 'up' || this.pumping || !this.client) return;
     this.pumping = true;
     try {
-      const cfgInflight = this.opts.config.inflight;
-      while (this.inFlight.size < cfgInflight) {
+      const window = this.window;
+      while (this.inFlight.size < window) {
         this.queue.unshift(...this.planner.urgent().map(pending));
         if (this.queue.length === 0) {
-          const next = this.planner.next(cfgInflight - this.inFlight.size);
+          const next = this.planner.next(window - this.inFlight.size);
           if (next.length === 0) break;
           this.queue.push(...next.map(pending));
         }
@@ -306,6 +293,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private send(client: MqttClient, b: Pending, payload: Buffer): void {
     const topic = this.topics.data(b.cls, b.asset);
     this.inFlight.add(b);
+    if (this.inFlight.size > this.c.inflightPeak) this.c.inflightPeak = this.inFlight.size;
     b.sentAt = Date.now();
     this.budget.spend(payload.length + topic.length);
     client.publish(topic, payload, { qos: this.opts.config.qos }, (err) => {
@@ -348,23 +336,11 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     const blocks = this.acks;
     this.acks = [];
     try {
-      this.opts.outbox.ack(blocks, budget && { [BUDGET_DAY]: budget.day, [BUDGET_SPENT]: budget.spent });
+      this.opts.outbox.ack(blocks, budget && budgetMeta(budget));
     } catch (e) {
       this.c.errors++;
       if (budget) this.budget.dirty = true;
       this.opts.logger.error({ err: errorMessage(e), blocks: blocks.length }, 'uplink: outbox ack failed (records will be sent again)');
-    }
-  }
-
-  /** Takes over the day's budget count persisted by an earlier run. */
-  private restoreBudget(): void {
-    if (!this.budget.enabled) return;
-    try {
-      const day = this.opts.outbox.meta(BUDGET_DAY);
-      const spent = this.opts.outbox.meta(BUDGET_SPENT);
-      if (day !== undefined && spent !== undefined) this.budget.restore(day, spent);
-    } catch (e) {
-      this.opts.logger.warn({ err: errorMessage(e) }, 'uplink: cannot read the persisted data budget (outbox not open?); counting from 0');
     }
   }
 

@@ -32,6 +32,11 @@ export class Mosquitto {
     this.dir = mkdtempSync(join(tmpdir(), 'pdm-mosq-'));
   }
 
+  /** The broker's process id (benches read its CPU time), undefined when stopped. */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   get url(): string {
     return `mqtt://127.0.0.1:${this.port}`;
   }

@@ -1,0 +1,29 @@
+import type { LinkState } from '../core/lifecycle';
+import type { BudgetMode } from './rate-limit';
+
+/** The uplink's counters (the gateway exports them as metrics). */
+export interface UplinkStats {
+  state: LinkState;
+  recordsSent: number;
+  messagesSent: number;
+  bytesSent: number;
+  errors: number;
+  backlog: number;
+  inflight: number;
+  /** The in-flight window in force: `inflight` from the config, lowered to the broker's Receive Maximum (MQTT 5). */
+  inflightLimit: number;
+  /** The most messages ever in flight at once (a window always full suggests a larger one). */
+  inflightPeak: number;
+  queued: number;
+  connects: number;
+  disconnects: number;
+  rateLimited: number;
+  budgetMode: BudgetMode;
+  budgetSpentBytes: number;
+  droppedForBudget: number;
+  ackTimeouts: number;
+  commands: number;
+  commandsRejected: number;
+  commandsMalformed: number;
+  commandsFailed: number;
+}

@@ -1,0 +1,44 @@
+import { inflightWindow } from '../../src/uplink/client-options';
+import { makeOutbox, telemetry } from '../outbox/helpers';
+import { makeUplink, startIngest, waitFor } from '../uplink/helpers';
+import { Mosquitto } from '../uplink/mosquitto';
+
+describe('in-flight window and the broker Receive Maximum (MQTT 5)', () => {
+  it('inflightWindow: the configured window, or the Receive Maximum less the slot kept for status and replies', () => {
+    expect(inflightWindow(16, undefined)).toBe(16);
+    expect(inflightWindow(16, 65535)).toBe(16);
+    expect(inflightWindow(16, 10)).toBe(9);
+    expect(inflightWindow(4, 10)).toBe(4);
+    expect(inflightWindow(16, 1)).toBe(1);
+  });
+
+  // Mosquitto advertises `max_inflight_messages` as Receive Maximum in its MQTT 5 CONNACK.
+  it.each([
+    ['a broker advertising Receive Maximum 3', 2, ['max_inflight_messages 3']],
+    ['a broker advertising none', 16, []],
+  ])('against %s the window is %i', async (_what, window, global) => {
+    const mosq = new Mosquitto({ persistence: false, global });
+    await mosq.start();
+    const ingest = await startIngest(mosq.url);
+    const ob = makeOutbox();
+    await ob.start();
+    const up = makeUplink(ob, mosq.url, { protocolVersion: 5, inflight: 16, batch: { maxRecords: 10, maxDelayMs: 0 } });
+    try {
+      // 60 blocks of 10 records: 60 messages, enough to fill any window.
+      const ids = Array.from({ length: 60 }, () => ob.append(telemetry(10))).flat();
+      await up.start();
+      await waitFor(() => ingest.store.count() >= ids.length && up.stats().messagesSent >= 60, 15_000, 'every record at the ingest, every PUBACK in');
+      expect(ingest.store.missing(ids)).toEqual([]);
+      const st = up.stats();
+      expect(st.inflightLimit).toBe(window);
+      expect(st.messagesSent).toBe(60);
+      // The first pump fills the window from the backlog at once, never beyond it.
+      expect(st.inflightPeak).toBe(window);
+    } finally {
+      await up.stop();
+      await ob.stop();
+      await ingest.stop();
+      await mosq.dispose();
+    }
+  });
+});
