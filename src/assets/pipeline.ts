@@ -11,12 +11,13 @@ import { Aligner } from './align';
 import type { OpenFrame } from './open-frames';
 import { arrivalClock, type ArrivalClock } from './arrival-clock';
 import { assetWindowFrames, type AssetConfig } from './config';
-import type { FrameRow, RawWindow } from './frame';
+import type { FrameRow } from './frame';
 import { GapFiller, judgeCounts } from './gaps';
 import { LatestValues } from './latest-values';
 import { LogLimiter } from './log-limit';
+import { ScoreQueue } from './score-queue';
 import { AssetStats, type AssetStatsSnapshot } from './stats';
-import type { ModelRunnerLike, ModelScore, ScoreSink, SkippedWindow, WindowResult } from './types';
+import type { ModelRunnerLike, SkippedWindow, WindowResult } from './types';
 import { WindowFeaturizer } from './window-features';
 import { Windower, type CutWindow } from './windower';
 
@@ -35,29 +36,6 @@ export interface AssetPipelineOptions {
   readonly models?: ModelRunnerLike;
 }
 
-/** A window waiting for its scores; the model layer settles it (once), then the queue drains. */
-class Pending implements ScoreSink {
-  settled = false;
-  scores: readonly ModelScore[] | undefined = undefined;
-  error: unknown = undefined;
-
-  constructor(readonly result: WindowResult, private raw: RawWindow | undefined, private readonly windower: Windower, private readonly onSettled: () => void) {}
-
-  /** Gives the window's arrays back to the windower (once), when nothing reads them any more. */
-  releaseRaw(): void {
-    if (this.raw) this.windower.release(this.raw);
-    this.raw = undefined;
-  }
-
-  settle(scores: readonly ModelScore[] | undefined, error?: unknown): void {
-    if (this.settled) return;
-    this.scores = scores;
-    this.error = error;
-    this.settled = true;
-    this.onSettled();
-  }
-}
-
 /**
  * One asset: samples of its tags -> frames on a grid -> gap policy -> windows -> features ->
  * (models -> health and alarms). push() is synchronous; scoring is asynchronous (batched by the
@@ -70,7 +48,6 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly arrivals: ArrivalClock;
-  private readonly models?: ModelRunnerLike;
   private readonly channels: string[];
   /** Source tag of each channel (a SampleRouter looks tags up for every pipeline at once). */
   private readonly tagOf: string[];
@@ -78,6 +55,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private readonly filler: GapFiller;
   private readonly windower: Windower;
   private readonly tracker: HealthTracker;
+  private readonly scores: ScoreQueue;
   private readonly featurizer: WindowFeaturizer;
   private readonly limiter: LogLimiter;
   private readonly st = new AssetStats();
@@ -92,9 +70,6 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private lastArrival = 0;
   private watermark = -Infinity;
   private seq = 0;
-  private queue: Pending[] = [];
-  private readonly drainQueue = (): void => this.drain();
-  private idle: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running = false;
 
@@ -106,7 +81,6 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.log = opts.logger.child({ asset: this.cfg.id });
     this.clock = opts.clock ?? systemClock;
     this.arrivals = arrivalClock(this.clock);
-    this.models = opts.models;
     this.channels = Object.keys(this.cfg.tags);
     this.tagOf = this.channels.map((ch) => this.cfg.tags[ch]);
     const w = this.cfg.window;
@@ -121,6 +95,10 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.tracker = new HealthTracker(this.cfg.id, this.cfg.health);
     this.filler = new GapFiller(this.channels.length, this.cfg.gaps);
     this.windower = new Windower({ type: w.type, sizeFrames, stepFrames, frameMs: w.frameMs, channels: this.channels }, (rw) => this.onWindow(rw));
+    this.scores = new ScoreQueue({
+      cfg: this.cfg, models: opts.models, windower: this.windower, tracker: this.tracker, st: this.st,
+      warn: (key, message) => this.warn(key, message), window: (r) => this.emit('window', r), alarm: (a) => this.emitAlarm(a),
+    });
     // Closed frames are written straight into the window buffer; a frame no window needs (before
     // the first time window) goes to a scratch row, so forward-fill still sees its values.
     const scratch: FrameRow = { values: new Float64Array(this.channels.length), cells: new Uint8Array(this.channels.length), at: 0 };
@@ -159,7 +137,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.running = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.queue.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.scores.inFlight > 0) await this.scores.whenIdle();
   }
 
   health(): ModuleHealth {
@@ -168,7 +146,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   }
 
   stats(): AssetStatsSnapshot {
-    return this.st.snapshot(this.aligner.pending(), this.queue.length, this.tracker.alarms.active().length, this.featurizer);
+    return this.st.snapshot(this.aligner.pending(), this.scores.inFlight, this.tracker.alarms.active().length, this.featurizer);
   }
 
   /** Samples seen, bad ones, and the latest value per channel (the status line's view of the input). */
@@ -364,51 +342,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       asset: this.cfg.id, seq: this.seq++, start: rw.start, end: rw.end, frames: rw.frames,
       quality: v.quality, coverage: v.coverage, features: wf.features, missingChannels: wf.missingChannels,
     };
-    const p = new Pending(result, rw, this.windower, this.drainQueue);
-    this.queue.push(p);
-    const models = this.models;
-    if (!models || this.cfg.models.length === 0) p.settle(undefined);
-    else if (models.scoreInto) {
-      // Done with the frames once they are in a batch: the next window of this asset refills the
-      // same arrays (one window buffer per asset stays in the CPU cache better than two).
-      if (models.scoreInto(this.cfg, { raw: rw, result }, p)) p.releaseRaw();
-    } else models.score(this.cfg, { raw: rw, result }).then((scores) => p.settle(scores), (e: unknown) => p.settle(undefined, e));
-  }
-
-  /** Emits settled windows from the head of the queue, so order holds across async scoring. */
-  private drain(): void {
-    while (this.queue.length > 0 && this.queue[0].settled) {
-      const p = this.queue.shift() as Pending;
-      if (p.error !== undefined) {
-        this.st.scoreErrors++;
-        this.warn('score-error', `asset ${this.cfg.id}: scoring window ${iso(p.result.start)} failed: ${p.error instanceof Error ? p.error.message : String(p.error)}`);
-      }
-      if (p.scores) this.applyScores(p.result, p.scores);
-      if (p.result.quality === 'degraded') this.st.windowsDegraded++;
-      this.st.windows++;
-      p.releaseRaw();
-      this.emit('window', p.result);
-    }
-    if (this.queue.length === 0) for (const r of this.idle.splice(0)) r();
-  }
-
-  private applyScores(result: WindowResult, scores: readonly ModelScore[]): void {
-    for (const s of scores) {
-      if (s.error) {
-        this.st.scoreErrors++;
-        this.warn(`score:${s.model}`, `asset ${this.cfg.id}: model ${s.model}: ${s.error}`);
-      }
-    }
-    const out = this.tracker.apply(result, scores);
-    for (const m of out.problems) {
-      this.st.healthProblems++;
-      this.warn(`health:${m}`, m);
-    }
-    if (out.health.length > 0) {
-      result.health = out.health;
-      this.st.scored++;
-    }
-    for (const a of out.alarms) this.emitAlarm(a);
+    this.scores.push(result, rw);
   }
 
   private emitAlarm(a: AlarmEvent): void {

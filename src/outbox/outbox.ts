@@ -6,6 +6,7 @@ import type { Module, ModuleHealth } from '../core/lifecycle';
 import { TypedEmitter } from '../core/typed-emitter';
 import { RECORD_CLASSES, type OutboxConfig, type RecordClass, type SyncMode } from './config';
 import { openDatabase } from './open';
+import { AckPurger } from './ack-purger';
 import { ASSET, ATTEMPTS, BODY, BYTES, CREATED, FIRST_SEQ, FIRST_TS, KEY, LAST_SEQ, LAST_TS, N, prepareAll, type BlockRow, type Statements } from './statements';
 import { LeaseBook, perClass } from './leases';
 import { ReadAhead, type ReadAheadStats } from './read-ahead';
@@ -25,9 +26,6 @@ export interface OutboxOptions {
 }
 
 const MAINTENANCE_MAX_MS = 60_000;
-/** Acked blocks are deleted once this many wait, or after ACK_FLUSH_MS (see ack()). */
-const ACK_FLUSH_BLOCKS = 32;
-const ACK_FLUSH_MS = 100;
 /** Block sizes looked at per query when leasing. */
 const LEASE_PEEK = 16;
 
@@ -47,17 +45,13 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
   private db?: Database.Database;
   private st?: Statements;
   private writer?: BlockWriter;
+  private acks?: AckPurger;
   private readonly tally: Tally = { count: perClass(() => 0), bytes: perClass(() => 0), blocks: perClass(() => 0) };
   private readonly book = new LeaseBook();
   private readonly counters = emptyStats();
   private sync?: SyncMode;
   private corruptDetail?: string;
   private timer?: NodeJS.Timeout;
-  private flushTimer?: NodeJS.Timeout;
-  /** Classes with acked blocks not deleted yet, and how many blocks. */
-  private readonly unpurged = new Set<RecordClass>();
-  private unpurgedBlocks = 0;
-  private pendingMeta: Record<string, number> = {};
   private readonly clock: Clock;
   private readAhead?: ReadAhead;
   private wantReadAhead = false;
@@ -86,9 +80,6 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     this.db = db;
     this.st = st;
     this.book.reset();
-    this.unpurged.clear();
-    this.unpurgedBlocks = 0;
-    this.pendingMeta = {};
     this.sync = undefined;
     let maxSeq = 0;
     for (const cls of RECORD_CLASSES) {
@@ -107,6 +98,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const { tally, book, counters, clock } = this;
     const invalidate = (cls: RecordClass) => this.readAhead?.invalidate(cls);
     this.writer = new BlockWriter({ db, st, file, gatewayId, config, clock, logger, book, tally, counters, events: this.events, setSync: (m) => this.setSync(m), invalidate, nextSeq });
+    this.acks = new AckPurger({ db, st, logger, book, tally, counters, setSync: (m) => this.setSync(m), readAhead: () => this.readAhead });
     if (opened.movedAside) {
       this.counters.corruptRecovered++;
       this.corruptDetail = `corrupt database moved aside to ${opened.movedAside.to} (${opened.movedAside.reason}); started a new one`;
@@ -125,7 +117,7 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     this.timer = undefined;
     const db = this.db;
     if (!db) return;
-    const st = this.st!;
+    const acks = this.acks!;
     const ra = this.readAhead;
     this.readAhead = undefined;
     await ra?.close();
@@ -137,11 +129,9 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     this.db = undefined;
     this.st = undefined;
     this.writer = undefined;
+    this.acks = undefined;
     try {
-      // Blocks acked out of order are still stored (see LeaseBook.purge): delete them now.
-      db.transaction(() => {
-        for (const cls of RECORD_CLASSES) if (this.book.acked[cls].size > 0) st.byClass[cls].removeMany.run(JSON.stringify([...this.book.acked[cls]]));
-      }).immediate();
+      acks.deleteAcked();
       db.pragma('wal_checkpoint(TRUNCATE)');
     } catch (e) {
       this.opts.logger.warn({ err: e }, 'outbox: final clean-up at stop failed (acked records may be sent again)');
@@ -271,87 +261,15 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     return this.leaseStored(cls, fits, take);
   }
 
-  /**
-   * Marks delivered blocks done; returns the records acked. Their rows are deleted in one
-   * transaction once ACK_FLUSH_BLOCKS are waiting or after ACK_FLUSH_MS (deleting a block frees
-   * its pages, and one transaction per message would cost as much as the rest of the drain): a
-   * crash before that re-sends them, which at-least-once allows. Blocks not leased (from before
-   * a restart) are deleted now if still stored. `meta` values (the uplink's data budget) are
-   * written with the next deletion.
-   */
+  /** Marks delivered blocks done; returns the records acked. Rows are deleted later, batched: see AckPurger.ack. */
   ack(blocks: readonly BlockRef[], meta?: Readonly<Record<string, number>>): number {
     this.requireOpen();
-    const book = this.book;
-    let n = 0;
-    const other: BlockRef[] = [];
-    for (const b of blocks) {
-      if (!book.isLeased(b.cls, b.key)) {
-        if (!book.acked[b.cls].has(b.key)) other.push(b);
-        continue;
-      }
-      const l = book.ack(b.cls, b.key);
-      this.tally.bytes[b.cls] -= l.bytes;
-      this.tally.count[b.cls] -= l.n;
-      this.tally.blocks[b.cls]--;
-      this.unpurged.add(b.cls);
-      this.unpurgedBlocks++;
-      n += l.n;
-    }
-    if (meta) Object.assign(this.pendingMeta, meta);
-    this.counters.acked += n;
-    if (other.length > 0 || this.unpurgedBlocks >= ACK_FLUSH_BLOCKS) return n + this.flushAcks(other);
-    if (!this.flushTimer && (this.unpurgedBlocks > 0 || meta)) {
-      this.flushTimer = setTimeout(() => {
-        try {
-          this.flushAcks();
-        } catch (e) {
-          // Not fatal: the acked blocks stay stored and go out again after a restart.
-          this.opts.logger.warn({ err: e }, 'outbox: deleting acked blocks failed (they may be sent again)');
-        }
-      }, ACK_FLUSH_MS);
-      this.flushTimer.unref();
-    }
-    return n;
+    return this.acks!.ack(blocks, meta);
   }
 
   /** Deletes acked blocks (and `other`, not leased) and writes pending meta, in one transaction; returns `other`'s records. */
   flushAcks(other: readonly BlockRef[] = []): number {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    const st = this.st;
-    if (!st) return 0;
-    const book = this.book;
-    const removed: { cls: RecordClass; n: number; bytes: number }[] = [];
-    const meta = Object.entries(this.pendingMeta);
-    const below: [RecordClass, number][] = [];
-    for (const cls of this.unpurged) {
-      const b = book.purge(cls);
-      if (b !== undefined) below.push([cls, b]);
-    }
-    this.unpurged.clear();
-    this.unpurgedBlocks = 0;
-    this.pendingMeta = {};
-    // The read-ahead worker deletes them off the publishing thread (meta in the same transaction).
-    if (other.length === 0 && this.readAhead?.purge(below, meta)) return 0;
-    this.setSync('NORMAL'); // a lost ack only causes a re-send
-    this.db!.transaction(() => {
-      for (const [cls, b] of below) st.byClass[cls].deleteBelow.run(b);
-      for (const b of other) {
-        const r = st.byClass[b.cls].remove.get(b.key);
-        if (r) removed.push({ cls: b.cls, ...r });
-        if (r && b.key > book.cursor[b.cls]) this.readAhead?.invalidate(b.cls);
-      }
-      for (const [k, v] of meta) st.setMeta.run(k, v);
-    }).immediate();
-    let n = 0;
-    for (const r of removed) {
-      this.tally.count[r.cls] -= r.n;
-      this.tally.bytes[r.cls] -= r.bytes;
-      this.tally.blocks[r.cls]--;
-      n += r.n;
-    }
-    this.counters.acked += n;
-    return n;
+    return this.acks?.flush(other) ?? 0;
   }
 
   /** Gives leased blocks back (publish failed); they are offered again first, in order. Returns records. */
