@@ -3,13 +3,14 @@
  * PUBACK -> ack), with `uplink.readAhead` off (`ours`) and on (`oursReadAhead`: storage work on
  * a worker thread), against a bare mqtt.js publisher sending the same batches (pre-encoded) with the
  * same in-flight window, each phase in its own process (RSS is its own), in the same run.
- * `npm run bench -- uplink [--records 1000000] [--batch 500] [--inflight 16] [--rounds 1] [--page-size 65536]`
+ * `npm run bench -- uplink [--records 1000000] [--batch 500] [--inflight 64] [--rounds 1] [--page-size 65536]`
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../test/uplink/mosquitto';
+import { uplinkConfig } from '../src/uplink/config';
 
 function arg(args: string[], k: string, d: number): number {
   const i = args.indexOf(`--${k}`);
@@ -48,7 +49,7 @@ function phase(name: string, opts: object, brokerPid?: number): Record<string, n
 export async function main(args: string[]): Promise<Record<string, unknown>> {
   const records = arg(args, 'records', 1_000_000);
   const batch = arg(args, 'batch', 500);
-  const inflight = arg(args, 'inflight', 16);
+  const inflight = arg(args, 'inflight', uplinkConfig.shape.inflight.parse(undefined)); // the gateway's default
   const rounds = arg(args, 'rounds', 1);
   const pageSize = args.includes('--page-size') ? arg(args, 'page-size', 0) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'pdm-bench-uplink-'));

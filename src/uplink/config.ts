@@ -41,7 +41,13 @@ export const uplinkConfig = z.strictObject({
     .describe(
       'Read outbox blocks ahead, and delete acked ones, on a worker thread with its own SQLite connection, so the publishing thread only frames and publishes (no effect on a :memory: outbox). Cuts the publishing thread\'s CPU per record by about a third; total CPU does not fall, so it pays only with a spare core (docs/benchmarks.md, "Uplink drain")',
     ),
-  inflight: z.number().int().min(1).max(1000).default(16).describe("Unacknowledged MQTT messages at once (over MQTT 5, at most the broker's Receive Maximum less one)"),
+  inflight: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(64)
+    .describe("Unacknowledged MQTT messages at once (over MQTT 5, at most the broker's Receive Maximum less one). In paired runs a backlog drained 1.2-1.8x faster at 64 than at 16 (docs/benchmarks.md, \"Uplink drain\")"),
   ackTimeoutMs: z.number().int().min(1000).default(30_000).describe('A message without PUBACK for this long while connected forces a reconnect (and a re-send)'),
   rate: z
     .strictObject({

@@ -9,6 +9,10 @@ export class LossyProxy {
   private server?: Server;
   private readonly pairs = new Set<[Socket, Socket]>();
   private readonly held = new WeakSet<Socket>();
+  /** Client-to-broker bytes per second when throttled (a slow uplink), else undefined. */
+  private rate?: number;
+  private readonly backlog: [Socket, Buffer][] = [];
+  private pacer?: NodeJS.Timeout;
   port = 0;
 
   constructor(private readonly targetPort: number) {}
@@ -24,7 +28,9 @@ export class LossyProxy {
       const pair: [Socket, Socket] = [client, upstream];
       this.pairs.add(pair);
       client.on('data', (d) => {
-        if (!this.held.has(client)) upstream.write(d);
+        if (this.held.has(client)) return;
+        if (this.rate === undefined) upstream.write(d);
+        else this.backlog.push([upstream, d]);
       });
       upstream.on('data', (d) => client.write(d));
       const close = () => {
@@ -47,6 +53,24 @@ export class LossyProxy {
     for (const [c] of this.pairs) this.held.add(c);
   }
 
+  /** Client-to-broker traffic at most `bytesPerSecond` from now on, in order (a slow link that works). */
+  throttle(bytesPerSecond: number): void {
+    this.rate = bytesPerSecond;
+    const tickMs = 10;
+    clearInterval(this.pacer);
+    this.pacer = setInterval(() => {
+      let budget = (bytesPerSecond * tickMs) / 1000;
+      while (budget > 0 && this.backlog.length > 0) {
+        const [up, d] = this.backlog[0]!;
+        const n = Math.min(d.length, Math.ceil(budget));
+        if (!up.destroyed) up.write(d.subarray(0, n));
+        budget -= n;
+        if (n === d.length) this.backlog.shift();
+        else this.backlog[0] = [up, d.subarray(n)];
+      }
+    }, tickMs);
+  }
+
   /** Resets every connection. */
   cut(): void {
     for (const [c, u] of this.pairs) {
@@ -58,6 +82,8 @@ export class LossyProxy {
 
   /** Unreachable: connections reset, new ones refused, until `start()`. */
   async stop(): Promise<void> {
+    clearInterval(this.pacer);
+    this.backlog.length = 0;
     this.cut();
     const s = this.server;
     this.server = undefined;

@@ -48,4 +48,34 @@ describe('Uplink regressions', () => {
       await broker.stop();
     }
   });
+
+  // The watchdog once judged each message alone: on a slow link a large window's last message
+  // waits longer than ackTimeoutMs although PUBACKs keep coming, and every such wait forced a
+  // reconnect and a re-send of the whole window.
+  it('a slow link that keeps acking is not taken for a dead one, however long the window takes', async () => {
+    const broker = await startBroker();
+    const ingest = await startIngest(broker.url, 'cloud-slow');
+    const proxy = new LossyProxy(broker.port);
+    await proxy.start();
+    const ob = makeOutbox();
+    await ob.start();
+    // 40 messages of ~4.5 kB in one window through 60 kB/s: the last PUBACK comes ~3 s after its
+    // publish, three times ackTimeoutMs, while some PUBACK arrives every ~75 ms.
+    const up = makeUplink(ob, proxy.url, { inflight: 40, ackTimeoutMs: 1000, batch: { maxRecords: 50, maxDelayMs: 0 } });
+    proxy.throttle(60_000);
+    await up.start();
+    try {
+      const ids = Array.from({ length: 40 }, (_, i) => ob.append(telemetry(50, `s${i}`))).flat();
+      await waitFor(() => ingest.store.missing(ids).length === 0 && ob.stats().records === 0, 20_000, 'every record over the slow link');
+      expect(up.stats()).toMatchObject({ ackTimeouts: 0, connects: 1, messagesSent: 40 });
+      expect(up.stats().inflightPeak).toBe(40);
+      expect(ingest.store.duplicates()).toBe(0);
+    } finally {
+      await up.stop();
+      await ob.stop();
+      await proxy.stop();
+      await ingest.stop();
+      await broker.stop();
+    }
+  });
 });
