@@ -2,18 +2,31 @@ import { makeOutbox, telemetry } from '../outbox/helpers';
 import { makeUplink, sleep, startBroker, startIngest, waitFor } from './helpers';
 import { LossyProxy } from './proxy';
 
+/** An embedded broker, a cloud ingest on it, a lossy proxy in front of it, an outbox and an uplink through the proxy (not started). */
+async function rig(ingestId: string, cfg: Parameters<typeof makeUplink>[2]) {
+  const broker = await startBroker();
+  const ingest = await startIngest(broker.url, ingestId);
+  const proxy = new LossyProxy(broker.port);
+  await proxy.start();
+  const ob = makeOutbox();
+  await ob.start();
+  const up = makeUplink(ob, proxy.url, cfg);
+  const dispose = async () => {
+    await up.stop();
+    await ob.stop();
+    await proxy.stop();
+    await ingest.stop();
+    await broker.stop();
+  };
+  return { ingest, proxy, ob, up, dispose };
+}
+
 describe('Uplink regressions', () => {
   // mqtt.js' public reconnect() starts with fresh (empty) stores unless it is handed the old
   // ones, so QoS 1 messages in flight when the link broke were never re-sent and their records
   // stayed leased forever. Seen as "3 messages in flight, never acked" after a broker outage.
   it('re-sends messages that were in flight when the link broke (reconnect keeps the mqtt.js stores)', async () => {
-    const broker = await startBroker();
-    const ingest = await startIngest(broker.url, 'cloud-regression');
-    const proxy = new LossyProxy(broker.port);
-    await proxy.start();
-    const ob = makeOutbox();
-    await ob.start();
-    const up = makeUplink(ob, proxy.url, { reconnect: { initialMs: 50, maxMs: 100 }, ackTimeoutMs: 1000 });
+    const { ingest, proxy, ob, up, dispose } = await rig('cloud-regression', { reconnect: { initialMs: 50, maxMs: 100 }, ackTimeoutMs: 1000 });
     await up.start();
     try {
       await waitFor(() => up.stats().state === 'up', 5000, 'up');
@@ -41,11 +54,7 @@ describe('Uplink regressions', () => {
       await waitFor(() => ingest.store.missing(late).length === 0, 10_000, 'records after the watchdog reconnect');
       expect(up.stats()).toMatchObject({ ackTimeouts: 1, connects: connects + 1 });
     } finally {
-      await up.stop();
-      await ob.stop();
-      await proxy.stop();
-      await ingest.stop();
-      await broker.stop();
+      await dispose();
     }
   });
 
@@ -53,15 +62,9 @@ describe('Uplink regressions', () => {
   // waits longer than ackTimeoutMs although PUBACKs keep coming, and every such wait forced a
   // reconnect and a re-send of the whole window.
   it('a slow link that keeps acking is not taken for a dead one, however long the window takes', async () => {
-    const broker = await startBroker();
-    const ingest = await startIngest(broker.url, 'cloud-slow');
-    const proxy = new LossyProxy(broker.port);
-    await proxy.start();
-    const ob = makeOutbox();
-    await ob.start();
     // 40 messages of ~4.5 kB in one window through 60 kB/s: the last PUBACK comes ~3 s after its
     // publish, three times ackTimeoutMs, while some PUBACK arrives every ~75 ms.
-    const up = makeUplink(ob, proxy.url, { inflight: 40, ackTimeoutMs: 1000, batch: { maxRecords: 50, maxDelayMs: 0 } });
+    const { ingest, proxy, ob, up, dispose } = await rig('cloud-slow', { inflight: 40, ackTimeoutMs: 1000, batch: { maxRecords: 50, maxDelayMs: 0 } });
     proxy.throttle(60_000);
     await up.start();
     try {
@@ -71,11 +74,7 @@ describe('Uplink regressions', () => {
       expect(up.stats().inflightPeak).toBe(40);
       expect(ingest.store.duplicates()).toBe(0);
     } finally {
-      await up.stop();
-      await ob.stop();
-      await proxy.stop();
-      await ingest.stop();
-      await broker.stop();
+      await dispose();
     }
   });
 });
