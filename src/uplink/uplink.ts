@@ -17,6 +17,7 @@ import { DailyBudget, TokenBucket } from './rate-limit';
 import type { UplinkStats } from './stats';
 import { Topics } from './topics';
 import { budgetMeta, restoreBudget } from './budget-meta';
+import { AckProgress } from './ack-progress';
 
 export type { UplinkStats };
 
@@ -74,8 +75,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private pumpQueued = false;
   private waitTimer?: NodeJS.Timeout;
   private waitAt = 0;
-  /** When the last PUBACK (or the connect) came: the watchdog's sign of a link making progress. */
-  private lastAckAt = 0;
+  private readonly acksSeen = new AckProgress();
   private reconnectTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, ackTimeouts: 0, inflightPeak: 0 };
@@ -198,7 +198,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     this.backoff.reset();
     const now = Date.now();
     for (const b of this.inFlight) b.sentAt = now; // mqtt.js has just re-sent them
-    this.lastAckAt = now;
+    this.acksSeen.progressed(now);
     this.lastError = undefined;
     this.opts.logger.info({ url: this.opts.config.url }, 'uplink: connected');
     client.publish(this.topics.status, statusPayload('online', this.opts.gatewayId, this.clock.now()), { qos: 1, retain: true });
@@ -301,7 +301,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     this.budget.spend(payload.length + topic.length);
     client.publish(topic, payload, { qos: this.opts.config.qos }, (err) => {
       if (!this.inFlight.delete(b) || client !== this.client) return; // stopped: leases were released
-      this.lastAckAt = Date.now();
+      this.acksSeen.progressed(Date.now());
       try {
         if (err) {
           this.c.errors++;
@@ -348,24 +348,13 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     }
   }
 
-  /**
-   * A message without PUBACK for ackTimeoutMs while connected, and no PUBACK for any other message
-   * in that time either, means a broken link that TCP has not noticed (or a broker that dropped
-   * it): drop the connection; mqtt.js re-sends on reconnect. A slow link still acking its window
-   * in order is not broken, however long the last message of a large window waits.
-   */
+  /** The PUBACK watchdog: a link that stopped acking is dropped; mqtt.js re-sends on reconnect. */
   private checkAcks(client: MqttClient): void {
     if (client !== this.client || this.state !== 'up') return;
-    const limit = Date.now() - this.opts.config.ackTimeoutMs;
-    if (this.lastAckAt >= limit) return;
-    for (const b of this.inFlight) {
-      if ((b.sentAt ?? Infinity) < limit) {
-        this.c.ackTimeouts++;
-        this.opts.logger.warn({ url: this.opts.config.url, inflight: this.inFlight.size, timeoutMs: this.opts.config.ackTimeoutMs }, 'uplink: no PUBACK in time, reconnecting');
-        client.stream.destroy();
-        return;
-      }
-    }
+    if (!this.acksSeen.stalled(this.inFlight, Date.now(), this.opts.config.ackTimeoutMs)) return;
+    this.c.ackTimeouts++;
+    this.opts.logger.warn({ url: this.opts.config.url, inflight: this.inFlight.size, timeoutMs: this.opts.config.ackTimeoutMs }, 'uplink: no PUBACK in time, reconnecting');
+    client.stream.destroy();
   }
 
   /** Wakes the pump after `ms` unless an earlier wake-up is already set. */
