@@ -59,7 +59,7 @@ function pick<T extends object>(opts: CommonOpts, defaults: T): T {
 }
 
 /** RulOptions that `train rul` takes from a flag of the same name (the rest: RUL_DEFAULTS). */
-const RUL_FLAGS = ['size', 'members', 'lateWeight', 'cap', 'offset', 'padFrom', 'bottleneck', 'noise', 'huber', 'minLrFrac', 'smooth', 'scale', 'truncations', 'earlyStop'] as const;
+const RUL_FLAGS = ['size', 'members', 'lateWeight', 'cap', 'offset', 'padFrom', 'bottleneck', 'noise', 'huber', 'minLrFrac', 'smooth', 'scale', 'truncations', 'earlyStop', 'dropout', 'innerVal'] as const;
 
 /** The options among `keys` given on the command line (commander leaves the others undefined). */
 function given<T, K extends keyof T>(o: Partial<T>, keys: readonly K[]): Partial<Pick<T, K>> {
@@ -100,10 +100,12 @@ export function registerTrain(program: Command): void {
     .option('--scale <kind>', `sensor scaling fitted on the training engines: zscore, or minmax (to [-1, 1]) (default ${RUL_DEFAULTS.scale})`)
     .option('--truncations <n>', `random truncations per held-out engine (default ${RUL_DEFAULTS.truncations})`, int)
     .option('--early-stop', 'early-stop on the held-out engines (then they are no longer unseen)')
+    .option('--dropout <rate>', `dropout before the small network's dense head; 0 = none (default ${RUL_DEFAULTS.dropout})`, num)
+    .option('--inner-val <n>', `early-stop (patience ${RUL_DEFAULTS.patience}, best epoch kept) on n engines set aside from the training engines (in --cv, from each fold's); 0 = off, fixed epochs (default ${RUL_DEFAULTS.innerVal})`, int)
     .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
     .option('--cv-combine <files...>', 'instead of training: the cross-validation of a --members n ensemble from n saved single-network runs (--cv-out files) with consecutive seeds, written to --cv-out')
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
       if (o.cvCombine) {
         if (!o.cvOut) throw new FatalError('--cv-combine', 'needs --cv-out <file> for the combined figures');
         const cv = combineSeedRuns(o.cvCombine.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CvFigures));
@@ -116,6 +118,10 @@ export function registerTrain(program: Command): void {
       if (o.size !== undefined && o.size !== 'teacher' && o.size !== 'student') throw new FatalError('--size', `expected teacher or student, got ${o.size}`);
       if (o.smooth !== undefined && !(o.smooth >= 0 && o.smooth <= 1)) throw new FatalError('--smooth', `expected an alpha in [0, 1] (0 = off), got ${o.smooth}`);
       if (o.scale !== undefined && o.scale !== 'zscore' && o.scale !== 'minmax') throw new FatalError('--scale', `expected zscore or minmax, got ${o.scale}`);
+      if (o.dropout !== undefined && !(o.dropout >= 0 && o.dropout < 1)) throw new FatalError('--dropout', `expected a rate in [0, 1) (0 = none), got ${o.dropout}`);
+      if (o.dropout && o.size === 'teacher') throw new FatalError('--dropout', 'applies to the small network; the teacher has its own fixed dropout of 0.3');
+      if (o.innerVal !== undefined && o.innerVal < 0) throw new FatalError('--inner-val', `expected a number of engines >= 0, got ${o.innerVal}`);
+      if (o.innerVal && o.earlyStop) throw new FatalError('--inner-val', 'early-stops on its own engines; it cannot be combined with --early-stop (the held-out engines)');
       const rul: RulOptions = { ...base, ...given(o as Partial<RulOptions>, RUL_FLAGS), holdout: o.holdout };
       if (o.cvOnly) {
         const save = (cv: CvFigures): void => {

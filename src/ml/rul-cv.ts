@@ -2,7 +2,7 @@ import type { Engine } from './cmapss-data';
 import { Rng } from './rng';
 import { FatalError } from '../core/errors';
 import { phm08Score, rmse } from './metrics';
-import { clipRul, cutSplit, evaluateRul, predictRaw, RUL_DEFAULTS, splitEngines, trainRul, type RulOptions } from './rul-model';
+import { clipRul, cutSplit, evaluateRul, predictRaw, RUL_DEFAULTS, splitEngines, trainRul, withInnerVal, type RulOptions } from './rul-model';
 
 /** One fold's figures on its held-out engines, each cut at `truncations` random cycles. */
 export interface FoldFigures {
@@ -11,6 +11,9 @@ export interface FoldFigures {
   valEngines: number;
   /** Unit numbers of the fold's held-out engines. */
   valUnits: number[];
+  /** With an inner validation set: its engines' unit numbers (taken from the fold's training engines) and the epoch kept. */
+  innerUnits?: number[];
+  bestEpoch?: number;
   cases: number;
   rmse: number;
   scorePer100: number;
@@ -38,15 +41,15 @@ export interface CvFigures {
 }
 
 /** The options a cross-validation result depends on (not the offset: cvAtOffset reads any offset from the saved predictions); `smooth` only when on, `scale` only when minmax and `splitSeed` only when not the shipped 42, so older figures still match. */
-export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'> & Partial<Pick<RulOptions, 'smooth' | 'splitSeed' | 'scale'>>;
+export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'> & Partial<Pick<RulOptions, 'smooth' | 'splitSeed' | 'scale' | 'dropout' | 'innerVal' | 'patience'>>;
 
 export function cvOptionsKey(o: RulOptions): CvOptionsKey {
-  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.smooth ? { smooth: o.smooth } : {}), ...(o.scale === 'minmax' ? { scale: o.scale } : {}), ...(o.splitSeed !== RUL_DEFAULTS.splitSeed ? { splitSeed: o.splitSeed } : {}) };
+  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.smooth ? { smooth: o.smooth } : {}), ...(o.dropout ? { dropout: o.dropout } : {}), ...(o.innerVal ? { innerVal: o.innerVal, patience: o.patience } : {}), ...(o.scale === 'minmax' ? { scale: o.scale } : {}), ...(o.splitSeed !== RUL_DEFAULTS.splitSeed ? { splitSeed: o.splitSeed } : {}) };
 }
 
-/** The options behind saved figures: a key without `smooth`, `scale` or `splitSeed` means off, z-score, 42 (whatever the defaults are now). */
+/** The options behind saved figures: a key without `smooth`, `dropout`, `innerVal`, `scale` or `splitSeed` means off, off, off, z-score, 42 (whatever the defaults are now). */
 function optionsOf(key: CvOptionsKey): RulOptions {
-  return { ...RUL_DEFAULTS, smooth: 0, scale: 'zscore', splitSeed: 42, ...key };
+  return { ...RUL_DEFAULTS, smooth: 0, dropout: 0, innerVal: 0, scale: 'zscore', splitSeed: 42, ...key };
 }
 
 const SHIFTS = [-4, -2, 0, 2, 4, 6, 8, 10];
@@ -62,7 +65,8 @@ function meanStd(v: readonly number[]): { mean: number; std: number } {
  * engines are never touched): fold k holds out engines [k*n/folds, (k+1)*n/folds) of the seeded
  * order, trains on the others with `opts` and predicts once per engine at each truncation, as
  * the official test does. Training does not early-stop on the fold (opts.earlyStop is forced
- * off), so a fold's figure is unseen by the run that produced it; the choices made by comparing
+ * off; `innerVal` stops on engines set aside from the fold's training ones), so a fold's figure is
+ * unseen by the run that produced it; the choices made by comparing
  * these figures are what cross-validation is for.
  */
 export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds: number, log: (line: string) => void = () => undefined, onFold?: (soFar: CvFigures) => void): CvFigures {
@@ -73,12 +77,13 @@ export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds
     const hi = Math.floor(((k + 1) * pool.length) / folds);
     const val = pool.slice(lo, hi);
     const train = [...pool.slice(0, lo), ...pool.slice(hi)];
-    const split = cutSplit(train, val, opts, new Rng(opts.splitSeed * 1000 + k));
+    // An inner validation set comes out of this fold's training engines only.
+    const split = withInnerVal(cutSplit(train, val, opts, new Rng(opts.splitSeed * 1000 + k)), opts);
     const started = Date.now();
     const r = trainRul(split, { ...opts, earlyStop: false }, log);
     const m = r.metrics;
     const raw = predictRaw(r.models, split.report.engines, r.norm, opts.window, opts.cap);
-    const f: FoldFigures = { fold: k, trainEngines: train.length, valEngines: val.length, valUnits: val.map((e) => e.unit), cases: m.valCases, rmse: m.valRmse, scorePer100: m.valScorePer100, minutes: (Date.now() - started) / 60_000, raw, truth: split.report.rul };
+    const f: FoldFigures = { fold: k, trainEngines: split.train.length, ...(split.inner ? { innerUnits: split.inner.map((e) => e.unit), bestEpoch: r.fit.bestEpoch } : {}), valEngines: val.length, valUnits: val.map((e) => e.unit), cases: m.valCases, rmse: m.valRmse, scorePer100: m.valScorePer100, minutes: (Date.now() - started) / 60_000, raw, truth: split.report.rul };
     if (r.models.length > 1) {
       const one = evaluateRul(r.models[0]!, split, r.norm, opts);
       f.firstMember = { rmse: one.valRmse, scorePer100: one.valScorePer100 };

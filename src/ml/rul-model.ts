@@ -46,6 +46,14 @@ export interface RulOptions extends TrainHyperParams {
   minLrFrac: number;
   /** Alpha of the fixed exponential smoothing over time in front of the network (0 = none). */
   smooth: number;
+  /** Dropout rate before the small network's dense head (0 = none; the teacher keeps its fixed 0.3). */
+  dropout: number;
+  /**
+   * Training engines set aside to early-stop on (0 = off): the last `innerVal` of the training
+   * engines, truncated like the test set; the run keeps its best epoch on them (patience
+   * `patience`), never looking at the held-out engines.
+   */
+  innerVal: number;
   /** Sensor scaling fitted on the training engines: z-score, or min-max to [-1, 1] (both ship as the manifest's offset/scale `zscore`). */
   scale: 'zscore' | 'minmax';
   /**
@@ -85,6 +93,8 @@ export const RUL_DEFAULTS: RulOptions = {
   huber: 5,
   minLrFrac: 0.01,
   smooth: 0,
+  dropout: 0,
+  innerVal: 0,
   // 1.3.0: min-max to [-1, 1] beat the z-score on every seed but 42 (docs/models.md).
   scale: 'minmax',
   // The split of every shipped model and cross-validation so far (it used to follow `seed`).
@@ -98,8 +108,8 @@ export const RUL_DEFAULTS: RulOptions = {
  * before the flatten, and Gaussian input noise (every variant without it overfitted the 80
  * training engines within a few epochs). The student is the distillation target.
  */
-export function rulArchitecture(size: 'teacher' | 'student', noise = RUL_DEFAULTS.noise, bottleneck = RUL_DEFAULTS.bottleneck, smooth = RUL_DEFAULTS.smooth): LayerSpec[] {
-  const net = size === 'student' ? cnn([[8, 9], [bottleneck, 3]], 16, noise) : cnn([[12, 10], [12, 10], [12, 10], [4, 3]], 64, noise, 0.3);
+export function rulArchitecture(size: 'teacher' | 'student', noise = RUL_DEFAULTS.noise, bottleneck = RUL_DEFAULTS.bottleneck, smooth = RUL_DEFAULTS.smooth, dropout = RUL_DEFAULTS.dropout): LayerSpec[] {
+  const net = size === 'student' ? cnn([[8, 9], [bottleneck, 3]], 16, noise, dropout > 0 ? dropout : undefined) : cnn([[12, 10], [12, 10], [12, 10], [4, 3]], 64, noise, 0.3);
   // The smoothing comes before the input noise: the network sees smoothed sensors plus noise in
   // training, and the same smoothed sensors (without noise) in the graph.
   return smooth > 0 ? [{ type: 'exp-smooth', alpha: smooth }, ...net] : net;
@@ -142,8 +152,10 @@ export interface RulSplit {
   train: Engine[];
   /** The final held-out engines: the last `holdout` of the seeded shuffle, never used for choices. */
   heldOut: Engine[];
-  /** Truncated held-out engines used for early stopping. */
+  /** Truncated engines shown as progress and, with early stopping, stopped on: the held-out ones, or `inner` when set. */
   stop: { engines: Engine[]; rul: number[] };
+  /** Training engines set aside for early stopping (`withInnerVal`); they are in neither `train` nor `heldOut`. */
+  inner?: Engine[];
   /** Other truncations of the same engines, used only for the reported figures. */
   report: { engines: Engine[]; rul: number[] };
 }
@@ -159,19 +171,36 @@ export function splitEngines(all: readonly Engine[], opts: Pick<RulOptions, 'hol
   return cutSplit(train, heldOut, opts, rng);
 }
 
+/** `n` random truncations of every engine, cut the way the official test set was (true RUL in [7, 145]). */
+function truncations(engines: readonly Engine[], n: number, rng: Rng): { engines: Engine[]; rul: number[] } {
+  const out: Engine[] = [];
+  const rul: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = truncateLikeTest(engines, rng);
+    out.push(...t.engines);
+    rul.push(...t.rul);
+  }
+  return { engines: out, rul };
+}
+
 /** Training engines plus truncated copies of the held-out ones (early stopping / progress, and the report). */
 export function cutSplit(train: Engine[], heldOut: Engine[], opts: Pick<RulOptions, 'truncations'>, rng: Rng): RulSplit {
-  const cuts = (n: number, r: Rng): { engines: Engine[]; rul: number[] } => {
-    const engines: Engine[] = [];
-    const rul: number[] = [];
-    for (let k = 0; k < n; k++) {
-      const t = truncateLikeTest(heldOut, r);
-      engines.push(...t.engines);
-      rul.push(...t.rul);
-    }
-    return { engines, rul };
-  };
-  return { train, heldOut, stop: cuts(Math.max(1, Math.ceil(opts.truncations / 2)), rng.fork()), report: cuts(opts.truncations, rng.fork()) };
+  return { train, heldOut, stop: truncations(heldOut, Math.max(1, Math.ceil(opts.truncations / 2)), rng.fork()), report: truncations(heldOut, opts.truncations, rng.fork()) };
+}
+
+/**
+ * With `innerVal` > 0, the split's last `innerVal` training engines leave the training set and
+ * become the early-stopping set (`stop`: `truncations` random cuts of each); the held-out engines
+ * and their report are untouched, so early stopping never sees them. Off (0): the split as is.
+ */
+export function withInnerVal(split: RulSplit, opts: Pick<RulOptions, 'innerVal' | 'truncations' | 'splitSeed'>): RulSplit {
+  const n = opts.innerVal;
+  if (n <= 0) return split;
+  if (!Number.isInteger(n) || n >= split.train.length) throw new FatalError('--inner-val', `expected a whole number of engines below the ${split.train.length} training engines, got ${n}`);
+  const inner = split.train.slice(split.train.length - n);
+  // Its own stream, so the held-out engines' truncations stay those of the runs without it.
+  const stop = truncations(inner, opts.truncations, new Rng(opts.splitSeed * 1000 + 999));
+  return { ...split, train: split.train.slice(0, split.train.length - n), inner, stop };
 }
 
 export interface RulResult {
@@ -192,10 +221,12 @@ export function rulDataset(split: RulSplit, opts: Pick<RulOptions, 'window' | 'c
 }
 
 /**
- * Fits `model` on `data`. The split's truncated held-out engines are shown as progress; with
- * `earlyStop` they also stop the run and pick the kept epoch (then they are no longer unseen).
+ * Fits `model` on `data`. The split's `stop` cases are shown as progress; with `earlyStop` (the
+ * held-out engines: then they are no longer unseen) or an inner validation set (`withInnerVal`)
+ * they also stop the run and pick the kept epoch.
  */
 export function fitRul(model: Sequential, data: Dataset, split: RulSplit, norm: Norm, opts: RulOptions, log: (line: string) => void, extra: { afterStep?: (m: Sequential) => void; seed?: number } = {}): FitResult {
+  const early = opts.earlyStop || split.inner !== undefined;
   return fit(model, data, {
     epochs: opts.epochs,
     batchSize: opts.batchSize,
@@ -205,8 +236,8 @@ export function fitRul(model: Sequential, data: Dataset, split: RulSplit, norm: 
     seed: extra.seed ?? opts.seed,
     validate: (m) => rmse(predictLast(m, split.stop.engines, norm, opts.window, opts.cap, opts.offset), split.stop.rul),
     valName: 'val-rmse',
-    keepBest: opts.earlyStop,
-    ...(opts.earlyStop ? { patience: opts.patience } : {}),
+    keepBest: early,
+    ...(early ? { patience: opts.patience } : {}),
     ...(opts.timeBudgetMs !== undefined ? { timeBudgetMs: opts.timeBudgetMs } : {}),
     ...(extra.afterStep ? { afterStep: extra.afterStep } : {}),
     onEpoch: (r) => log(formatEpoch(r)),
@@ -221,8 +252,8 @@ export function rulLoss(opts: Pick<RulOptions, 'lateWeight' | 'huber' | 'cap'>):
 }
 
 /** A network of the ensemble: member k has seed seed + k and its own parameter names. */
-export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck' | 'smooth'>, k: number): Sequential {
-  return new Sequential(opts.arch ?? rulArchitecture(opts.size, opts.noise, opts.bottleneck, opts.smooth), [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + k, namePrefix: `m${k}_` });
+export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck' | 'smooth'> & Partial<Pick<RulOptions, 'dropout'>>, k: number): Sequential {
+  return new Sequential(opts.arch ?? rulArchitecture(opts.size, opts.noise, opts.bottleneck, opts.smooth, opts.dropout), [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + k, namePrefix: `m${k}_` });
 }
 
 /** Trains the ensemble's members on the split's training engines; the held-out engines are reported on. */
@@ -232,7 +263,8 @@ export function trainRul(split: RulSplit, opts: RulOptions, log: (line: string) 
   let result: FitResult | undefined;
   for (let k = 0; k < opts.members; k++) {
     const model = rulMember(opts, k);
-    log(`training ${opts.size} ${k + 1}/${opts.members} (${model.paramCount()} parameters) on ${split.train.length} engines, ${data.n} windows of ${opts.window} cycles; held out: ${split.heldOut.length} engines`);
+    const inner = split.inner ? `; early stopping on ${split.inner.length} of the training engines` : '';
+    log(`training ${opts.size} ${k + 1}/${opts.members} (${model.paramCount()} parameters) on ${split.train.length} engines, ${data.n} windows of ${opts.window} cycles; held out: ${split.heldOut.length} engines${inner}`);
     result = fitRul(model, data, split, norm, opts, log, { seed: opts.seed + k });
     models.push(model);
   }

@@ -8,7 +8,7 @@ import { cvLine, rulCard } from './rul-card';
 import { applyMasks, magnitudePrune, sparsity } from './prune';
 import { distillationSet } from './distill';
 import { crossValidateRul, type CvFigures } from './rul-cv';
-import { fitRul, loadTrainEngines, rulArchitecture, rulToOnnx, splitEngines, trainRul, type Norm, type RulOptions, type RulSplit } from './rul-model';
+import { fitRul, loadTrainEngines, rulArchitecture, rulToOnnx, splitEngines, trainRul, withInnerVal, type Norm, type RulOptions, type RulSplit } from './rul-model';
 import { Sequential } from './sequential';
 import type { ModelManifest } from '../models/manifest';
 
@@ -66,7 +66,7 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
   const cv = opts.cvFigures ?? (opts.cvFolds ? crossValidateRul(all, opts, opts.cvFolds, log) : undefined);
   if (cv) log(cvLine(cv));
   const started = Date.now();
-  const split = splitEngines(all, opts);
+  const split = withInnerVal(splitEngines(all, opts), opts);
   const teacher = trainRul(split, opts, log);
   const { norm, data, models } = teacher;
   const params = models.reduce((a, m) => a + m.paramCount(), 0);
@@ -93,7 +93,7 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
     // Int8: the teacher's weights quantized per output channel (no retraining).
     await addVariant('int8', rulToOnnx(models, opts.cap, { int8: true, offset: opts.offset }), models);
     // Distillation: one smaller student fitted to the (ensemble) teacher's outputs.
-    const student = new Sequential(rulArchitecture('student', opts.noise, opts.bottleneck, opts.smooth), models[0]!.inShape, { seed: opts.seed + 1 });
+    const student = new Sequential(rulArchitecture('student', opts.noise, opts.bottleneck, opts.smooth, opts.dropout), models[0]!.inShape, { seed: opts.seed + 1 });
     log(`distilling into a student of ${student.paramCount()} parameters`);
     fitRul(student, distillationSet(models, data.x, data.y, 0.8), split, norm, opts, log);
     await addVariant('student', rulToOnnx(student, opts.cap, { offset: opts.offset }), [student]);
