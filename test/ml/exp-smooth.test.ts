@@ -2,11 +2,10 @@
 import { buildProgram } from '../../src/cli/program';
 import { CMAPSS_SENSORS, lastWindows, type Engine } from '../../src/ml/cmapss-data';
 import { readOnnxModel } from '../../src/ml/onnx';
-import { OrtModel } from '../../src/ml/ort-predict';
-import { Rng } from '../../src/ml/rng';
 import { cvOptionsKey } from '../../src/ml/rul-cv';
-import { predictLast, RUL_DEFAULTS, rulArchitecture, rulMember, rulToOnnx } from '../../src/ml/rul-model';
+import { RUL_DEFAULTS, rulArchitecture, rulMember } from '../../src/ml/rul-model';
 import { Sequential } from '../../src/ml/sequential';
+import { expectOnnxMatchesForward } from './rul-export-check';
 
 describe('exp-smooth layer (fixed exponential smoothing over time)', () => {
   it('computes y[0] = x[0], y[t] = a x[t] + (1 - a) y[t-1], per channel', () => {
@@ -60,17 +59,7 @@ describe('exp-smooth layer (fixed exponential smoothing over time)', () => {
     expect(member.paramCount()).toBe(2699);
     // The layer draws no random numbers: the network starts from the same weights as without it.
     expect(member.params().map((p) => Array.from(p.value))).toEqual(rulMember(RUL_DEFAULTS, 0).params().map((p) => Array.from(p.value)));
-    const rng = new Rng(5);
-    const engines: Engine[] = [31, 50, 80].map((cycles, unit) => ({ unit, cycles, sensors: Float32Array.from({ length: cycles * 14 }, () => rng.uniform(-2, 2)) }));
-    const norm = { mean: CMAPSS_SENSORS.map(() => 0), std: CMAPSS_SENSORS.map(() => 1) };
-    const ts = predictLast(member, engines, norm, 50, 125);
-    const ort = await OrtModel.load(rulToOnnx(member, 125));
-    try {
-      const out = Array.from(await ort.run(lastWindows(engines, 50, norm), [50, 14]));
-      out.forEach((v, i) => expect(Math.abs(v - ts[i]!)).toBeLessThan(1e-3));
-    } finally {
-      await ort.release();
-    }
+    await expectOnnxMatchesForward(member, 5, [31, 50, 80], 2);
   });
 
   it('cross-validation keys name smooth only when it is on (older saved figures still match)', () => {

@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../../src/cli/program';
-import { CMAPSS_SENSORS, lastWindows, readCmapss, type Engine } from '../../src/ml/cmapss-data';
+import { readCmapss } from '../../src/ml/cmapss-data';
 import type { LayerSpec } from '../../src/ml/layers';
 import { rmse } from '../../src/ml/metrics';
-import { OrtModel } from '../../src/ml/ort-predict';
 import { Rng } from '../../src/ml/rng';
 import { crossValidateRul, cvOptionsKey, type CvFigures } from '../../src/ml/rul-cv';
-import { cutSplit, predictLast, RUL_DEFAULTS, rulArchitecture, rulMember, rulToOnnx, splitEngines, trainRul, withInnerVal } from '../../src/ml/rul-model';
+import { cutSplit, predictLast, RUL_DEFAULTS, rulArchitecture, rulMember, splitEngines, trainRul, withInnerVal } from '../../src/ml/rul-model';
 import { describeWithData } from '../helpers/shared-data';
+import { expectOnnxMatchesForward } from './rul-export-check';
 
 const TINY: LayerSpec[] = [{ type: 'gaussian-noise', std: 0.08 }, { type: 'conv1d', filters: 3, kernel: 5 }, { type: 'activation', fn: 'leaky-relu', alpha: 0.1 }, { type: 'flatten' }, { type: 'dense', units: 1 }];
 
@@ -53,19 +53,7 @@ describe('train rul --dropout', () => {
     member.params().forEach((p, i) => expect(p.value.length).toBe(plain[i]!.value.length));
     expect(member.params().slice(0, 4).map((p) => Array.from(p.value))).toEqual(plain.slice(0, 4).map((p) => Array.from(p.value)));
     expect(Array.from(member.params()[4]!.value)).not.toEqual(Array.from(plain[4]!.value));
-    const rng = new Rng(11);
-    const engines: Engine[] = [31, 50, 90].map((cycles, unit) => ({ unit, cycles, sensors: Float32Array.from({ length: cycles * 14 }, () => rng.uniform(-1, 1)) }));
-    const norm = { mean: CMAPSS_SENSORS.map(() => 0), std: CMAPSS_SENSORS.map(() => 1) };
-    const ts = predictLast(member, engines, norm, 50, 125);
-    // Inference is deterministic (dropout off), so the same call gives the same numbers.
-    expect(predictLast(member, engines, norm, 50, 125)).toEqual(ts);
-    const ort = await OrtModel.load(rulToOnnx(member, 125));
-    try {
-      const out = Array.from(await ort.run(lastWindows(engines, 50, norm), [50, 14]));
-      out.forEach((v, i) => expect(Math.abs(v - ts[i]!)).toBeLessThan(1e-3));
-    } finally {
-      await ort.release();
-    }
+    await expectOnnxMatchesForward(member, 11, [31, 50, 90], 1);
   });
 
   it('reaches the run\'s options and the cross-validation key (absent when off, so older figures still match); bad rates are refused', async () => {
