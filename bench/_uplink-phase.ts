@@ -2,7 +2,7 @@
  * One phase of bench/uplink in its own process, so RSS is its own.
  * Usage: node _uplink-phase.js <fill|ours|bare|sqlite> <json options>; prints one JSON line of figures.
  */
-import { readFileSync } from 'node:fs';
+import { mainThreadCpuNs } from './_proc-cpu';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { Outbox, outboxConfig, type NewRecord } from '../src/outbox';
@@ -60,22 +60,14 @@ interface CpuMark {
   readonly mainNs?: number;
 }
 
-function mainThreadNs(): number | undefined {
-  try {
-    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
-  } catch {
-    return undefined;
-  }
-}
-
 function cpuMark(): CpuMark {
-  return { process: process.cpuUsage(), mainNs: mainThreadNs() };
+  return { process: process.cpuUsage(), mainNs: mainThreadCpuNs() };
 }
 
 /** Process CPU per record and, where the OS tells, the main thread's alone (the read-ahead worker's is in the first only). */
 function cpuUsPerRecord(since: CpuMark, records: number): { cpuUsPerRecord: number; mainCpuUsPerRecord?: number } {
   const d = process.cpuUsage(since.process);
-  const main = mainThreadNs();
+  const main = mainThreadCpuNs();
   const round = (us: number) => Math.round((us / records) * 100) / 100;
   return { cpuUsPerRecord: round(d.user + d.system), ...(main !== undefined && since.mainNs !== undefined ? { mainCpuUsPerRecord: round((main - since.mainNs) / 1000) } : {}) };
 }

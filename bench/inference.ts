@@ -15,7 +15,7 @@
  * window (ours minus bare).
  */
 import * as ort from 'onnxruntime-node';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assetConfig, type AssetConfig } from '../src/assets/config';
@@ -27,6 +27,7 @@ import { ModelService } from '../src/models/service';
 import { ortOptions, type InferenceThread } from '../src/models/session-host';
 import { silentLogger } from '../src/observability/logger';
 import { builtCase, shippedCase, type BenchCase } from './_inference-cases';
+import { mainThreadCpuNs } from './_proc-cpu';
 import { rng } from './_models';
 
 function percentile(sorted: number[], p: number): number {
@@ -71,18 +72,11 @@ class Blocks {
 }
 
 /**
- * CPU microseconds of the main thread (Linux: /proc/self/task/<pid>/stat, clock ticks of 10 ms, so
- * only meaningful over seconds); NaN elsewhere. With inference in a worker thread the main
+ * CPU microseconds of the main thread (NaN off Linux). With inference in a worker thread the main
  * thread's time is what limits the rate when a second core is free.
  */
 function mainThreadCpuUs(): number {
-  try {
-    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return NaN;
-  }
+  return (mainThreadCpuNs() ?? NaN) / 1000;
 }
 
 /** CPU microseconds (user + system, all threads) since `from`. */
@@ -101,17 +95,20 @@ async function bare(c: BenchCase, batch: number, rounds: number, warmup: number)
   const lat: number[] = [];
   let total = 0;
   let cpu = 0;
+  let mainCpu = 0;
   const blocks = new Blocks();
   for (let i = 0; i < warmup + rounds; i++) {
     // A fresh tensor per run, as the pipeline builds one per batch.
     const feeds = { [input]: new ort.Tensor('float32', x, [batch, c.frames, ch]) };
     const c0 = process.cpuUsage();
+    const m0 = mainThreadCpuUs();
     const t0 = performance.now();
     await s.run(feeds);
     const dt = performance.now() - t0;
     if (i >= warmup) {
       const used = cpuSince(c0);
       cpu += used;
+      mainCpu += mainThreadCpuUs() - m0;
       blocks.add(used);
       total += dt;
       for (let k = 0; k < batch; k++) lat.push(dt);
@@ -119,7 +116,7 @@ async function bare(c: BenchCase, batch: number, rounds: number, warmup: number)
   }
   await s.release();
   lat.sort((a, b) => a - b);
-  return { windowsPerSec: (batch * rounds) / (total / 1000), p50Ms: percentile(lat, 0.5), p99Ms: percentile(lat, 0.99), cpuUsPerWindow: cpu / (batch * rounds), mainCpuUsPerWindow: cpu / (batch * rounds), cpuMinUsPerWindow: blocks.minPerWindow(batch) };
+  return { windowsPerSec: (batch * rounds) / (total / 1000), p50Ms: percentile(lat, 0.5), p99Ms: percentile(lat, 0.99), cpuUsPerWindow: cpu / (batch * rounds), mainCpuUsPerWindow: mainCpu / (batch * rounds), cpuMinUsPerWindow: blocks.minPerWindow(batch) };
 }
 
 type Feed = 'frames' | 'samples';
@@ -134,7 +131,6 @@ interface OursOptions {
   readonly inflight: number;
   readonly thread: InferenceThread;
 }
-
 
 async function ours(feed: Feed, c: BenchCase, o: OursOptions): Promise<Figures & { meanBatch: number }> {
   const { assets, rounds, step } = o;

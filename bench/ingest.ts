@@ -15,7 +15,7 @@
  * gateway.heapGrowthPercent: PCT would, `--bare-heap-growth PCT` the bare client likewise.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { procCpuS } from './_proc-cpu';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -79,12 +79,6 @@ async function startPeer(file: string, args: string[]): Promise<Peer> {
     p.once('exit', (c) => rej(new Error(`${file} exited with ${c}`)));
   });
   return { pid: p.pid as number, kill: () => new Promise((r) => (p.once('exit', () => r()), p.kill('SIGTERM'))) };
-}
-
-/** CPU seconds of another process so far (utime + stime from /proc, Linux). */
-function procCpuS(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 async function phase(name: string, opts: Record<string, unknown>, peerPid: number): Promise<PhaseFigures & { peer_cpu_pct: number }> {

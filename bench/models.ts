@@ -16,6 +16,7 @@ import { table } from '../src/ml/model-card';
 import { OnnxGraphBuilder } from '../src/ml/onnx';
 import { loadTrainEngines, RUL_DEFAULTS, splitEngines } from '../src/ml/rul-model';
 import type { ModelManifest } from '../src/models/manifest';
+import { ortOptions } from '../src/models/session-host';
 
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -23,7 +24,7 @@ function arg(args: string[], name: string): string | undefined {
 }
 
 async function latencyMs(bytes: Uint8Array, sample: number[], batch: number, runs: number): Promise<number> {
-  const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const s = await ort.InferenceSession.create(bytes, ortOptions({ threads: 1 })); // the gateway's session options
   const size = sample.reduce((a, b) => a * b, 1);
   const x = new ort.Tensor('float32', Float32Array.from({ length: batch * size }, (_, i) => Math.sin(i)), [batch, ...sample]);
   const feeds = { [s.inputNames[0]!]: x };

@@ -6,7 +6,8 @@
  * `npm run bench -- uplink [--records 1000000] [--batch 500] [--inflight 64] [--rounds 1] [--page-size 65536]`
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { procCpuS } from './_proc-cpu';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../test/uplink/mosquitto';
@@ -26,16 +27,9 @@ function flush(file: string): void {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (0 when unreadable). */
-function procCpuS(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
 /** Runs a phase in its own process; `brokerPid` adds the broker's CPU per record during it. */
 function phase(name: string, opts: object, brokerPid?: number): Record<string, number> {
-  const b0 = procCpuS(brokerPid);
+  const b0 = brokerPid === undefined ? 0 : procCpuS(brokerPid);
   const r = spawnSync(process.execPath, [join(__dirname, '_uplink-phase.js'), name, JSON.stringify(opts)], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`phase ${name} failed (${r.status})`);
   const line = r.stdout.trim().split('\n').pop()!;

@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { ortOptions } from '../models/session-host';
 
 /**
  * Runs a single-input, single-output ONNX model over `n` samples in batches (evaluation and
@@ -12,7 +13,7 @@ export class OrtModel {
   ) {}
 
   static async load(bytes: Uint8Array, opts: { threads?: number } = {}): Promise<OrtModel> {
-    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(bytes, ortOptions({ threads: opts.threads ?? 1 }));
     return new OrtModel(session, session.inputNames[0]!, session.outputNames[0]!);
   }
 

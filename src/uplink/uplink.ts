@@ -17,7 +17,6 @@ import { DailyBudget, TokenBucket } from './rate-limit';
 import type { UplinkStats } from './stats';
 import { Topics } from './topics';
 import { budgetMeta, restoreBudget } from './budget-meta';
-import { AckProgress } from './ack-progress';
 
 export type { UplinkStats };
 
@@ -34,15 +33,12 @@ export interface UplinkEvents {
   state: (state: LinkState, detail?: string) => void;
 }
 
-
 interface Pending extends Omit<Batch, 'blocks'> {
   /** What ack and release need. */
   blocks: readonly BlockRef[];
   /** The leased blocks with their bodies, until encoded (see encode()). */
   bodies?: readonly OutboxBlock[];
   payload?: Buffer;
-  /** When it was (re)sent, for the PUBACK watchdog. */
-  sentAt?: number;
 }
 
 const STOP_DRAIN_MS = 5000;
@@ -75,7 +71,12 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private pumpQueued = false;
   private waitTimer?: NodeJS.Timeout;
   private waitAt = 0;
-  private readonly acksSeen = new AckProgress();
+  /**
+   * The PUBACK watchdog's clock: the last PUBACK, (re)connect, or publish into an empty window.
+   * With messages in flight and nothing since for ackTimeoutMs, the link is dead; a slow link
+   * acking a large window in order is not, however long the window's last message waits.
+   */
+  private lastProgressAt = 0;
   private reconnectTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, ackTimeouts: 0, inflightPeak: 0 };
@@ -196,9 +197,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     this.window = inflightWindow(inflight, receiveMaximum);
     if (this.window < inflight) this.opts.logger.info({ url, inflight, receiveMaximum, window: this.window }, 'uplink: the broker\'s Receive Maximum lowers the in-flight window');
     this.backoff.reset();
-    const now = Date.now();
-    for (const b of this.inFlight) b.sentAt = now; // mqtt.js has just re-sent them
-    this.acksSeen.progressed(now);
+    this.lastProgressAt = Date.now(); // mqtt.js has just re-sent what was in flight
     this.lastError = undefined;
     this.opts.logger.info({ url: this.opts.config.url }, 'uplink: connected');
     client.publish(this.topics.status, statusPayload('online', this.opts.gatewayId, this.clock.now()), { qos: 1, retain: true });
@@ -295,13 +294,13 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
 
   private send(client: MqttClient, b: Pending, payload: Buffer): void {
     const topic = this.topics.data(b.cls, b.asset);
+    if (this.inFlight.size === 0) this.lastProgressAt = Date.now();
     this.inFlight.add(b);
     if (this.inFlight.size > this.c.inflightPeak) this.c.inflightPeak = this.inFlight.size;
-    b.sentAt = Date.now();
     this.budget.spend(payload.length + topic.length);
     client.publish(topic, payload, { qos: this.opts.config.qos }, (err) => {
       if (!this.inFlight.delete(b) || client !== this.client) return; // stopped: leases were released
-      this.acksSeen.progressed(Date.now());
+      this.lastProgressAt = Date.now();
       try {
         if (err) {
           this.c.errors++;
@@ -351,7 +350,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   /** The PUBACK watchdog: a link that stopped acking is dropped; mqtt.js re-sends on reconnect. */
   private checkAcks(client: MqttClient): void {
     if (client !== this.client || this.state !== 'up') return;
-    if (!this.acksSeen.stalled(this.inFlight, Date.now(), this.opts.config.ackTimeoutMs)) return;
+    if (this.inFlight.size === 0 || Date.now() - this.lastProgressAt < this.opts.config.ackTimeoutMs) return;
     this.c.ackTimeouts++;
     this.opts.logger.warn({ url: this.opts.config.url, inflight: this.inFlight.size, timeoutMs: this.opts.config.ackTimeoutMs }, 'uplink: no PUBACK in time, reconnecting');
     client.stream.destroy();

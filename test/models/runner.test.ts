@@ -4,10 +4,9 @@ import { verifyAndLoad } from '../../src/models/loader';
 import { modelManifest } from '../../src/models/manifest';
 import { LoadedModel } from '../../src/models/runner';
 import { Batcher } from '../../src/models/batcher';
-import type { InferenceThread } from '../../src/models/session-host';
 import { WorkerSessionHost } from '../../src/models/worker-session-host';
 import { framesManifest, halfModel, linearModel, meanModel, sandbox, sha256, slowModel, writeModel, type Sandbox } from './fixtures';
-import { createSessionHost } from '../../src/models/session-host';
+import { createSessionHost, type InferenceThread } from '../../src/models/session-host';
 
 describe.each<InferenceThread>(['main', 'worker'])('LoadedModel (onnxruntime-node session, %s thread)', (thread) => {
   async function load(bytes: Uint8Array, manifest: Record<string, unknown>): Promise<LoadedModel> {

@@ -77,4 +77,22 @@ describe('Uplink regressions', () => {
       await dispose();
     }
   });
+
+  // Idle time is not a stall: the watchdog's clock starts again when a message goes out into an
+  // empty window, or the first message after a quiet spell would find the last PUBACK long past.
+  it('a message sent after an idle spell longer than ackTimeoutMs is given its full timeout', async () => {
+    const { ingest, proxy, ob, up, dispose } = await rig('cloud-idle', { ackTimeoutMs: 1000 });
+    await up.start();
+    try {
+      await waitFor(() => up.stats().state === 'up', 5000, 'up');
+      await sleep(1600); // idle, connected: the watchdog looks every 500 ms
+      // ~14 kB through 20 kB/s: in flight ~0.7 s, under the timeout, over a watchdog look.
+      proxy.throttle(20_000);
+      const ids = ob.append(telemetry(140, 'after-idle'));
+      await waitFor(() => ingest.store.missing(ids).length === 0 && ob.stats().records === 0, 10_000, 'the message after the idle spell');
+      expect(up.stats()).toMatchObject({ ackTimeouts: 0, connects: 1, messagesSent: 1 });
+    } finally {
+      await dispose();
+    }
+  });
 });
