@@ -15,49 +15,54 @@ export interface BatchStats {
   batches: number;
   windows: number;
   maxBatchSeen: number;
+  /** Most runs of one batcher in flight at once (2 when its session has a thread of its own). */
+  runsInFlightPeak: number;
+  /** Milliseconds from handing a batch to the session until it returned, summed. */
   runMsTotal: number;
 }
 
 export function newBatchStats(): BatchStats {
-  return { batches: 0, windows: 0, maxBatchSeen: 0, runMsTotal: 0 };
+  return { batches: 0, windows: 0, maxBatchSeen: 0, runsInFlightPeak: 0, runMsTotal: 0 };
 }
 
 /**
  * Collects windows of every asset bound to one model version and runs them together: a batch
- * goes out on the next turn of the event loop, or at once when it is full; while a run is in
- * flight the next batch fills up (one run at a time per session, so load raises the batch size
- * instead of the number of concurrent runs).
+ * goes out on the next turn of the event loop, or at once when it is full. While a run is in
+ * flight only full batches go out, up to `runsInFlight` runs (2 when the session has a thread
+ * of its own, so it finds the next batch waiting when one ends; 1 in this thread, where a run
+ * blocks anyway); anything less waits, so load raises the batch size rather than the number of
+ * runs.
  *
  * Windows write their rows straight into the input tensor of the batch being filled (no row
  * array per window, no copy per batch; buffers come from the model, shared memory when its
- * session runs in a worker thread); two sets of buffers alternate between the batch in
- * flight and the one filling, and a request hears back through its own methods (no promise
- * per window).
+ * session runs in a worker thread). Each run owns its set of buffers until it returns; a request
+ * hears back through its own methods (no promise per window). When a run returns, the next batch
+ * is handed to the session before this one's windows are delivered: delivering runs health and
+ * emits on this thread, and the session would sit idle meanwhile.
  */
 export class Batcher {
   private queue: BatchRequest[] = [];
-  private running = false;
+  private running = 0;
   private scheduled = false;
   private waiters: (() => void)[] = [];
   private readonly max: number;
+  private readonly runsInFlight: number;
   private readonly sizes: number[];
-  /** Input buffers of the batch filling: row r of input i at r * sizes[i]; room for `capacity` rows. */
-  private staged: Float32Array[];
-  private capacity: number;
-  /** The buffers of the last batch run (free again once it returned) and their room in rows. */
-  private spare: Float32Array[] | undefined;
-  private spareCapacity = 0;
+  /** Input buffers of the batch filling: row r of input i at r * sizes[i]. */
+  private staged: Staging;
+  /** Buffers no run holds (at most one set per run in flight is kept). */
+  private free: Staging[] = [];
   private readonly flushNow = (): void => {
     this.scheduled = false;
-    void this.flush();
+    this.pump();
   };
 
   /** `stats` may be shared by many batchers (the service keeps one total across versions). */
   constructor(readonly model: LoadedModel, maxBatch: number, readonly stats: BatchStats = newBatchStats()) {
     this.max = Math.max(1, Math.min(maxBatch, model.fixedBatch ?? Infinity));
+    this.runsInFlight = model.thread === 'worker' ? 2 : 1;
     this.sizes = model.manifest.inputs.map((_, i) => model.rowSize(i));
-    this.capacity = this.max;
-    this.staged = this.sizes.map((s) => model.alloc(s * this.capacity));
+    this.staged = this.allocate(this.max);
   }
 
   /**
@@ -66,12 +71,11 @@ export class Batcher {
    */
   enqueue(r: BatchRequest): void {
     const row = this.queue.length;
-    if (row === this.capacity) this.grow();
-    for (let i = 0; i < this.sizes.length; i++) r.fill(i, this.staged[i], row * this.sizes[i]);
+    if (row === this.staged.rows) this.grow();
+    for (let i = 0; i < this.sizes.length; i++) r.fill(i, this.staged.bufs[i], row * this.sizes[i]);
     this.queue.push(r);
-    if (this.running) return;
-    if (this.queue.length >= this.max) void this.flush();
-    else if (!this.scheduled) {
+    if (this.queue.length >= this.max) this.pump();
+    else if (this.running === 0 && !this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushNow);
     }
@@ -86,7 +90,7 @@ export class Batcher {
 
   /** Windows queued or being scored. */
   pending(): number {
-    return this.queue.length + (this.running ? 1 : 0);
+    return this.queue.length + this.running;
   }
 
   /** Resolves when nothing is queued or running. */
@@ -95,69 +99,79 @@ export class Batcher {
     return new Promise((r) => this.waiters.push(r));
   }
 
-  private async flush(): Promise<void> {
-    if (this.running || this.queue.length === 0) return;
-    this.running = true;
+  /** Starts the runs that may start: any batch when none runs, else full ones up to the limit. */
+  private pump(): void {
+    while (this.queue.length > 0 && (this.running === 0 || (this.running < this.runsInFlight && this.queue.length >= this.max))) {
+      this.start();
+    }
+  }
+
+  private start(): void {
     const n = Math.min(this.queue.length, this.max);
     const batch = this.queue.splice(0, n);
-    const buffers = this.staged;
-    const bufferCapacity = this.capacity;
-    const inputs = this.take(n);
+    const set = this.staged;
+    this.restage(n);
+    this.running++;
+    if (this.running > this.stats.runsInFlightPeak) this.stats.runsInFlightPeak = this.running;
     const t0 = performance.now();
-    try {
-      const values = await this.model.run(inputs, n);
-      for (let b = 0; b < n; b++) batch[b].deliver(values[b]);
-    } catch (e) {
-      for (const r of batch) r.fail(e);
-    } finally {
-      this.stats.batches++;
-      this.stats.windows += n;
-      this.stats.maxBatchSeen = Math.max(this.stats.maxBatchSeen, n);
-      this.stats.runMsTotal += performance.now() - t0;
-      this.running = false;
-    }
-    if (this.queue.length === 0 && bufferCapacity >= this.capacity) {
+    const inputs = set.bufs.map((v, i) => v.subarray(0, n * this.sizes[i]));
+    this.model.run(inputs, n).then(
+      (values) => this.finish(batch, set, t0, values, undefined),
+      (e: unknown) => this.finish(batch, set, t0, undefined, e),
+    );
+  }
+
+  private finish(batch: BatchRequest[], set: Staging, t0: number, values: Float64Array | undefined, error: unknown): void {
+    this.running--;
+    this.stats.batches++;
+    this.stats.windows += batch.length;
+    this.stats.maxBatchSeen = Math.max(this.stats.maxBatchSeen, batch.length);
+    this.stats.runMsTotal += performance.now() - t0;
+    if (this.queue.length === 0 && set.rows >= this.staged.rows) {
       // Nothing came in meanwhile: fill the buffers just run again (still in the CPU cache; the
       // session keeps seeing one input address, as in a plain loop).
-      this.spare = this.staged;
-      this.spareCapacity = this.capacity;
-      this.staged = buffers;
-      this.capacity = bufferCapacity;
-    } else {
-      this.spare = buffers;
-      this.spareCapacity = bufferCapacity;
-    }
-    if (this.queue.length > 0) void this.flush();
-    else for (const w of this.waiters.splice(0)) w();
+      this.recycle(this.staged);
+      this.staged = set;
+    } else this.recycle(set);
+    this.pump();
+    if (values) for (let b = 0; b < batch.length; b++) batch[b].deliver(values[b]);
+    else for (const r of batch) r.fail(error);
+    if (this.pending() === 0) for (const w of this.waiters.splice(0)) w();
   }
 
   /**
-   * The first n staged rows as the batch's inputs. Staging moves on to the spare buffers (or new
-   * ones), with the rows still queued beyond n copied to their start.
+   * Staging moves on to a free set of buffers (or a new one) once its first n rows left in a
+   * run; rows still queued beyond n are copied to the new set's start.
    */
-  private take(n: number): Float32Array[] {
+  private restage(n: number): void {
     const full = this.staged;
     const left = this.queue.length;
-    let next = this.spare;
-    let room = this.spareCapacity;
-    if (!next || room < left || room < this.max) {
-      room = Math.max(this.max, left);
-      next = this.sizes.map((s) => this.model.alloc(s * room));
-    }
-    this.spare = undefined;
-    for (let i = 0; i < this.sizes.length && left > 0; i++) next[i].set(full[i].subarray(n * this.sizes[i], (n + left) * this.sizes[i]));
+    const need = Math.max(this.max, left);
+    const i = this.free.findIndex((s) => s.rows >= need);
+    const next = i >= 0 ? this.free.splice(i, 1)[0] : this.allocate(need);
+    for (let k = 0; k < this.sizes.length && left > 0; k++) next.bufs[k].set(full.bufs[k].subarray(n * this.sizes[k], (n + left) * this.sizes[k]));
     this.staged = next;
-    this.capacity = room;
-    return full.map((v, i) => v.subarray(0, n * this.sizes[i]));
   }
 
-  /** Doubles the staging (more windows queued than a batch holds while a run is in flight). */
-  private grow(): void {
-    this.capacity *= 2;
-    this.staged = this.staged.map((v, i) => {
-      const bigger = this.model.alloc(this.sizes[i] * this.capacity);
-      bigger.set(v);
-      return bigger;
-    });
+  private recycle(s: Staging): void {
+    if (this.free.length < this.runsInFlight) this.free.push(s);
   }
+
+  private allocate(rows: number): Staging {
+    return { rows, bufs: this.sizes.map((s) => this.model.alloc(s * rows)) };
+  }
+
+  /** Doubles the staging (more windows queued than a batch holds while runs are in flight). */
+  private grow(): void {
+    const rows = this.staged.rows * 2;
+    const bigger = this.allocate(rows);
+    for (let k = 0; k < this.sizes.length; k++) bigger.bufs[k].set(this.staged.bufs[k]);
+    this.staged = bigger;
+  }
+}
+
+/** A set of input buffers (one per model input) with room for `rows` windows. */
+interface Staging {
+  readonly rows: number;
+  readonly bufs: Float32Array[];
 }

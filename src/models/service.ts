@@ -139,7 +139,7 @@ export class ModelService implements ModelRunnerLike, Module {
       }
       if (s.candidate) candidates++;
     }
-    return this.st.snapshot({ loaded, candidates, batches: this.batchStats.batches, batchedWindows: this.batchStats.windows, maxBatchSeen: this.batchStats.maxBatchSeen, inFlight, workerRestarts });
+    return this.st.snapshot({ loaded, candidates, batches: this.batchStats.batches, batchedWindows: this.batchStats.windows, maxBatchSeen: this.batchStats.maxBatchSeen, runsInFlightPeak: this.batchStats.runsInFlightPeak, inFlight, workerRestarts });
   }
 
   models(): ModelInfo[] {

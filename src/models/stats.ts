@@ -16,13 +16,13 @@ export class ModelStats {
     load: 0, shape: 0, binding: 0, probe: 0, output: 0,
   };
 
-  snapshot(extra: { loaded: number; candidates: number; batches: number; batchedWindows: number; maxBatchSeen: number; inFlight: number; workerRestarts: number }): Record<string, number> {
+  snapshot(extra: { loaded: number; candidates: number; batches: number; batchedWindows: number; maxBatchSeen: number; runsInFlightPeak: number; inFlight: number; workerRestarts: number }): Record<string, number> {
     const rejectedTotal = Object.values(this.rejected).reduce((a, b) => a + b, 0);
     const out: Record<string, number> = {
       loaded: extra.loaded, candidates: extra.candidates, windowsScored: this.windowsScored, scoreErrors: this.scoreErrors,
       badOutputs: this.badOutputs, swaps: this.swaps, rollbacks: this.rollbacks, promotions: this.promotions,
       shadowRuns: this.shadowRuns, shadowDisagreements: this.shadowDisagreements, shadowFaults: this.shadowFaults,
-      batches: extra.batches, meanBatch: extra.batches === 0 ? 0 : extra.batchedWindows / extra.batches, maxBatchSeen: extra.maxBatchSeen,
+      batches: extra.batches, meanBatch: extra.batches === 0 ? 0 : extra.batchedWindows / extra.batches, maxBatchSeen: extra.maxBatchSeen, runsInFlightPeak: extra.runsInFlightPeak,
       inFlight: extra.inFlight, workerRestarts: extra.workerRestarts, rejected: rejectedTotal,
     };
     for (const [k, v] of Object.entries(this.rejected)) out[`rejected_${k.replace('-', '_')}`] = v;

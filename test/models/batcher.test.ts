@@ -22,9 +22,9 @@ class Req implements BatchRequest {
   }
 }
 
-async function load(): Promise<LoadedModel> {
+async function load(thread: 'main' | 'worker' = 'main'): Promise<LoadedModel> {
   const bytes = meanModel(2, 1);
-  return LoadedModel.load({ dir: '.', manifest: modelManifest.parse(framesManifest({ id: 'b', version: '1.0.0', bytes }, 2, ['a'])), bytes, threads: 1 });
+  return LoadedModel.load({ dir: '.', manifest: modelManifest.parse(framesManifest({ id: 'b', version: '1.0.0', bytes }, 2, ['a'])), bytes, threads: 1, thread });
 }
 
 function immediate(): Promise<void> {
@@ -86,5 +86,46 @@ describe('Batcher (rows written into the batch tensor, no promise per window)', 
     rs.forEach((r) => b.enqueue(r));
     await b.drained();
     expect(rs.map((r) => (r.error as Error).message)).toEqual(Array(2).fill('model b@1.0.0: the session was released (model replaced)'));
+  });
+
+  it('hands the next batch to the session before delivering the one that returned', async () => {
+    const m = await load();
+    const b = new Batcher(m, 2);
+    const seen: number[] = [];
+    const reqs = [1, 2, 3, 4].map((v) => {
+      const r = new Req(v);
+      r.deliver = (x: number): void => {
+        r.value = x;
+        seen.push(b.pending());
+      };
+      return r;
+    });
+    reqs.forEach((r) => b.enqueue(r));
+    await b.drained();
+    expect(reqs.map((r) => r.value)).toEqual([1, 2, 3, 4]);
+    // While the first batch is delivered the second is already running (1), nothing queued; the
+    // old order (deliver, then start the next) would have seen 2 queued + 1 running.
+    expect(seen).toEqual([1, 1, 0, 0]);
+    expect(b.stats.runsInFlightPeak).toBe(1);
+    await m.release();
+  });
+
+  it('with the session in a worker thread, a second full batch waits there while the first runs; partial ones wait here', async () => {
+    const m = await load('worker');
+    const b = new Batcher(m, 2);
+    const reqs = Array.from({ length: 7 }, (_, i) => new Req(i + 1));
+    reqs.forEach((r) => b.enqueue(r));
+    // Two full batches went out at once; the third (full) and the odd window wait for a run to end.
+    expect(b.pending()).toBe(3 + 2);
+    await b.drained();
+    expect(reqs.map((r) => r.value)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(b.stats).toMatchObject({ batches: 4, windows: 7, maxBatchSeen: 2, runsInFlightPeak: 2 });
+    // A partial batch alone is not sent while another run is in flight.
+    const lone = [new Req(10), new Req(11), new Req(12)];
+    lone.forEach((r) => b.enqueue(r));
+    expect(b.pending()).toBe(1 + 1);
+    await b.drained();
+    expect(lone.map((r) => r.value)).toEqual([10, 11, 12]);
+    await m.release();
   });
 });
