@@ -20,6 +20,7 @@ import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { median, r2 } from './_stats';
 
 interface PhaseFigures {
   phase: string;
@@ -131,11 +132,6 @@ async function rounds(n: number, opts: Record<string, unknown>, startPeer: () =>
   return { bare, ours };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
-const r2 = (x: number): number => Math.round(x * 100) / 100;
 
 /**
  * Per round, ours against the bare phase run next to it (the pair shares the machine's load of
