@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/logger';
-import { systemClock, type Clock } from '../core/clock';
+import { iso, systemClock, type Clock } from '../core/clock';
 import type { Module, ModuleHealth } from '../core/lifecycle';
 import { ENTRY_VALUE, type ColumnBatch } from '../core/batch';
 import type { Sample } from '../core/sample';
@@ -247,12 +247,12 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     }
     if (!Number.isFinite(ts) || ts - receivedTs > this.maxFutureMs) {
       this.st.futureSamples++;
-      this.warn(`future:${this.tagOf[c]}`, () => `tag ${this.tagOf[c]}: source time ${new Date(ts).toISOString()} is ahead of receipt ${new Date(receivedTs).toISOString()} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
+      this.warn(`future:${this.tagOf[c]}`, () => `tag ${this.tagOf[c]}: source time ${iso(ts)} is ahead of receipt ${iso(receivedTs)} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
       return;
     }
     if (!this.aligner.add(c, v, ts, uncertain)) {
       this.st.lateSamples++;
-      this.warn(`late:${this.tagOf[c]}`, () => `tag ${this.tagOf[c]}: value at ${new Date(ts).toISOString()} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
+      this.warn(`late:${this.tagOf[c]}`, () => `tag ${this.tagOf[c]}: value at ${iso(ts)} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
       return;
     }
     if (ts > this.maxTs) this.maxTs = ts;
@@ -358,8 +358,4 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     const text = typeof message === 'string' ? message : message();
     this.log.warn(suppressed > 0 ? `${text} (${suppressed} more like this since the last report)` : text);
   }
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString();
 }

@@ -1,3 +1,4 @@
+import { iso } from '../core/clock';
 import type { HealthTracker } from '../health/tracker';
 import type { AlarmEvent } from '../health/types';
 import type { AssetConfig } from './config';
@@ -84,7 +85,7 @@ export class ScoreQueue {
       const p = this.queue.shift() as Pending;
       if (p.error !== undefined) {
         st.scoreErrors++;
-        warn('score-error', `asset ${this.d.cfg.id}: scoring window ${new Date(p.result.start).toISOString()} failed: ${p.error instanceof Error ? p.error.message : String(p.error)}`);
+        warn('score-error', `asset ${this.d.cfg.id}: scoring window ${iso(p.result.start)} failed: ${p.error instanceof Error ? p.error.message : String(p.error)}`);
       }
       if (p.scores) this.applyScores(p.result, p.scores);
       if (p.result.quality === 'degraded') st.windowsDegraded++;

@@ -17,3 +17,8 @@ export class ManualClock implements Clock {
     this.t = t;
   }
 }
+
+/** A millisecond timestamp as ISO 8601 text (for messages). */
+export function iso(t: number): string {
+  return new Date(t).toISOString();
+}

@@ -36,9 +36,9 @@ export function newBatchStats(): BatchStats {
  * Windows write their rows straight into the input tensor of the batch being filled (no row
  * array per window, no copy per batch; buffers come from the model, shared memory when its
  * session runs in a worker thread). Each run owns its set of buffers until it returns; a request
- * hears back through its own methods (no promise per window). When a run returns, the next batch
- * is handed to the session before this one's windows are delivered: delivering runs health and
- * emits on this thread, and the session would sit idle meanwhile.
+ * hears back through its own methods (no promise per window). When a run in a worker thread
+ * returns, the next batch is handed to it before this one's windows are delivered: delivering runs
+ * health and emits on this thread, and the worker would sit idle meanwhile.
  */
 export class Batcher {
   private queue: BatchRequest[] = [];
@@ -133,9 +133,13 @@ export class Batcher {
       this.recycle(this.staged);
       this.staged = set;
     } else this.recycle(set);
-    this.pump();
+    // A session in a thread of its own gets its next batch first; in this thread a run blocks, and
+    // starting it first would only hold these windows back by its duration.
+    const early = this.runsInFlight > 1;
+    if (early) this.pump();
     if (values) for (let b = 0; b < batch.length; b++) batch[b].deliver(values[b]);
     else for (const r of batch) r.fail(error);
+    if (!early) this.pump();
     if (this.pending() === 0) for (const w of this.waiters.splice(0)) w();
   }
 

@@ -88,26 +88,29 @@ describe('Batcher (rows written into the batch tensor, no promise per window)', 
     expect(rs.map((r) => (r.error as Error).message)).toEqual(Array(2).fill('model b@1.0.0: the session was released (model replaced)'));
   });
 
-  it('hands the next batch to the session before delivering the one that returned', async () => {
-    const m = await load();
-    const b = new Batcher(m, 2);
-    const seen: number[] = [];
-    const reqs = [1, 2, 3, 4].map((v) => {
-      const r = new Req(v);
-      r.deliver = (x: number): void => {
-        r.value = x;
-        seen.push(b.pending());
-      };
-      return r;
-    });
-    reqs.forEach((r) => b.enqueue(r));
-    await b.drained();
-    expect(reqs.map((r) => r.value)).toEqual([1, 2, 3, 4]);
-    // While the first batch is delivered the second is already running (1), nothing queued; the
-    // old order (deliver, then start the next) would have seen 2 queued + 1 running.
-    expect(seen).toEqual([1, 1, 0, 0]);
-    expect(b.stats.runsInFlightPeak).toBe(1);
-    await m.release();
+  it('hands a worker its next batch before delivering the one that returned; in this thread, after', async () => {
+    for (const [thread, n, want] of [['worker', 6, [2, 2, 1, 1, 0, 0]], ['main', 4, [2, 2, 0, 0]]] as const) {
+      const m = await load(thread);
+      const b = new Batcher(m, 2);
+      const seen: number[] = [];
+      const reqs = Array.from({ length: n }, (_, i) => {
+        const r = new Req(i + 1);
+        r.deliver = (x: number): void => {
+          r.value = x;
+          seen.push(b.pending());
+        };
+        return r;
+      });
+      reqs.forEach((r) => b.enqueue(r));
+      await b.drained();
+      expect(reqs.map((r) => r.value)).toEqual(reqs.map((r) => r.v));
+      // worker: while batch 1 is delivered, batches 2 and 3 are both with the worker (delivering
+      // first would have seen 3: batch 3's two windows still queued here, batch 2 running).
+      // main: batch 1 is delivered before batch 2 starts (2 queued, none running).
+      expect(seen).toEqual(want);
+      expect(b.stats.runsInFlightPeak).toBe(thread === 'worker' ? 2 : 1);
+      await m.release();
+    }
   });
 
   it('with the session in a worker thread, a second full batch waits there while the first runs; partial ones wait here', async () => {
