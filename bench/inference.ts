@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- inference [--assets 64] [--rounds 150] [--warmup 20] [--step frames] [--inflight 2] [--inference worker|main] [--model all|built|shipped|dcnn|ae|cmapss-rul|skab-anomaly]`
+ * `npm run bench -- inference [--assets 64] [--rounds 150] [--warmup 20] [--step frames] [--inflight 2] [--inference worker|main] [--repeat 1] [--model all|built|shipped|dcnn|ae|cmapss-rul|skab-anomaly]`
  *
  * The whole analytics path (samples -> aligned frames -> count window -> features -> batched
  * onnxruntime inference -> health state) for `assets` assets sharing one model, against a bare
@@ -28,6 +28,7 @@ import { ortOptions, type InferenceThread } from '../src/models/session-host';
 import { silentLogger } from '../src/observability/logger';
 import { builtCase, shippedCase, type BenchCase } from './_inference-cases';
 import { mainThreadCpuNs } from './_proc-cpu';
+import { median } from './_stats';
 import { rng } from './_models';
 
 function percentile(sorted: number[], p: number): number {
@@ -256,6 +257,10 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   const stepArg = arg(args, 'step', '');
   const inflight = Number(arg(args, 'inflight', '2'));
   const thread = arg(args, 'inference', 'worker');
+  // Each repeat is one interleaved set (bare, frames, samples, bare); with several, each set's
+  // ratios and their medians are reported (the bare loop alone moves ~1.4x between minutes here).
+  const repeat = Number(arg(args, 'repeat', '1'));
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat ${repeat}: expected a whole number >= 1`);
   if (!Number.isInteger(inflight) || inflight < 1) throw new Error(`--inflight ${inflight}: expected a whole number >= 1`);
   if (thread !== 'worker' && thread !== 'main') throw new Error(`--inference ${thread}: expected worker or main`);
   const names = [...SHIPPED, ...BUILT].filter((n) => which === 'all' || which === n || (which === 'shipped' && (SHIPPED as readonly string[]).includes(n)) || (which === 'built' && (BUILT as readonly string[]).includes(n)));
@@ -267,38 +272,48 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
     for (const name of names) {
       const c = name === 'dcnn' || name === 'ae' ? builtCase(root, name) : shippedCase(name);
       load.push((await import('node:os')).loadavg()[0]);
-      // Interleaved (bare, frames, samples, bare): the machine is shared, so the bare figure is
-      // the mean of a run before and after ours.
-      const b1 = await bare(c, assets, rounds, warmup);
       const step = stepArg === '' ? c.frames : Number(stepArg);
       if (!Number.isInteger(step) || step < 1 || step > c.frames) throw new Error(`--step ${stepArg}: expected a whole number of frames from 1 to the window (${c.frames})`);
-      const oo: OursOptions = { assets, rounds, warmup, step, inflight, thread };
-      const fr = await ours('frames', c, oo);
-      const sm = await ours('samples', c, oo);
-      const b2 = await bare(c, assets, rounds, warmup);
-      const mean = (x: number, y: number): number => (x + y) / 2;
-      const b: Figures = {
-        windowsPerSec: mean(b1.windowsPerSec, b2.windowsPerSec), p50Ms: mean(b1.p50Ms, b2.p50Ms), p99Ms: mean(b1.p99Ms, b2.p99Ms),
-        cpuUsPerWindow: mean(b1.cpuUsPerWindow, b2.cpuUsPerWindow), mainCpuUsPerWindow: mean(b1.mainCpuUsPerWindow, b2.mainCpuUsPerWindow), cpuMinUsPerWindow: Math.min(b1.cpuMinUsPerWindow, b2.cpuMinUsPerWindow),
-      };
-      // The path's own cost: CPU per window of ours minus that of the bare loop (CPU time, so a
-      // busy machine inflates it less than it does wall-clock rates), over all rounds and over
-      // the least loaded block of each.
-      const own = (f: Figures): number => f.cpuUsPerWindow - b.cpuUsPerWindow;
-      const ownMin = (f: Figures): number => f.cpuMinUsPerWindow - b.cpuMinUsPerWindow;
-      const fmt = (f: Figures): string => `${f.windowsPerSec.toFixed(0)} windows/s (p50 ${f.p50Ms.toFixed(2)} ms, p99 ${f.p99Ms.toFixed(2)} ms, cpu ${f.cpuUsPerWindow.toFixed(1)} us/window, main thread ${f.mainCpuUsPerWindow.toFixed(1)}, least loaded block ${f.cpuMinUsPerWindow.toFixed(1)})`;
-      process.stdout.write(`${c.name} [${c.frames}x${c.channels.length}] step ${step} batch ${assets}: bare session.run ${fmt(b)} [runs: ${b1.windowsPerSec.toFixed(0)}, ${b2.windowsPerSec.toFixed(0)}]\n`
-        + `  frames -> features -> inference -> health: ${fmt(fr)}, mean batch ${fr.meanBatch.toFixed(1)}, ratio ${(fr.windowsPerSec / b.windowsPerSec).toFixed(3)}, own ${own(fr).toFixed(1)} us/window (least loaded ${ownMin(fr).toFixed(1)})\n`
-        + `  samples -> (alignment) -> ... -> health:   ${fmt(sm)}, mean batch ${sm.meanBatch.toFixed(1)}, ratio ${(sm.windowsPerSec / b.windowsPerSec).toFixed(3)}, own ${own(sm).toFixed(1)} us/window (least loaded ${ownMin(sm).toFixed(1)})\n`);
-      out[c.name] = {
-        window: [c.frames, c.channels.length], step,
-        bareWindowsPerSec: Math.round(b.windowsPerSec), bareP50Ms: round(b.p50Ms), bareP99Ms: round(b.p99Ms), bareCpuUsPerWindow: round(b.cpuUsPerWindow), bareCpuMinUsPerWindow: round(b.cpuMinUsPerWindow),
-        framesWindowsPerSec: Math.round(fr.windowsPerSec), framesP50Ms: round(fr.p50Ms), framesP99Ms: round(fr.p99Ms), framesRatio: round(fr.windowsPerSec / b.windowsPerSec),
-        framesCpuUsPerWindow: round(fr.cpuUsPerWindow), framesOwnUsPerWindow: round(own(fr)), framesCpuMinUsPerWindow: round(fr.cpuMinUsPerWindow), framesMainCpuUsPerWindow: round(fr.mainCpuUsPerWindow), framesOwnMinUsPerWindow: round(ownMin(fr)),
-        samplesWindowsPerSec: Math.round(sm.windowsPerSec), samplesP50Ms: round(sm.p50Ms), samplesP99Ms: round(sm.p99Ms), samplesRatio: round(sm.windowsPerSec / b.windowsPerSec),
-        samplesCpuUsPerWindow: round(sm.cpuUsPerWindow), samplesOwnUsPerWindow: round(own(sm)), samplesCpuMinUsPerWindow: round(sm.cpuMinUsPerWindow), samplesMainCpuUsPerWindow: round(sm.mainCpuUsPerWindow), samplesOwnMinUsPerWindow: round(ownMin(sm)),
-        meanBatch: round(fr.meanBatch),
-      };
+      const framesRatios: number[] = [];
+      const samplesRatios: number[] = [];
+      for (let rep = 0; rep < repeat; rep++) {
+        // Interleaved (bare, frames, samples, bare): the machine is shared, so the bare figure is
+        // the mean of a run before and after ours.
+        const b1 = await bare(c, assets, rounds, warmup);
+        const oo: OursOptions = { assets, rounds, warmup, step, inflight, thread };
+        const fr = await ours('frames', c, oo);
+        const sm = await ours('samples', c, oo);
+        const b2 = await bare(c, assets, rounds, warmup);
+        const mean = (x: number, y: number): number => (x + y) / 2;
+        const b: Figures = {
+          windowsPerSec: mean(b1.windowsPerSec, b2.windowsPerSec), p50Ms: mean(b1.p50Ms, b2.p50Ms), p99Ms: mean(b1.p99Ms, b2.p99Ms),
+          cpuUsPerWindow: mean(b1.cpuUsPerWindow, b2.cpuUsPerWindow), mainCpuUsPerWindow: mean(b1.mainCpuUsPerWindow, b2.mainCpuUsPerWindow), cpuMinUsPerWindow: Math.min(b1.cpuMinUsPerWindow, b2.cpuMinUsPerWindow),
+        };
+        // The path's own cost: CPU per window of ours minus that of the bare loop (CPU time, so a
+        // busy machine inflates it less than it does wall-clock rates), over all rounds and over
+        // the least loaded block of each.
+        const own = (f: Figures): number => f.cpuUsPerWindow - b.cpuUsPerWindow;
+        const ownMin = (f: Figures): number => f.cpuMinUsPerWindow - b.cpuMinUsPerWindow;
+        const fmt = (f: Figures): string => `${f.windowsPerSec.toFixed(0)} windows/s (p50 ${f.p50Ms.toFixed(2)} ms, p99 ${f.p99Ms.toFixed(2)} ms, cpu ${f.cpuUsPerWindow.toFixed(1)} us/window, main thread ${f.mainCpuUsPerWindow.toFixed(1)}, least loaded block ${f.cpuMinUsPerWindow.toFixed(1)})`;
+        process.stdout.write(`${c.name} [${c.frames}x${c.channels.length}] step ${step} batch ${assets}: bare session.run ${fmt(b)} [runs: ${b1.windowsPerSec.toFixed(0)}, ${b2.windowsPerSec.toFixed(0)}]\n`
+          + `  frames -> features -> inference -> health: ${fmt(fr)}, mean batch ${fr.meanBatch.toFixed(1)}, ratio ${(fr.windowsPerSec / b.windowsPerSec).toFixed(3)}, own ${own(fr).toFixed(1)} us/window (least loaded ${ownMin(fr).toFixed(1)})\n`
+          + `  samples -> (alignment) -> ... -> health:   ${fmt(sm)}, mean batch ${sm.meanBatch.toFixed(1)}, ratio ${(sm.windowsPerSec / b.windowsPerSec).toFixed(3)}, own ${own(sm).toFixed(1)} us/window (least loaded ${ownMin(sm).toFixed(1)})\n`);
+        out[c.name] = {
+          window: [c.frames, c.channels.length], step,
+          bareWindowsPerSec: Math.round(b.windowsPerSec), bareP50Ms: round(b.p50Ms), bareP99Ms: round(b.p99Ms), bareCpuUsPerWindow: round(b.cpuUsPerWindow), bareCpuMinUsPerWindow: round(b.cpuMinUsPerWindow),
+          framesWindowsPerSec: Math.round(fr.windowsPerSec), framesP50Ms: round(fr.p50Ms), framesP99Ms: round(fr.p99Ms), framesRatio: round(fr.windowsPerSec / b.windowsPerSec),
+          framesCpuUsPerWindow: round(fr.cpuUsPerWindow), framesOwnUsPerWindow: round(own(fr)), framesCpuMinUsPerWindow: round(fr.cpuMinUsPerWindow), framesMainCpuUsPerWindow: round(fr.mainCpuUsPerWindow), framesOwnMinUsPerWindow: round(ownMin(fr)),
+          samplesWindowsPerSec: Math.round(sm.windowsPerSec), samplesP50Ms: round(sm.p50Ms), samplesP99Ms: round(sm.p99Ms), samplesRatio: round(sm.windowsPerSec / b.windowsPerSec),
+          samplesCpuUsPerWindow: round(sm.cpuUsPerWindow), samplesOwnUsPerWindow: round(own(sm)), samplesCpuMinUsPerWindow: round(sm.cpuMinUsPerWindow), samplesMainCpuUsPerWindow: round(sm.mainCpuUsPerWindow), samplesOwnMinUsPerWindow: round(ownMin(sm)),
+          meanBatch: round(fr.meanBatch),
+        };
+        framesRatios.push(round(fr.windowsPerSec / b.windowsPerSec));
+        samplesRatios.push(round(sm.windowsPerSec / b.windowsPerSec));
+      }
+      if (repeat > 1) {
+        Object.assign(out[c.name] as Record<string, unknown>, { framesRatioRounds: framesRatios, samplesRatioRounds: samplesRatios, framesRatioMedian: round(median(framesRatios)), samplesRatioMedian: round(median(samplesRatios)) });
+        process.stdout.write(`  ${c.name}: ${repeat} sets, frames ratio median ${median(framesRatios).toFixed(3)} [${framesRatios.join(', ')}], samples ${median(samplesRatios).toFixed(3)} [${samplesRatios.join(', ')}]\n`);
+      }
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
