@@ -97,7 +97,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.windower = new Windower({ type: w.type, sizeFrames, stepFrames, frameMs: w.frameMs, channels: this.channels }, (rw) => this.onWindow(rw));
     this.scores = new ScoreQueue({
       cfg: this.cfg, models: opts.models, windower: this.windower, tracker: this.tracker, st: this.st,
-      warn: (key, message) => this.warn(key, message), window: (r) => this.emit('window', r), alarm: (a) => this.emitAlarm(a),
+      warn: (key, message) => this.warn(key, message), note: (key, message) => this.limited('info', key, message), window: (r) => this.emit('window', r), alarm: (a) => this.emitAlarm(a),
     });
     // Closed frames are written straight into the window buffer; a frame no window needs (before
     // the first time window) goes to a scratch row, so forward-fill still sees its values.
@@ -353,9 +353,14 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
 
   /** `message` may be a function: per-sample warnings only build their text when it is logged. */
   private warn(key: string, message: string | (() => string)): void {
+    this.limited('warn', key, message);
+  }
+
+  /** Logs at most once per key and report interval, with how many were held back since. */
+  private limited(level: 'warn' | 'info', key: string, message: string | (() => string)): void {
     const suppressed = this.limiter.check(key);
     if (suppressed === undefined) return;
     const text = typeof message === 'string' ? message : message();
-    this.log.warn(suppressed > 0 ? `${text} (${suppressed} more like this since the last report)` : text);
+    this.log[level](suppressed > 0 ? `${text} (${suppressed} more like this since the last report)` : text);
   }
 }

@@ -15,6 +15,8 @@ export interface ScoreQueueDeps {
   readonly st: AssetStats;
   /** The pipeline's rate-limited warning. */
   readonly warn: (key: string, message: string) => void;
+  /** The pipeline's rate-limited note (info level). */
+  readonly note: (key: string, message: string) => void;
   /** A window leaves: in window order, with its health when models are bound. */
   readonly window: (w: WindowResult) => void;
   readonly alarm: (a: AlarmEvent) => void;
@@ -98,12 +100,18 @@ export class ScoreQueue {
 
   private applyScores(result: WindowResult, scores: readonly ModelScore[]): void {
     const { st, warn } = this.d;
+    let calibrating = false;
     for (const s of scores) {
+      if (s.calibrating !== undefined) {
+        calibrating = true;
+        this.d.note(`calibrating:${s.model}`, s.calibrating);
+      }
       if (s.error) {
         st.scoreErrors++;
         warn(`score:${s.model}`, `asset ${this.d.cfg.id}: model ${s.model}: ${s.error}`);
       }
     }
+    if (calibrating) st.windowsCalibrating++;
     const out = this.d.tracker.apply(result, scores);
     for (const m of out.problems) {
       st.healthProblems++;

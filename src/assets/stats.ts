@@ -21,6 +21,8 @@ export interface AssetStatsSnapshot {
   readonly slidingSumsRebuilt: number;
   readonly scored: number;
   readonly scoreErrors: number;
+  /** Windows some model could not score yet because its per-asset baseline was being calibrated. */
+  readonly windowsCalibrating: number;
   readonly healthProblems: number;
   readonly alarmEvents: number;
   readonly activeAlarms: number;
@@ -45,6 +47,7 @@ export class AssetStats {
   nonFiniteFeatures = 0;
   scored = 0;
   scoreErrors = 0;
+  windowsCalibrating = 0;
   healthProblems = 0;
   alarmEvents = 0;
 
@@ -56,7 +59,7 @@ export class AssetStats {
       windows: this.windows, windowsDegraded: this.windowsDegraded,
       windowsSkipped: this.windowsSkippedEmpty + this.windowsSkippedCoverage,
       windowsSkippedEmpty: this.windowsSkippedEmpty, windowsSkippedCoverage: this.windowsSkippedCoverage,
-      nonFiniteFeatures: this.nonFiniteFeatures, windowsSlid: sliding.slidWindows, slidingSumsRebuilt: sliding.loadedWindows, scored: this.scored, scoreErrors: this.scoreErrors,
+      nonFiniteFeatures: this.nonFiniteFeatures, windowsSlid: sliding.slidWindows, slidingSumsRebuilt: sliding.loadedWindows, scored: this.scored, scoreErrors: this.scoreErrors, windowsCalibrating: this.windowsCalibrating,
       healthProblems: this.healthProblems, alarmEvents: this.alarmEvents, activeAlarms,
       openFrames, windowsInFlight,
     };

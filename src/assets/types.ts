@@ -52,6 +52,8 @@ export interface ModelScore {
   readonly thresholds?: { readonly anomaly?: number; readonly rulWarn?: number; readonly rulAlarm?: number };
   readonly shadow?: { readonly model: string; readonly version: string; readonly value: number; readonly disagree: boolean };
   readonly error?: string;
+  /** No value yet: the model's per-asset baseline is still being learned (its progress; not an error). */
+  readonly calibrating?: string;
 }
 
 /** Where the model layer delivers one window's scores: settle() once, with the scores or the error. */

@@ -23,7 +23,21 @@ export interface BaselineFile {
 }
 
 /** A window was scored while the baseline is still being learned: not a fault, no score yet. */
-export class CalibratingError extends ScoreError {}
+export class CalibratingError extends ScoreError {
+  /**
+   * Thrown for every window of an asset until its baseline is in (hundreds at a gateway's first
+   * start), and never a fault: made without a stack trace, which would cost more than scoring.
+   */
+  static progress(model: string, asset: string, done: number, of: number): CalibratingError {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new CalibratingError(`model ${model}`, `calibrating its baseline on asset ${asset}: ${done}/${of} frames`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+}
 
 export class BaselineCalibrator {
   private readonly n: Float64Array;
@@ -80,7 +94,7 @@ export class BaselineCalibrator {
         });
       }
       if (this.progress() < this.opts.frames) {
-        throw new CalibratingError(`model ${this.opts.model}`, `calibrating its baseline on asset ${this.opts.asset}: ${this.progress()}/${this.opts.frames} frames`);
+        throw CalibratingError.progress(this.opts.model, this.opts.asset, this.progress(), this.opts.frames);
       }
       // Population std, as the training pipeline computes it (src/ml/skab-data.ts channelStats).
       const std = Array.from(this.m2, (m, j) => Math.sqrt(m / this.n[j]));

@@ -4,6 +4,8 @@ import type { RejectReason } from './errors';
 export class ModelStats {
   windowsScored = 0;
   scoreErrors = 0;
+  /** Windows not scored yet because a baseline was still being calibrated (not errors). */
+  windowsCalibrating = 0;
   badOutputs = 0;
   swaps = 0;
   rollbacks = 0;
@@ -19,7 +21,7 @@ export class ModelStats {
   snapshot(extra: { loaded: number; candidates: number; batches: number; batchedWindows: number; maxBatchSeen: number; runsInFlightPeak: number; inFlight: number; workerRestarts: number }): Record<string, number> {
     const rejectedTotal = Object.values(this.rejected).reduce((a, b) => a + b, 0);
     const out: Record<string, number> = {
-      loaded: extra.loaded, candidates: extra.candidates, windowsScored: this.windowsScored, scoreErrors: this.scoreErrors,
+      loaded: extra.loaded, candidates: extra.candidates, windowsScored: this.windowsScored, scoreErrors: this.scoreErrors, windowsCalibrating: this.windowsCalibrating,
       badOutputs: this.badOutputs, swaps: this.swaps, rollbacks: this.rollbacks, promotions: this.promotions,
       shadowRuns: this.shadowRuns, shadowDisagreements: this.shadowDisagreements, shadowFaults: this.shadowFaults,
       batches: extra.batches, meanBatch: extra.batches === 0 ? 0 : extra.batchedWindows / extra.batches, maxBatchSeen: extra.maxBatchSeen, runsInFlightPeak: extra.runsInFlightPeak,

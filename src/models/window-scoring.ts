@@ -1,5 +1,6 @@
 import type { AssetConfig, AssetModelBinding } from '../assets/config';
 import type { AnalyzedWindow, ModelScore, ScoreSink } from '../assets/types';
+import { CalibratingError } from './baseline';
 import type { BatchRequest } from './batcher';
 import type { Deployed, ModelSlot } from './hot-swap';
 import { assemble, type InputPlan } from './input-assembly';
@@ -45,6 +46,8 @@ class BindingJob implements BatchRequest {
   plans: readonly InputPlan[] = [];
   value = NaN;
   error: string | undefined = undefined;
+  /** The main run found the baseline still calibrating (its progress): no value, no error. */
+  calibrating: string | undefined = undefined;
   shadowD: Deployed | undefined = undefined;
   shadowValue = NaN;
   /** Runs (main, shadow) not back yet. */
@@ -180,7 +183,8 @@ export class WindowScorer {
   }
 
   mainFailed(job: BindingJob, e: unknown): void {
-    job.error = message(e);
+    if (e instanceof CalibratingError) job.calibrating = e.message;
+    else job.error = message(e);
     this.partDone(job);
   }
 
@@ -197,6 +201,10 @@ export class WindowScorer {
 
   shadowFailed(run: ShadowRun, e: unknown): void {
     const { job, d } = run;
+    if (e instanceof CalibratingError) {
+      this.partDone(job); // the candidate's own baseline is not in yet: no comparison, no fault
+      return;
+    }
     this.host.stats.shadowFaults++;
     this.host.shadowCounters(job.active, d).faults++;
     this.host.warn(`shadow:${d.model.ref}`, `shadow ${d.model.ref} beside ${job.active.model.ref} (binding ${job.binding.id}, asset ${job.win.asset.id}): ${message(e)}`);
@@ -210,6 +218,11 @@ export class WindowScorer {
     if (job.error !== undefined) {
       this.host.stats.scoreErrors++;
       job.win.done(job.index, { binding: b, model: b.id, version: d.model.version, error: job.error });
+      return;
+    }
+    if (job.calibrating !== undefined) {
+      this.host.stats.windowsCalibrating++;
+      job.win.done(job.index, { binding: b, model: b.id, version: d.model.version, calibrating: job.calibrating });
       return;
     }
     this.host.stats.windowsScored++;

@@ -75,4 +75,33 @@ describe('window scoring (one batch request per window and binding)', () => {
     expect(svc.models()[0]).toMatchObject({ version: '1.1.0', probationLeft: 0 });
     await svc.stop();
   });
+
+  it('windows before a baseline is calibrated come out unscored and counted as calibrating, not as errors', async () => {
+    const bytes = meanModel(4, 2);
+    const man = framesManifest({ id: 'bl', version: '1.0.0', bytes }, 4, ['a', 'b']);
+    (man.inputs as Record<string, unknown>[])[0]!.normalization = { type: 'baseline', frames: 8, minStd: [0, 0] };
+    writeModel(join(sb.shipped, 'bl'), bytes, man, sb.key);
+    const asset = pumpAsset({ models: [{ id: 'bl', role: 'anomaly', input: 'frames' }] });
+    const other = pumpAsset({ id: 'other', models: [{ id: 'bl', role: 'anomaly', input: 'frames' }] });
+    const svc = service(sb, [asset, other]);
+    await svc.start();
+    // The score says how far the calibration is, with neither a value nor an error.
+    const raw = { start: 0, end: 4000, frames: 4, channels: ['a', 'b'], ts: Float64Array.of(0, 1000, 2000, 3000), values: new Float64Array(8), cells: new Uint8Array(8).fill(CELL_GOOD) };
+    const early = await svc.score(other, { raw, result: { asset: 'other', seq: 0, start: 0, end: 4000, frames: 4, quality: 'good', coverage: 1, features: {}, missingChannels: [] } });
+    expect(early).toEqual([{ binding: other.models[0], model: 'bl', version: '1.0.0', calibrating: 'model bl: calibrating its baseline on asset other: 4/8 frames' }]);
+    const r = rig(asset, svc);
+    // Windows of 4 frames: the first (frames 0-3) leaves the baseline at 4/8; the second completes it.
+    r.frames(0, 8, (k) => k % 2);
+    r.frames(8, 8, (k) => 10 + (k % 2));
+    await r.idle();
+    expect(r.windows).toHaveLength(3);
+    expect(r.windows[0]!.health).toBeUndefined();
+    expect(r.windows.slice(1).map((w) => w.health?.length)).toEqual([1, 1]);
+    // Frames 0-7 alternate 0/1 (mean 0.5, std 0.5): the third window's 10/11 z-score to 19/21 (mean 20).
+    expect(r.windows[2]!.health![0]!.value).toBeCloseTo(20, 5);
+    expect(r.p.stats()).toMatchObject({ windowsCalibrating: 1, scoreErrors: 0, scored: 2 });
+    expect(svc.stats()).toMatchObject({ windowsCalibrating: 2, scoreErrors: 0, windowsScored: 2 });
+    await svc.stop();
+  });
 });
+
