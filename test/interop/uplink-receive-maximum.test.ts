@@ -2,6 +2,7 @@ import { inflightWindow } from '../../src/uplink/client-options';
 import { makeOutbox, telemetry } from '../outbox/helpers';
 import { makeUplink, startIngest, waitFor } from '../uplink/helpers';
 import { Mosquitto } from '../uplink/mosquitto';
+import { LossyProxy } from '../uplink/proxy';
 
 describe('in-flight window and the broker Receive Maximum (MQTT 5)', () => {
   it('inflightWindow: the configured window, or the Receive Maximum less the slot kept for status and replies', () => {
@@ -37,6 +38,46 @@ describe('in-flight window and the broker Receive Maximum (MQTT 5)', () => {
     } finally {
       await up.stop();
       await ob.stop();
+      await ingest.stop();
+      await mosq.dispose();
+    }
+  });
+});
+
+describe('a broker back with a lower Receive Maximum', () => {
+  it('gets the messages left in flight one at a time, then the new window: everything arrives, no reconnect loop', async () => {
+    const mosq = new Mosquitto();
+    await mosq.start();
+    const ingest = await startIngest(mosq.url);
+    const proxy = new LossyProxy(mosq.port);
+    await proxy.start();
+    const ob = makeOutbox();
+    await ob.start();
+    const up = makeUplink(ob, proxy.url, { protocolVersion: 5, inflight: 16, batch: { maxRecords: 10, maxDelayMs: 0 } });
+    try {
+      await up.start();
+      await waitFor(() => up.stats().state === 'up', 10_000, 'uplink up');
+      // The link dies silently: 16 messages go out and stay unacknowledged.
+      proxy.hold();
+      const ids = Array.from({ length: 60 }, () => ob.append(telemetry(10))).flat();
+      await waitFor(() => up.stats().inflight === 16, 10_000, 'a full window in flight');
+      expect(up.stats().inflightLimit).toBe(16);
+      // The broker restarts advertising Receive Maximum 3; the dead connections are reset.
+      await mosq.stop();
+      mosq.reconfigure({ global: ['max_inflight_messages 3'] });
+      await mosq.start();
+      proxy.cut();
+      await waitFor(() => ingest.store.count() >= ids.length && up.stats().backlog === 0, 30_000, 'every record at the ingest');
+      expect(ingest.store.missing(ids)).toEqual([]);
+      const st = up.stats();
+      // mqtt.js re-sends its 16 stored messages one after another (each after the last one's
+      // PUBACK) before it reports the connection; then the window is the new maximum less one.
+      expect(st.inflightLimit).toBe(2);
+      expect(st.connects).toBe(2);
+    } finally {
+      await up.stop();
+      await ob.stop();
+      await proxy.stop();
       await ingest.stop();
       await mosq.dispose();
     }

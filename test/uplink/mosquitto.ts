@@ -27,7 +27,7 @@ export class Mosquitto {
   private readonly bin: string;
   private log = '';
 
-  constructor(private readonly opts: MosquittoOptions = {}) {
+  constructor(private opts: MosquittoOptions = {}) {
     this.bin = process.env.MOSQUITTO ?? (requireCommand('mosquitto', 'mosquitto') || '/usr/sbin/mosquitto');
     this.dir = mkdtempSync(join(tmpdir(), 'pdm-mosq-'));
   }
@@ -69,6 +69,11 @@ export class Mosquitto {
       if (proc.exitCode !== null || Date.now() > end) throw new Error(`mosquitto did not start on port ${this.port}: ${this.log}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** Options for the next start() (a broker restarted with another configuration). */
+  reconfigure(opts: Partial<MosquittoOptions>): void {
+    this.opts = { ...this.opts, ...opts };
   }
 
   /** SIGTERM: mosquitto saves its persistence file and exits. */
