@@ -90,7 +90,7 @@ export class WindowFeaturizer {
     const ch = w.channels.length;
     const lastRow = (w.frames - 1) * ch;
     const recs = this.recs;
-    recs.length = ch;
+    if (recs.length !== ch) recs.length = ch; // setting it even unchanged is a runtime call (~0.1 us a window)
     let nonFinite = 0;
     for (let c = 0; c < ch; c++) {
       ss.statsInto(c, this.st);
