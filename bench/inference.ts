@@ -276,15 +276,17 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
       if (!Number.isInteger(step) || step < 1 || step > c.frames) throw new Error(`--step ${stepArg}: expected a whole number of frames from 1 to the window (${c.frames})`);
       const framesRatios: number[] = [];
       const samplesRatios: number[] = [];
+      const oo: OursOptions = { assets, rounds, warmup, step, inflight, thread };
+      const mean = (x: number, y: number): number => (x + y) / 2;
+      // With --repeat the model's figures below are the last set's; each set's ratios and their
+      // medians are added after the loop.
       for (let rep = 0; rep < repeat; rep++) {
         // Interleaved (bare, frames, samples, bare): the machine is shared, so the bare figure is
         // the mean of a run before and after ours.
         const b1 = await bare(c, assets, rounds, warmup);
-        const oo: OursOptions = { assets, rounds, warmup, step, inflight, thread };
         const fr = await ours('frames', c, oo);
         const sm = await ours('samples', c, oo);
         const b2 = await bare(c, assets, rounds, warmup);
-        const mean = (x: number, y: number): number => (x + y) / 2;
         const b: Figures = {
           windowsPerSec: mean(b1.windowsPerSec, b2.windowsPerSec), p50Ms: mean(b1.p50Ms, b2.p50Ms), p99Ms: mean(b1.p99Ms, b2.p99Ms),
           cpuUsPerWindow: mean(b1.cpuUsPerWindow, b2.cpuUsPerWindow), mainCpuUsPerWindow: mean(b1.mainCpuUsPerWindow, b2.mainCpuUsPerWindow), cpuMinUsPerWindow: Math.min(b1.cpuMinUsPerWindow, b2.cpuMinUsPerWindow),

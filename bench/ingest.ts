@@ -132,7 +132,6 @@ async function rounds(n: number, opts: Record<string, unknown>, startPeer: () =>
   return { bare, ours };
 }
 
-
 /**
  * Per round, ours against the bare phase run next to it (the pair shares the machine's load of
  * the moment); the headline is the median over rounds, every round listed beside it.

@@ -42,7 +42,9 @@ export function newBatchStats(): BatchStats {
  */
 export class Batcher {
   private queue: BatchRequest[] = [];
+  /** Runs in flight, and the windows in them. */
   private running = 0;
+  private runningWindows = 0;
   private scheduled = false;
   private waiters: (() => void)[] = [];
   private readonly max: number;
@@ -52,7 +54,7 @@ export class Batcher {
   private staged: Staging;
   /** Buffers no run holds (at most one set per run in flight is kept). */
   private free: Staging[] = [];
-  private readonly flushNow = (): void => {
+  private readonly pumpSoon = (): void => {
     this.scheduled = false;
     this.pump();
   };
@@ -77,7 +79,7 @@ export class Batcher {
     if (this.queue.length >= this.max) this.pump();
     else if (this.running === 0 && !this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flushNow);
+      setImmediate(this.pumpSoon);
     }
   }
 
@@ -90,7 +92,7 @@ export class Batcher {
 
   /** Windows queued or being scored. */
   pending(): number {
-    return this.queue.length + this.running;
+    return this.queue.length + this.runningWindows;
   }
 
   /** Resolves when nothing is queued or running. */
@@ -112,6 +114,7 @@ export class Batcher {
     const set = this.staged;
     this.restage(n);
     this.running++;
+    this.runningWindows += n;
     if (this.running > this.stats.runsInFlightPeak) this.stats.runsInFlightPeak = this.running;
     const t0 = performance.now();
     const inputs = set.bufs.map((v, i) => v.subarray(0, n * this.sizes[i]));
@@ -123,6 +126,7 @@ export class Batcher {
 
   private finish(batch: BatchRequest[], set: Staging, t0: number, values: Float64Array | undefined, error: unknown): void {
     this.running--;
+    this.runningWindows -= batch.length;
     this.stats.batches++;
     this.stats.windows += batch.length;
     this.stats.maxBatchSeen = Math.max(this.stats.maxBatchSeen, batch.length);

@@ -89,26 +89,28 @@ describe('Batcher (rows written into the batch tensor, no promise per window)', 
   });
 
   it('hands a worker its next batch before delivering the one that returned; in this thread, after', async () => {
-    for (const [thread, n, want] of [['worker', 6, [2, 2, 1, 1, 0, 0]], ['main', 4, [2, 2, 0, 0]]] as const) {
+    // Runs started (calls to the model) as each window hears back its score.
+    for (const [thread, n, want] of [['worker', 6, [3, 3, 3, 3, 3, 3]], ['main', 4, [1, 1, 2, 2]]] as const) {
       const m = await load(thread);
+      const runs = jest.spyOn(m, 'run');
       const b = new Batcher(m, 2);
       const seen: number[] = [];
       const reqs = Array.from({ length: n }, (_, i) => {
         const r = new Req(i + 1);
         r.deliver = (x: number): void => {
           r.value = x;
-          seen.push(b.pending());
+          seen.push(runs.mock.calls.length);
         };
         return r;
       });
       reqs.forEach((r) => b.enqueue(r));
       await b.drained();
       expect(reqs.map((r) => r.value)).toEqual(reqs.map((r) => r.v));
-      // worker: while batch 1 is delivered, batches 2 and 3 are both with the worker (delivering
-      // first would have seen 3: batch 3's two windows still queued here, batch 2 running).
-      // main: batch 1 is delivered before batch 2 starts (2 queued, none running).
+      // worker: batches 1 and 2 go out at once; batch 3 is handed over before batch 1 is delivered
+      // (delivering first would have seen 2, 2, 3, ...). main: batch 1 is delivered before batch 2 runs.
       expect(seen).toEqual(want);
       expect(b.stats.runsInFlightPeak).toBe(thread === 'worker' ? 2 : 1);
+      runs.mockRestore();
       await m.release();
     }
   });
@@ -119,14 +121,14 @@ describe('Batcher (rows written into the batch tensor, no promise per window)', 
     const reqs = Array.from({ length: 7 }, (_, i) => new Req(i + 1));
     reqs.forEach((r) => b.enqueue(r));
     // Two full batches went out at once; the third (full) and the odd window wait for a run to end.
-    expect(b.pending()).toBe(3 + 2);
+    expect(b.pending()).toBe(2 * 2 + 3);
     await b.drained();
     expect(reqs.map((r) => r.value)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(b.stats).toMatchObject({ batches: 4, windows: 7, maxBatchSeen: 2, runsInFlightPeak: 2 });
     // A partial batch alone is not sent while another run is in flight.
     const lone = [new Req(10), new Req(11), new Req(12)];
     lone.forEach((r) => b.enqueue(r));
-    expect(b.pending()).toBe(1 + 1);
+    expect(b.pending()).toBe(2 + 1);
     await b.drained();
     expect(lone.map((r) => r.value)).toEqual([10, 11, 12]);
     await m.release();
