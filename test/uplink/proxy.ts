@@ -1,4 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { QosTap } from './qos-tap';
 
 /**
  * A TCP proxy that can lose traffic: `hold()` drops everything the current clients send from
@@ -14,6 +15,8 @@ export class LossyProxy {
   private readonly backlog: [Socket, Buffer][] = [];
   private pacer?: NodeJS.Timeout;
   port = 0;
+  /** Per connection, in the order they came: QoS 1/2 publishes in flight through it (see QosTap). */
+  readonly taps: QosTap[] = [];
 
   constructor(private readonly targetPort: number) {}
 
@@ -27,12 +30,18 @@ export class LossyProxy {
       const upstream = connect(this.targetPort, '127.0.0.1');
       const pair: [Socket, Socket] = [client, upstream];
       this.pairs.add(pair);
+      const tap = new QosTap();
+      this.taps.push(tap);
       client.on('data', (d) => {
         if (this.held.has(client)) return;
+        tap.fromClient(d);
         if (this.rate === undefined) upstream.write(d);
         else this.backlog.push([upstream, d]);
       });
-      upstream.on('data', (d) => client.write(d));
+      upstream.on('data', (d) => {
+        tap.fromBroker(d);
+        client.write(d);
+      });
       const close = () => {
         this.pairs.delete(pair);
         client.destroy();
