@@ -1,3 +1,4 @@
+import { iso } from '../core/clock';
 import { assetWindowFrames, type AssetConfig } from '../assets/config';
 import { CELL_MISSING } from '../assets/frame';
 import type { AnalyzedWindow } from '../assets/types';
@@ -123,7 +124,7 @@ export function assemble(model: string, plan: InputPlan, w: AnalyzedWindow, out:
     for (let i = 0; i < plan.features.length; i++) {
       const [ch, feat] = plan.features[i];
       const v = w.result.features[ch]?.[feat];
-      if (v === undefined) throw new ScoreError(`model ${model}`, `input '${plan.name}': window ${new Date(w.result.start).toISOString()} of asset ${w.result.asset} has no ${ch}.${feat} (channel without usable values)`);
+      if (v === undefined) throw new ScoreError(`model ${model}`, `input '${plan.name}': window ${iso(w.result.start)} of asset ${w.result.asset} has no ${ch}.${feat} (channel without usable values)`);
       out[at + i] = (v - plan.offset[i]) * plan.scale[i];
     }
     return;
@@ -192,7 +193,7 @@ function channelMeans(model: string, plan: InputPlan, w: AnalyzedWindow): Float6
         k++;
       }
     }
-    if (k === 0) throw new ScoreError(`model ${model}`, `input '${plan.name}': channel ${raw.channels[c]} has no usable value in window ${new Date(raw.start).toISOString()} of asset ${w.result.asset}`);
+    if (k === 0) throw new ScoreError(`model ${model}`, `input '${plan.name}': channel ${raw.channels[c]} has no usable value in window ${iso(raw.start)} of asset ${w.result.asset}`);
     means[j] = sum / k;
   }
   return means;

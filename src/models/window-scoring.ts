@@ -1,3 +1,4 @@
+import { iso } from '../core/clock';
 import type { AssetConfig, AssetModelBinding } from '../assets/config';
 import type { AnalyzedWindow, ModelScore, ScoreSink } from '../assets/types';
 import { CalibratingError } from './baseline';
@@ -170,7 +171,7 @@ export class WindowScorer {
     }
     this.host.stats.badOutputs++;
     const { asset, w } = job.win;
-    const msg = `model ${d.model.ref}: ${bad} for window ${new Date(w.result.start).toISOString()} of asset ${asset.id}`;
+    const msg = `model ${d.model.ref}: ${bad} for window ${iso(w.result.start)} of asset ${asset.id}`;
     if (job.slot.active === d && d.previous) this.host.rollBack(job.slot, d, bad, msg);
     else this.host.warn(`bad:${d.model.ref}`, msg);
     const fallback = d.rolledBackTo;
@@ -246,7 +247,7 @@ export class WindowScorer {
     if (disagree) st.shadowDisagreements++;
     this.host.shadowCounters(job.d, shadow).record(job.value, job.shadowValue, disagree);
     if (disagree) {
-      this.host.warn(`disagree:${shadow.model.ref}`, `shadow ${shadow.model.ref} disagrees with ${job.d.model.ref} on asset ${job.win.asset.id} window ${new Date(job.win.w.result.start).toISOString()}: ${job.shadowValue} vs ${job.value}`);
+      this.host.warn(`disagree:${shadow.model.ref}`, `shadow ${shadow.model.ref} disagrees with ${job.d.model.ref} on asset ${job.win.asset.id} window ${iso(job.win.w.result.start)}: ${job.shadowValue} vs ${job.value}`);
     }
   }
 }
