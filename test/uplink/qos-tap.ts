@@ -8,8 +8,8 @@ export class QosTap {
   /** Unacknowledged QoS > 0 publishes now, and the most at any time. */
   outstanding = 0;
   peak = 0;
-  private up = Buffer.alloc(0);
-  private down = Buffer.alloc(0);
+  private up: Buffer = Buffer.alloc(0);
+  private down: Buffer = Buffer.alloc(0);
 
   /** Client-to-broker bytes that were forwarded. */
   fromClient(d: Buffer): void {
