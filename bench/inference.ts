@@ -15,12 +15,14 @@
  * window (ours minus bare).
  */
 import * as ort from 'onnxruntime-node';
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assetConfig, type AssetConfig } from '../src/assets/config';
 import { AssetPipeline } from '../src/assets/pipeline';
 import { SampleRouter } from '../src/assets/router';
+import { ColumnBatchBuilder } from '../src/core/batch';
 import type { Sample } from '../src/core/sample';
 import { modelsConfig } from '../src/models/config';
 import { ModelService } from '../src/models/service';
@@ -120,7 +122,12 @@ async function bare(c: BenchCase, batch: number, rounds: number, warmup: number)
   return { windowsPerSec: (batch * rounds) / (total / 1000), p50Ms: percentile(lat, 0.5), p99Ms: percentile(lat, 0.99), cpuUsPerWindow: cpu / (batch * rounds), mainCpuUsPerWindow: mainCpu / (batch * rounds), cpuMinUsPerWindow: blocks.minPerWindow(batch) };
 }
 
-type Feed = 'frames' | 'samples';
+/**
+ * frames: aligned rows (pushFrame, as a replay feeds them); columns: one ColumnBatch per asset and
+ * frame through SampleRouter.attach, as the gateway's sources deliver (a poll of the asset's
+ * tags, no object per value); samples: Sample objects through SampleRouter.listener().
+ */
+type Feed = 'frames' | 'columns' | 'samples';
 type MutableSample = { -readonly [K in keyof Sample]: Sample[K] };
 
 interface OursOptions {
@@ -164,10 +171,24 @@ async function ours(feed: Feed, c: BenchCase, o: OursOptions): Promise<Figures &
     // Samples go through one SampleRouter, one listener per asset's source, as in the gateway.
     const router = new SampleRouter(pipes);
     const feeds = pipes.map(() => router.listener());
+    const sources = pipes.map(() => new EventEmitter());
+    for (const src of sources) router.attach(src);
+    const builders = configs.map((cfg) => new ColumnBatchBuilder({ tags: c.channels.map((n) => cfg.tags[n]) }, ch, false));
     const push = (k: number): void => {
       const n = perRound(k);
       const f0 = firstFrame(k);
-      if (feed === 'samples') {
+      if (feed === 'columns') {
+        for (let a = 0; a < assets; a++) {
+          const b = builders[a];
+          for (let i = 0; i < n; i++) {
+            const ts = (f0 + i) * 1000;
+            const row = rows[a][(f0 + i) % P];
+            b.reset();
+            for (let j = 0; j < ch; j++) b.value(j, row[j], ts, ts);
+            sources[a].emit('batch', b);
+          }
+        }
+      } else if (feed === 'samples') {
         for (let a = 0; a < assets; a++) {
           const list = lists[a];
           list.length = 0;
@@ -246,6 +267,12 @@ function arg(args: string[], name: string, def: string): string {
   return i >= 0 && args[i + 1] ? args[i + 1] : def;
 }
 
+const FEEDS: readonly Feed[] = ['frames', 'columns', 'samples'];
+const FEED_LABEL: Record<Feed, string> = {
+  frames: 'frames -> features -> inference -> health:                 ',
+  columns: 'column batches -> (alignment) -> ... -> health (sources): ',
+  samples: 'Sample objects -> (alignment) -> ... -> health:           ',
+};
 const SHIPPED = ['cmapss-rul', 'skab-anomaly'] as const;
 const BUILT = ['dcnn', 'ae'] as const;
 
@@ -274,18 +301,17 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
       load.push((await import('node:os')).loadavg()[0]);
       const step = stepArg === '' ? c.frames : Number(stepArg);
       if (!Number.isInteger(step) || step < 1 || step > c.frames) throw new Error(`--step ${stepArg}: expected a whole number of frames from 1 to the window (${c.frames})`);
-      const framesRatios: number[] = [];
-      const samplesRatios: number[] = [];
+      const ratios: Record<Feed, number[]> = { frames: [], columns: [], samples: [] };
       const oo: OursOptions = { assets, rounds, warmup, step, inflight, thread };
       const mean = (x: number, y: number): number => (x + y) / 2;
       // With --repeat the model's figures below are the last set's; each set's ratios and their
       // medians are added after the loop.
       for (let rep = 0; rep < repeat; rep++) {
-        // Interleaved (bare, frames, samples, bare): the machine is shared, so the bare figure is
-        // the mean of a run before and after ours.
+        // Interleaved (bare, each feed, bare): the machine is shared, so the bare figure is the
+        // mean of a run before and after ours.
         const b1 = await bare(c, assets, rounds, warmup);
-        const fr = await ours('frames', c, oo);
-        const sm = await ours('samples', c, oo);
+        const runs: [Feed, Figures & { meanBatch: number }][] = [];
+        for (const feed of FEEDS) runs.push([feed, await ours(feed, c, oo)]);
         const b2 = await bare(c, assets, rounds, warmup);
         const b: Figures = {
           windowsPerSec: mean(b1.windowsPerSec, b2.windowsPerSec), p50Ms: mean(b1.p50Ms, b2.p50Ms), p99Ms: mean(b1.p99Ms, b2.p99Ms),
@@ -297,24 +323,28 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
         const own = (f: Figures): number => f.cpuUsPerWindow - b.cpuUsPerWindow;
         const ownMin = (f: Figures): number => f.cpuMinUsPerWindow - b.cpuMinUsPerWindow;
         const fmt = (f: Figures): string => `${f.windowsPerSec.toFixed(0)} windows/s (p50 ${f.p50Ms.toFixed(2)} ms, p99 ${f.p99Ms.toFixed(2)} ms, cpu ${f.cpuUsPerWindow.toFixed(1)} us/window, main thread ${f.mainCpuUsPerWindow.toFixed(1)}, least loaded block ${f.cpuMinUsPerWindow.toFixed(1)})`;
-        process.stdout.write(`${c.name} [${c.frames}x${c.channels.length}] step ${step} batch ${assets}: bare session.run ${fmt(b)} [runs: ${b1.windowsPerSec.toFixed(0)}, ${b2.windowsPerSec.toFixed(0)}]\n`
-          + `  frames -> features -> inference -> health: ${fmt(fr)}, mean batch ${fr.meanBatch.toFixed(1)}, ratio ${(fr.windowsPerSec / b.windowsPerSec).toFixed(3)}, own ${own(fr).toFixed(1)} us/window (least loaded ${ownMin(fr).toFixed(1)})\n`
-          + `  samples -> (alignment) -> ... -> health:   ${fmt(sm)}, mean batch ${sm.meanBatch.toFixed(1)}, ratio ${(sm.windowsPerSec / b.windowsPerSec).toFixed(3)}, own ${own(sm).toFixed(1)} us/window (least loaded ${ownMin(sm).toFixed(1)})\n`);
-        out[c.name] = {
+        process.stdout.write(`${c.name} [${c.frames}x${c.channels.length}] step ${step} batch ${assets}: bare session.run ${fmt(b)} [runs: ${b1.windowsPerSec.toFixed(0)}, ${b2.windowsPerSec.toFixed(0)}]\n`);
+        const fig: Record<string, unknown> = {
           window: [c.frames, c.channels.length], step,
           bareWindowsPerSec: Math.round(b.windowsPerSec), bareP50Ms: round(b.p50Ms), bareP99Ms: round(b.p99Ms), bareCpuUsPerWindow: round(b.cpuUsPerWindow), bareCpuMinUsPerWindow: round(b.cpuMinUsPerWindow),
-          framesWindowsPerSec: Math.round(fr.windowsPerSec), framesP50Ms: round(fr.p50Ms), framesP99Ms: round(fr.p99Ms), framesRatio: round(fr.windowsPerSec / b.windowsPerSec),
-          framesCpuUsPerWindow: round(fr.cpuUsPerWindow), framesOwnUsPerWindow: round(own(fr)), framesCpuMinUsPerWindow: round(fr.cpuMinUsPerWindow), framesMainCpuUsPerWindow: round(fr.mainCpuUsPerWindow), framesOwnMinUsPerWindow: round(ownMin(fr)),
-          samplesWindowsPerSec: Math.round(sm.windowsPerSec), samplesP50Ms: round(sm.p50Ms), samplesP99Ms: round(sm.p99Ms), samplesRatio: round(sm.windowsPerSec / b.windowsPerSec),
-          samplesCpuUsPerWindow: round(sm.cpuUsPerWindow), samplesOwnUsPerWindow: round(own(sm)), samplesCpuMinUsPerWindow: round(sm.cpuMinUsPerWindow), samplesMainCpuUsPerWindow: round(sm.mainCpuUsPerWindow), samplesOwnMinUsPerWindow: round(ownMin(sm)),
-          meanBatch: round(fr.meanBatch),
         };
-        framesRatios.push(round(fr.windowsPerSec / b.windowsPerSec));
-        samplesRatios.push(round(sm.windowsPerSec / b.windowsPerSec));
+        for (const [feed, f] of runs) {
+          const ratio = f.windowsPerSec / b.windowsPerSec;
+          process.stdout.write(`  ${FEED_LABEL[feed]} ${fmt(f)}, mean batch ${f.meanBatch.toFixed(1)}, ratio ${ratio.toFixed(3)}, own ${own(f).toFixed(1)} us/window (least loaded ${ownMin(f).toFixed(1)})\n`);
+          Object.assign(fig, {
+            [`${feed}WindowsPerSec`]: Math.round(f.windowsPerSec), [`${feed}P50Ms`]: round(f.p50Ms), [`${feed}P99Ms`]: round(f.p99Ms), [`${feed}Ratio`]: round(ratio),
+            [`${feed}CpuUsPerWindow`]: round(f.cpuUsPerWindow), [`${feed}OwnUsPerWindow`]: round(own(f)), [`${feed}CpuMinUsPerWindow`]: round(f.cpuMinUsPerWindow),
+            [`${feed}MainCpuUsPerWindow`]: round(f.mainCpuUsPerWindow), [`${feed}OwnMinUsPerWindow`]: round(ownMin(f)),
+          });
+          ratios[feed].push(round(ratio));
+        }
+        fig.meanBatch = round(runs[0][1].meanBatch);
+        out[c.name] = fig;
       }
       if (repeat > 1) {
-        Object.assign(out[c.name] as Record<string, unknown>, { framesRatioRounds: framesRatios, samplesRatioRounds: samplesRatios, framesRatioMedian: round(median(framesRatios)), samplesRatioMedian: round(median(samplesRatios)) });
-        process.stdout.write(`  ${c.name}: ${repeat} sets, frames ratio median ${median(framesRatios).toFixed(3)} [${framesRatios.join(', ')}], samples ${median(samplesRatios).toFixed(3)} [${samplesRatios.join(', ')}]\n`);
+        const fig = out[c.name] as Record<string, unknown>;
+        for (const feed of FEEDS) Object.assign(fig, { [`${feed}RatioRounds`]: ratios[feed], [`${feed}RatioMedian`]: round(median(ratios[feed])) });
+        process.stdout.write(`  ${c.name}: ${repeat} sets, ratio medians ${FEEDS.map((f) => `${f} ${median(ratios[f]).toFixed(3)} [${ratios[f].join(', ')}]`).join(', ')}\n`);
       }
     }
   } finally {
