@@ -9,6 +9,7 @@ import {
   type ReferenceDescription,
   resolveNodeId,
 } from 'node-opcua';
+import { chunked, readOperationLimits } from './opcua-limits';
 
 export interface BrowsedNode {
   readonly nodeId: string;
@@ -21,21 +22,25 @@ export interface BrowsedNode {
   access?: string;
 }
 
+/** Nodes per Browse or Read when the server names no limit (keeps each message of moderate size). */
 const BATCH = 500;
 
 /**
  * Walk the hierarchy under `root` breadth-first, `depth` levels down, one Browse call per level
- * (in batches), following continuation points; then read DataType and AccessLevel of every
- * variable in one Read per batch.
+ * (in batches of the server's MaxNodesPerBrowse, else 500), following continuation points; then
+ * read DataType and AccessLevel of every variable in one Read per batch (MaxNodesPerRead).
  */
 export async function browseTree(session: ClientSession, root: string, depth: number): Promise<BrowsedNode[]> {
+  const limits = await readOperationLimits(session);
+  const browseBatch = Math.min(BATCH, limits.maxNodesPerBrowse || BATCH);
+  // two attributes per variable, and at least one variable per Read
+  const readBatch = Math.max(1, Math.floor(Math.min(2 * BATCH, limits.maxNodesPerRead || 2 * BATCH) / 2));
   const out: BrowsedNode[] = [];
   let level: { nodeId: NodeId; path: string[] }[] = [{ nodeId: resolveNodeId(root), path: [] }];
   const seen = new Set<string>([resolveNodeId(root).toString()]);
   for (let d = 1; d <= depth && level.length; d++) {
     const next: { nodeId: NodeId; path: string[] }[] = [];
-    for (let i = 0; i < level.length; i += BATCH) {
-      const batch = level.slice(i, i + BATCH);
+    for (const batch of chunked(level, browseBatch)) {
       const results = await browseAll(session, batch.map((b) => b.nodeId));
       results.forEach((refs, k) => {
         for (const r of refs) {
@@ -51,7 +56,7 @@ export async function browseTree(session: ClientSession, root: string, depth: nu
     }
     level = next;
   }
-  await describeVariables(session, out.filter((n) => n.nodeClass === 'Variable'));
+  await describeVariables(session, out.filter((n) => n.nodeClass === 'Variable'), readBatch);
   return out;
 }
 
@@ -79,9 +84,8 @@ async function browseAll(session: ClientSession, nodeIds: NodeId[]): Promise<Ref
   return refs;
 }
 
-async function describeVariables(session: ClientSession, vars: BrowsedNode[]): Promise<void> {
-  for (let i = 0; i < vars.length; i += BATCH) {
-    const batch = vars.slice(i, i + BATCH);
+async function describeVariables(session: ClientSession, vars: BrowsedNode[], batchSize: number): Promise<void> {
+  for (const batch of chunked(vars, batchSize)) {
     const dvs = await session.read(batch.flatMap((v) => [
       { nodeId: v.nodeId, attributeId: AttributeIds.DataType },
       { nodeId: v.nodeId, attributeId: AttributeIds.AccessLevel },
