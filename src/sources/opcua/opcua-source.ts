@@ -1,4 +1,4 @@
-import { type ClientSession, type ClientSubscription, type DataValue, type OPCUAClient, StatusCodes, VariantArrayType } from 'node-opcua';
+import { type ClientSession, type ClientSubscription, type DataValue, type OPCUAClient, StatusCodes } from 'node-opcua';
 import { Backoff } from '../../core/backoff';
 import { errorMessage } from '../../core/errors';
 import type { LinkState, ModuleHealth } from '../../core/lifecycle';
@@ -13,7 +13,7 @@ import { type Resolved, resolveNodes } from './opcua-resolve';
 import { NO_LIMITS, type OperationLimits, readOperationLimits } from './opcua-limits';
 import { acquireCertificateManager, type CertificateManagerLease, explainConnectError, pkiPaths, userIdentity } from './opcua-security';
 import { createOpcuaClient, enableSessionResume, withTimeout } from './opcua-client';
-import { badSample, dataValueToSample } from './status-quality';
+import { addDataValue, badSample } from './status-quality';
 import { routeNodeOpcuaLogs } from './opcua-logs';
 
 export type OpcuaStats = SourceStats & Record<string, number>;
@@ -80,8 +80,8 @@ export class OpcuaSource extends SourceEmitter implements Source {
     this.tags = cfg.nodes.map((n) => tagId(cfg.id, n.name));
     // one layout, the node list, for every delivery: a router maps node index -> channel once
     const layout = { tags: this.tags };
-    this.pending = new ColumnBatchBuilder(layout, Math.min(this.tags.length, 1024), true);
-    this.polled = new ColumnBatchBuilder(layout, Math.min(this.tags.length, 1024), true);
+    this.pending = new ColumnBatchBuilder(layout, Math.min(this.tags.length, 1024), true, true);
+    this.polled = new ColumnBatchBuilder(layout, Math.min(this.tags.length, 1024), true, true);
     this.backoff = new Backoff(cfg.reconnect);
     routeNodeOpcuaLogs(deps.logger);
   }
@@ -340,21 +340,6 @@ export class OpcuaSource extends SourceEmitter implements Source {
     if (state === 'down') this.deps.logger.warn({ source: this.id }, `source ${this.id} down: ${detail}`);
     else if (state === 'up') this.deps.logger.info({ source: this.id }, `source ${this.id} connected to ${detail}`);
     this.emit('state', state, detail);
-  }
-}
-
-/**
- * One DataValue into a batch: a good scalar number (the hot path) as columns, with its source time
- * (else server time, else receipt) converted once; anything else as the Sample
- * dataValueToSample() makes of it.
- */
-function addDataValue(b: ColumnBatchBuilder, index: number, tag: string, dv: DataValue, receivedTs: number): void {
-  const v = dv.value;
-  const raw: unknown = v?.value;
-  if (typeof raw === 'number' && v.arrayType === VariantArrayType.Scalar && dv.statusCode.value >>> 30 === 0) {
-    b.value(index, raw, dv.sourceTimestamp?.getTime() ?? dv.serverTimestamp?.getTime() ?? receivedTs, receivedTs);
-  } else {
-    b.sample(index, dataValueToSample(tag, dv, receivedTs));
   }
 }
 
