@@ -7,6 +7,8 @@ interface BrowseOpts {
   depth: string;
   under: string;
   snippet?: boolean;
+  select?: string;
+  browsePaths?: boolean;
   securityMode: string;
   securityPolicy: string;
   user?: string;
@@ -25,6 +27,8 @@ export function registerBrowse(program: Command): void {
     .option('--depth <n>', 'levels to walk', '3')
     .option('--under <nodeId>', 'start node', 'i=85')
     .option('--snippet', 'also print a ready YAML sources entry for the readable variables')
+    .option('--select <patterns>', 'snippet of these variables only: comma-separated NodeIds or globs on NodeId, browse name or path below --under (e.g. "ns=1;s=Pump.Pressure,Temp*,Pump/V?"); implies --snippet')
+    .option('--browse-paths', 'snippet gives each node by its browse path (re-resolved after a server restart) instead of its NodeId; implies --snippet')
     .option('--security-mode <mode>', 'None | Sign | SignAndEncrypt', 'None')
     .option('--security-policy <policy>', 'None | Basic256Sha256 | Aes128_Sha256_RsaOaep | Aes256_Sha256_RsaPss', 'None')
     .option('--user <name>', 'user name (password from --password or PDM_OPCUA_PASSWORD)')
@@ -55,7 +59,9 @@ export function registerBrowse(program: Command): void {
       // node-opcua takes a second or two to load: only for this command, not for every CLI call.
       // opcua-logs first: it sends node-opcua's console output to stderr (stdout carries tree and snippet).
       await import('../sources/opcua/opcua-logs');
-      const { browseTree, formatSnippet, formatTree } = await import('../sources/opcua/browse');
+      const { browsePathOf, browseTree, formatTree } = await import('../sources/opcua/browse');
+      const { defaultSnippetVariables, formatSnippet, selectVariables } = await import('../sources/opcua/browse-snippet');
+      const patterns = o.select?.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
       const { createOpcuaClient, withTimeout } = await import('../sources/opcua/opcua-client');
       const { acquireCertificateManager, explainConnectError, pkiPaths, userIdentity } = await import('../sources/opcua/opcua-security');
       const pki = await acquireCertificateManager(dataDir, cfg.trustUnknownServerCertificate);
@@ -65,7 +71,15 @@ export function registerBrowse(program: Command): void {
         const session = await client.createSession(userIdentity(cfg));
         const nodes = await browseTree(session, o.under, depth);
         process.stdout.write(`${formatTree(nodes)}\n`);
-        if (o.snippet) process.stdout.write(`\n${formatSnippet(endpoint, nodes)}\n`);
+        if (o.snippet || patterns || o.browsePaths) {
+          const chosen = patterns ? selectVariables(nodes, patterns) : { selected: defaultSnippetVariables(nodes), unmatched: [] };
+          const prefix = o.browsePaths ? await browsePathOf(session, o.under) : undefined;
+          process.stdout.write(`\n${formatSnippet(endpoint, chosen.selected, prefix)}\n`);
+          if (chosen.unmatched.length) {
+            process.stderr.write(`browse: --select matched no readable variable within --depth ${depth} under ${o.under}: ${chosen.unmatched.join(', ')}\n`);
+            process.exitCode = 1;
+          }
+        }
         await session.close();
       } catch (e) {
         process.stderr.write(`browse ${endpoint}: ${explainConnectError(errorMessage(e), cfg, pkiPaths(dataDir))}\n`);

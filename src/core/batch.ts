@@ -33,6 +33,8 @@ export interface ColumnBatch {
   readonly values: Float64Array;
   readonly sourceTs: Float64Array;
   readonly receivedTs: Float64Array;
+  /** Server time of each ENTRY_VALUE (NaN: none), for sources that have one (OPC-UA); absent otherwise. */
+  readonly serverTs?: Float64Array;
   readonly samples: readonly Sample[];
 }
 
@@ -57,14 +59,16 @@ export function batchCounts(b: ColumnBatch): { samples: number; bad: number } {
 /** The batch as Sample objects, in delivery order (for consumers that want objects). */
 export function batchSamples(b: ColumnBatch): Sample[] {
   const out: Sample[] = [];
-  const { kinds, positions, values, sourceTs, receivedTs, samples } = b;
+  const { kinds, positions, values, sourceTs, receivedTs, serverTs, samples } = b;
   const tags = b.layout.tags;
   let next = 0;
   for (let i = 0; i < b.length; i++) {
     const kind = kinds[i];
     if (kind === ENTRY_VALUE) {
       const tag = tags[positions ? (positions[i] as number) : i] as string;
-      out.push({ tag, value: values[i] as number, sourceTs: sourceTs[i] as number, receivedTs: receivedTs[i] as number, quality: 'good' });
+      const s: Sample = { tag, value: values[i] as number, sourceTs: sourceTs[i] as number, receivedTs: receivedTs[i] as number, quality: 'good' };
+      const srv = serverTs?.[i];
+      out.push(srv === undefined || Number.isNaN(srv) ? s : { ...s, serverTs: srv });
     } else if (kind === ENTRY_SAMPLE) {
       out.push(samples[next++] as Sample);
     }
@@ -75,7 +79,8 @@ export function batchSamples(b: ColumnBatch): Sample[] {
 
 /**
  * A ColumnBatch being filled, its arrays reused from one delivery to the next (grown by doubling
- * when a delivery is larger than any before). With `sparse`, each entry names its position.
+ * when a delivery is larger than any before). With `sparse`, each entry names its position; with
+ * `withServerTs`, the batch has a serverTs column.
  */
 export class ColumnBatchBuilder implements ColumnBatch {
   length = 0;
@@ -84,15 +89,17 @@ export class ColumnBatchBuilder implements ColumnBatch {
   values: Float64Array;
   sourceTs: Float64Array;
   receivedTs: Float64Array;
+  serverTs: Float64Array | undefined;
   samples: Sample[] = [];
 
-  constructor(public layout: BatchLayout, capacity: number, sparse: boolean) {
+  constructor(public layout: BatchLayout, capacity: number, sparse: boolean, withServerTs = false) {
     const n = Math.max(1, capacity);
     this.kinds = new Uint8Array(n);
     this.positions = sparse ? new Int32Array(n) : undefined;
     this.values = new Float64Array(n);
     this.sourceTs = new Float64Array(n);
     this.receivedTs = new Float64Array(n);
+    this.serverTs = withServerTs ? new Float64Array(n) : undefined;
   }
 
   /** Starts a new delivery (the previous one must have been handed on). */
@@ -102,13 +109,17 @@ export class ColumnBatchBuilder implements ColumnBatch {
     this.samples = [];
   }
 
-  /** A good number at `position` (ignored for a dense batch, where the entry index is the position). */
-  value(position: number, v: number, sourceTs: number, receivedTs: number): void {
+  /**
+   * A good number at `position` (ignored for a dense batch, where the entry index is the
+   * position). `serverTs` is kept when the batch has that column (NaN: none).
+   */
+  value(position: number, v: number, sourceTs: number, receivedTs: number, serverTs = NaN): void {
     const i = this.slot(position);
     this.kinds[i] = ENTRY_VALUE;
     this.values[i] = v;
     this.sourceTs[i] = sourceTs;
     this.receivedTs[i] = receivedTs;
+    if (this.serverTs) this.serverTs[i] = serverTs;
   }
 
   /** A value that is not a good number, as the Sample it is. */
@@ -144,6 +155,7 @@ export class ColumnBatchBuilder implements ColumnBatch {
     this.values = grown(this.values, n);
     this.sourceTs = grown(this.sourceTs, n);
     this.receivedTs = grown(this.receivedTs, n);
+    if (this.serverTs) this.serverTs = grown(this.serverTs, n);
   }
 }
 

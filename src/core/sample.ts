@@ -12,8 +12,16 @@ export interface Sample {
   readonly sourceTs: number;
   /** Time the gateway received it. */
   readonly receivedTs: number;
+  /**
+   * Time the OPC-UA server stamped the value (its ServerTimestamp), kept beside the source time;
+   * absent when the server sent none, and for protocols without one (Modbus).
+   */
+  readonly serverTs?: number;
   readonly quality: Quality;
-  /** The protocol's original status (OPC-UA StatusCode value, Modbus exception code), when not good. */
+  /**
+   * The protocol's original status (OPC-UA StatusCode value, Modbus exception code): whenever it is
+   * not plain Good (0), so a Good sub-code such as GoodClamped or GoodLocalOverride is kept too.
+   */
   readonly status?: { readonly code: number; readonly text: string };
 }
 

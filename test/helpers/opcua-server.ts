@@ -32,6 +32,8 @@ export interface TestServerOptions {
   tickMs?: number;
   /** Load the standard nodeset (slower; needed for AnalogItemType and percent deadbands). */
   standardNodeset?: boolean;
+  /** Per-call operation limits the server announces and enforces (BadTooManyOperations past them). */
+  operationLimits?: { maxMonitoredItemsPerCall?: number; maxNodesPerRead?: number; maxNodesPerBrowse?: number; maxNodesPerTranslateBrowsePathsToNodeIds?: number };
 }
 
 /**
@@ -70,7 +72,7 @@ export class TestOpcuaServer {
       securityPolicies: o.securityPolicies,
       allowAnonymous: o.allowAnonymous ?? true,
       userManager: users ? { isValidUser: (u: string, p: string) => users[u] === p } : undefined,
-      serverCapabilities: { maxSessions: 50 },
+      serverCapabilities: { maxSessions: 50, operationLimits: o.operationLimits },
     });
     await server.initialize();
     const ns = server.engine.addressSpace!.getOwnNamespace();
@@ -107,6 +109,22 @@ export class TestOpcuaServer {
       this.vars.get('Level')?.setValueFromSource(new Variant({ dataType: DataType.Double, value: this.pressure % 10 }));
       this.vars.get('Steady')!.setValueFromSource(new Variant({ dataType: DataType.Double, value: 5 }), StatusCodes.Good, new Date());
     }, o.tickMs ?? 50);
+  }
+
+  /**
+   * Counts the service requests the server receives from now on, by type (e.g.
+   * "CreateMonitoredItemsRequest"), with the number of operations each carried.
+   */
+  countRequests(): Map<string, number[]> {
+    const seen = new Map<string, number[]>();
+    this.server!.on('request', (request) => {
+      const req = request as unknown as { schema: { name: string } } & Record<string, unknown>;
+      const ops = ['itemsToCreate', 'nodesToRead', 'nodesToBrowse', 'browsePaths'].map((k) => req[k]).find(Array.isArray) as unknown[] | undefined;
+      const list = seen.get(req.schema.name) ?? [];
+      list.push(ops?.length ?? 0);
+      seen.set(req.schema.name, list);
+    });
+    return seen;
   }
 
   set(name: string, dataType: DataType, value: unknown): void {

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OPCUACertificateManager } from 'node-opcua';
 import { parse } from 'yaml';
 import { buildProgram } from '../../src/cli/program';
 import { opcuaSourceConfig } from '../../src/sources/opcua/config';
@@ -70,5 +71,39 @@ describe('pdm-gateway browse and pki', () => {
     const r = await run(['pki', '--data-dir', dataDir, 'trust', 'deadbeefdeadbeef']);
     expect(r.code).toBe(1);
     expect(r.err).toContain('deadbeefdeadbeef: no certificate with this thumbprint');
+  });
+
+  it('pki trust <file> trusts a PEM file; pki reject <thumbprint> moves it to rejected; list shows each state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdm-pki-cli-'));
+    const gen = new OPCUACertificateManager({ rootFolder: join(dir, 'gen') });
+    await gen.initialize();
+    const certFile = join(dir, 'plc-3.pem');
+    await gen.createSelfSignedCertificate({ applicationUri: 'urn:plc-3', subject: '/CN=PLC-3', dns: [], startDate: new Date(), validity: 30, outputFile: certFile });
+    await gen.dispose();
+    const pkiDir = join(dir, 'data');
+
+    const trusted = await run(['pki', '--data-dir', pkiDir, 'trust', certFile]);
+    expect(trusted.code).toBe(0);
+    const m = trusted.out.match(/^trusted +([0-9a-f]{40}) {2}.*CN=PLC-3/m);
+    expect(m).not.toBeNull();
+    const thumb = m![1]!;
+    const list1 = await run(['pki', '--data-dir', pkiDir, 'list']);
+    expect(list1.out).toMatch(new RegExp(`^trusted +${thumb} {2}.*CN=PLC-3`, 'm'));
+    expect(list1.out).not.toMatch(/^rejected/m);
+
+    const rejected = await run(['pki', '--data-dir', pkiDir, 'reject', thumb.slice(0, 8)]);
+    expect(rejected.code).toBe(0);
+    expect(rejected.out).toMatch(new RegExp(`^rejected +${thumb}`, 'm'));
+    const list2 = await run(['pki', '--data-dir', pkiDir, 'list']);
+    expect(list2.out).toMatch(new RegExp(`^rejected +${thumb} {2}.*CN=PLC-3`, 'm'));
+    expect(list2.out).not.toMatch(/^trusted/m);
+    expect(list2.out).toContain(join(pkiDir, 'pki/rejected'));
+
+    // trusted again by its thumbprint (as the docs show), then a too-short prefix is refused with the rule
+    const again = await run(['pki', '--data-dir', pkiDir, 'trust', thumb.slice(0, 8)]);
+    expect(again.out).toMatch(new RegExp(`^trusted +${thumb}`, 'm'));
+    const short = await run(['pki', '--data-dir', pkiDir, 'reject', thumb.slice(0, 4)]);
+    expect(short.code).toBe(1);
+    expect(short.err).toContain(`${thumb.slice(0, 4)}: not a file, and too short for a thumbprint: give at least 8 hex digits`);
   });
 });

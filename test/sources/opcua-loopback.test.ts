@@ -94,6 +94,21 @@ describe('OpcuaSource against an in-process node-opcua server', () => {
     expect(src.stats()).toMatchObject({ reconnects: 0, connects: 1 });
   });
 
+  it('poll: a browse path that did not resolve is resolved again and read, without reconnecting', async () => {
+    await server.start();
+    src = source(server.endpoint, [PUMP_NODES[1], { name: 'later', browsePath: '/Objects/1:Pump/1:Later' }], { mode: 'poll', retryRejectedNodesMs: 300 });
+    const rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('later bad, temp good', () => rec.latest('pump/later')?.quality === 'bad' && rec.latest('pump/temp')?.quality === 'good');
+    expect(rec.latest('pump/later')?.status?.text).toContain('browse path /Objects/1:Pump/1:Later not found');
+    server.add('Later', 11 as never, 17.25);
+    await rec.until('later value', () => rec.latest('pump/later')?.value === 17.25, 5000);
+    const mark = rec.samples.length;
+    server.set('Later', 11 as never, 18.5);
+    await rec.until('later read every cycle', () => rec.since(mark).some((s) => s.tag === 'pump/later' && s.value === 18.5));
+    expect(src.stats()).toMatchObject({ reconnects: 0, connects: 1 });
+  });
+
   it('absolute deadband: the server only reports moves larger than the deadband', async () => {
     await server.start();
     const v = await deadbandValues({ name: 'pressure', nodeId: 'ns=1;s=Pump.Pressure', deadband: { type: 'absolute', value: 0.45 } }, 8);

@@ -1,5 +1,6 @@
-import { coerceInt64, coerceUInt64, DataType, DataValue, LocalizedText, StatusCodes, Variant, VariantArrayType } from 'node-opcua';
-import { dataValueToSample, statusToQuality, toSampleValue } from '../../src/sources/opcua/status-quality';
+import { coerceInt64, coerceUInt64, DataType, DataValue, LocalizedText, StatusCode, StatusCodes, Variant, VariantArrayType } from 'node-opcua';
+import { batchSamples, ColumnBatchBuilder, ENTRY_SAMPLE, ENTRY_VALUE } from '../../src/core/batch';
+import { addDataValue, dataValueToSample, statusToQuality, toSampleValue } from '../../src/sources/opcua/status-quality';
 
 const dv = (dataType: DataType, value: unknown, extra: Partial<{ arrayType: VariantArrayType }> = {}): DataValue =>
   new DataValue({ value: new Variant({ dataType, value, arrayType: VariantArrayType.Scalar, ...extra }) });
@@ -33,10 +34,43 @@ describe('OPC-UA StatusCode -> Quality and values -> Sample', () => {
 
   it('keeps the original status when not good, drops the value when bad, and falls back on timestamps', () => {
     const src = new DataValue({ value: new Variant({ dataType: DataType.Double, value: 3 }), statusCode: StatusCodes.UncertainLastUsableValue, sourceTimestamp: new Date(1000), serverTimestamp: new Date(2000) });
-    expect(dataValueToSample('a/b', src, 5000)).toEqual({ tag: 'a/b', value: 3, sourceTs: 1000, receivedTs: 5000, quality: 'uncertain', status: { code: 0x40900000, text: 'UncertainLastUsableValue' } });
+    expect(dataValueToSample('a/b', src, 5000)).toEqual({ tag: 'a/b', value: 3, sourceTs: 1000, serverTs: 2000, receivedTs: 5000, quality: 'uncertain', status: { code: 0x40900000, text: 'UncertainLastUsableValue' } });
     const bad = new DataValue({ value: new Variant({ dataType: DataType.Double, value: 3 }), statusCode: StatusCodes.BadSensorFailure, serverTimestamp: new Date(2000) });
     expect(dataValueToSample('a/b', bad, 5000)).toMatchObject({ value: null, sourceTs: 2000, quality: 'bad', status: { text: 'BadSensorFailure' } });
     const none = new DataValue({ value: new Variant({ dataType: DataType.Double, value: 7 }) });
     expect(dataValueToSample('a/b', none, 5000)).toEqual({ tag: 'a/b', value: 7, sourceTs: 5000, receivedTs: 5000, quality: 'good' });
+  });
+
+  it('keeps source and server timestamps apart, as a Sample and in the column path', () => {
+    const both = new DataValue({ value: new Variant({ dataType: DataType.Double, value: 4.5 }), sourceTimestamp: new Date(1000), serverTimestamp: new Date(1750) });
+    expect(dataValueToSample('a/b', both, 5000)).toEqual({ tag: 'a/b', value: 4.5, sourceTs: 1000, serverTs: 1750, receivedTs: 5000, quality: 'good' });
+    const b = new ColumnBatchBuilder({ tags: ['a/b', 'a/c'] }, 1, true, true);
+    addDataValue(b, 0, 'a/b', both, 5000);
+    addDataValue(b, 1, 'a/c', new DataValue({ value: new Variant({ dataType: DataType.Double, value: 1 }), sourceTimestamp: new Date(900) }), 5000);
+    expect([b.kinds[0], b.kinds[1]]).toEqual([ENTRY_VALUE, ENTRY_VALUE]);
+    expect(batchSamples(b)).toEqual([
+      { tag: 'a/b', value: 4.5, sourceTs: 1000, serverTs: 1750, receivedTs: 5000, quality: 'good' },
+      { tag: 'a/c', value: 1, sourceTs: 900, receivedTs: 5000, quality: 'good' }, // no server time sent: none invented
+    ]);
+    // a batch without the column (Modbus) gives Samples without serverTs
+    const m = new ColumnBatchBuilder({ tags: ['m/x'] }, 1, false);
+    m.value(0, 2, 10, 20, 15);
+    expect(batchSamples(m)).toEqual([{ tag: 'm/x', value: 2, sourceTs: 10, receivedTs: 20, quality: 'good' }]);
+  });
+
+  it('keeps Good sub-codes and info bits (GoodClamped, GoodLocalOverride, Good + overflow bit): good quality, code in status', () => {
+    const withCode = (sc: StatusCode): DataValue => new DataValue({ value: new Variant({ dataType: DataType.Double, value: 9 }), statusCode: sc, sourceTimestamp: new Date(1000) });
+    expect(dataValueToSample('a/b', withCode(StatusCodes.GoodClamped), 5000)).toEqual({ tag: 'a/b', value: 9, sourceTs: 1000, receivedTs: 5000, quality: 'good', status: { code: 0x00300000, text: 'GoodClamped' } });
+    expect(dataValueToSample('a/b', withCode(StatusCodes.GoodLocalOverride), 5000).status).toEqual({ code: 0x00960000, text: 'GoodLocalOverride' });
+    const overflow = StatusCode.makeStatusCode(StatusCodes.Good, 'Overflow');
+    expect(dataValueToSample('a/b', withCode(overflow), 5000)).toMatchObject({ quality: 'good', status: { code: overflow.value } });
+    expect(overflow.value).not.toBe(0);
+    // not the column path: a column entry has no room for the code
+    const b = new ColumnBatchBuilder({ tags: ['a/b'] }, 1, true, true);
+    addDataValue(b, 0, 'a/b', withCode(StatusCodes.GoodClamped), 5000);
+    expect(b.kinds[0]).toBe(ENTRY_SAMPLE);
+    expect(batchSamples(b)[0]?.status?.text).toBe('GoodClamped');
+    // plain Good keeps no status
+    expect(dataValueToSample('a/b', withCode(StatusCodes.Good), 5000).status).toBeUndefined();
   });
 });

@@ -6,9 +6,12 @@ import {
   DataType,
   NodeClass,
   type NodeId,
+  ObjectIds,
+  type QualifiedName,
   type ReferenceDescription,
   resolveNodeId,
 } from 'node-opcua';
+import { chunked, readOperationLimits } from './opcua-limits';
 
 export interface BrowsedNode {
   readonly nodeId: string;
@@ -17,25 +20,37 @@ export interface BrowsedNode {
   readonly depth: number;
   /** Browse names from the start node down to this one. */
   readonly path: readonly string[];
+  /** The same as qualified names (`1:Pump`), the steps of a browse path. */
+  readonly qualifiedPath: readonly string[];
   dataType?: string;
   access?: string;
 }
 
+interface Step {
+  readonly nodeId: NodeId;
+  readonly path: string[];
+  readonly qualifiedPath: string[];
+}
+
+/** Nodes per Browse or Read when the server names no limit (keeps each message of moderate size). */
 const BATCH = 500;
 
 /**
  * Walk the hierarchy under `root` breadth-first, `depth` levels down, one Browse call per level
- * (in batches), following continuation points; then read DataType and AccessLevel of every
- * variable in one Read per batch.
+ * (in batches of the server's MaxNodesPerBrowse, else 500), following continuation points; then
+ * read DataType and AccessLevel of every variable in one Read per batch (MaxNodesPerRead).
  */
 export async function browseTree(session: ClientSession, root: string, depth: number): Promise<BrowsedNode[]> {
+  const limits = await readOperationLimits(session);
+  const browseBatch = Math.min(BATCH, limits.maxNodesPerBrowse || BATCH);
+  // two attributes per variable, and at least one variable per Read
+  const readBatch = Math.max(1, Math.floor(Math.min(2 * BATCH, limits.maxNodesPerRead || 2 * BATCH) / 2));
   const out: BrowsedNode[] = [];
-  let level: { nodeId: NodeId; path: string[] }[] = [{ nodeId: resolveNodeId(root), path: [] }];
+  let level: Step[] = [{ nodeId: resolveNodeId(root), path: [], qualifiedPath: [] }];
   const seen = new Set<string>([resolveNodeId(root).toString()]);
   for (let d = 1; d <= depth && level.length; d++) {
-    const next: { nodeId: NodeId; path: string[] }[] = [];
-    for (let i = 0; i < level.length; i += BATCH) {
-      const batch = level.slice(i, i + BATCH);
+    const next: Step[] = [];
+    for (const batch of chunked(level, browseBatch)) {
       const results = await browseAll(session, batch.map((b) => b.nodeId));
       results.forEach((refs, k) => {
         for (const r of refs) {
@@ -43,16 +58,46 @@ export async function browseTree(session: ClientSession, root: string, depth: nu
           if (seen.has(id)) continue;
           seen.add(id);
           const name = r.browseName.toString();
-          const path = [...(batch[k] as { path: string[] }).path, r.browseName.name ?? name];
-          out.push({ nodeId: id, browseName: name, nodeClass: r.nodeClass === NodeClass.Variable ? 'Variable' : 'Object', depth: d, path });
-          next.push({ nodeId: r.nodeId as unknown as NodeId, path });
+          const parent = batch[k] as Step;
+          const path = [...parent.path, r.browseName.name ?? name];
+          const qualifiedPath = [...parent.qualifiedPath, qualified(r.browseName)];
+          out.push({ nodeId: id, browseName: name, nodeClass: r.nodeClass === NodeClass.Variable ? 'Variable' : 'Object', depth: d, path, qualifiedPath });
+          next.push({ nodeId: r.nodeId as unknown as NodeId, path, qualifiedPath });
         }
       });
     }
     level = next;
   }
-  await describeVariables(session, out.filter((n) => n.nodeClass === 'Variable'));
+  await describeVariables(session, out.filter((n) => n.nodeClass === 'Variable'), readBatch);
   return out;
+}
+
+/**
+ * One step of a relative path (OPC-UA Part 4, A.2): `<ns>:<name>`, the namespace left out for 0,
+ * the path's reserved characters in the name escaped with "&".
+ */
+function qualified(q: QualifiedName): string {
+  const name = (q.name ?? '').replace(/[/.<>:#!&]/g, '&$&');
+  return q.namespaceIndex ? `${q.namespaceIndex}:${name}` : name;
+}
+
+/**
+ * The browse path from the Root folder to `nodeId` (`/Objects` for the Objects folder), found by
+ * walking up its hierarchical parents: the prefix of the browse paths of nodes found below it.
+ */
+export async function browsePathOf(session: ClientSession, nodeId: string): Promise<string> {
+  const steps: string[] = [];
+  let cur = resolveNodeId(nodeId);
+  for (let i = 0; !(cur.namespace === 0 && cur.value === ObjectIds.RootFolder); i++) {
+    if (i === 64) throw new Error(`no browse path to ${nodeId}: more than 64 levels below the Root folder`);
+    const name = await session.read({ nodeId: cur, attributeId: AttributeIds.BrowseName });
+    const up = await session.browse({ nodeId: cur, browseDirection: BrowseDirection.Inverse, referenceTypeId: 'HierarchicalReferences', includeSubtypes: true, resultMask: 0x3f });
+    const parent = up.references?.[0];
+    if (!name.statusCode.isGood() || !parent) throw new Error(`no browse path to ${nodeId}: ${cur.toString()} has no parent in the hierarchy (${up.statusCode.name})`);
+    steps.unshift(qualified(name.value.value as QualifiedName));
+    cur = parent.nodeId as unknown as NodeId;
+  }
+  return steps.map((s) => `/${s}`).join('');
 }
 
 async function browseAll(session: ClientSession, nodeIds: NodeId[]): Promise<ReferenceDescription[][]> {
@@ -79,9 +124,8 @@ async function browseAll(session: ClientSession, nodeIds: NodeId[]): Promise<Ref
   return refs;
 }
 
-async function describeVariables(session: ClientSession, vars: BrowsedNode[]): Promise<void> {
-  for (let i = 0; i < vars.length; i += BATCH) {
-    const batch = vars.slice(i, i + BATCH);
+async function describeVariables(session: ClientSession, vars: BrowsedNode[], batchSize: number): Promise<void> {
+  for (const batch of chunked(vars, batchSize)) {
     const dvs = await session.read(batch.flatMap((v) => [
       { nodeId: v.nodeId, attributeId: AttributeIds.DataType },
       { nodeId: v.nodeId, attributeId: AttributeIds.AccessLevel },
@@ -108,28 +152,4 @@ export function formatTree(nodes: readonly BrowsedNode[]): string {
       return `${indent}${n.browseName}  ${n.nodeId}${detail}`;
     })
     .join('\n');
-}
-
-/**
- * A ready `sources:` entry for the readable variables, tag names from the browse path. The
- * server's own namespace-0 variables (ServerStatus, NamespaceArray, ...) are left out.
- */
-export function formatSnippet(endpoint: string, nodes: readonly BrowsedNode[]): string {
-  const vars = nodes.filter((n) => n.nodeClass === 'Variable' && n.access?.startsWith('r') && !n.nodeId.startsWith('ns=0;') && !/^i=\d+$/.test(n.nodeId));
-  const used = new Set<string>();
-  const lines = vars.map((v) => {
-    let name = v.path.join('.').replace(/[^A-Za-z0-9_.-]+/g, '_') || 'tag';
-    for (let k = 2; used.has(name); k++) name = `${name}_${k}`;
-    used.add(name);
-    return `      - { name: ${name}, nodeId: "${v.nodeId}" }`;
-  });
-  const id = endpoint.replace(/^opc\.tcp:\/\//, '').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/-+$/, '');
-  return [
-    'sources:',
-    `  - id: ${id}`,
-    '    type: opcua',
-    `    endpoint: ${endpoint}`,
-    '    nodes:',
-    ...(lines.length ? lines : ['      []  # no readable variables found; try --depth or --under']),
-  ].join('\n');
 }

@@ -12,6 +12,7 @@ import {
   TimestampsToReturn,
 } from 'node-opcua';
 import type { OpcuaNodeConfig, OpcuaSourceConfig } from './config';
+import { chunked } from './opcua-limits';
 import type { Resolved } from './opcua-resolve';
 import { statusOf } from './status-quality';
 
@@ -59,14 +60,16 @@ export async function createSubscription(session: ClientSession, cfg: OpcuaSourc
 
 /**
  * Monitored items are created in bulk: one CreateMonitoredItems call per distinct set of
- * monitoring parameters (typically one for the whole source), never one per item. `entries` carry
- * the index of each node in the source's node list.
+ * monitoring parameters (typically one for the whole source), never one per item, split into
+ * calls of at most `maxPerCall` items (the server's MaxMonitoredItemsPerCall; 0 = no limit).
+ * `entries` carry the index of each node in the source's node list.
  */
 export async function monitorNodes(
   subscription: ClientSubscription,
   cfg: OpcuaSourceConfig,
   entries: readonly { index: number; r: Resolved }[],
   handlers: MonitorHandlers,
+  maxPerCall = 0,
 ): Promise<void> {
   const batches = new Map<string, { params: MonitoringParametersOptions; indexes: number[]; nodeIds: NodeId[] }>();
   for (const { index, r } of entries) {
@@ -82,13 +85,15 @@ export async function monitorNodes(
     b.nodeIds.push(r.nodeId);
   }
   for (const b of batches.values()) {
-    const items = b.nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value }));
-    const group: ClientMonitoredItemGroup = await subscription.monitorItems(items, b.params, TimestampsToReturn.Both);
-    group.monitoredItems.forEach((item, i) => {
-      const sc = item.statusCode;
-      if (sc && !sc.isGood()) handlers.onRejected(b.indexes[i] as number, statusOf(sc));
-      else handlers.onAccepted?.(b.indexes[i] as number);
-    });
-    group.on('changed', (_item, dv, i) => handlers.onValue(b.indexes[i] as number, dv));
+    for (const run of chunked(b.indexes.map((index, k) => ({ index, nodeId: b.nodeIds[k] as NodeId })), maxPerCall)) {
+      const items = run.map(({ nodeId }) => ({ nodeId, attributeId: AttributeIds.Value }));
+      const group: ClientMonitoredItemGroup = await subscription.monitorItems(items, b.params, TimestampsToReturn.Both);
+      group.monitoredItems.forEach((item, i) => {
+        const sc = item.statusCode;
+        if (sc && !sc.isGood()) handlers.onRejected((run[i] as { index: number }).index, statusOf(sc));
+        else handlers.onAccepted?.((run[i] as { index: number }).index);
+      });
+      group.on('changed', (_item, dv, i) => handlers.onValue((run[i] as { index: number }).index, dv));
+    }
   }
 }

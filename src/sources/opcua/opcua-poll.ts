@@ -1,4 +1,4 @@
-import { AttributeIds, type ClientSession, type DataValue, type NodeId, VariableIds } from 'node-opcua';
+import { AttributeIds, type ClientSession, type DataValue, type NodeId } from 'node-opcua';
 import type { OpcuaSourceConfig } from './config';
 import type { Resolved } from './opcua-resolve';
 
@@ -7,6 +7,7 @@ interface PollGroup {
   readonly indexes: number[];
   readonly nodeIds: NodeId[];
   busy: boolean;
+  timer?: NodeJS.Timeout;
 }
 
 export interface PollHandlers {
@@ -21,49 +22,52 @@ export interface PollHandlers {
  * (chunked only when the server's MaxNodesPerRead operation limit says so).
  */
 export class OpcuaPoller {
-  private readonly groups: PollGroup[] = [];
-  private readonly timers: NodeJS.Timeout[] = [];
-  private maxNodesPerRead = 0;
+  private readonly groups = new Map<number, PollGroup>();
+  private started = false;
   private stopped = false;
 
+  /** `maxNodesPerRead`: the server's limit (0 = none); `entries` carry each node's index in the source's node list. */
   constructor(
     private readonly session: ClientSession,
-    cfg: OpcuaSourceConfig,
-    resolved: readonly Resolved[],
+    private readonly cfg: OpcuaSourceConfig,
+    entries: readonly { index: number; r: Resolved }[],
+    private readonly maxNodesPerRead: number,
     private readonly handlers: PollHandlers,
   ) {
-    const byInterval = new Map<number, PollGroup>();
-    resolved.forEach((r, index) => {
-      if ('error' in r) return;
-      const intervalMs = r.node.pollIntervalMs ?? cfg.pollIntervalMs;
-      let g = byInterval.get(intervalMs);
-      if (!g) byInterval.set(intervalMs, (g = { intervalMs, indexes: [], nodeIds: [], busy: false }));
-      g.indexes.push(index);
-      g.nodeIds.push(r.nodeId);
-    });
-    this.groups = [...byInterval.values()];
+    this.add(entries);
   }
 
-  async start(): Promise<void> {
-    this.maxNodesPerRead = await this.readMaxNodesPerRead();
-    for (const g of this.groups) {
-      this.timers.push(setInterval(() => void this.poll(g), g.intervalMs));
-      void this.poll(g);
+  /**
+   * Adds resolved nodes to their interval groups (nodes that failed to resolve are left out:
+   * the source tries them again). A node added while polling runs is read from the next cycle.
+   */
+  add(entries: readonly { index: number; r: Resolved }[]): void {
+    for (const { index, r } of entries) {
+      if ('error' in r) continue;
+      const intervalMs = r.node.pollIntervalMs ?? this.cfg.pollIntervalMs;
+      let g = this.groups.get(intervalMs);
+      if (!g) {
+        this.groups.set(intervalMs, (g = { intervalMs, indexes: [], nodeIds: [], busy: false }));
+        if (this.started) this.schedule(g);
+      }
+      g.indexes.push(index);
+      g.nodeIds.push(r.nodeId);
     }
+  }
+
+  start(): void {
+    this.started = true;
+    for (const g of this.groups.values()) this.schedule(g);
   }
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.splice(0)) clearInterval(t);
+    for (const g of this.groups.values()) clearInterval(g.timer);
   }
 
-  private async readMaxNodesPerRead(): Promise<number> {
-    try {
-      const dv = await this.session.read({ nodeId: `i=${VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead}`, attributeId: AttributeIds.Value });
-      return dv.statusCode.isGood() && typeof dv.value.value === 'number' ? dv.value.value : 0;
-    } catch {
-      return 0;
-    }
+  private schedule(g: PollGroup): void {
+    g.timer = setInterval(() => void this.poll(g), g.intervalMs);
+    void this.poll(g);
   }
 
   private async poll(g: PollGroup): Promise<void> {
@@ -74,11 +78,14 @@ export class OpcuaPoller {
     }
     g.busy = true;
     try {
-      const chunk = this.maxNodesPerRead > 0 ? this.maxNodesPerRead : g.nodeIds.length;
-      for (let i = 0; i < g.nodeIds.length && !this.stopped; i += chunk) {
-        const nodesToRead = g.nodeIds.slice(i, i + chunk).map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value }));
+      // the length at the start of the cycle: add() only appends, and may do so while a Read is under way
+      const n = g.nodeIds.length;
+      const chunk = this.maxNodesPerRead > 0 ? this.maxNodesPerRead : n;
+      for (let i = 0; i < n && !this.stopped; i += chunk) {
+        const end = Math.min(n, i + chunk);
+        const nodesToRead = g.nodeIds.slice(i, end).map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value }));
         const values = await this.session.read(nodesToRead, 0);
-        if (!this.stopped) this.handlers.onValues(g.indexes.slice(i, i + chunk), values);
+        if (!this.stopped) this.handlers.onValues(g.indexes.slice(i, end), values);
       }
     } catch (e) {
       if (!this.stopped) this.handlers.onFailure(e as Error);
@@ -87,4 +94,3 @@ export class OpcuaPoller {
     }
   }
 }
-

@@ -1,15 +1,17 @@
 import { type ClientSession, makeBrowsePath, type NodeId, resolveNodeId, StatusCodes } from 'node-opcua';
 import type { OpcuaNodeConfig } from './config';
+import { chunked } from './opcua-limits';
 import { statusOf } from './status-quality';
 
 export type Resolved = { node: OpcuaNodeConfig; nodeId: NodeId } | { node: OpcuaNodeConfig; error: { code: number; text: string } };
 
 /**
  * NodeIds of the configured nodes. Browse paths (from the Root folder, e.g.
- * /Objects/1:Pump/1:Pressure) are translated in ONE TranslateBrowsePathsToNodeIds call, again after
- * every reconnect, so a server that renumbered its nodes is followed.
+ * /Objects/1:Pump/1:Pressure) are translated in ONE TranslateBrowsePathsToNodeIds call (or one per
+ * `maxPerCall` paths, the server's MaxNodesPerTranslateBrowsePathsToNodeIds), again after every
+ * reconnect, so a server that renumbered its nodes is followed.
  */
-export async function resolveNodes(session: ClientSession, nodes: readonly OpcuaNodeConfig[]): Promise<Resolved[]> {
+export async function resolveNodes(session: ClientSession, nodes: readonly OpcuaNodeConfig[], maxPerCall = 0): Promise<Resolved[]> {
   const out: Resolved[] = [];
   const paths: { index: number; path: string }[] = [];
   nodes.forEach((node, index) => {
@@ -23,11 +25,10 @@ export async function resolveNodes(session: ClientSession, nodes: readonly Opcua
       paths.push({ index, path: node.browsePath as string });
     }
   });
-  if (paths.length) {
-    const browsePaths = paths.map((p) => makeBrowsePath('RootFolder', p.path));
-    const results = await session.translateBrowsePath(browsePaths);
+  for (const run of chunked(paths, maxPerCall)) {
+    const results = await session.translateBrowsePath(run.map((p) => makeBrowsePath('RootFolder', p.path)));
     results.forEach((r, i) => {
-      const { index } = paths[i] as { index: number };
+      const { index } = run[i] as { index: number };
       const node = nodes[index] as OpcuaNodeConfig;
       const target = r.targets?.[0];
       if (r.statusCode.isGood() && target) out[index] = { node, nodeId: target.targetId as unknown as NodeId };

@@ -1,4 +1,4 @@
-import { type ClientSession, type ClientSubscription, type DataValue, type OPCUAClient, StatusCodes, VariantArrayType } from 'node-opcua';
+import { type ClientSession, type ClientSubscription, type DataValue, type OPCUAClient, StatusCodes } from 'node-opcua';
 import { Backoff } from '../../core/backoff';
 import { errorMessage } from '../../core/errors';
 import type { LinkState, ModuleHealth } from '../../core/lifecycle';
@@ -9,10 +9,11 @@ import type { Logger } from '../../observability/logger';
 import type { OpcuaNodeConfig, OpcuaSourceConfig } from './config';
 import { createSubscription, type MonitorHandlers, monitorNodes } from './opcua-monitor';
 import { OpcuaPoller } from './opcua-poll';
-import { resolveNodes } from './opcua-resolve';
+import { type Resolved, resolveNodes } from './opcua-resolve';
+import { NO_LIMITS, type OperationLimits, readOperationLimits } from './opcua-limits';
 import { acquireCertificateManager, type CertificateManagerLease, explainConnectError, pkiPaths, userIdentity } from './opcua-security';
 import { createOpcuaClient, enableSessionResume, withTimeout } from './opcua-client';
-import { badSample, dataValueToSample } from './status-quality';
+import { addDataValue, badSample } from './status-quality';
 import { routeNodeOpcuaLogs } from './opcua-logs';
 
 export type OpcuaStats = SourceStats & Record<string, number>;
@@ -25,6 +26,8 @@ interface Connection {
   subscription?: ClientSubscription;
   handlers?: MonitorHandlers;
   poller?: OpcuaPoller;
+  /** The server's per-call limits, read once per session. */
+  limits: OperationLimits;
   lastActivity: number;
   /** Indexes of nodes the server refused; retried every retryRejectedNodesMs. */
   readonly rejected: Set<number>;
@@ -77,8 +80,8 @@ export class OpcuaSource extends SourceEmitter implements Source {
     this.tags = cfg.nodes.map((n) => tagId(cfg.id, n.name));
     // one layout, the node list, for every delivery: a router maps node index -> channel once
     const layout = { tags: this.tags };
-    this.pending = new ColumnBatchBuilder(layout, Math.min(this.tags.length, 1024), true);
-    this.polled = new ColumnBatchBuilder(layout, Math.min(this.tags.length, 1024), true);
+    this.pending = new ColumnBatchBuilder(layout, Math.min(this.tags.length, 1024), true, true);
+    this.polled = new ColumnBatchBuilder(layout, Math.min(this.tags.length, 1024), true, true);
     this.backoff = new Backoff(cfg.reconnect);
     routeNodeOpcuaLogs(deps.logger);
   }
@@ -141,7 +144,7 @@ export class OpcuaSource extends SourceEmitter implements Source {
     const gen = ++this.gen;
     this.pki ??= await acquireCertificateManager(this.deps.dataDir, this.cfg.trustUnknownServerCertificate);
     const client = createOpcuaClient(this.cfg, this.pki.cm);
-    const conn: Connection = { gen, client, lastActivity: Date.now(), rejected: new Set() };
+    const conn: Connection = { gen, client, limits: NO_LIMITS, lastActivity: Date.now(), rejected: new Set() };
     this.conn = conn;
     client.on('connection_lost', () => (conn.session && conn.subscription ? this.interrupted(conn, 'connection lost') : this.lost(gen, 'connection lost')));
     client.on('close', (err?: Error | null) => err && this.lost(gen, `connection closed: ${err.message}`));
@@ -151,7 +154,9 @@ export class OpcuaSource extends SourceEmitter implements Source {
     session.on('session_closed', () => this.lost(gen, 'session closed by the server'));
     session.on('keepalive_failure', () => this.lost(gen, 'session keep-alive failed'));
     session.on('session_restored', () => this.resumed(conn));
-    const resolved = await resolveNodes(session, this.cfg.nodes);
+    conn.limits = await readOperationLimits(session);
+    const resolved = await resolveNodes(session, this.cfg.nodes, conn.limits.maxNodesPerTranslateBrowsePathsToNodeIds);
+    const entries = resolved.map((r, index) => ({ index, r }));
     const onRejected = (index: number, status: { code: number; text: string }): void => {
       this.counts.rejectedNodes++;
       const again = conn.rejected.has(index);
@@ -169,15 +174,16 @@ export class OpcuaSource extends SourceEmitter implements Source {
         onRejected,
         onAccepted: (i) => conn.rejected.delete(i),
       };
-      await monitorNodes(sub, this.cfg, resolved.map((r, index) => ({ index, r })), conn.handlers);
+      await monitorNodes(sub, this.cfg, entries, conn.handlers, conn.limits.maxMonitoredItemsPerCall);
     } else {
-      resolved.forEach((r, i) => 'error' in r && onRejected(i, r.error));
-      conn.poller = new OpcuaPoller(session, this.cfg, resolved, {
+      conn.handlers = { onValue: () => undefined, onRejected, onAccepted: (i) => conn.rejected.delete(i) };
+      this.rejectUnresolved(entries, conn.handlers);
+      conn.poller = new OpcuaPoller(session, this.cfg, entries, conn.limits.maxNodesPerRead, {
         onValues: (idx, dvs) => this.onValues(conn, idx, dvs),
         onFailure: (err) => this.lost(gen, `read failed: ${err.message}`),
         onOverrun: () => this.counts.overruns++,
       });
-      await conn.poller.start();
+      conn.poller.start();
     }
     conn.lastActivity = Date.now();
     this.counts.connects++;
@@ -261,19 +267,33 @@ export class OpcuaSource extends SourceEmitter implements Source {
     this.deliver(samplesBatch(this.tags.map((t) => badSample(t, status, now))));
   }
 
+  /** mode poll: nodes whose browse path did not resolve are bad (and tried again); the others are read. */
+  private rejectUnresolved(entries: readonly { index: number; r: Resolved }[], handlers: MonitorHandlers): void {
+    for (const { index, r } of entries) {
+      if ('error' in r) handlers.onRejected(index, r.error);
+      else handlers.onAccepted?.(index);
+    }
+  }
+
   /**
    * Nodes the server refused (not there yet, a PLC program not downloaded, a typo fixed on the
-   * server side) are tried again, browse paths resolved again, without touching the others.
+   * server side) are tried again, browse paths resolved again, without touching the others:
+   * monitored in subscribe mode, added to their poll group in poll mode.
    */
   private async retryRejected(): Promise<void> {
     const conn = this.conn;
-    if (!conn || this.state !== 'up' || conn.retrying || conn.rejected.size === 0 || !conn.session || !conn.subscription || !conn.handlers) return;
+    if (!conn || this.state !== 'up' || conn.retrying || conn.rejected.size === 0 || !conn.session || !conn.handlers) return;
     conn.retrying = true;
     try {
       const indexes = [...conn.rejected];
-      const resolved = await resolveNodes(conn.session, indexes.map((i) => this.cfg.nodes[i] as OpcuaNodeConfig));
+      const resolved = await resolveNodes(conn.session, indexes.map((i) => this.cfg.nodes[i] as OpcuaNodeConfig), conn.limits.maxNodesPerTranslateBrowsePathsToNodeIds);
       if (this.conn !== conn) return;
-      await monitorNodes(conn.subscription, this.cfg, resolved.map((r, k) => ({ index: indexes[k] as number, r })), conn.handlers);
+      const entries = resolved.map((r, k) => ({ index: indexes[k] as number, r }));
+      if (conn.subscription) await monitorNodes(conn.subscription, this.cfg, entries, conn.handlers, conn.limits.maxMonitoredItemsPerCall);
+      else if (conn.poller) {
+        this.rejectUnresolved(entries, conn.handlers);
+        conn.poller.add(entries);
+      }
     } catch (e) {
       this.deps.logger.debug({ source: this.id }, `${this.cfg.endpoint}: retrying refused nodes failed: ${errorMessage(e)}`);
     } finally {
@@ -320,21 +340,6 @@ export class OpcuaSource extends SourceEmitter implements Source {
     if (state === 'down') this.deps.logger.warn({ source: this.id }, `source ${this.id} down: ${detail}`);
     else if (state === 'up') this.deps.logger.info({ source: this.id }, `source ${this.id} connected to ${detail}`);
     this.emit('state', state, detail);
-  }
-}
-
-/**
- * One DataValue into a batch: a good scalar number (the hot path) as columns, with its source time
- * (else server time, else receipt) converted once; anything else as the Sample
- * dataValueToSample() makes of it.
- */
-function addDataValue(b: ColumnBatchBuilder, index: number, tag: string, dv: DataValue, receivedTs: number): void {
-  const v = dv.value;
-  const raw: unknown = v?.value;
-  if (typeof raw === 'number' && v.arrayType === VariantArrayType.Scalar && dv.statusCode.value >>> 30 === 0) {
-    b.value(index, raw, dv.sourceTimestamp?.getTime() ?? dv.serverTimestamp?.getTime() ?? receivedTs, receivedTs);
-  } else {
-    b.sample(index, dataValueToSample(tag, dv, receivedTs));
   }
 }
 

@@ -57,7 +57,10 @@ export class PkiStore {
   private find(what: string): Buffer {
     if (existsSync(what)) return toDer(readFileSync(what), what);
     const want = what.toLowerCase().replace(/[^0-9a-f]/g, '');
-    const hit = this.list().find((c) => c.thumbprint.startsWith(want) && want.length >= 8);
+    if (want.length < 8) throw new SkipError(what, `not a file, and too short for a thumbprint: give at least 8 hex digits of it (see "pdm-gateway pki list")`);
+    const hits = this.list().filter((c) => c.thumbprint.startsWith(want));
+    if (new Set(hits.map((c) => c.thumbprint)).size > 1) throw new SkipError(what, `matches ${hits.length} certificates in ${this.paths.root}; give more hex digits of the thumbprint`);
+    const hit = hits[0];
     if (!hit) throw new SkipError(what, `no certificate with this thumbprint in ${this.paths.root} (and no such file); run "pdm-gateway pki list"`);
     return toDer(readFileSync(hit.file), hit.file);
   }

@@ -1,4 +1,5 @@
 import { DataType, type DataValue, type StatusCode, VariantArrayType } from 'node-opcua';
+import type { ColumnBatchBuilder } from '../../core/batch';
 import type { Quality, Sample, SampleValue } from '../../core/sample';
 
 /** OPC-UA Part 4, 7.39: the two top bits of a StatusCode are its severity. */
@@ -53,12 +54,35 @@ export function toSampleValue(dv: DataValue): SampleValue {
   });
 }
 
-/** One monitored or read DataValue as a Sample: quality from the StatusCode, the code kept when not good. */
+/**
+ * One monitored or read DataValue as a Sample: quality from the StatusCode, the code kept
+ * whenever it is not plain Good (Good sub-codes and info bits included); `sourceTs` the source
+ * time, else the server time, else receipt; `serverTs` the server time when there is one.
+ */
 export function dataValueToSample(tag: string, dv: DataValue, receivedTs: number): Sample {
-  const quality = statusToQuality(dv.statusCode.value);
-  const sourceTs = dv.sourceTimestamp?.getTime() ?? dv.serverTimestamp?.getTime() ?? receivedTs;
-  const base = { tag, value: quality === 'bad' ? null : toSampleValue(dv), sourceTs, receivedTs, quality };
-  return quality === 'good' ? base : { ...base, status: statusOf(dv.statusCode) };
+  const code = dv.statusCode.value;
+  const quality = statusToQuality(code);
+  const serverTs = dv.serverTimestamp?.getTime();
+  const sourceTs = dv.sourceTimestamp?.getTime() ?? serverTs ?? receivedTs;
+  const s: Sample = { tag, value: quality === 'bad' ? null : toSampleValue(dv), sourceTs, receivedTs, quality };
+  const withTs = serverTs === undefined ? s : { ...s, serverTs };
+  return code === 0 ? withTs : { ...withTs, status: statusOf(dv.statusCode) };
+}
+
+/**
+ * One DataValue into a batch: a plain-Good scalar number (the hot path) as columns, with its
+ * source and server times converted once; anything else (Good sub-codes included, their code
+ * travels in `status`) as the Sample dataValueToSample() makes of it.
+ */
+export function addDataValue(b: ColumnBatchBuilder, index: number, tag: string, dv: DataValue, receivedTs: number): void {
+  const v = dv.value;
+  const raw: unknown = v?.value;
+  if (typeof raw === 'number' && v.arrayType === VariantArrayType.Scalar && dv.statusCode.value === 0) {
+    const serverTs = dv.serverTimestamp?.getTime();
+    b.value(index, raw, dv.sourceTimestamp?.getTime() ?? serverTs ?? receivedTs, receivedTs, serverTs ?? NaN);
+  } else {
+    b.sample(index, dataValueToSample(tag, dv, receivedTs));
+  }
 }
 
 /** A tag that cannot be read at all (unknown node, rejected monitored item, lost connection). */
