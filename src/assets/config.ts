@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FEATURE_NAMES } from '../features/compute';
+import { gridChannels, waveformIssues, waveformsConfig } from './waveform-config';
 
 export const featureName = z.enum(FEATURE_NAMES);
 
@@ -53,6 +54,7 @@ export const assetConfig = z
     gaps: gapPolicy.default({ policy: 'ffill', maxFillMs: 5000, minCoverage: 0.8 }),
     features: z.array(featureName).default(['mean', 'std', 'min', 'max', 'last']),
     spectral: spectralConfig.default({ bands: [] }),
+    waveforms: waveformsConfig.default({}),
     models: z.array(assetModelBinding).default([]),
     health: healthConfig.default({ n: 3, m: 5 }),
   })
@@ -74,6 +76,7 @@ export const assetConfig = z
     a.spectral.bands.forEach(([lo, hi], i) => {
       if (hi <= lo) ctx.addIssue({ code: 'custom', path: ['spectral', 'bands', i], message: `band [${lo}, ${hi}) is empty` });
     });
+    for (const issue of waveformIssues(a.tags, a.waveforms)) ctx.addIssue({ code: 'custom', ...issue });
     if (a.health.n > a.health.m) ctx.addIssue({ code: 'custom', path: ['health', 'n'], message: `n (${a.health.n}) is larger than m (${a.health.m})` });
   });
 
@@ -82,6 +85,14 @@ export type AssetConfig = z.infer<typeof assetConfig>;
 /** Frames in one of the asset's windows (a time window's size is in ms, a count window's in frames). */
 export function assetWindowFrames(a: AssetConfig): number {
   return a.window.type === 'time' ? Math.round(a.window.size / a.window.frameMs) : Math.round(a.window.size);
+}
+/**
+ * The channels of the asset's frames and windows, in order: its tags' channels, except that a
+ * waveform channel is replaced by its block-feature channels `<channel>.<feature>`, put after
+ * the scalar ones (see gridChannels). Without waveforms: exactly the keys of `tags`.
+ */
+export function assetChannels(a: Pick<AssetConfig, 'tags' | 'waveforms'>): string[] {
+  return gridChannels(a.tags, a.waveforms);
 }
 export type AssetConfigInput = z.input<typeof assetConfig>;
 export type WindowConfig = z.infer<typeof windowConfig>;

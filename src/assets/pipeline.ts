@@ -3,6 +3,7 @@ import { iso, systemClock, type Clock } from '../core/clock';
 import type { Module, ModuleHealth } from '../core/lifecycle';
 import { ENTRY_VALUE, type ColumnBatch } from '../core/batch';
 import type { Sample } from '../core/sample';
+import { isWaveform } from '../core/waveform';
 import type { AssetInputView } from '../observability/live-status';
 import { TypedEmitter } from '../core/typed-emitter';
 import { HealthTracker } from '../health/tracker';
@@ -10,7 +11,7 @@ import type { AlarmEvent } from '../health/types';
 import { Aligner } from './align';
 import type { OpenFrame } from './open-frames';
 import { arrivalClock, type ArrivalClock } from './arrival-clock';
-import { assetWindowFrames, type AssetConfig } from './config';
+import { assetChannels, assetWindowFrames, type AssetConfig } from './config';
 import type { FrameRow } from './frame';
 import { GapFiller, judgeCounts } from './gaps';
 import { LatestValues } from './latest-values';
@@ -20,6 +21,7 @@ import { AssetStats, type AssetStatsSnapshot } from './stats';
 import type { ModelRunnerLike, SkippedWindow, WindowResult } from './types';
 import { WindowFeaturizer } from './window-features';
 import { Windower, type CutWindow } from './windower';
+import { WaveformInputs, type WaveformStats } from './waveform-channel';
 
 export interface AssetPipelineEvents {
   /** A window's features (and health, when models are bound), in window order. */
@@ -48,9 +50,14 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly arrivals: ArrivalClock;
+  /** Channels of the frame grid (assetChannels: waveform channels become their feature channels). */
   private readonly channels: string[];
-  /** Source tag of each channel (a SampleRouter looks tags up for every pipeline at once). */
-  private readonly tagOf: string[];
+  /** Input channels, in sourceTags order (the same as `channels` when the asset has no waveform). */
+  private readonly inputs: readonly string[];
+  /** Source tag of each input channel (a SampleRouter looks tags up for every pipeline at once). */
+  private readonly tagOf: readonly string[];
+  /** Waveform channels (inputs from index waves.scalars on): blocks -> features (src/assets/waveform-channel.ts). */
+  private readonly waves: WaveformInputs;
   private readonly aligner: Aligner;
   private readonly filler: GapFiller;
   private readonly windower: Windower;
@@ -81,12 +88,14 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.log = opts.logger.child({ asset: this.cfg.id });
     this.clock = opts.clock ?? systemClock;
     this.arrivals = arrivalClock(this.clock);
-    this.channels = Object.keys(this.cfg.tags);
-    this.tagOf = this.channels.map((ch) => this.cfg.tags[ch]);
+    this.channels = assetChannels(this.cfg);
+    this.waves = new WaveformInputs(this.cfg.tags, this.cfg.waveforms);
+    this.inputs = this.waves.inputs;
+    this.tagOf = this.waves.tagOf;
     const w = this.cfg.window;
     this.latenessMs = w.latenessMs ?? w.frameMs;
     this.maxFutureMs = w.maxFutureMs;
-    this.latest = new LatestValues(this.channels.length);
+    this.latest = new LatestValues(this.inputs.length);
     this.idleFlushMs = w.idleFlushMs ?? 2 * w.frameMs + this.latenessMs;
     const sizeFrames = assetWindowFrames(this.cfg);
     const stepFrames = w.type === 'time' ? Math.round((w.step ?? w.size) / w.frameMs) : Math.round(w.step ?? w.size);
@@ -145,13 +154,13 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     return { healthy: true, state: 'up' };
   }
 
-  stats(): AssetStatsSnapshot {
-    return this.st.snapshot(this.aligner.pending(), this.scores.inFlight, this.tracker.alarms.active().length, this.featurizer);
+  stats(): AssetStatsSnapshot & WaveformStats {
+    return { ...this.st.snapshot(this.aligner.pending(), this.scores.inFlight, this.tracker.alarms.active().length, this.featurizer), ...this.waves.stats() };
   }
 
   /** Samples seen, bad ones, and the latest value per channel (the status line's view of the input). */
   inputView(): AssetInputView {
-    return { samples: this.st.samples, bad: this.st.badSamples, latest: this.latest.view(this.channels) };
+    return { samples: this.st.samples, bad: this.st.badSamples, latest: this.latest.view(this.inputs) };
   }
 
   /** Live alarms of this asset (for SCADA and the status line). */
@@ -177,6 +186,10 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
    */
   accept(c: number, s: Sample): void {
     this.st.samples++;
+    if (c >= this.waves.scalars) {
+      this.acceptBlock(c, s);
+      return;
+    }
     if (s.quality === 'bad') {
       this.st.badSamples++;
       return;
@@ -186,7 +199,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     const v = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? (raw ? 1 : 0) : undefined;
     if (v === undefined) {
       this.st.invalidSamples++;
-      this.warn(`invalid:${s.tag}`, () => `tag ${s.tag} (channel ${this.channels[c]}): value ${JSON.stringify(raw)} is not a number; ignored`);
+      this.warn(`invalid:${s.tag}`, () => `tag ${s.tag} (channel ${this.channels[c]}): value ${JSON.stringify(raw)} is not a number${isWaveform(raw) ? ' (a waveform block: declare the channel under waveforms to analyse it)' : ''}; ignored`);
       return;
     }
     this.admit(c, v, s.sourceTs, s.receivedTs, s.quality === 'uncertain');
@@ -197,6 +210,10 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
    * the Sample (a router delivering a source's column batch); call endBatch() once after the batch.
    */
   acceptValue(c: number, v: number, sourceTs: number, receivedTs: number): void {
+    if (c >= this.waves.scalars) {
+      this.accept(c, { tag: this.tagOf[c], value: v, sourceTs, receivedTs, quality: 'good' }); // a number where a block is due: counted there
+      return;
+    }
     this.st.samples++;
     this.latest.setNumber(c, v);
     this.admit(c, v, sourceTs, receivedTs, false);
@@ -208,6 +225,11 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
    */
   acceptRun(c0: number, b: ColumnBatch, from: number, to: number): void {
     const { kinds, values, sourceTs, receivedTs } = b;
+    if (c0 + to - from > this.waves.scalars) {
+      // the run reaches a waveform channel: entry by entry (acceptValue sends a number there to acceptBlock)
+      for (let i = from; i < to; i++) if (kinds[i] === ENTRY_VALUE) this.acceptValue(c0 + i - from, values[i] as number, sourceTs[i] as number, receivedTs[i] as number);
+      return;
+    }
     // values of one read share their stamps: time checks and the frame lookup once per run (the
     // frame is opened with the first value put in it, as add() would)
     const ts = sourceTs[from] as number;
@@ -254,6 +276,36 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       this.st.lateSamples++;
       this.warn(`late:${this.tagOf[c]}`, () => `tag ${this.tagOf[c]}: value at ${iso(ts)} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
       return;
+    }
+    if (ts > this.maxTs) this.maxTs = ts;
+    this.accepted = true;
+  }
+
+  /**
+   * A sample of waveform input c: the block's features go into its frame as the grid channels
+   * `<channel>.<feature>`, with the block's quality; a block with no features is counted and reported.
+   */
+  private acceptBlock(c: number, s: Sample): void {
+    if (s.quality === 'bad') this.st.badSamples++;
+    else this.latest.set(c, s.value);
+    const w = this.waves.channel(c);
+    const no = w.analyse(s);
+    if (no !== undefined) {
+      if (no.problem !== 'bad') this.warn(`waveform-${no.problem}:${w.tag}`, no.message);
+      return;
+    }
+    const ts = s.sourceTs;
+    if (!Number.isFinite(ts) || ts - s.receivedTs > this.maxFutureMs) {
+      this.st.futureSamples++;
+      this.warn(`future:${w.tag}`, () => `tag ${w.tag}: source time ${iso(ts)} is ahead of receipt ${iso(s.receivedTs)} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
+      return;
+    }
+    for (let k = 0; k < w.values.length; k++) {
+      if (!this.aligner.add(w.col0 + k, w.values[k], ts, s.quality === 'uncertain')) {
+        this.st.lateSamples++;
+        this.warn(`late:${w.tag}`, () => `tag ${w.tag}: block at ${iso(ts)} arrived after its frame closed (latenessMs ${this.latenessMs}); dropped`);
+        return;
+      }
     }
     if (ts > this.maxTs) this.maxTs = ts;
     this.accepted = true;

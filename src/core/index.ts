@@ -7,3 +7,4 @@ export * from './version';
 export * from './typed-emitter';
 export * from './source';
 export * from './batch';
+export * from './waveform';

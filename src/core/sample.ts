@@ -1,7 +1,10 @@
+import type { Waveform } from './waveform';
+
 /** Quality travels with every value; bad or stale data never silently becomes a feature. */
 export type Quality = 'good' | 'uncertain' | 'bad';
 
-export type SampleValue = number | boolean | string | null;
+/** A Waveform is a block of samples of one tag (src/core/waveform.ts); every other value is a scalar. */
+export type SampleValue = number | boolean | string | null | Waveform;
 
 /** One value of one tag, as read from a PLC. Timestamps are milliseconds since the epoch. */
 export interface Sample {

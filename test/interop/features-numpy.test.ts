@@ -1,7 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { assetConfig } from '../../src/assets/config';
+import { AssetPipeline } from '../../src/assets/pipeline';
+import { SampleRouter } from '../../src/assets/router';
+import type { WindowResult } from '../../src/assets/types';
+import { ManualClock } from '../../src/core/clock';
+import { Waveform } from '../../src/core/waveform';
 import { channelFeatures, type FeatureName } from '../../src/features/compute';
+import { silentLogger } from '../../src/observability/logger';
 import { requireCommand } from '../helpers/peers';
 import { describeWithData } from '../helpers/shared-data';
 
@@ -47,31 +54,78 @@ for c in range(x_all.shape[1]):
 print(json.dumps(out))
 `;
 
+/** Each relative difference within 1e-9, else an error naming the snapshot, channel and feature. */
+function expectNumpy(got: Record<string, number>, want: Record<string, number>, what: string): void {
+  expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+  for (const [k, w] of Object.entries(want)) {
+    const err = Math.abs(got[k] - w) / Math.max(Math.abs(w), 1e-12);
+    if (!(err <= 1e-9)) throw new Error(`${what} ${k}: ours ${got[k]}, numpy ${w}, relative error ${err}`);
+  }
+}
+
 describeWithData('ims_bearing/raw_1st_test', 'features against numpy on IMS bearing vibration snapshots (20 kHz, 8 channels)', (dir) => {
   const python = requireCommand('/usr/bin/python3', 'python3-numpy');
   const files = readdirSync(dir).sort();
+  // numpy's features and the samples of each snapshot, read once for both ways of computing ours
+  const cache = new Map<string, { expected: Record<string, number>[]; rows: number[][] }>();
+  const snapshot = (file: string): { expected: Record<string, number>[]; rows: number[][] } => {
+    let c = cache.get(file);
+    if (!c) {
+      const path = join(dir, file);
+      const r = spawnSync(python, ['-c', NUMPY, path], { encoding: 'utf8', maxBuffer: 16 << 20 });
+      expect(r.stderr).toBe('');
+      c = { expected: JSON.parse(r.stdout) as Record<string, number>[], rows: readFileSync(path, 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number)) };
+      cache.set(file, c);
+    }
+    return c;
+  };
 
   it('finds the four snapshots', () => {
     expect(files).toHaveLength(4);
   });
 
   it.each(files)('snapshot %s: every feature of every channel within 1e-9 relative', (file) => {
-    const path = join(dir, file);
-    const r = spawnSync(python, ['-c', NUMPY, path], { encoding: 'utf8', maxBuffer: 16 << 20 });
-    expect(r.stderr).toBe('');
-    const expected = JSON.parse(r.stdout) as Record<string, number>[];
-    const rows = readFileSync(path, 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+    const { expected, rows } = snapshot(file);
     expect(rows).toHaveLength(20_480);
     expect(expected).toHaveLength(8);
     for (let c = 0; c < 8; c++) {
       const x = Float64Array.from(rows, (row) => row[c]);
       const t = Float64Array.from(x, (_, i) => i / FS);
-      const got = channelFeatures({ values: x, times: t, even: x, fs: FS }, NAMES, BANDS);
-      expect(Object.keys(got).sort()).toEqual(Object.keys(expected[c]).sort());
-      for (const [k, want] of Object.entries(expected[c])) {
-        const err = Math.abs(got[k] - want) / Math.max(Math.abs(want), 1e-12);
-        if (err > 1e-9) throw new Error(`${file} channel ${c} ${k}: ours ${got[k]}, numpy ${want}, relative error ${err}`);
-      }
+      expectNumpy(channelFeatures({ values: x, times: t, even: x, fs: FS }, NAMES, BANDS), expected[c], `${file} channel ${c}`);
     }
+  });
+
+  it('the snapshots as waveform blocks through the asset pipeline: each block\'s features (window channels <channel>.<feature>) match numpy', () => {
+    const channels = Array.from({ length: 8 }, (_, c) => `b${(c >> 1) + 1}${c & 1 ? 'y' : 'x'}`);
+    const waveform = { sampleRateHz: FS, length: 20_480, features: NAMES, bands: BANDS };
+    const cfg = assetConfig.parse({
+      id: 'ims',
+      tags: Object.fromEntries(channels.map((ch, c) => [ch, `daq/ch${c}`])),
+      waveforms: Object.fromEntries(channels.map((ch) => [ch, waveform])),
+      window: { type: 'count', size: 1, frameMs: 1000 },
+      features: ['last'],
+    });
+    const clock = new ManualClock(0);
+    const p = new AssetPipeline({ config: cfg, logger: silentLogger(), clock });
+    const windows: WindowResult[] = [];
+    p.on('window', (w) => windows.push(w));
+    const router = new SampleRouter([p]);
+    // one snapshot a second, as a DAQ publishing an acquisition per channel would
+    files.forEach((file, k) => {
+      const { rows } = snapshot(file);
+      router.push(channels.map((_, c) => ({ tag: `daq/ch${c}`, value: new Waveform(Float64Array.from(rows, (row) => row[c])), sourceTs: k * 1000, receivedTs: k * 1000, quality: 'good' as const })));
+    });
+    clock.advance(60_000);
+    p.tick(); // the sources went quiet: the last frame closes
+    expect(windows).toHaveLength(files.length);
+    expect(p.stats()).toMatchObject({ waveformBlocks: 8 * files.length, waveformPoints: 8 * 20_480 * files.length, waveformBlocksNonFinite: 0 });
+    windows.forEach((w, k) => {
+      const { expected } = snapshot(files[k]);
+      channels.forEach((ch, c) => {
+        const got: Record<string, number> = {};
+        for (const key of Object.keys(expected[c])) got[key] = w.features[`${ch}.${key}`]?.last;
+        expectNumpy(got, expected[c], `${files[k]} via the pipeline, channel ${ch}`);
+      });
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { coerceInt64, coerceUInt64, DataType, DataValue, LocalizedText, StatusCode, StatusCodes, Variant, VariantArrayType } from 'node-opcua';
 import { batchSamples, ColumnBatchBuilder, ENTRY_SAMPLE, ENTRY_VALUE } from '../../src/core/batch';
+import { Waveform } from '../../src/core/waveform';
 import { addDataValue, dataValueToSample, statusToQuality, toSampleValue } from '../../src/sources/opcua/status-quality';
 
 const dv = (dataType: DataType, value: unknown, extra: Partial<{ arrayType: VariantArrayType }> = {}): DataValue =>
@@ -28,8 +29,27 @@ describe('OPC-UA StatusCode -> Quality and values -> Sample', () => {
     expect(toSampleValue(dv(DataType.LocalizedText, new LocalizedText({ text: 'Pumpe', locale: 'de' })))).toBe('Pumpe');
   });
 
-  it('keeps arrays as JSON text (never a feature)', () => {
-    expect(toSampleValue(dv(DataType.Double, [1, 2.5], { arrayType: VariantArrayType.Array }))).toBe('[1,2.5]');
+  it('makes 1-D numeric arrays waveform blocks (a copy, as doubles); keeps other arrays and matrices as JSON text', () => {
+    const arr = (dataType: DataType, value: unknown): DataValue => dv(dataType, value, { arrayType: VariantArrayType.Array });
+    const block = toSampleValue(arr(DataType.Double, [1, 2.5, -3]));
+    expect(block).toBeInstanceOf(Waveform);
+    expect(Array.from((block as Waveform).samples)).toEqual([1, 2.5, -3]);
+    expect((block as Waveform).sampleRateHz).toBeUndefined();
+    expect(Array.from((toSampleValue(arr(DataType.Float, [0.5, -1.25])) as Waveform).samples)).toEqual([0.5, -1.25]);
+    expect(Array.from((toSampleValue(arr(DataType.Int16, [-32768, 7])) as Waveform).samples)).toEqual([-32768, 7]);
+    expect(Array.from((toSampleValue(arr(DataType.UInt32, [4294967295])) as Waveform).samples)).toEqual([4294967295]);
+    expect(Array.from((toSampleValue(arr(DataType.Byte, [0, 255])) as Waveform).samples)).toEqual([0, 255]);
+    expect(Array.from((toSampleValue(arr(DataType.Int64, [coerceInt64(-5), coerceInt64(2 ** 40)])) as Waveform).samples)).toEqual([-5, 2 ** 40]);
+    // the block owns its samples: not a view of node-opcua's array
+    const src = new Float64Array([1, 2]);
+    const own = toSampleValue(arr(DataType.Double, src)) as Waveform;
+    src[0] = 99;
+    expect(own.samples[0]).toBe(1);
+    // JSON of a Sample carrying a block is a summary, not the samples
+    expect(JSON.stringify({ value: block })).toBe(`{"value":{"waveform":3,"rms":${Math.sqrt((1 + 6.25 + 9) / 3)}}}`);
+    expect(toSampleValue(arr(DataType.Boolean, [true, false]))).toBe('[true,false]');
+    expect(toSampleValue(arr(DataType.String, ['a', 'b']))).toBe('["a","b"]');
+    expect(toSampleValue(dv(DataType.Double, [1, 2, 3, 4], { arrayType: VariantArrayType.Matrix, dimensions: [2, 2] } as never))).toBe('[1,2,3,4]');
   });
 
   it('keeps the original status when not good, drops the value when bad, and falls back on timestamps', () => {

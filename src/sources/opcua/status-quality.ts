@@ -1,6 +1,7 @@
 import { DataType, type DataValue, type StatusCode, VariantArrayType } from 'node-opcua';
 import type { ColumnBatchBuilder } from '../../core/batch';
 import type { Quality, Sample, SampleValue } from '../../core/sample';
+import { numericArrayToWaveform } from './waveform-value';
 
 /** OPC-UA Part 4, 7.39: the two top bits of a StatusCode are its severity. */
 export function statusToQuality(code: number): Quality {
@@ -16,8 +17,9 @@ export function statusOf(sc: StatusCode): { code: number; text: string } {
 
 /**
  * A Variant value as a Sample value. Scalars pass (Int64/UInt64 come from node-opcua as
- * [high, low] words and become numbers, exact up to 2^53); DateTime becomes epoch ms; arrays,
- * structures and byte strings become JSON/base64 text (kept, but never a feature).
+ * [high, low] words and become numbers, exact up to 2^53); DateTime becomes epoch ms; a 1-D
+ * numeric array becomes a Waveform block (waveform-value.ts); other arrays, matrices, structures
+ * and byte strings become JSON/base64 text (kept, but never a feature).
  */
 export function toSampleValue(dv: DataValue): SampleValue {
   const v = dv.value;
@@ -47,6 +49,8 @@ export function toSampleValue(dv: DataValue): SampleValue {
     }
     if (typeof raw === 'boolean' || typeof raw === 'string') return raw;
   }
+  const block = numericArrayToWaveform(v);
+  if (block) return block;
   return JSON.stringify(v.value, (_k, x: unknown) => {
     if (typeof x === 'bigint') return x.toString();
     if (ArrayBuffer.isView(x) && !(x instanceof DataView)) return Array.from(x as unknown as ArrayLike<number>);
