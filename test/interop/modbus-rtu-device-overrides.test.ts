@@ -11,7 +11,7 @@ import { requireCommand } from '../helpers/peers';
 import { SourceRecorder } from '../helpers/source-events';
 import { PtyPair } from './modbus-pty-pair';
 
-const PEER = join(__dirname, 'peers/modbus_rtu_faulty.py');
+const PEER = join(__dirname, 'peers/modbus_faulty.py');
 const PY = '/usr/bin/python3';
 const BAUD = 38400;
 
