@@ -55,18 +55,19 @@ describe('Modbus RTU over a socat pty pair: misbehaving slaves and a serial port
     await line.stop();
   });
 
-  it('bad CRC, a stop mid-frame and garbage from three units: each unit reported and counted on its own, the good unit keeps its values, no reconnect', async () => {
-    peer = new ChildPeer(PY, [PEER, '--path', line.theirs, '--baud', String(BAUD), '--unit', '1=ok', '--unit', '2=badcrc', '--unit', '3=stall', '--unit', '4=garbage']);
+  it('bad CRC, a stop mid-frame, garbage and a wrong unit id from four units: each unit reported and counted on its own, the good unit keeps its values, no reconnect', async () => {
+    peer = new ChildPeer(PY, [PEER, '--path', line.theirs, '--baud', String(BAUD), '--unit', '1=ok', '--unit', '2=badcrc', '--unit', '3=stall', '--unit', '4=garbage', '--unit', '5=wrongunit']);
     await peer.start();
-    src = rtuSource(line, [1, 2, 3, 4]);
+    src = rtuSource(line, [1, 2, 3, 4, 5]);
     const rec = new SourceRecorder(src);
     await src.start();
     const faults: [number, RegExp][] = [
       [2, /unit 2 holding 0\+2: bad response frame: CRC error/],
       [3, /unit 3 holding 0\+2: incomplete response \(\d+ of 9 bytes, then silence\)/],
       [4, /unit 4 holding 0\+2: garbage response \(\d+ bytes, no frame from unit 4\)/],
+      [5, /unit 5 holding 0\+2: response from unit 6, not unit 5 \(9 bytes\)/],
     ];
-    await rec.until('unit 1 good and units 2..4 bad', () => good(rec, 1) && faults.every(([u]) => rec.latest(`rtu/u${u}_a`)?.quality === 'bad'), 10_000);
+    await rec.until('unit 1 good and units 2..5 bad', () => good(rec, 1) && faults.every(([u]) => rec.latest(`rtu/u${u}_a`)?.quality === 'bad'), 10_000);
     for (const [u, text] of faults) {
       for (const name of [`rtu/u${u}_a`, `rtu/u${u}_b`]) {
         const s = rec.latest(name);
@@ -92,7 +93,7 @@ describe('Modbus RTU over a socat pty pair: misbehaving slaves and a serial port
     // the devices behave again: every unit's values come back on the same open port
     process.kill(peer.pid!, 'SIGUSR1');
     const healed = rec.samples.length;
-    await rec.until('every unit good again', () => [1, 2, 3, 4].every((u) => good(rec, u, healed)), 10_000);
+    await rec.until('every unit good again', () => [1, 2, 3, 4, 5].every((u) => good(rec, u, healed)), 10_000);
     expect(src.stats().reconnects).toBe(0);
   });
 

@@ -95,6 +95,9 @@ export class RtuTransport implements ModbusTransport {
         return new ModbusRequestError('frame', `incomplete response (${rx.length - i} of ${expected} bytes, then silence)`);
       }
     }
+    if (rx.length >= 5 && (rx[1] === fc || rx[1] === (fc | 0x80))) {
+      return new ModbusRequestError('frame', `response from unit ${rx[0]}, not unit ${unitId} (${rx.length} bytes)`);
+    }
     return new ModbusRequestError('frame', `garbage response (${rx.length} bytes, no frame from unit ${unitId})`);
   }
 }
