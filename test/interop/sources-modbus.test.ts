@@ -1,6 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modbusSourceConfig } from '../../src/sources/modbus/config';
 import { ModbusSource } from '../../src/sources/modbus/modbus-source';
@@ -10,6 +7,7 @@ import { requireCommand } from '../helpers/peers';
 import { freePort } from '../helpers/ports';
 import { SourceRecorder } from '../helpers/source-events';
 import { TcpProxy } from '../helpers/tcp-proxy';
+import { PtyPair } from './modbus-pty-pair';
 
 const PEER = join(__dirname, 'peers/modbus_peer.py');
 const PY = '/usr/bin/python3';
@@ -81,6 +79,18 @@ describe('Modbus sources against pymodbus (Debian python3-pymodbus)', () => {
       await src.start();
       await rec.until('every tag', () => tags.every((t) => rec.latest(`py/${t.name}`)), 15_000);
       expectAllExact(rec, tags);
+      // 64-bit integers a double cannot hold come as exact decimal strings; the safe range as numbers
+      expect(tags.filter((t) => typeof t.expected === 'string' && /int64/.test(t.name)).map((t) => t.name.replace(/_[A-D]{4}$/, ''))).toEqual([
+        ...Array<string>(4).fill('u1_uint64'),
+        ...Array<string>(4).fill('u2_int64'),
+        ...Array<string>(4).fill('u2_uint64'),
+      ]);
+      expect([rec.latest('py/u1_uint64_DCBA')?.value, rec.latest('py/u2_int64_BADC')?.value, rec.latest('py/u2_uint64_CDAB')?.value, rec.latest('py/u1_int64_ABCD')?.value]).toEqual([
+        '9007199254740993',
+        '-9223372036854775808',
+        '18446744073709551615',
+        -4503599627370495,
+      ]);
       // per unit: holding 0..88 in one read, coils, discrete, inputs 0..7 and 49 (41 apart > maxGap 8): 5 reads
       expect(src.plan().map((g) => g.reads.map((r) => `${r.area}@${r.start}+${r.count}`))).toEqual([
         ['holding@0+89', 'coil@0+64', 'discrete@0+64', 'input@0+8', 'input@49+1'],
@@ -147,27 +157,19 @@ describe('Modbus sources against pymodbus (Debian python3-pymodbus)', () => {
   });
 
   describe('RTU over a socat pty pair', () => {
-    let socat: ChildProcess;
+    const line = new PtyPair();
+    const ours = line.ours;
     let peer: ChildPeer;
     let src: ModbusSource | undefined;
-    const dir = mkdtempSync(join(tmpdir(), 'pdm-rtu-'));
-    const ours = join(dir, 'gateway');
-    const theirs = join(dir, 'device');
     beforeAll(async () => {
-      const bin = requireCommand('socat', 'socat');
-      socat = spawn(bin, [`pty,raw,echo=0,link=${ours}`, `pty,raw,echo=0,link=${theirs}`], { stdio: 'ignore' });
-      const t0 = Date.now();
-      while (!(existsSync(ours) && existsSync(theirs))) {
-        if (Date.now() - t0 > 5000) throw new Error('socat did not create the pty pair');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      peer = new ChildPeer(PY, [PEER, '--rtu', theirs, '--baud', '38400']);
+      await line.start();
+      peer = new ChildPeer(PY, [PEER, '--rtu', line.theirs, '--baud', '38400']);
       await peer.start();
     });
     afterAll(async () => {
       await src?.stop();
       await peer.kill();
-      socat.kill('SIGTERM');
+      await line.stop();
     });
 
     it('every type and order from two unit ids on one serial line: values exact', async () => {

@@ -81,9 +81,24 @@ describe('register codec: every type x every order against hand-computed wire by
     expect(() => decodeRegisters(hex('00 01 00 02'), 1, { type: 'float32', order: 'ABCD' })).toThrow('need 2 registers at offset 1, have 1');
   });
 
-  it('uint64 beyond 2^53 is rounded to the nearest double (documented precision limit)', () => {
-    expect(decodeRegisters(hex('FF FF FF FF FF FF FF FF'), 0, { type: 'uint64', order: 'ABCD' })).toBe(18446744073709551616);
-    expect(decodeRegisters(hex('00 20 00 00 00 00 00 01'), 0, { type: 'uint64', order: 'ABCD' })).toBe(2 ** 53); // 2^53+1 not representable
+  it('64-bit integers beyond 2^53 - 1 come as their exact decimal string, the safe range as numbers', () => {
+    const u64 = (h: string) => decodeRegisters(hex(h), 0, { type: 'uint64', order: 'ABCD' });
+    const i64 = (h: string) => decodeRegisters(hex(h), 0, { type: 'int64', order: 'ABCD' });
+    expect(u64('FF FF FF FF FF FF FF FF')).toBe('18446744073709551615');
+    expect(u64('00 20 00 00 00 00 00 01')).toBe('9007199254740993'); // 2^53 + 1: no double holds it
+    expect(u64('00 20 00 00 00 00 00 00')).toBe('9007199254740992'); // 2^53: a double would, but 2^53 + 1 would read the same
+    expect(u64('00 1F FF FF FF FF FF FF')).toBe(Number.MAX_SAFE_INTEGER);
+    expect(i64('80 00 00 00 00 00 00 00')).toBe('-9223372036854775808');
+    expect(i64('FF E0 00 00 00 00 00 00')).toBe('-9007199254740992');
+    expect(i64('FF E0 00 00 00 00 00 01')).toBe(-Number.MAX_SAFE_INTEGER);
+    expect(i64('FF FF FF FF FF FF FF FE')).toBe(-2);
+    // every word order, both ways through the codec
+    for (const order of ORDERS) {
+      const spec: CodecSpec = { type: 'uint64', order };
+      expect(decodeRegisters(wordsToBuffer(encodeRegisters('18446744073709551557', spec)), 0, spec)).toBe('18446744073709551557');
+      const ispec: CodecSpec = { type: 'int64', order };
+      expect(decodeRegisters(wordsToBuffer(encodeRegisters('-9223372036854775807', ispec)), 0, ispec)).toBe('-9223372036854775807');
+    }
   });
 
   it('keeps a full string without NUL', () => {
@@ -98,5 +113,12 @@ describe('register codec: every type x every order against hand-computed wire by
     expect(scaleValue(250, 0.1, -5)).toBe(20);
     expect(scaleValue(true, 0.1, -5)).toBe(true);
     expect(scaleValue('x', 2, 0)).toBe('x');
+    expect(scaleValue('12', 2, 0, 'string')).toBe('12');
+  });
+
+  it('a 64-bit integer beyond 2^53 with a scale or offset becomes a number (a double either way); unscaled it stays exact', () => {
+    expect(scaleValue('18446744073709551615', 0.001, 0, 'uint64')).toBe(2 ** 64 * 0.001);
+    expect(scaleValue('-9223372036854775808', 1, 1, 'int64')).toBe(-(2 ** 63)); // + 1 is lost in the double
+    expect(scaleValue('18446744073709551615', 1, 0, 'uint64')).toBe('18446744073709551615');
   });
 });

@@ -103,11 +103,10 @@ function decodeBigEndian(be: Buffer, at: number, width: number, spec: CodecSpec)
       return be.readFloatBE(at);
     case 'float64':
       return be.readDoubleBE(at);
-    // 64-bit integers become JS numbers: exact up to 2^53, rounded beyond (documented).
     case 'int64':
-      return Number(be.readBigInt64BE(at));
+      return exactInteger(be.readBigInt64BE(at));
     case 'uint64':
-      return Number(be.readBigUInt64BE(at));
+      return exactInteger(be.readBigUInt64BE(at));
     case 'string': {
       const end = at + width * 2;
       const nul = be.indexOf(0, at);
@@ -116,7 +115,24 @@ function decodeBigEndian(be: Buffer, at: number, width: number, spec: CodecSpec)
   }
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A 64-bit integer as a number while a double holds it exactly (|v| <= 2^53 - 1, the common case
+ * and what analytics need), else as its exact decimal string: a counter beyond 2^53 is not
+ * silently rounded. Consumers that need numbers count such a value as not a number (docs).
+ */
+export function exactInteger(v: bigint): number | string {
+  return v > MAX_SAFE || v < -MAX_SAFE ? v.toString() : Number(v);
+}
+
+/** Whether a decoded value is a 64-bit integer delivered as its exact decimal string. */
+export function isBigIntegerText(type: ModbusType, raw: SampleValue): raw is string {
+  return typeof raw === 'string' && (type === 'int64' || type === 'uint64');
+}
+
 /** Encode a value into register words (numbers 0..65535) in the given order; for peers and tests. */
+/** 64-bit integers also take a bigint or a decimal string (exact beyond 2^53). */
 export function encodeRegisters(value: number | bigint | boolean | string, spec: CodecSpec): number[] {
   const width = registerWidth(spec);
   const be = Buffer.alloc(width * 2);
@@ -146,10 +162,10 @@ export function encodeRegisters(value: number | bigint | boolean | string, spec:
       be.writeDoubleBE(Number(value), 0);
       break;
     case 'int64':
-      be.writeBigInt64BE(BigInt(value as number | bigint), 0);
+      be.writeBigInt64BE(BigInt(value as number | bigint | string), 0);
       break;
     case 'uint64':
-      be.writeBigUInt64BE(BigInt(value as number | bigint), 0);
+      be.writeBigUInt64BE(BigInt(value as number | bigint | string), 0);
       break;
     case 'string':
       be.write(String(value).slice(0, width * 2), 'latin1');
@@ -161,10 +177,16 @@ export function encodeRegisters(value: number | bigint | boolean | string, spec:
   return words;
 }
 
-/** Apply scale and offset to numbers; booleans and strings pass through. */
-export function scaleValue(raw: SampleValue, scale: number, offset: number): SampleValue {
-  if (typeof raw !== 'number' || (scale === 1 && offset === 0)) return raw;
-  return raw * scale + offset;
+/**
+ * Apply scale and offset to numbers; booleans and strings pass through. A 64-bit integer beyond
+ * 2^53 (its exact decimal string) with a scale or offset becomes a number: the result of the
+ * scaling is a double anyway.
+ */
+export function scaleValue(raw: SampleValue, scale: number, offset: number, type?: ModbusType): SampleValue {
+  if (scale === 1 && offset === 0) return raw;
+  if (typeof raw === 'number') return raw * scale + offset;
+  if (type !== undefined && isBigIntegerText(type, raw)) return Number(raw) * scale + offset;
+  return raw;
 }
 
 /** Register words (as modbus-serial or a server gives them) -> wire bytes. */

@@ -3,7 +3,8 @@
  * - exception: the device answered with an exception code -> tags bad, connection fine;
  * - timeout: no answer in time -> retry, then tags bad;
  * - frame: bytes arrived that were not a valid answer to our request (short or garbage frame,
- *   wrong transaction id, unit id or function code, CRC) -> the stream is out of step: reconnect;
+ *   wrong transaction id, unit id or function code, CRC) -> tags bad; on TCP the stream is out of
+ *   step: reconnect (a serial line starts clean at the next request);
  * - disconnected: the connection or port is gone -> reconnect with backoff.
  */
 export type ModbusFailureKind = 'exception' | 'timeout' | 'frame' | 'disconnected';

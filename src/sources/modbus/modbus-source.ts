@@ -42,7 +42,7 @@ export class ModbusSource extends SourceEmitter implements Source {
   private connected = false;
   /** Poll groups whose last cycle got at least one answer with data. */
   private readonly answering = new Set<PollGroup>();
-  /** The connection just lost never answered: wait a backoff step before the next one. */
+  /** Wait a backoff step before the next connection (the one lost never answered, or we dropped it over a bad frame). */
   private holdOff = false;
   private detail: string | undefined;
   private stopping = false;
@@ -141,8 +141,10 @@ export class ModbusSource extends SourceEmitter implements Source {
       if (res.broken && !this.stopping) {
         this.counts.errors++;
         this.logger.warn({ source: this.id }, `${this.transport.endpoint}: ${res.broken.message}; reconnecting`);
-        // the tags of the failed read already carry the reason; the others are read after the reconnect
-        this.connectionLost(res.broken.message, false);
+        // the tags of the failed read already carry the reason; the others are read after the reconnect.
+        // Wait a backoff step first: a unit that keeps sending bad frames while another answers
+        // (which resets the backoff) would otherwise make a reconnect storm (thousands a second).
+        this.connectionLost(res.broken.message, false, true);
         return;
       }
     }
@@ -160,11 +162,11 @@ export class ModbusSource extends SourceEmitter implements Source {
     }
   }
 
-  private connectionLost(reason: string, markAllBad = true): void {
+  private connectionLost(reason: string, markAllBad = true, holdOff = false): void {
     if (this.stopping || !this.connected) return;
     const wasUp = this.state === 'up';
     this.connected = false;
-    this.holdOff = !wasUp;
+    this.holdOff = holdOff || !wasUp;
     this.answering.clear();
     this.counts.reconnects++;
     this.setState('down', `${this.transport.endpoint}: ${reason}`);

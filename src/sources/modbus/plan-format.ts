@@ -14,7 +14,7 @@ export function formatModbusPlan(cfg: GatewayConfig): string {
     lines.push(`source ${src.id} (${where}): ${src.registers.length} tags in ${total} read${total === 1 ? '' : 's'} per cycle`);
     for (const g of groups) {
       const tags = g.reads.reduce((n, r) => n + r.tags.length, 0);
-      lines.push(`  unit ${g.unitId} every ${g.intervalMs} ms: ${g.reads.length} request${g.reads.length === 1 ? '' : 's'}, ${tags} tags`);
+      lines.push(`  unit ${g.unitId} every ${g.intervalMs} ms: ${g.reads.length} request${g.reads.length === 1 ? '' : 's'}, ${tags} tag${tags === 1 ? '' : 's'}`);
       for (const r of g.reads) {
         const names = r.tags.map((t) => t.reg.name);
         const shown = names.length > 6 ? `${names.slice(0, 6).join(', ')}, ... (+${names.length - 6})` : names.join(', ');

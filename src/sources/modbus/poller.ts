@@ -52,7 +52,13 @@ export class CycleRunner {
     private readonly transport: ModbusTransport,
     private readonly values: TagValues,
     private readonly logger: Logger,
-    private readonly reconnectOnSilence: boolean,
+    /**
+     * TCP: the connection is a byte stream that a bad frame puts out of step, and a run of
+     * timeouts may mean it is half-open; both rebuild the connection. A serial line is
+     * re-synchronised before each request (RtuTransport drops stale bytes) and silence is just a
+     * silent slave, so there a bad frame costs only its read, not every unit's connection.
+     */
+    private readonly streamTransport: boolean,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -89,8 +95,8 @@ export class CycleRunner {
       }
       for (const t of read.tags) batch.sample(0, this.values.bad(t, outcome.status, ts));
       i++;
-      if (outcome.kind === 'frame' || outcome.kind === 'disconnected') return { batch, answered, failure, broken: outcome };
-      if (outcome.kind === 'timeout' && this.reconnectOnSilence && this.consecutiveTimeouts >= SILENT_TIMEOUTS_BEFORE_RECONNECT) {
+      if (outcome.kind === 'disconnected' || (outcome.kind === 'frame' && this.streamTransport)) return { batch, answered, failure, broken: outcome };
+      if (outcome.kind === 'timeout' && this.streamTransport && this.consecutiveTimeouts >= SILENT_TIMEOUTS_BEFORE_RECONNECT) {
         return { batch, answered, failure, broken: new ModbusRequestError('timeout', `no response to ${this.consecutiveTimeouts} requests in a row`) };
       }
     }

@@ -1,6 +1,6 @@
 import type { Sample, SampleValue } from '../../core/sample';
 import type { ModbusRegisterConfig } from './config';
-import { scaleValue } from './codec';
+import { isBigIntegerText, scaleValue, type ModbusType } from './codec';
 
 /** What a sample needs to know of its tag (a planned tag, or a register and its full name). */
 export interface TagRef {
@@ -24,10 +24,10 @@ export class TagValues {
   /** The good value to emit for a raw one (scaled), or undefined when the deadband holds it back. */
   value(t: TagRef, raw: SampleValue): SampleValue | undefined {
     const reg = t.reg;
-    const value = scaleValue(raw, reg.scale, reg.offset);
+    const value = scaleValue(raw, reg.scale, reg.offset, reg.type);
     if (reg.deadband !== undefined) {
       const prev = this.last.get(t.tag);
-      if (prev && prev.quality === 'good' && inDeadband(prev.value, value, reg.deadband)) return undefined;
+      if (prev && prev.quality === 'good' && inDeadband(prev.value, value, reg.deadband, reg.type)) return undefined;
       this.last.set(t.tag, { value, quality: 'good' });
     }
     return value;
@@ -44,7 +44,12 @@ export class TagValues {
   }
 }
 
-function inDeadband(prev: SampleValue, next: SampleValue, deadband: number): boolean {
+function inDeadband(prev: SampleValue, next: SampleValue, deadband: number, type: ModbusType): boolean {
   if (typeof prev === 'number' && typeof next === 'number') return Math.abs(next - prev) <= deadband;
+  if (isBigIntegerText(type, prev) || isBigIntegerText(type, next)) {
+    // a 64-bit integer beyond 2^53 on either side: the exact difference, as an integer
+    const d = BigInt(prev as number | string) - BigInt(next as number | string);
+    return Number(d < 0n ? -d : d) <= deadband;
+  }
   return prev === next;
 }

@@ -1,7 +1,7 @@
 import ModbusRTU from 'modbus-serial';
 import { clientRead } from './client-read';
 import { ModbusRequestError } from './errors';
-import type { ModbusArea } from './planner';
+import { isBitArea, type ModbusArea } from './planner';
 import type { FrameCounters, ModbusTransport } from './transport';
 import type { ModbusSourceConfig } from './config';
 
@@ -9,7 +9,9 @@ type SerialSettings = NonNullable<ModbusSourceConfig['serial']>;
 
 /**
  * Modbus RTU on a serial line through modbus-serial's buffered RTU port. All unit ids of the line
- * share it; the poller serialises requests, as RTU requires.
+ * share it; the poller serialises requests, as RTU requires. A bad frame from one slave costs only
+ * its read (the next request starts with an empty buffer); the port is reopened only when it closes
+ * (the adapter or pty went away), with the source's backoff.
  */
 export class RtuTransport implements ModbusTransport {
   readonly endpoint: string;
@@ -69,19 +71,53 @@ export class RtuTransport implements ModbusTransport {
   async read(unitId: number, area: ModbusArea, start: number, count: number, timeoutMs: number): Promise<Buffer | boolean[]> {
     const client = this.client;
     if (!client || !client.isOpen) throw new ModbusRequestError('disconnected', 'serial port not open');
-    dropStaleBytes(client);
-    return clientRead(client, unitId, area, start, count, timeoutMs);
+    const port = bufferedPort(client);
+    if (port) port._buffer = Buffer.alloc(0); // see bufferedPort()
+    try {
+      return await clientRead(client, unitId, area, start, count, timeoutMs);
+    } catch (e) {
+      throw this.explainTimeout(e as ModbusRequestError, port, unitId, area, count);
+    }
+  }
+
+  /**
+   * A timeout after bytes did arrive is a frame fault, not a silent slave: the port's buffer
+   * holds what came and never made an answer (a frame that stopped halfway, or garbage).
+   */
+  private explainTimeout(e: ModbusRequestError, port: BufferedPort | undefined, unitId: number, area: ModbusArea, count: number): ModbusRequestError {
+    const rx = port?._buffer;
+    if (e.kind !== 'timeout' || !rx || rx.length === 0) return e;
+    this.counters.garbageBytes += rx.length;
+    const fc = FC[area];
+    for (let i = 0; i + 1 < rx.length; i++) {
+      if (rx[i] === unitId && (rx[i + 1] === fc || rx[i + 1] === (fc | 0x80))) {
+        const expected = 5 + (isBitArea(area) ? Math.ceil(count / 8) : 2 * count); // unit, fc, byte count, data, CRC
+        return new ModbusRequestError('frame', `incomplete response (${rx.length - i} of ${expected} bytes, then silence)`);
+      }
+    }
+    if (rx.length >= 5 && (rx[1] === fc || rx[1] === (fc | 0x80))) {
+      return new ModbusRequestError('frame', `response from unit ${rx[0]}, not unit ${unitId} (${rx.length} bytes)`);
+    }
+    return new ModbusRequestError('frame', `garbage response (${rx.length} bytes, no frame from unit ${unitId})`);
   }
 }
 
+const FC: Record<ModbusArea, number> = { coil: 1, discrete: 2, holding: 3, input: 4 };
+
+interface BufferedPort {
+  _buffer: Buffer;
+}
+
 /**
- * modbus-serial's buffered RTU port keeps the bytes of an answer that came after its timeout and
- * could match the next request with the same unit id and function; clear them before each request.
- * (`_port._buffer` is internal: checked, and a no-op if a later version renames it.)
+ * modbus-serial's buffered RTU port keeps received bytes until they form the answer it waits for.
+ * Bytes of an answer that came after its timeout could match the next request with the same unit
+ * id and function, so the buffer is cleared before each request; after a timeout, what is left
+ * in it tells a slave that said nothing from one that sent a broken frame. `_port._buffer` is
+ * internal: checked, and both uses are no-ops if a later version renames it.
  */
-function dropStaleBytes(client: ModbusRTU): void {
+function bufferedPort(client: ModbusRTU): BufferedPort | undefined {
   const port = (client as unknown as { _port?: { _buffer?: unknown } })._port;
-  if (port && Buffer.isBuffer(port._buffer)) port._buffer = Buffer.alloc(0);
+  return port && Buffer.isBuffer(port._buffer) ? (port as BufferedPort) : undefined;
 }
 
 function closeClient(client: ModbusRTU): Promise<void> {

@@ -36,8 +36,14 @@ def table(unit: int):
     return [
         ("int16", -12345 * s), ("uint16", 54321 if s > 0 else 1234), ("int32", -2000000000 * s),
         ("uint32", 4000000000 if s > 0 else 17), ("float32", 123.456 * s), ("float64", -9876.54321 * s),
-        ("int64", -4503599627370495 * s), ("uint64", 9007199254740993 if s > 0 else 5),  # 2^53+1: rounds
+        # 64-bit: unit 1 within 2^53 (int64) and just beyond (uint64 2^53+1); unit 2 at the extremes
+        ("int64", -4503599627370495 if s > 0 else -(2 ** 63)), ("uint64", 9007199254740993 if s > 0 else 2 ** 64 - 1),
     ]
+
+
+def exact(value):
+    """Integers a double cannot hold (beyond 2^53 - 1) travel as their decimal string, as the gateway delivers them."""
+    return str(value) if isinstance(value, int) and abs(value) > 2 ** 53 - 1 else value
 
 
 def build(unit: int):
@@ -51,7 +57,7 @@ def build(unit: int):
             regs[addr:addr + len(words)] = words
             expected = struct.unpack(FMT[typ], be)[0]
             tags.append({"name": f"u{unit}_{typ}_{order}", "unitId": unit, "address": addr, "type": typ,
-                         "order": order, "expected": float(expected) if typ == "uint64" else expected})
+                         "order": order, "expected": exact(expected)})
             addr += len(words)
     # string(4) in both byte orders
     text = b"PUMP-01" if unit == 1 else b"FAN-2"
