@@ -25,14 +25,18 @@ export class Planner {
     private readonly budget: DailyBudget,
     private readonly clock: Clock,
     private readonly wakeIn: (ms: number) => void,
+    /** Classes not to lease now (the broker refused their last publish: see RejectHold). */
+    private readonly held: (cls: RecordClass) => boolean = () => false,
   ) {}
 
   /** Alarm and gap batches; they jump the queue of already leased batches. */
   urgent(): Batch[] {
     const ob = this.outbox;
     if (ob.pendingCount('alarm') + ob.pendingCount('gap') === 0) return [];
+    const classes = URGENT.filter((c) => !this.held(c));
+    if (classes.length === 0) return [];
     const { maxRecords, maxBytes } = this.cfg.batch;
-    return toBatches(ob.lease(maxRecords, { classes: URGENT, maxBytes }), maxRecords, maxBytes);
+    return toBatches(ob.lease(maxRecords, { classes, maxBytes }), maxRecords, maxBytes);
   }
 
   /** Batches for up to `free` messages from the classes that are due. */
@@ -59,7 +63,7 @@ export class Planner {
     const due: RecordClass[] = [];
     let soonest = Infinity;
     for (const cls of RECORD_CLASSES) {
-      if (exhausted && !URGENT.includes(cls)) continue;
+      if ((exhausted && !URGENT.includes(cls)) || this.held(cls)) continue;
       const count = this.outbox.pendingCount(cls);
       if (count === 0) continue;
       if (URGENT.includes(cls) || this.flushing || count >= maxRecords) {
