@@ -36,6 +36,32 @@ describe('Uplink to the embedded aedes broker', () => {
     await waitFor(() => ingest.statuses.get('gw1') === 'offline', 3000, 'offline status');
   });
 
+  // Alarms go first on the uplink side too: an alarm appended behind a backlog built up during
+  // an outage is published before the backlog's telemetry, not in append order.
+  it('sends an alarm appended behind a telemetry backlog before the rest of that backlog', async () => {
+    const broker = await startBroker();
+    running.push(broker);
+    const ingest = await startIngest(broker.url, 'cloud-alarm-first');
+    running.push(ingest);
+    const link = await started(new LossyProxy(broker.port));
+    const ob = await started(makeOutbox(':memory:', { blockMaxRecords: 100 }));
+    const up = await started(makeUplink(ob, link.url, { inflight: 2, batch: { maxRecords: 100, maxDelayMs: 0 } }));
+    await waitFor(() => up.stats().state === 'up', 5000, 'uplink up');
+    await link.stop();
+    await waitFor(() => up.stats().state === 'down', 5000, 'uplink down');
+    const before: string[] = [];
+    for (let i = 0; i < 10; i++) before.push(...ob.append([...telemetry(100, 'a1'), ...telemetry(100, 'a2')]));
+    const [alarm] = ob.append([{ cls: 'alarm', asset: 'a1', payload: { sev: 3 } }]);
+    const after = ob.append(telemetry(100, 'a1'));
+    await link.start();
+    const all = [...before, alarm!, ...after];
+    await waitFor(() => ingest.store.missing(all).length === 0, 10_000, 'the backlog and the alarm at the cloud');
+    const alarmAt = ingest.store.arrival(alarm!)!;
+    const teleAt = [...before, ...after].map((id) => ingest.store.arrival(id)!);
+    expect(Math.min(...teleAt)).toBeGreaterThan(alarmAt);
+    expect(ingest.store.orderViolations()).toBe(0);
+  });
+
   it('with readAhead (file outbox, blocks read on a worker) drains every record once and in order per class and asset, with appends and an alarm during the drain', async () => {
     const { dir, cleanup } = tempDir('pdm-uplink-ra-');
     try {
