@@ -17,7 +17,6 @@ export class Planner {
   /** Send what is pending now, ignoring maxDelayMs (the `flush` command). */
   flushing = false;
   droppedForBudget = 0;
-  private thinnedUpTo = 0;
 
   constructor(
     private readonly outbox: Outbox,
@@ -46,9 +45,8 @@ export class Planner {
     if (classes.length === 0) return [];
     const { batch, rate } = this.cfg;
     if (classes.includes('telemetry') && this.budget.mode() === 'thin') {
-      const r = this.outbox.thin('telemetry', rate.thinKeepEvery, 'budget', this.thinnedUpTo);
-      this.thinnedUpTo = r.upTo;
-      this.droppedForBudget += r.dropped;
+      // The outbox keeps the "thinned up to" mark (in its meta table): survivors are never thinned twice, across restarts too.
+      this.droppedForBudget += this.outbox.thin('telemetry', rate.thinKeepEvery, 'budget').dropped;
     }
     const blocks = this.outbox.lease(free * batch.maxRecords, { classes, maxBytes: free * batch.maxBytes });
     this.flushing = false;
