@@ -202,7 +202,7 @@ describe('Outbox caps, eviction and gap records', () => {
     expect(r2.dropped).toBe(0);
     // The mark is the outbox's own (meta table): a caller that forgot it does not thin again.
     expect(ob.thin('telemetry', 5, 'budget').dropped).toBe(0);
-    expect(ob.meta('thinned_budget_telemetry')).toBe(r1.upTo);
+    expect(ob.meta('thinned_budget_telemetry')).toBeGreaterThanOrEqual(r1.upTo);
     expect(idsOf(ob.lease(100, { classes: ['telemetry'] }))).toEqual([ids[0], ids[5]]);
     expect(gapsOf(ob)[0]).toMatchObject({ reason: 'budget', keptEvery: 5, count: 8 });
     await ob.stop();
