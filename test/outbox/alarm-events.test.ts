@@ -5,7 +5,7 @@ import { Gateway } from '../../src/gateway';
 import { forwardOutboxAlarms, type OutboxAlarmEvent } from '../../src/outbox';
 import { silentLogger } from '../../src/observability/logger';
 import { demoConfig } from '../gateway/demo-config';
-import { makeUplink, startBroker, startIngest, waitFor } from '../uplink/helpers';
+import { startBroker, startIngest, waitFor } from '../uplink/helpers';
 import { makeOutbox, recordsOf, tempDir } from './helpers';
 
 const tick = () => new Promise((r) => setImmediate(r));
