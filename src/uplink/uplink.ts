@@ -134,6 +134,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     if (config.readAhead) this.opts.outbox.enableReadAhead();
     this.watchdog = setInterval(() => this.checkAcks(client), Math.min(WATCHDOG_MS, config.ackTimeoutMs / 2));
     this.watchdog.unref();
+    if (config.qos === 0) logger.warn({ url: config.url }, 'uplink: qos 0 (allowLoss: true): records are acked without a PUBACK and those in flight when the link breaks are lost');
     logger.info({ url: config.url, clientId: this.clientId, protocolVersion: config.protocolVersion }, 'uplink: connecting');
   }
 
