@@ -145,6 +145,45 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
     }
   });
 
+  it('fills messages by bytes: with a small batch.maxBytes each message holds whole blocks within it, as many as fit', async () => {
+    const MAX = 2048;
+    const sniff = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+    const bodies: Buffer[] = [];
+    sniff.on('message', (_t, p) => bodies.push(p));
+    await sniff.subscribeAsync('pdm/v1/s1/gw1/telemetry/#', { qos: 1 });
+    const ob = makeOutbox(':memory:', { blockMaxRecords: 5 });
+    await ob.start();
+    running.push(ob);
+    const ids = ob.append(telemetry(200, 'a1', 60));
+    // The stored blocks' body sizes, as the uplink will see them (lease, then give back).
+    const blocks = ob.lease(1000);
+    const sizes = blocks.map((b) => b.body.length + 1);
+    ob.release(blocks);
+    // Greedy packing of whole blocks up to MAX bytes of record bodies.
+    let expected = 0;
+    for (let i = 0, used = Infinity; i < sizes.length; i++) {
+      if (used + sizes[i]! > MAX) {
+        expected++;
+        used = 0;
+      }
+      used += sizes[i]!;
+    }
+    const up = makeUplink(ob, broker.url, { batch: { maxRecords: 500, maxBytes: MAX, maxDelayMs: 0 } });
+    await up.start();
+    running.push(up);
+    await waitFor(() => ingest.store.missing(ids).length === 0, 5000, 'all records');
+    await waitFor(() => bodies.length === expected, 2000, `${expected} messages`);
+    expect(expected).toBeGreaterThan(5);
+    expect(up.stats().messagesSent).toBe(expected);
+    const records = bodies.map((b) => (JSON.parse(b.toString()) as { records: unknown[] }).records);
+    // Each message's records array (without its brackets) is within MAX.
+    for (const r of records) expect(JSON.stringify(r).length - 2).toBeLessThanOrEqual(MAX);
+    // As many as fit: a message plus the next message's first block would exceed MAX.
+    for (let i = 0; i + 1 < records.length; i++) expect(JSON.stringify(records[i]).length - 2 + 1 + JSON.stringify(records[i + 1]!.slice(0, 5)).length - 2).toBeGreaterThan(MAX);
+    expect(records.flat().map((r) => (r as { id: string }).id)).toEqual(ids);
+    await sniff.endAsync(true);
+  });
+
   it('deflates message bodies when configured; the ingest inflates them', async () => {
     const sniff = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
     const firstBytes: number[] = [];
