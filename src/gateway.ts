@@ -7,7 +7,7 @@ import type { Source } from './core/source';
 import { ModuleRunner } from './core/module-runner';
 import { createSource } from './sources';
 import { AssetPipeline, SampleRouter } from './assets';
-import { Outbox, type NewRecord } from './outbox';
+import { Outbox, forwardOutboxAlarms, type NewRecord } from './outbox';
 import { errorMessage } from './core/errors';
 import { ModelService } from './models/service';
 import { Uplink } from './uplink';
@@ -66,6 +66,8 @@ export class Gateway {
     const outboxConfig = batch ? { ...config.outbox, blockMaxRecords: Math.min(config.outbox.blockMaxRecords, batch.maxRecords), blockMaxBytes: Math.min(config.outbox.blockMaxBytes, batch.maxBytes) } : config.outbox;
     this.outbox = new Outbox({ file: join(dataDir, config.outbox.path), gatewayId: config.gateway.id, config: outboxConfig, logger: log.child({ module: 'outbox' }) });
     modules.push(this.outbox);
+    // Outbox alarms (a corrupt file moved aside, a full disk) reach the cloud as event records.
+    forwardOutboxAlarms(this.outbox, log.child({ module: 'outbox' }));
 
     if (config.uplink?.enabled) {
       this.uplink = new Uplink({ config: config.uplink, outbox: this.outbox, gatewayId: config.gateway.id, site: config.gateway.site, logger: log.child({ module: 'uplink' }) });

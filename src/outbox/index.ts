@@ -4,3 +4,4 @@ export type { NewRecord, OutboxBlock, BlockRef, BodyRecord, GapPayload, GapReaso
 export type { OutboxStats } from './stats';
 export { recordId, seqOf } from './gap';
 export { decodeBody } from './body';
+export { forwardOutboxAlarms, GATEWAY_ASSET, type OutboxAlarmEvent } from './alarm-events';

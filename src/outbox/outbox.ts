@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from '../observability/logger';
 import { systemClock, type Clock } from '../core/clock';
-import { RetryableError } from '../core/errors';
+import { RetryableError, errorMessage } from '../core/errors';
 import type { Module, ModuleHealth } from '../core/lifecycle';
 import { TypedEmitter } from '../core/typed-emitter';
 import { RECORD_CLASSES, type OutboxConfig, type RecordClass, type SyncMode } from './config';
@@ -277,10 +277,17 @@ export class Outbox extends TypedEmitter<OutboxEvents> implements Module {
     const st = this.requireOpen();
     const back = blocks.filter((b) => this.book.isLeased(b.cls, b.key));
     if (back.length === 0) return 0;
-    this.setSync('NORMAL');
-    this.db!.transaction(() => {
-      for (const b of back) st.byClass[b.cls].bumpAttempts.run(b.key);
-    }).immediate();
+    // The attempts count is bookkeeping: if it cannot be written (a full disk, a locked file),
+    // the blocks are released all the same, or they would stay leased until a restart.
+    try {
+      this.setSync('NORMAL');
+      this.db!.transaction(() => {
+        for (const b of back) st.byClass[b.cls].bumpAttempts.run(b.key);
+      }).immediate();
+    } catch (e) {
+      this.counters.attemptsNotCounted += back.length;
+      this.opts.logger.warn({ file: this.opts.file, blocks: back.length, err: errorMessage(e) }, 'outbox: counting the attempts of released blocks failed; released all the same');
+    }
     let n = 0;
     for (const b of back) {
       n += this.book.leased[b.cls].get(b.key)!.n;

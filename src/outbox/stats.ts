@@ -11,6 +11,8 @@ export type OutboxStats = {
   gapRecords: number;
   diskFullEvents: number;
   corruptRecovered: number;
+  /** Released blocks whose attempts count could not be written (released all the same). */
+  attemptsNotCounted: number;
   records: number;
   bytes: number;
   /** Stored blocks (one row per append batch, class and asset). */
@@ -43,6 +45,7 @@ export function emptyStats(): Counters {
     gapRecords: 0,
     diskFullEvents: 0,
     corruptRecovered: 0,
+    attemptsNotCounted: 0,
     evicted_alarm: 0,
     evicted_gap: 0,
     'evicted_fl-update': 0,

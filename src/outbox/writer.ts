@@ -96,16 +96,19 @@ export class BlockWriter {
   /**
    * Thins the not-yet-leased blocks of a class above `above` to every k-th record per asset (the
    * uplink's data budget); the dropped ones are reported as gap records. Returns the count
-   * dropped and the last key considered, so a caller does not thin the same range twice.
+   * dropped and the last key considered. The mark "thinned up to" is kept in the meta table in
+   * the same transaction, so neither a later call nor a restart thins the survivors again.
    */
   thin(cls: RecordClass, keepEvery: number, reason: GapReason, above = 0): { dropped: number; upTo: number } {
     const upTo = this.nextSeq - 1;
-    const lo = Math.max(this.d.book.cursor[cls], above);
+    const mark = thinMark(cls, reason);
+    const lo = Math.max(this.d.book.cursor[cls], above, this.d.st.getMeta.get(mark)?.value ?? 0);
     if (lo >= upTo) return { dropped: 0, upTo };
     let dropped = 0;
     this.write([], reason, (ctx) => {
       const r = thinRange(ctx, cls, lo, upTo, reason, keepEvery);
       dropped = r.count;
+      this.d.st.setMeta.run(mark, upTo);
       return [r];
     });
     return { dropped, upTo };
@@ -261,6 +264,11 @@ export class BlockWriter {
   private syncOf(cls: RecordClass): SyncMode {
     return this.d.config.sync[cls] ?? DEFAULT_SYNC[cls];
   }
+}
+
+/** Meta key of the last sequence thin() has been through for a class and reason. */
+export function thinMark(cls: RecordClass, reason: GapReason): string {
+  return `thinned_${reason}_${cls}`;
 }
 
 function isFull(e: unknown): boolean {

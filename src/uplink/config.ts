@@ -17,7 +17,11 @@ export const uplinkConfig = z.strictObject({
     .optional()
     .describe('TLS settings; use an mqtts:// URL'),
   topicPrefix: z.string().regex(/^[^+#]+$/, 'no MQTT wildcards').default('pdm/v1').describe('Topics: <prefix>/<site>/<gateway>/<class>/<asset>'),
-  qos: z.union([z.literal(0), z.literal(1)]).default(1).describe('1 = a record is acked in the outbox only after PUBACK; 0 = fire and forget (records may be lost)'),
+  qos: z
+    .union([z.literal(0), z.literal(1)])
+    .default(1)
+    .describe('1 = a record is acked in the outbox only after PUBACK; 0 = fire and forget: acked when written to the socket, so records in flight when the link breaks are lost (needs allowLoss: true)'),
+  allowLoss: z.boolean().default(false).describe('Must be true to run with qos 0, which gives up the no-loss promise (records acked without a PUBACK)'),
   keepaliveSeconds: z.number().int().min(5).default(30),
   sessionExpirySeconds: z.number().int().min(0).default(7 * 24 * 3600).describe('MQTT 5 session expiry for the persistent session'),
   reconnect: z
@@ -66,5 +70,8 @@ export const uplinkConfig = z.strictObject({
       maxAgeSeconds: z.number().int().positive().default(300).describe('Signed commands older than this (or replayed ids) are rejected'),
     })
     .default({ enabled: true, allow: ['ping', 'stats', 'flush'], maxAgeSeconds: 300 }),
+}).refine((c) => c.qos !== 0 || c.allowLoss, {
+  path: ['allowLoss'],
+  message: 'qos 0 acks records in the outbox without a PUBACK, so records in flight when the link breaks are lost: use qos: 1, or set allowLoss: true to accept the loss',
 });
 export type UplinkConfig = z.infer<typeof uplinkConfig>;

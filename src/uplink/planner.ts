@@ -17,7 +17,6 @@ export class Planner {
   /** Send what is pending now, ignoring maxDelayMs (the `flush` command). */
   flushing = false;
   droppedForBudget = 0;
-  private thinnedUpTo = 0;
 
   constructor(
     private readonly outbox: Outbox,
@@ -25,14 +24,18 @@ export class Planner {
     private readonly budget: DailyBudget,
     private readonly clock: Clock,
     private readonly wakeIn: (ms: number) => void,
+    /** Classes not to lease now (the broker refused their last publish: see RejectHold). */
+    private readonly held: (cls: RecordClass) => boolean = () => false,
   ) {}
 
   /** Alarm and gap batches; they jump the queue of already leased batches. */
   urgent(): Batch[] {
     const ob = this.outbox;
     if (ob.pendingCount('alarm') + ob.pendingCount('gap') === 0) return [];
+    const classes = URGENT.filter((c) => !this.held(c));
+    if (classes.length === 0) return [];
     const { maxRecords, maxBytes } = this.cfg.batch;
-    return toBatches(ob.lease(maxRecords, { classes: URGENT, maxBytes }), maxRecords, maxBytes);
+    return toBatches(ob.lease(maxRecords, { classes, maxBytes }), maxRecords, maxBytes);
   }
 
   /** Batches for up to `free` messages from the classes that are due. */
@@ -42,9 +45,8 @@ export class Planner {
     if (classes.length === 0) return [];
     const { batch, rate } = this.cfg;
     if (classes.includes('telemetry') && this.budget.mode() === 'thin') {
-      const r = this.outbox.thin('telemetry', rate.thinKeepEvery, 'budget', this.thinnedUpTo);
-      this.thinnedUpTo = r.upTo;
-      this.droppedForBudget += r.dropped;
+      // The outbox keeps the "thinned up to" mark (in its meta table): survivors are never thinned twice, across restarts too.
+      this.droppedForBudget += this.outbox.thin('telemetry', rate.thinKeepEvery, 'budget').dropped;
     }
     const blocks = this.outbox.lease(free * batch.maxRecords, { classes, maxBytes: free * batch.maxBytes });
     this.flushing = false;
@@ -59,7 +61,7 @@ export class Planner {
     const due: RecordClass[] = [];
     let soonest = Infinity;
     for (const cls of RECORD_CLASSES) {
-      if (exhausted && !URGENT.includes(cls)) continue;
+      if ((exhausted && !URGENT.includes(cls)) || this.held(cls)) continue;
       const count = this.outbox.pendingCount(cls);
       if (count === 0) continue;
       if (URGENT.includes(cls) || this.flushing || count >= maxRecords) {

@@ -17,6 +17,7 @@ import { DailyBudget, TokenBucket } from './rate-limit';
 import type { UplinkStats } from './stats';
 import { Topics } from './topics';
 import { budgetMeta, restoreBudget } from './budget-meta';
+import { RejectHold } from './reject-hold';
 
 export type { UplinkStats };
 
@@ -66,6 +67,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private acks: BlockRef[] = [];
   private readonly encoder: MessageEncoder;
   private readonly planner: Planner;
+  private readonly rejects: RejectHold;
   private readonly inFlight = new Set<Pending>();
   private pumping = false;
   private pumpQueued = false;
@@ -97,7 +99,9 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     if (cfg.rate.bytesPerSecond) this.byteBucket = new TokenBucket(cfg.rate.bytesPerSecond, this.clock);
     this.budget = new DailyBudget(cfg.rate.dailyBudgetBytes, cfg.rate.thinAtRatio, this.clock);
     this.encoder = new MessageEncoder(opts.gatewayId, opts.site, cfg.batch.deflate);
-    this.planner = new Planner(opts.outbox, cfg, this.budget, this.clock, (ms) => this.wakeIn(ms));
+    // A refused publish holds its class on the reconnect backoff's settings.
+    this.rejects = new RejectHold({ initialMs: cfg.reconnect.initialMs, maxMs: cfg.reconnect.maxMs });
+    this.planner = new Planner(opts.outbox, cfg, this.budget, this.clock, (ms) => this.wakeIn(ms), (cls) => this.rejects.isHeld(cls, Date.now()));
     this.downlink.register('ping', () => ({ pong: this.clock.now() }));
     this.downlink.register('stats', () => ({ uplink: this.stats(), outbox: this.opts.outbox.stats() }));
     this.downlink.register('flush', () => {
@@ -130,6 +134,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     if (config.readAhead) this.opts.outbox.enableReadAhead();
     this.watchdog = setInterval(() => this.checkAcks(client), Math.min(WATCHDOG_MS, config.ackTimeoutMs / 2));
     this.watchdog.unref();
+    if (config.qos === 0) logger.warn({ url: config.url }, 'uplink: qos 0 (allowLoss: true): records are acked without a PUBACK and those in flight when the link breaks are lost');
     logger.info({ url: config.url, clientId: this.clientId, protocolVersion: config.protocolVersion }, 'uplink: connecting');
   }
 
@@ -171,7 +176,10 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
 
   health(): ModuleHealth {
     const where = `${this.opts.config.url}`;
-    if (this.state === 'up') return { healthy: true, state: 'up' };
+    if (this.state === 'up') {
+      const refused = this.rejects.problem();
+      return refused ? { healthy: false, state: 'up', detail: `broker ${where}: ${refused}` } : { healthy: true, state: 'up' };
+    }
     return { healthy: false, state: this.state, detail: `broker ${where} ${this.state}${this.lastError ? `: ${this.lastError}` : ''}` };
   }
 
@@ -186,6 +194,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       budgetMode: this.budget.mode(),
       budgetSpentBytes: this.budget.spent,
       droppedForBudget: this.planner.droppedForBudget,
+      ...this.rejects.counters,
       ...this.downlink.counters,
     };
   }
@@ -304,9 +313,9 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       try {
         if (err) {
           this.c.errors++;
-          this.opts.logger.warn({ topic, records: b.records, err: err.message }, 'uplink: publish failed, records released');
-          this.opts.outbox.release(b.blocks);
+          this.refused(b, topic, err);
         } else {
+          this.rejects.accepted(b.cls);
           this.queueAck(b.blocks);
           this.c.recordsSent += b.records;
           this.c.messagesSent++;
@@ -320,6 +329,22 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       }
       this.schedulePump();
     });
+  }
+
+  /**
+   * The broker refused a publish (an MQTT 5 PUBACK reason code, see RejectHold) or mqtt.js could
+   * not send it: its records, and those of its class queued behind it, go back to the outbox and
+   * the class is held on a backoff; the pump wakes when the hold ends.
+   */
+  private refused(b: Pending, topic: string, err: Error): void {
+    const code = (err as { code?: unknown }).code;
+    const holdMs = this.rejects.rejected(b.cls, typeof code === 'number' ? code : undefined, Date.now());
+    const queued = this.queue.filter((q) => q.cls === b.cls);
+    this.queue = this.queue.filter((q) => q.cls !== b.cls);
+    for (const q of queued) if (q.payload) this.encoder.recycle(q.payload);
+    this.opts.logger.warn({ topic, records: b.records, err: err.message, reasonCode: code, holdMs }, 'uplink: publish refused, records released, class held');
+    this.opts.outbox.release([...b.blocks, ...queued.flatMap((q) => q.blocks)]);
+    this.wakeIn(holdMs);
   }
 
   /** PUBACKs that arrive together are acked in the outbox in one transaction. */

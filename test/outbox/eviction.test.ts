@@ -90,6 +90,78 @@ describe('Outbox caps, eviction and gap records', () => {
     await ob2.stop();
   });
 
+  // Each class is emptied before the next one is touched: telemetry, summary, event, then
+  // fl-update only when evictProtected allows it (alarms last of all).
+  it('moves on to the next class in order once telemetry has run out', async () => {
+    const recs = (cls: 'telemetry' | 'summary' | 'event' | 'fl-update' | 'alarm', n: number, pad: number) => Array.from({ length: n }, (_, i) => ({ cls, asset: 'p1', payload: { i, pad: 'e'.repeat(pad) } }));
+    /** About 60 kB under a 64 kB cap: 2 kB telemetry, 2 kB summaries, 30 kB events in blocks of 10, 20 kB fl-updates, 2 kB alarms. */
+    const fill = (ob: ReturnType<typeof makeOutbox>) => {
+      ob.append(recs('telemetry', 20, 20));
+      ob.append(recs('summary', 20, 20));
+      for (let i = 0; i < 10; i++) ob.append(recs('event', 10, 230));
+      for (let i = 0; i < 4; i++) ob.append(recs('fl-update', 10, 430));
+      ob.append(recs('alarm', 20, 20));
+    };
+    const gapClasses = (ob: ReturnType<typeof makeOutbox>) => [...new Set(gapsOf(ob).map((g) => g.cls))];
+
+    const ob = makeOutbox(':memory:', { maxBytes: 65536, evictHeadroom: 0 });
+    await ob.start();
+    fill(ob);
+    expect(ob.stats().evicted).toBe(0);
+    ob.append(recs('fl-update', 30, 430)); // ~15 kB more: telemetry and summaries are not enough
+    const s = ob.stats();
+    expect(s).toMatchObject({ evicted_telemetry: 20, evicted_summary: 20, 'evicted_fl-update': 0, evicted_alarm: 0 });
+    expect(s.evicted_event).toBeGreaterThan(0);
+    expect(s.evicted_event).toBeLessThan(100);
+    expect(s.bytes).toBeLessThanOrEqual(65536);
+    expect(gapClasses(ob)).toEqual(['telemetry', 'summary', 'event']);
+    // The oldest events went: what is left is the newest, contiguous.
+    const events = recordsOf(ob.lease(10_000, { classes: ['event'] })).map((r) => (r.payload as { i: number }).i);
+    expect(events).toHaveLength(100 - s.evicted_event);
+    await ob.stop();
+
+    // Without evictProtected, events run out and the fl-updates stay (over the cap).
+    const keep = makeOutbox(':memory:', { maxBytes: 65536, evictHeadroom: 0 });
+    await keep.start();
+    fill(keep);
+    keep.append(recs('fl-update', 100, 430)); // ~50 kB more
+    expect(keep.stats()).toMatchObject({ evicted_telemetry: 20, evicted_summary: 20, evicted_event: 100, 'evicted_fl-update': 0, evicted_alarm: 0 });
+    expect(keep.health().detail).toMatch(/over the 65536-byte cap with protected records only/);
+    await keep.stop();
+
+    // With it, fl-updates go next, still before any alarm.
+    const all = makeOutbox(':memory:', { maxBytes: 65536, evictHeadroom: 0, evictProtected: true });
+    await all.start();
+    fill(all);
+    all.append(recs('fl-update', 100, 430));
+    const a = all.stats();
+    expect(a).toMatchObject({ evicted_telemetry: 20, evicted_summary: 20, evicted_event: 100, evicted_alarm: 0 });
+    expect(a['evicted_fl-update']).toBeGreaterThan(0);
+    expect(gapClasses(all)).toEqual(['telemetry', 'summary', 'event', 'fl-update']);
+    expect(all.health().healthy).toBe(true);
+    await all.stop();
+  });
+
+  // A gap's time range is that of the records it reports, whatever order their ts came in.
+  it("gives a gap record the evicted records' ts min and max as firstTs and lastTs", async () => {
+    const ob = makeOutbox(':memory:', { maxBytes: 65536, evictHeadroom: 0.1, blockMaxRecords: 25 });
+    await ob.start();
+    const base = 1_700_000_000_000;
+    // Out of order: ts runs backwards with a jump in each block.
+    const tsOf = (i: number) => base + ((i * 7919) % 1000) * 1000;
+    const recs = Array.from({ length: 600 }, (_, i) => ({ cls: 'telemetry' as const, asset: 'p1', ts: tsOf(i), payload: { i, pad: 'x'.repeat(100) } }));
+    const ids = appendChunked(ob, recs);
+    const gaps = gapsOf(ob);
+    expect(gaps.length).toBeGreaterThan(0);
+    for (const g of gaps) {
+      const evicted = recs.slice(ids.indexOf(g.firstId), ids.indexOf(g.lastId) + 1);
+      expect(evicted).toHaveLength(g.count);
+      expect(g.firstTs).toBe(Math.min(...evicted.map((r) => r.ts)));
+      expect(g.lastTs).toBe(Math.max(...evicted.map((r) => r.ts)));
+    }
+    await ob.stop();
+  });
+
   it('does not evict leased records (they are in flight), only later ones', async () => {
     const ob = makeOutbox(':memory:', { maxBytes: 65536 });
     await ob.start();
@@ -128,6 +200,9 @@ describe('Outbox caps, eviction and gap records', () => {
     expect(r1.dropped).toBe(8);
     const r2 = ob.thin('telemetry', 5, 'budget', r1.upTo);
     expect(r2.dropped).toBe(0);
+    // The mark is the outbox's own (meta table): a caller that forgot it does not thin again.
+    expect(ob.thin('telemetry', 5, 'budget').dropped).toBe(0);
+    expect(ob.meta('thinned_budget_telemetry')).toBeGreaterThanOrEqual(r1.upTo);
     expect(idsOf(ob.lease(100, { classes: ['telemetry'] }))).toEqual([ids[0], ids[5]]);
     expect(gapsOf(ob)[0]).toMatchObject({ reason: 'budget', keptEvery: 5, count: 8 });
     await ob.stop();

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { makeOutbox } from '../outbox/helpers';
-import { makeUplink, startBroker, waitFor } from './helpers';
+import { captureLogger, makeUplink, startBroker, waitFor } from './helpers';
 import { signCommand, type CommandReply } from '../../src/uplink';
 import type { EmbeddedBroker } from '../../src/broker';
 import type { Outbox } from '../../src/outbox';
@@ -15,12 +15,13 @@ describe('Downlink commands', () => {
   let cloud: MqttClient;
   const replies: CommandReply[] = [];
   let acted = 0;
+  const log = captureLogger();
 
   beforeAll(async () => {
     broker = await startBroker();
     ob = makeOutbox();
     await ob.start();
-    up = makeUplink(ob, broker.url, { downlink: { allow: ['ping', 'stats', 'reboot-sensor'], hmacKey: KEY } });
+    up = makeUplink(ob, broker.url, { downlink: { allow: ['ping', 'stats', 'reboot-sensor'], hmacKey: KEY } }, undefined, 'gw1', log.logger);
     up.registerCommand('reboot-sensor', (args) => {
       acted++;
       return { rebooted: args.sensor };
@@ -75,6 +76,19 @@ describe('Downlink commands', () => {
     expect(err('c5')).toEqual(['rejected: bad signature']);
     expect(err('c6')[0]).toMatch(/^rejected: stale/);
     expect(err('c1')).toEqual([undefined, 'rejected: replayed id "c1"']);
+    // Logged: one warning per rejection, naming the command and the reason.
+    const warned = (msg: string) => log.lines.filter((l) => l.level === 40 && l.msg === msg);
+    expect(warned('uplink: malformed downlink message rejected')).toHaveLength(2);
+    expect(warned('uplink: malformed downlink message rejected').every((l) => l.topic === 'pdm/v1/s1/gw1/cmd' && typeof l.reason === 'string')).toBe(true);
+    const rejected = warned('uplink: downlink command rejected').map((l) => [l.id, l.cmd, l.reason]);
+    expect(rejected).toEqual([
+      ['c2', 'format-disk', 'command "format-disk" is not in uplink.downlink.allow'],
+      ['c3', 'format-disk', 'command "format-disk" is not in uplink.downlink.allow'],
+      ['c4', 'ping', 'unsigned (ts and sig are required)'],
+      ['c5', 'reboot-sensor', 'bad signature'],
+      ['c6', 'ping', expect.stringMatching(/^stale/)],
+      ['c1', 'reboot-sensor', 'replayed id "c1"'],
+    ]);
   });
 
   it('answers ping', async () => {

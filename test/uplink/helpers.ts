@@ -1,7 +1,8 @@
 import type { IClientOptions } from 'mqtt';
+import pino from 'pino';
 import { EmbeddedBroker } from '../../src/broker';
 import { CloudIngest } from '../../src/cloud/ingest';
-import { silentLogger } from '../../src/observability/logger';
+import { silentLogger, type Logger } from '../../src/observability/logger';
 import { Uplink, uplinkConfig, type UplinkConfig } from '../../src/uplink';
 import type { Outbox } from '../../src/outbox';
 import type { Clock } from '../../src/core/clock';
@@ -28,7 +29,16 @@ export async function startIngest(url: string, clientId = `ingest-${Math.random(
   return ing;
 }
 
-export function makeUplink(outbox: Outbox, url: string, cfg: Partial<Parameters<typeof uplinkConfig.parse>[0]> = {}, clock?: Clock, gatewayId = 'gw1'): Uplink {
+export function makeUplink(outbox: Outbox, url: string, cfg: Partial<Parameters<typeof uplinkConfig.parse>[0]> = {}, clock?: Clock, gatewayId = 'gw1', logger: Logger = silentLogger()): Uplink {
   const config: UplinkConfig = uplinkConfig.parse({ url, protocolVersion: 4, reconnect: { initialMs: 100, maxMs: 500 }, batch: { maxDelayMs: 0 }, ...cfg });
-  return new Uplink({ config, outbox, gatewayId, site: 's1', logger: silentLogger(), clock });
+  return new Uplink({ config, outbox, gatewayId, site: 's1', logger, clock });
+}
+
+export type LogLine = { level: number; msg: string } & Record<string, unknown>;
+
+/** A real pino logger whose JSON lines are kept, parsed, in `lines`. */
+export function captureLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s) as LogLine) });
+  return { logger, lines };
 }

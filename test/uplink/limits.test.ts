@@ -93,6 +93,97 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
     expect(ob.stats().backlog_telemetry).toBe(5);
   });
 
+  // The "thinned up to" mark once lived only in the planner: after a restart in thin mode the
+  // survivors of the last thinning were thinned again, and extra budget gaps were sent.
+  it('does not thin the survivors of a budget thinning again after a restart', async () => {
+    const { dir, cleanup } = tempDir();
+    const file = join(dir, 'thin.db');
+    // A clock that stands still: the message-rate bucket of the second run never refills.
+    const clock = new ManualClock(Date.UTC(2026, 10, 28, 12));
+    const budget = { dailyBudgetBytes: 400_000, thinAtRatio: 0.25, thinKeepEvery: 10 };
+    const run = async (rate: Record<string, number>, f: (ob: Outbox, up: Uplink) => Promise<void>) => {
+      const ob = makeOutbox(file, { blockMaxRecords: 10 }, clock);
+      await ob.start();
+      const up = makeUplink(ob, broker.url, { rate: { ...budget, ...rate }, batch: { maxRecords: 10, maxDelayMs: 0 } }, clock);
+      await up.start();
+      try {
+        await f(ob, up);
+      } finally {
+        await up.stop();
+        await ob.stop();
+      }
+    };
+    try {
+      const first = await (async () => {
+        let ids: string[] = [];
+        await run({}, async (ob, up) => {
+          ids = ob.append(telemetry(100, 'a1', 1000));
+          await waitFor(() => up.stats().recordsSent === 100, 5000, 'first 100');
+          expect(up.stats().budgetMode).toBe('thin');
+        });
+        return ids;
+      })();
+      let backlog = 0;
+      await run({ messagesPerSecond: 1 }, async (ob, up) => {
+        ob.append(telemetry(1000, 'a1', 1000));
+        await waitFor(() => up.stats().droppedForBudget === 900 && up.stats().messagesSent === 1, 5000, 'thinned, one message out');
+        await sleep(200);
+        backlog = ob.stats().backlog_telemetry;
+        expect(backlog).toBeGreaterThanOrEqual(90);
+      });
+      await run({}, async (ob, up) => {
+        expect(up.stats().budgetMode).toBe('thin');
+        await waitFor(() => ob.stats().records === 0, 5000, 'drained after the restart');
+        expect(up.stats().droppedForBudget).toBe(0);
+        expect(ob.stats().gapRecords).toBe(0);
+      });
+      await waitFor(() => ingest.store.count('telemetry') === 200, 3000, 'every survivor at the cloud');
+      expect(ingest.store.missing(first)).toEqual([]);
+      expect(ingest.store.gaps()).toEqual([expect.objectContaining({ cls: 'telemetry', reason: 'budget', count: 900, keptEvery: 10 })]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('fills messages by bytes: with a small batch.maxBytes each message holds whole blocks within it, as many as fit', async () => {
+    const MAX = 2048;
+    const sniff = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+    const bodies: Buffer[] = [];
+    sniff.on('message', (_t, p) => bodies.push(p));
+    await sniff.subscribeAsync('pdm/v1/s1/gw1/telemetry/#', { qos: 1 });
+    const ob = makeOutbox(':memory:', { blockMaxRecords: 5 });
+    await ob.start();
+    running.push(ob);
+    const ids = ob.append(telemetry(200, 'a1', 60));
+    // The stored blocks' body sizes, as the uplink will see them (lease, then give back).
+    const blocks = ob.lease(1000);
+    const sizes = blocks.map((b) => b.body.length + 1);
+    ob.release(blocks);
+    // Greedy packing of whole blocks up to MAX bytes of record bodies.
+    let expected = 0;
+    for (let i = 0, used = Infinity; i < sizes.length; i++) {
+      if (used + sizes[i]! > MAX) {
+        expected++;
+        used = 0;
+      }
+      used += sizes[i]!;
+    }
+    const up = makeUplink(ob, broker.url, { batch: { maxRecords: 500, maxBytes: MAX, maxDelayMs: 0 } });
+    await up.start();
+    running.push(up);
+    await waitFor(() => ingest.store.missing(ids).length === 0, 5000, 'all records');
+    await waitFor(() => bodies.length === expected, 2000, `${expected} messages`);
+    expect(expected).toBeGreaterThan(5);
+    expect(up.stats().messagesSent).toBe(expected);
+    const records = bodies.map((b) => (JSON.parse(b.toString()) as { records: unknown[] }).records);
+    // Each message's records array (without its brackets) is within MAX.
+    for (const r of records) expect(JSON.stringify(r).length - 2).toBeLessThanOrEqual(MAX);
+    // As many as fit: a message plus the next message's first block would exceed MAX.
+    for (let i = 0; i + 1 < records.length; i++) expect(JSON.stringify(records[i]).length - 2 + 1 + JSON.stringify(records[i + 1]!.slice(0, 5)).length - 2).toBeGreaterThan(MAX);
+    expect(records.flat().map((r) => (r as { id: string }).id)).toEqual(ids);
+    await sniff.endAsync(true);
+  });
+
   it('deflates message bodies when configured; the ingest inflates them', async () => {
     const sniff = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
     const firstBytes: number[] = [];

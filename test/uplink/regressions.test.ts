@@ -58,6 +58,30 @@ describe('Uplink regressions', () => {
     }
   });
 
+  // The outbox must not ack what the broker has not acknowledged: an ack on publish (or at
+  // QoS 0) would lose every record in flight when the link dies.
+  it('acks records in the outbox only after the broker\'s PUBACK', async () => {
+    const { ingest, proxy, ob, up, dispose } = await rig('cloud-puback', { reconnect: { initialMs: 50, maxMs: 100 } });
+    await up.start();
+    try {
+      await waitFor(() => up.stats().state === 'up', 5000, 'up');
+      proxy.hold(); // publishes from here on never reach the broker: no PUBACK
+      const ids = ob.append(telemetry(200, 'held'));
+      await waitFor(() => up.stats().inflight > 0, 2000, 'publishing');
+      const acked = ob.stats().acked;
+      await sleep(1000);
+      expect(up.stats().inflight).toBeGreaterThan(0);
+      expect(ob.stats()).toMatchObject({ acked, records: 200, leased: 200 });
+      expect(ingest.store.missing(ids)).toEqual(ids);
+      proxy.cut(); // mqtt.js re-sends on the new connection; the PUBACKs come then
+      await waitFor(() => ob.stats().records === 0, 10_000, 'acked after the PUBACKs');
+      expect(ob.stats().acked).toBe(acked + 200);
+      expect(ingest.store.missing(ids)).toEqual([]);
+    } finally {
+      await dispose();
+    }
+  });
+
   // The watchdog once judged each message alone: on a slow link a large window's last message
   // waits longer than ackTimeoutMs although PUBACKs keep coming, and every such wait forced a
   // reconnect and a re-send of the whole window.

@@ -78,6 +78,11 @@ export class IngestStore {
     return this.db.prepare('SELECT 1 FROM records WHERE id = ?').get(id) !== undefined;
   }
 
+  /** Arrival number of a record (ascending in the order first received), undefined when it never arrived. */
+  arrival(id: string): number | undefined {
+    return (this.db.prepare('SELECT arrival FROM records WHERE id = ?').get(id) as { arrival: number } | undefined)?.arrival;
+  }
+
   /** Ids of `wanted` that never arrived. */
   missing(wanted: Iterable<string>): string[] {
     const st = this.db.prepare('SELECT 1 FROM records WHERE id = ?');
