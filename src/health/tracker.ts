@@ -85,11 +85,17 @@ export class HealthTracker {
     if (e) out.alarms = [...out.alarms, e];
   }
 
-  /** Keeps the persistence state across model versions unless the limits changed. */
+  /**
+   * Keeps the persistence state across model versions; when the limits change (a version whose
+   * manifest has other thresholds), the state and the last m values carry over, re-judged
+   * against the new limits: a hot swap neither clears a live alarm nor restarts the count.
+   */
   private state(map: Map<string, ModelState>, model: string, condition: 'anomaly' | 'rul', a: number, b: number): ModelState {
     const cur = map.get(model);
     if (cur && same(cur.a, a) && same(cur.b, b)) return cur;
-    const h = condition === 'anomaly' ? new AnomalyHealth(a, b, this.cfg) : new RulHealth(a, b, this.cfg);
+    const h = cur
+      ? cur.h.withLimits(a, b)
+      : condition === 'anomaly' ? new AnomalyHealth(a, b, this.cfg) : new RulHealth(a, b, this.cfg);
     const st: ModelState = { a, b, h, alarmKey: AlarmBook.key(this.asset, model, condition) };
     map.set(model, st);
     return st;

@@ -27,9 +27,10 @@ export function pumpAsset(over: Partial<AssetConfigInput> = {}): AssetConfig {
 }
 
 /** Writes version `version` of model pm (score = scale x window mean) into the shipped root or a staging folder. */
-export function pmVersion(sb: Sandbox, version: string, opts: { scale?: number; sqrt?: boolean; where?: 'shipped' | 'staging'; range?: [number, number] } = {}): string {
+export function pmVersion(sb: Sandbox, version: string, opts: { scale?: number; sqrt?: boolean; where?: 'shipped' | 'staging'; range?: [number, number]; threshold?: number } = {}): string {
   const bytes = meanModel(FRAMES, CHANNELS.length, { scale: opts.scale ?? 1, sqrt: opts.sqrt });
   const m = framesManifest({ id: 'pm', version, bytes }, FRAMES, CHANNELS);
+  if (opts.threshold !== undefined) m.thresholds = { anomaly: opts.threshold };
   if (opts.range) m.outputs = [{ name: 'score', meaning: 'anomaly-score', range: opts.range }];
   const dir = opts.where === 'staging' ? join(sb.root, 'staging', `pm-${version}`) : join(sb.shipped, 'pm');
   return writeModel(dir, bytes, m, sb.key);
