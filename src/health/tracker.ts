@@ -22,6 +22,12 @@ interface ModelState {
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** Milliseconds per RUL unit for the units that are times (dueBy); others need health.rulUnitMs. */
+const TIME_UNIT_MS: ReadonlyMap<string, number> = new Map([
+  ['ms', 1], ['s', 1000], ['sec', 1000], ['seconds', 1000], ['min', 60_000], ['minutes', 60_000],
+  ['h', 3_600_000], ['hours', 3_600_000], ['d', 86_400_000], ['days', 86_400_000],
+]);
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
@@ -75,7 +81,9 @@ export class HealthTracker {
       st = this.state(this.rul, s.model, 'rul', warnAt, alarmAt);
       const { state, dueIn } = (st.h as RulHealth).update(value);
       r.state = state;
-      r.maintenance = { dueIn, units: s.units ?? 'cycles', urgency: state };
+      const units = s.units ?? 'cycles';
+      const unitMs = this.cfg.rulUnitMs ?? TIME_UNIT_MS.get(units);
+      r.maintenance = unitMs === undefined ? { dueIn, units, urgency: state } : { dueIn, units, urgency: state, dueBy: Math.round(w.end + dueIn * unitMs) };
       want = state === 'alarm' ? 'critical' : state === 'warning' ? 'warning' : undefined;
     }
     out.health.push(r);

@@ -85,3 +85,24 @@ describe('HealthTracker', () => {
     expect([r(15, 20), r(15, 20), r(15, 18), r(15, 18)].map((s, i) => t.apply(win(i), [s]).alarms.map((a) => [a.action, a.severity]))).toEqual([[], [['raise', 'critical']], [], []]);
   });
 });
+
+describe('HealthTracker details', () => {
+  const rulScore = (value: number, units?: string): ModelScore => ({ binding: cfg.models[1], model: 'rul', version: '2.0.0', value, ...(units ? { units } : {}) });
+
+  it('RUL maintenance window: dueBy from a time unit, or from health.rulUnitMs, absent otherwise', () => {
+    const hours = new HealthTracker('p', cfg.health).apply(win(0), [rulScore(30, 'h')]).health[0];
+    // dueIn 30 - 20 = 10 h after the window's end (1000)
+    expect(hours.maintenance).toStrictEqual({ dueIn: 10, units: 'h', urgency: 'normal', dueBy: 1000 + 10 * 3_600_000 });
+    const cycles = new HealthTracker('p', { ...cfg.health, rulUnitMs: 250 }).apply(win(0), [rulScore(30, 'cycles')]).health[0];
+    expect(cycles.maintenance).toStrictEqual({ dueIn: 10, units: 'cycles', urgency: 'normal', dueBy: 1000 + 2500 });
+    expect(new HealthTracker('p', cfg.health).apply(win(0), [rulScore(30, 'constructor')]).health[0].maintenance).toStrictEqual({ dueIn: 10, units: 'constructor', urgency: 'normal' });
+  });
+
+  it('an acknowledgement carries the quality of the alarm window, not a made-up good', () => {
+    const t = new HealthTracker('p', cfg.health);
+    t.apply(win(0, 'degraded'), [anomaly(9)]);
+    const raise = t.apply(win(1, 'degraded'), [anomaly(9)]).alarms[0];
+    expect(raise).toMatchObject({ action: 'raise', quality: 'degraded' });
+    expect(t.alarms.acknowledge('p/ae/anomaly', 5000, 'bob')).toMatchObject({ action: 'acknowledge', quality: 'degraded', value: 9, message: 'anomaly alarm on p acknowledged by bob' });
+  });
+});
