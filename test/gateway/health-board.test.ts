@@ -1,9 +1,6 @@
 /** @jest-environment ./test/ml/ort-environment.js */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { CloudIngest } from '../../src/cloud/ingest';
-import { loadConfig } from '../../src/config/load';
 import { Gateway } from '../../src/gateway';
 import type { BoardHealth } from '../../src/health/health-board';
 import type { AlarmEvent } from '../../src/health/types';
@@ -13,6 +10,7 @@ import { freePort } from '../helpers/ports';
 import { sandbox, type Sandbox } from '../models/fixtures';
 import { pmVersion } from '../models/service-helpers';
 import { startIngest, waitFor } from '../uplink/helpers';
+import { modelGatewayConfig, windowFeeder } from './model-gateway';
 
 const KEY = 'k'.repeat(32);
 
@@ -30,31 +28,18 @@ describe('health board and remote acknowledgement, through the gateway', () => {
   const replies: CommandReply[] = [];
   const alarms: AlarmEvent[] = [];
   const boardHealth: BoardHealth[] = [];
+  let windows: ReturnType<typeof windowFeeder>;
 
   beforeAll(async () => {
     sb = sandbox();
     pmVersion(sb, '1.0.0'); // score = window mean of both channels; threshold 5
     const mqttPort = await freePort();
-    const asset = (id: string) => `  - { id: ${id}, kind: pump, tags: { a: plc/a, b: plc/b }, window: { type: count, size: 4, frameMs: 1000, latenessMs: 0 }, features: [mean], models: [{ id: pm, role: anomaly }], health: { n: 2, m: 3 } }`;
-    const file = join(sb.root, 'gateway.yaml');
-    writeFileSync(file, `gateway: { id: gw-t, site: s1, dataDir: ./data, modelsDir: ./models }
-broker: { enabled: true, port: ${mqttPort} }
-sources:
-  - id: plc
-    type: modbus
-    host: 127.0.0.1
-    port: ${await freePort()}
-    registers:
-      - { name: a, address: 0, type: float32, units: bar }
-      - { name: b, address: 2, type: float32 }
-assets:
-${asset('pump')}
-${asset('pump2')}
+    const cfg = await modelGatewayConfig(sb, ['pump', 'pump2'], `broker: { enabled: true, port: ${mqttPort} }
 models: { rescanIntervalMs: 0, inferenceThread: main }
 uplink: { url: "mqtt://127.0.0.1:${mqttPort}", protocolVersion: 4, batch: { maxDelayMs: 0 }, downlink: { allow: [ping, ack], hmacKey: "${KEY}" } }
-observability: { http: { enabled: false }, statusIntervalMs: 0 }
 `);
-    gw = new Gateway(loadConfig(file), { logger: silentLogger(), statusWriter: () => undefined });
+    gw = new Gateway(cfg, { logger: silentLogger(), statusWriter: () => undefined });
+    windows = windowFeeder(gw);
     gw.board.on('alarm', (e) => alarms.push(e));
     gw.board.on('health', (_asset, results) => boardHealth.push(...results));
     await gw.start();
@@ -71,18 +56,6 @@ observability: { http: { enabled: false }, statusIntervalMs: 0 }
     await ingest?.stop();
     sb?.cleanup();
   });
-
-  const next = new Map<string, number>();
-  /** Pushes windows of constant value into an asset (the window closes when the next one's first frame comes). */
-  async function windows(asset: string, values: readonly number[]): Promise<void> {
-    const p = gw.assets.find((a) => a.id === asset)!;
-    for (const v of values) {
-      const k0 = next.get(asset) ?? 0;
-      for (let k = k0; k < k0 + 4; k++) p.pushFrame(k * 1000, [v, v]);
-      next.set(asset, k0 + 4);
-      await waitFor(() => p.stats().windowsInFlight === 0, 10000, `${asset} windows scored`);
-    }
-  }
 
   const send = (id: string, args: Record<string, unknown>, ts = Date.now()) =>
     cloud.publishAsync('pdm/v1/s1/gw-t/cmd', JSON.stringify({ schema: 1, id, cmd: 'ack', ts, args, sig: signCommand(KEY, { id, cmd: 'ack', ts, args }) }), { qos: 1 });

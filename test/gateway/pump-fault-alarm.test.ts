@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { WindowResult } from '../../src/assets/types';
 import type { AlarmEvent, HealthResult } from '../../src/health/types';
 import { decodeBody } from '../../src/outbox/body';
+import type { OutboxBlock } from '../../src/outbox/types';
 import { Gateway } from '../../src/gateway';
 import { baselinePath } from '../../src/models/baseline';
 import { silentLogger } from '../../src/observability/logger';
@@ -85,7 +86,7 @@ describe('pump fault -> anomaly alarm -> recovery, end to end on the simulator',
 
       // What reaches the outbox (and from there the cloud): the alarm records, and summaries whose
       // health names the model, its version and the window's quality.
-      const leased = [];
+      const leased: OutboxBlock[] = [];
       for (let got = gw.outbox.lease(1000); got.length > 0; got = gw.outbox.lease(1000)) leased.push(...got);
       const records = (cls: string, asset: string) => leased.filter((b) => b.cls === cls && b.asset === asset).flatMap((b) => decodeBody(b.body)).map((r) => r.payload);
       const alarmRecords = records('alarm', 'pump-1') as AlarmEvent[];
