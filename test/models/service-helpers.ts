@@ -8,7 +8,7 @@ import type { Sample } from '../../src/core/sample';
 import type { AlarmEvent } from '../../src/health/types';
 import { modelsConfig, type ModelsConfigInput } from '../../src/models/config';
 import { ModelService } from '../../src/models/service';
-import { silentLogger } from '../../src/observability/logger';
+import { silentLogger, type Logger } from '../../src/observability/logger';
 import { framesManifest, meanModel, writeModel, type Sandbox } from './fixtures';
 
 export const CHANNELS = ['a', 'b'];
@@ -36,10 +36,10 @@ export function pmVersion(sb: Sandbox, version: string, opts: { scale?: number; 
   return writeModel(dir, bytes, m, sb.key);
 }
 
-export function service(sb: Sandbox, assets: AssetConfig[], over: ModelsConfigInput = {}): ModelService {
+export function service(sb: Sandbox, assets: AssetConfig[], over: ModelsConfigInput = {}, logger: Logger = silentLogger()): ModelService {
   return new ModelService({
     config: modelsConfig.parse({ rescanIntervalMs: 0, probationWindows: 20, ...over }),
-    modelsDir: sb.shipped, installDir: sb.install, assets, logger: silentLogger(),
+    modelsDir: sb.shipped, installDir: sb.install, assets, logger,
   });
 }
 
