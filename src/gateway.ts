@@ -7,6 +7,9 @@ import type { Source } from './core/source';
 import { ModuleRunner } from './core/module-runner';
 import { createSource } from './sources';
 import { AssetPipeline, SampleRouter } from './assets';
+import { channelUnits, sourceTagUnits } from './assets/channel-units';
+import { HealthBoard } from './health/health-board';
+import { ackCommand } from './uplink/ack-command';
 import { Outbox, forwardOutboxAlarms, type NewRecord } from './outbox';
 import { errorMessage } from './core/errors';
 import { ModelService } from './models/service';
@@ -34,6 +37,8 @@ export class Gateway {
   readonly sources: Source[] = [];
   readonly assets: AssetPipeline[] = [];
   readonly outbox: Outbox;
+  /** Latest health, live alarms and acknowledgements across assets: what the SCADA server reads. */
+  readonly board: HealthBoard;
   readonly models: ModelService | undefined;
   readonly uplink: Uplink | undefined;
   readonly broker: EmbeddedBroker | undefined;
@@ -79,16 +84,22 @@ export class Gateway {
       this.models = new ModelService({ config: config.models, modelsDir: loaded.modelsDir, installDir: loaded.installDir, assets: config.assets, logger: log });
       modules.push(this.models);
     }
+    this.board = new HealthBoard(log.child({ module: 'health' }));
+    // The units of the source tags (OPC-UA nodes, Modbus registers) travel with the asset's channels.
+    const tagUnits = sourceTagUnits(config.sources);
     for (const a of config.assets) {
-      const p = new AssetPipeline({ config: a, logger: log, models: this.models });
+      const p = new AssetPipeline({ config: a, logger: log, models: this.models, channelUnits: channelUnits(a.tags, tagUnits) });
       p.on('window', (w) => {
         this.store([{ cls: 'summary', asset: w.asset, payload: w, ts: w.end }]);
         if (w.health) this.status.observeHealth(w.asset, w.health);
       });
       p.on('alarm', (e) => this.store([{ cls: 'alarm', asset: e.asset, payload: e, ts: e.ts }]));
+      this.board.attach(p);
       this.assets.push(p);
       modules.push(p);
     }
+    // Remote acknowledgement; runs only when 'ack' is in uplink.downlink.allow (docs/mqtt.md).
+    this.uplink?.registerCommand('ack', ackCommand(this.board));
 
     this.status = new LiveStatus(
       this.assets.map((p) => ({ id: p.id, view: () => p.inputView() })),
@@ -117,6 +128,7 @@ export class Gateway {
     for (const s of this.sources) this.metrics.add({ name: s.id, kind: 'source', stats: () => ({ ...s.stats() }), health: () => s.health() });
     for (const p of this.assets) this.metrics.add({ name: p.id, kind: 'asset', stats: () => ({ ...p.stats() }), health: () => p.health() });
     this.metrics.add({ name: 'outbox', kind: 'outbox', stats: () => ({ ...this.outbox.stats(), storeFailures: this.storeFailures }), health: () => this.outbox.health() });
+    this.metrics.add({ name: 'health', kind: 'other', stats: () => this.board.stats(), health: () => ({ healthy: true, state: 'up' }) });
     if (this.models) {
       const m = this.models;
       this.metrics.add({ name: 'models', kind: 'other', stats: () => ({ ...m.stats() }), health: () => m.health() });

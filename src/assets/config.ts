@@ -36,6 +36,8 @@ export const healthConfig = z.strictObject({
   m: z.number().int().min(1).default(5),
   rulWarn: z.number().min(0).optional().describe('RUL at or under which a warning is raised; defaults to the manifest, else 50'),
   rulAlarm: z.number().min(0).optional().describe('RUL at or under which the alarm is critical; defaults to the manifest, else 20'),
+  rulUnitMs: z.number().positive().optional()
+    .describe("Milliseconds of source time per unit of the RUL model's output, for the maintenance window's dueBy (e.g. frameMs when one frame is one cycle); not needed for time units (s, min, h, d)"),
 });
 
 export const spectralConfig = z.strictObject({
@@ -77,6 +79,13 @@ export const assetConfig = z
       if (hi <= lo) ctx.addIssue({ code: 'custom', path: ['spectral', 'bands', i], message: `band [${lo}, ${hi}) is empty` });
     });
     for (const issue of waveformIssues(a.tags, a.waveforms)) ctx.addIssue({ code: 'custom', ...issue });
+    const h = a.health;
+    if (h.threshold !== undefined && h.clearThreshold !== undefined && h.clearThreshold > h.threshold) {
+      ctx.addIssue({ code: 'custom', path: ['health', 'clearThreshold'], message: `clearThreshold ${h.clearThreshold} is above threshold ${h.threshold}: the alarm would never clear; set clearThreshold at or under threshold (hysteresis: raise above threshold, clear under clearThreshold)` });
+    }
+    if (h.rulWarn !== undefined && h.rulAlarm !== undefined && h.rulAlarm > h.rulWarn) {
+      ctx.addIssue({ code: 'custom', path: ['health', 'rulAlarm'], message: `rulAlarm ${h.rulAlarm} is above rulWarn ${h.rulWarn}: set rulAlarm at or under rulWarn (the alarm limit is the lower remaining life)` });
+    }
     if (a.health.n > a.health.m) ctx.addIssue({ code: 'custom', path: ['health', 'n'], message: `n (${a.health.n}) is larger than m (${a.health.m})` });
   });
 

@@ -36,6 +36,8 @@ export interface AssetPipelineOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly models?: ModelRunnerLike;
+  /** Engineering unit per channel, from the source tag configs (channels without one are left out). */
+  readonly channelUnits?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -46,6 +48,8 @@ export interface AssetPipelineOptions {
 export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements Module {
   readonly name: string;
   readonly id: string;
+  /** The asset's kind (config `kind`, e.g. centrifugal-pump). */
+  readonly kind: string;
   private readonly cfg: AssetConfig;
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -66,6 +70,8 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private readonly featurizer: WindowFeaturizer;
   private readonly limiter: LogLimiter;
   private readonly st = new AssetStats();
+  /** channel -> unit (only channels of this asset that have one), shared by every window; undefined when none. */
+  readonly channelUnits: Readonly<Record<string, string>> | undefined;
   private readonly latenessMs: number;
   private readonly maxFutureMs: number;
   private readonly idleFlushMs: number;
@@ -84,6 +90,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     super();
     this.cfg = opts.config;
     this.id = this.cfg.id;
+    this.kind = this.cfg.kind;
     this.name = `asset:${this.cfg.id}`;
     this.log = opts.logger.child({ asset: this.cfg.id });
     this.clock = opts.clock ?? systemClock;
@@ -92,6 +99,8 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.waves = new WaveformInputs(this.cfg.tags, this.cfg.waveforms);
     this.inputs = this.waves.inputs;
     this.tagOf = this.waves.tagOf;
+    const units = this.channels.filter((ch) => opts.channelUnits?.[ch] !== undefined).map((ch) => [ch, opts.channelUnits![ch]] as const);
+    this.channelUnits = units.length > 0 ? Object.freeze(Object.fromEntries(units)) : undefined;
     const w = this.cfg.window;
     this.latenessMs = w.latenessMs ?? w.frameMs;
     this.maxFutureMs = w.maxFutureMs;
@@ -173,6 +182,11 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     const e = this.tracker.alarms.acknowledge(key, this.clock.now(), by);
     if (e) this.emitAlarm(e);
     return e !== undefined;
+  }
+
+  /** The asset's channels in config order, each with its source tag and unit (when known). */
+  channelInfo(): { readonly name: string; readonly tag: string; readonly units?: string }[] {
+    return this.channels.map((name, c) => ({ name, tag: this.tagOf[c], ...(this.channelUnits?.[name] !== undefined ? { units: this.channelUnits[name] } : {}) }));
   }
 
   /** The source tag of each channel, in channel order (what a router routes on). */
@@ -394,6 +408,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       asset: this.cfg.id, seq: this.seq++, start: rw.start, end: rw.end, frames: rw.frames,
       quality: v.quality, coverage: v.coverage, features: wf.features, missingChannels: wf.missingChannels,
     };
+    if (this.channelUnits) (result as { units?: WindowResult['units'] }).units = this.channelUnits;
     this.scores.push(result, rw);
   }
 

@@ -18,6 +18,8 @@ export interface WindowResult {
   readonly features: Record<string, Record<string, number>>;
   /** Channels with no usable value in the window. */
   readonly missingChannels: readonly string[];
+  /** channel -> engineering unit, for the channels whose source tag names one (absent when none does). */
+  readonly units?: Readonly<Record<string, string>>;
   /** One entry per bound model that scored the window. */
   health?: readonly HealthResult[];
 }

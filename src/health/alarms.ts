@@ -20,6 +20,8 @@ export interface ActiveAlarm {
   readonly raisedAt: number;
   acknowledged: boolean;
   lastValue: number;
+  /** The quality of the window `lastValue` came from (set at the raise, refreshed with each window). */
+  quality: WindowQuality;
 }
 
 /**
@@ -42,10 +44,11 @@ export class AlarmBook {
     const cur = this.live.get(key);
     if (cur) {
       cur.lastValue = ctx.value;
+      cur.quality = ctx.quality;
       cur.version = ctx.version;
     }
     if (want && !cur) {
-      this.live.set(key, { key, asset: ctx.asset, model: ctx.model, version: ctx.version, condition: ctx.condition, severity: want, raisedAt: ctx.ts, acknowledged: false, lastValue: ctx.value });
+      this.live.set(key, { key, asset: ctx.asset, model: ctx.model, version: ctx.version, condition: ctx.condition, severity: want, raisedAt: ctx.ts, acknowledged: false, lastValue: ctx.value, quality: ctx.quality });
       return this.event(key, ctx, 'raise', want, `${ctx.condition} alarm raised on ${ctx.asset} by ${ctx.model}@${ctx.version}: value ${fmt(ctx.value)}`);
     }
     if (want && cur && cur.severity !== want) {
@@ -73,7 +76,7 @@ export class AlarmBook {
     cur.acknowledged = true;
     return {
       key, asset: cur.asset, model: cur.model, version: cur.version, condition: cur.condition, action: 'acknowledge', severity: cur.severity,
-      ts, value: cur.lastValue, quality: 'good', message: `${cur.condition} alarm on ${cur.asset} acknowledged by ${by}`,
+      ts, value: cur.lastValue, quality: cur.quality, message: `${cur.condition} alarm on ${cur.asset} acknowledged by ${by}`,
     };
   }
 

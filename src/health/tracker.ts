@@ -22,6 +22,12 @@ interface ModelState {
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** Milliseconds per RUL unit for the units that are times (dueBy); others need health.rulUnitMs. */
+const TIME_UNIT_MS: ReadonlyMap<string, number> = new Map([
+  ['ms', 1], ['s', 1000], ['sec', 1000], ['seconds', 1000], ['min', 60_000], ['minutes', 60_000],
+  ['h', 3_600_000], ['hours', 3_600_000], ['d', 86_400_000], ['days', 86_400_000],
+]);
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
@@ -75,7 +81,9 @@ export class HealthTracker {
       st = this.state(this.rul, s.model, 'rul', warnAt, alarmAt);
       const { state, dueIn } = (st.h as RulHealth).update(value);
       r.state = state;
-      r.maintenance = { dueIn, units: s.units ?? 'cycles', urgency: state };
+      const units = s.units ?? 'cycles';
+      const unitMs = this.cfg.rulUnitMs ?? TIME_UNIT_MS.get(units);
+      r.maintenance = unitMs === undefined ? { dueIn, units, urgency: state } : { dueIn, units, urgency: state, dueBy: Math.round(w.end + dueIn * unitMs) };
       want = state === 'alarm' ? 'critical' : state === 'warning' ? 'warning' : undefined;
     }
     out.health.push(r);
@@ -85,11 +93,17 @@ export class HealthTracker {
     if (e) out.alarms = [...out.alarms, e];
   }
 
-  /** Keeps the persistence state across model versions unless the limits changed. */
+  /**
+   * Keeps the persistence state across model versions; when the limits change (a version whose
+   * manifest has other thresholds), the state and the last m values carry over, re-judged
+   * against the new limits: a hot swap neither clears a live alarm nor restarts the count.
+   */
   private state(map: Map<string, ModelState>, model: string, condition: 'anomaly' | 'rul', a: number, b: number): ModelState {
     const cur = map.get(model);
     if (cur && same(cur.a, a) && same(cur.b, b)) return cur;
-    const h = condition === 'anomaly' ? new AnomalyHealth(a, b, this.cfg) : new RulHealth(a, b, this.cfg);
+    const h = cur
+      ? cur.h.withLimits(a, b)
+      : condition === 'anomaly' ? new AnomalyHealth(a, b, this.cfg) : new RulHealth(a, b, this.cfg);
     const st: ModelState = { a, b, h, alarmKey: AlarmBook.key(this.asset, model, condition) };
     map.set(model, st);
     return st;

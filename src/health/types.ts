@@ -13,8 +13,12 @@ export interface HealthResult {
   readonly state: HealthState;
   /** The quality of the window the value was computed from. */
   readonly quality: WindowQuality;
-  /** RUL models: the maintenance window, in the model's units from the window's end. */
-  readonly maintenance?: { readonly dueIn: number; readonly units: string; readonly urgency: HealthState };
+  /**
+   * RUL models: the maintenance window, in the model's units from the window's end; `dueBy` is
+   * its source-time estimate (epoch ms) when the units convert to time (a time unit, or
+   * assets[].health.rulUnitMs).
+   */
+  readonly maintenance?: { readonly dueIn: number; readonly units: string; readonly urgency: HealthState; readonly dueBy?: number };
   /** A shadow candidate scored the same window. */
   readonly shadow?: { readonly model: string; readonly version: string; readonly value: number; readonly disagree: boolean };
 }

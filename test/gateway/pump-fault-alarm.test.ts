@@ -2,7 +2,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { WindowResult } from '../../src/assets/types';
-import type { AlarmEvent } from '../../src/health/types';
+import type { AlarmEvent, HealthResult } from '../../src/health/types';
+import { decodeBody } from '../../src/outbox/body';
+import type { OutboxBlock } from '../../src/outbox/types';
 import { Gateway } from '../../src/gateway';
 import { baselinePath } from '../../src/models/baseline';
 import { silentLogger } from '../../src/observability/logger';
@@ -31,6 +33,8 @@ describe('pump fault -> anomaly alarm -> recovery, end to end on the simulator',
   it('raises within the persistence after the fault starts and clears after recovery', async () => {
     const cfg = await demoConfig();
     cfg.config.simulator.faults = [];
+    // No uplink: the results stay in the outbox, where this test reads them.
+    cfg.config.uplink = undefined;
     const plant = new Plant(cfg.config.simulator);
     const cols = PUMP.map(() => [] as number[]);
     for (let s = 0; s < 400; s++) {
@@ -72,12 +76,35 @@ describe('pump fault -> anomaly alarm -> recovery, end to end on the simulator',
       // Persistence n=2 of m=3: the alarm comes with the 2nd anomalous window, and windows slide by
       // 10 of 30 frames, so at most 3 windows still hold pre-fault frames: raised by the 5th window.
       const until = windows.findIndex((w) => w.health?.[0]?.state === 'alarm');
+      expect(until).toBeGreaterThanOrEqual(before); // not -1, nor an alarm state before the fault
       expect(until - before).toBeLessThanOrEqual(5);
       expect(windows.slice(before, until).filter((w) => w.health?.[0]?.state === 'alarm')).toEqual([]);
 
       sim.clearFaults();
       await waitFor('the alarm to clear', () => alarms.some((a) => a.action === 'clear'), 90000);
       expect(alarms.map((a) => a.action)).toEqual(['raise', 'clear']);
+
+      // What reaches the outbox (and from there the cloud): the alarm records, and summaries whose
+      // health names the model, its version and the window's quality.
+      const leased: OutboxBlock[] = [];
+      for (let got = gw.outbox.lease(1000); got.length > 0; got = gw.outbox.lease(1000)) leased.push(...got);
+      const records = (cls: string, asset: string) => leased.filter((b) => b.cls === cls && b.asset === asset).flatMap((b) => decodeBody(b.body)).map((r) => r.payload);
+      const alarmRecords = records('alarm', 'pump-1') as AlarmEvent[];
+      expect(alarmRecords.map((a) => [a.action, a.key, a.model, a.condition])).toEqual([
+        ['raise', 'pump-1/skab-anomaly/anomaly', 'skab-anomaly', 'anomaly'], ['clear', 'pump-1/skab-anomaly/anomaly', 'skab-anomaly', 'anomaly'],
+      ]);
+      expect(alarmRecords[0]).toEqual(raise);
+      const version = raise.version;
+      expect(version).toMatch(/^\d+\.\d+\.\d+/);
+      const summaries = records('summary', 'pump-1') as WindowResult[];
+      expect(summaries.length).toBeGreaterThanOrEqual(windows.length);
+      const scoredSummaries = summaries.filter((w) => w.health !== undefined);
+      expect(scoredSummaries.length).toBeGreaterThanOrEqual(scored().length);
+      const health = scoredSummaries.map((w) => w.health![0] as HealthResult);
+      expect(new Set(health.map((h) => `${h.model}@${h.version}/${h.role}`))).toEqual(new Set([`skab-anomaly@${version}/anomaly`]));
+      for (const h of health) expect(['good', 'degraded']).toContain(h.quality);
+      expect(health.map((h) => h.state)).toContain('alarm');
+      expect(scoredSummaries[0].units).toEqual({ Accelerometer1RMS: 'g', Accelerometer2RMS: 'g', Current: 'A', Pressure: 'bar', Temperature: 'degC', Thermocouple: 'degC', Voltage: 'V', VolumeFlowRateRMS: 'l/min' });
     } finally {
       await gw.stop();
     }

@@ -54,6 +54,29 @@ describe('hot swap, rollback and shadow mode', () => {
     await svc.stop();
   });
 
+  // Regression (audit of issue 5): the new version's manifest has another anomaly threshold; the
+  // tracker used to restart its n-of-m state, so the live alarm of a still faulty pump was cleared
+  // and raised again around the swap.
+  it('a hot swap to a version with another threshold keeps a live alarm while the scores stay over both; a recovery clears it', async () => {
+    const svc = service(sb, [pumpAsset()]);
+    await svc.start();
+    const r = rig(pumpAsset(), svc);
+    await r.windowsOf([9, 9, 9]); // threshold 5, n=2 of m=3: raised by the 2nd window
+    expect(r.alarms.map((a) => [a.action, a.version])).toEqual([['raise', '1.0.0']]);
+    expect(await svc.install(pmVersion(sb, '2.0.0', { threshold: 6, where: 'staging' }))).toMatchObject({ ok: true, mode: 'active' });
+    await r.windowsOf([9, 9, 9, 1, 1, 1, 1]);
+    const seen = r.windows.map((w) => [w.health?.[0].version, w.health?.[0].value, w.health?.[0].state]);
+    expect(seen).toEqual([
+      ['1.0.0', 9, 'warning'], ['1.0.0', 9, 'alarm'],
+      ['2.0.0', 9, 'alarm'], ['2.0.0', 9, 'alarm'], ['2.0.0', 9, 'alarm'], ['2.0.0', 9, 'alarm'],
+      ['2.0.0', 1, 'alarm'], ['2.0.0', 1, 'normal'], ['2.0.0', 1, 'normal'],
+    ]);
+    // one raise, one clear: no clear/raise pair around the swap
+    expect(r.alarms.map((a) => [a.action, a.version])).toEqual([['raise', '1.0.0'], ['clear', '2.0.0']]);
+    expect(svc.stats()).toMatchObject({ swaps: 1, scoreErrors: 0 });
+    await svc.stop();
+  });
+
   it('rolls back automatically when the new version emits NaN, re-scoring the window on the previous one', async () => {
     const svc = service(sb, [pumpAsset()]);
     await svc.start();

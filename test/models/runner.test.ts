@@ -61,6 +61,32 @@ describe.each<InferenceThread>(['main', 'worker'])('LoadedModel (onnxruntime-nod
       .rejects.toThrow('model lin@1.0.0: a rul model needs an output with meaning rul (outputs: score=anomaly-score)');
   });
 
+  it('rejects a graph whose input is not float32, naming the model, the input and both types', async () => {
+    const { OnnxGraphBuilder } = await import('../../src/ml/onnx');
+    const g = new OnnxGraphBuilder('i64');
+    g.input('x', [-1, 2, 1], 'INT64');
+    g.node('Cast', ['x'], ['xf'], { to: 1 }); // to FLOAT
+    g.node('ReduceMean', ['xf', g.int64s('axes', [1, 2])], ['score'], { keepdims: 0 });
+    g.output('score', [-1]);
+    const bytes = g.toModelBytes({ opset: 18 });
+    const err = await load(bytes, framesManifest({ id: 'i64', version: '1.0.0', bytes }, 2, ['a'])).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'shape', message: "model i64@1.0.0: input 'x' is int64 in the ONNX graph; the manifest says float32" });
+  });
+
+  it('rejects a graph with an input the manifest does not describe, naming the model and the input', async () => {
+    const { OnnxGraphBuilder } = await import('../../src/ml/onnx');
+    const g = new OnnxGraphBuilder('two');
+    g.input('x', [-1, 2, 1]);
+    g.input('extra', [-1, 1]);
+    const mx = g.op('ReduceMean', ['x', g.int64s('ax', [1, 2])], { keepdims: 0 });
+    const me = g.op('ReduceMean', ['extra', g.int64s('ae', [1])], { keepdims: 0 });
+    g.node('Add', [mx, me], ['score']);
+    g.output('score', [-1]);
+    const bytes = g.toModelBytes({ opset: 18 });
+    const err = await load(bytes, framesManifest({ id: 'two', version: '1.0.0', bytes }, 2, ['a'])).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'shape', message: "model two@1.0.0: graph input 'extra' is not described by the manifest" });
+  });
+
   it('rejects a model whose probe on an all-zero window is not finite', async () => {
     const { OnnxGraphBuilder } = await import('../../src/ml/onnx');
     const g = new OnnxGraphBuilder('log');

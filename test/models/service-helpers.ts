@@ -8,7 +8,7 @@ import type { Sample } from '../../src/core/sample';
 import type { AlarmEvent } from '../../src/health/types';
 import { modelsConfig, type ModelsConfigInput } from '../../src/models/config';
 import { ModelService } from '../../src/models/service';
-import { silentLogger } from '../../src/observability/logger';
+import { silentLogger, type Logger } from '../../src/observability/logger';
 import { framesManifest, meanModel, writeModel, type Sandbox } from './fixtures';
 
 export const CHANNELS = ['a', 'b'];
@@ -27,18 +27,19 @@ export function pumpAsset(over: Partial<AssetConfigInput> = {}): AssetConfig {
 }
 
 /** Writes version `version` of model pm (score = scale x window mean) into the shipped root or a staging folder. */
-export function pmVersion(sb: Sandbox, version: string, opts: { scale?: number; sqrt?: boolean; where?: 'shipped' | 'staging'; range?: [number, number] } = {}): string {
+export function pmVersion(sb: Sandbox, version: string, opts: { scale?: number; sqrt?: boolean; where?: 'shipped' | 'staging'; range?: [number, number]; threshold?: number } = {}): string {
   const bytes = meanModel(FRAMES, CHANNELS.length, { scale: opts.scale ?? 1, sqrt: opts.sqrt });
   const m = framesManifest({ id: 'pm', version, bytes }, FRAMES, CHANNELS);
+  if (opts.threshold !== undefined) m.thresholds = { anomaly: opts.threshold };
   if (opts.range) m.outputs = [{ name: 'score', meaning: 'anomaly-score', range: opts.range }];
   const dir = opts.where === 'staging' ? join(sb.root, 'staging', `pm-${version}`) : join(sb.shipped, 'pm');
   return writeModel(dir, bytes, m, sb.key);
 }
 
-export function service(sb: Sandbox, assets: AssetConfig[], over: ModelsConfigInput = {}): ModelService {
+export function service(sb: Sandbox, assets: AssetConfig[], over: ModelsConfigInput = {}, logger: Logger = silentLogger()): ModelService {
   return new ModelService({
     config: modelsConfig.parse({ rescanIntervalMs: 0, probationWindows: 20, ...over }),
-    modelsDir: sb.shipped, installDir: sb.install, assets, logger: silentLogger(),
+    modelsDir: sb.shipped, installDir: sb.install, assets, logger,
   });
 }
 
