@@ -3,7 +3,7 @@ import type { ModelManifest } from '../models/manifest';
 import { anomalyArchitecture, anomalyToOnnx, calibrateScore, fitAutoencoder, loadSkab, trainAnomaly, type AnomalyOptions, type ScoreParams } from './anomaly-model';
 import { evaluateAnomalyDir, type AnomalyEvaluation } from './evaluate-anomaly';
 import { fmt, modelCard, table } from './model-card';
-import { buildManifest, writeModelDir, framesInput, type ManifestDraft } from './model-files';
+import { buildManifest, writeModelDir, framesInput, variantDraft, type ManifestDraft } from './model-files';
 import { applyMasks, magnitudePrune, sparsity } from './prune';
 import { Sequential } from './sequential';
 import { channelStats, SKAB_CHANNELS, type ChannelStats } from './skab-data';
@@ -85,7 +85,7 @@ export async function runAnomalyPipeline(opts: AnomalyPipelineOptions, log: (lin
     let manifest = buildManifest(bytes, draft(opts, id, stats, score.threshold, {}, ''));
     const ev = await evaluate(bytes, manifest);
     const v: AnomalyVariant = { name, params: model.paramCount(), bytes: bytes.length, f1: ev.total.f1, far: ev.total.far, mar: ev.total.mar, threshold: score.threshold, ...extra };
-    if (name !== 'float32') manifest = writeModelDir(dir, bytes, draft(opts, id, stats, score.threshold, { f1: v.f1, far: v.far, mar: v.mar }, `${name} variant of ${opts.id} (see ../../MODEL_CARD.md)`));
+    if (name !== 'float32') manifest = writeModelDir(dir, bytes, variantDraft(draft(opts, opts.id, stats, score.threshold, {}, ''), name, { f1: v.f1, far: v.far, mar: v.mar }));
     variants.push(v);
     log(`${name}: ${bytes.length} bytes, F1 ${fmt(v.f1)}, FAR ${(v.far * 100).toFixed(1)}%, MAR ${(v.mar * 100).toFixed(1)}% (per-file calibration, ${ev.files.length} files)`);
     return { bytes, manifest, ev };
