@@ -42,6 +42,9 @@ export function int8Weights(g: OnnxGraphBuilder, name: string, w: Float32Array, 
   return g.op('DequantizeLinear', [qn, sn, zn], { axis: 0 }, `${name}_dq`);
 }
 
+/** The model cards' note on the int8 variant. */
+export const INT8_NOTE = 'int8 weights, per-channel scales (dense layers 7-bit, ±63)';
+
 /** The weights of a dense layer as `int8MatMul` stores them: [inF, units] int8 in ±63, one scale per column. */
 export function quantizeDenseWeights(w: Float32Array, units: number): { q: Int8Array; scale: Float32Array } {
   return quantizeSymmetric(w, units, (i) => i % units, INT8_REDUCED_MAX);
