@@ -3,6 +3,7 @@ import { evaluateAnomalyDir } from '../ml/evaluate-anomaly';
 import { evaluateRulFiles } from '../ml/evaluate-rul';
 import { fmt } from '../ml/model-card';
 import { readModelDir } from '../ml/model-files';
+import { shippedModelDir } from '../ml/shipped-models';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -31,12 +32,12 @@ export function registerEvaluate(program: Command): void {
     .command('anomaly')
     .description('SKAB outlier protocol: point-wise F1, FAR and MAR over every labelled CSV under a folder')
     .requiredOption('--data <dir>', 'folder of SKAB CSVs (searched recursively; unlabelled files are skipped)')
-    .requiredOption('--model <dir>', 'model directory (manifest.json + model.onnx)')
+    .option('--model <dir>', "model directory (manifest.json + model.onnx) (default: the package's models/skab-anomaly)")
     .option('--calibration-rows <n>', "standardize each file with its first N rows (0 = the manifest's reference z-score; default: the manifest's baseline frames)", (v) => Number(v))
     .option('--threshold <x>', "override the manifest's thresholds.anomaly", (v) => Number(v))
     .option('--json', 'print one JSON object instead of text')
-    .action(async (o: { data: string; model: string; calibrationRows?: number; threshold?: number; json?: boolean }) => {
-      const { manifest, onnx } = readModelDir(o.model);
+    .action(async (o: { data: string; model?: string; calibrationRows?: number; threshold?: number; json?: boolean }) => {
+      const { manifest, onnx } = readModelDir(o.model ?? shippedModelDir('skab-anomaly'));
       const r = await evaluateAnomalyDir(o.data, onnx, manifest, { ...(o.calibrationRows !== undefined ? { calibrationRows: o.calibrationRows } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) });
       if (o.json) return out(JSON.stringify({ model: manifest.id, files: r.files.length, skipped: r.skipped, ...r.total }));
       out(`model ${manifest.id} ${manifest.version} on ${o.data} (${o.calibrationRows === 0 ? "manifest's reference z-score" : `each file standardized by its first ${o.calibrationRows ?? 'baseline'} rows`})`);

@@ -10,6 +10,7 @@ import { registerBrowse } from './browse';
 import { registerEvaluate } from './evaluate';
 import { registerTrain } from './train';
 import { registerCloudIngest } from './cloud-ingest';
+import { registerQuantize } from './quantize';
 
 /** Exit codes: 0 ok, 1 failure (bad config, failed run), 2 usage error (commander). */
 export function buildProgram(): Command {
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEvaluate(program);
   registerCloudIngest(program);
+  registerQuantize(program);
   return program;
 }

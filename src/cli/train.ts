@@ -138,9 +138,11 @@ export function registerTrain(program: Command): void {
     });
   common(train.command('anomaly').description('Anomaly model on SKAB (anomaly-free.csv + the anomaly-free start of each labelled file)'), ANOMALY_DEFAULTS)
     .option('--calibration-rows <n>', 'rows at the start of each file used to standardize it', int, ANOMALY_DEFAULTS.calibrationRows)
-    .action(async (o: CommonOpts & { calibrationRows: number }) => {
+    .option('--calibration-end <n>', 'rows calibration-rows..n of each labelled file set the score weights and the threshold (a fixed range: no label is read)', int, ANOMALY_DEFAULTS.calibrationEnd)
+    .action(async (o: CommonOpts & { calibrationRows: number; calibrationEnd: number }) => {
       const id = o.id ?? 'skab-anomaly';
-      const r = await runAnomalyPipeline({ ...pick(o, ANOMALY_DEFAULTS), calibrationRows: o.calibrationRows, data: o.data, out: o.out ?? `models/${id}`, id, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
+      if (!(o.calibrationEnd > o.calibrationRows)) throw new FatalError('--calibration-end', `must be after --calibration-rows ${o.calibrationRows}, got ${o.calibrationEnd}`);
+      const r = await runAnomalyPipeline({ ...pick(o, ANOMALY_DEFAULTS), calibrationRows: o.calibrationRows, calibrationEnd: o.calibrationEnd, data: o.data, out: o.out ?? `models/${id}`, id, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
       const m = r.manifest.metrics;
       log(`wrote ${o.out ?? `models/${id}`}: F1 ${fmt(m.f1!)}, FAR ${(m.far! * 100).toFixed(1)}%, MAR ${(m.mar! * 100).toFixed(1)}% over ${m.files} labelled files`);
     });

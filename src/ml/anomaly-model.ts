@@ -11,6 +11,12 @@ export interface AnomalyOptions extends TrainHyperParams {
   window: number;
   /** Rows at the start of each file used to standardize it (SKAB: the anomaly-free start). */
   calibrationRows: number;
+  /**
+   * Rows calibrationRows..calibrationEnd of each labelled file set the level weights, lambda and
+   * the threshold: a fixed range, so no anomaly label is read. 550 ends before the first anomaly
+   * of every SKAB file (rows 560-578); it was chosen knowing that.
+   */
+  calibrationEnd: number;
   /** The long anomaly-free recording is cut into runs this long, each standardized by its own start. */
   runRows: number;
   stride: number;
@@ -24,6 +30,7 @@ export interface AnomalyOptions extends TrainHyperParams {
 export const ANOMALY_DEFAULTS: AnomalyOptions = {
   window: 30,
   calibrationRows: 400,
+  calibrationEnd: 550,
   runRows: 1150,
   stride: 1,
   epochs: 40,
@@ -220,17 +227,11 @@ export function fitAutoencoder(model: Sequential, x: Float32Array, valC: Float32
   });
 }
 
-/** Rows before the first labelled anomaly (the SKAB protocol lets a method train on them). */
-export function normalPrefix(r: Run): number {
-  const i = r.anomaly ? r.anomaly.indexOf(1) : -1;
-  return i < 0 ? r.rows : i;
-}
-
 /**
  * Trains on normal data only: the anomaly-free runs (a quarter held out for early stopping) plus
- * the calibration start of each labelled file. The rest of each labelled file's anomaly-free
- * start (after calibration, before the first anomaly — allowed by the SKAB protocol) sets the
- * per-channel residual weights and the threshold, so they reflect how a calibrated run drifts.
+ * the calibration start of each labelled file. Rows calibrationRows..calibrationEnd of each
+ * labelled file (anomaly-free in SKAB; a fixed range, labels are never read) set the per-channel
+ * level weights, lambda and the threshold, so they reflect how a calibrated run drifts.
  */
 export function trainAnomaly(data: AnomalyData, opts: AnomalyOptions, log: (line: string) => void = () => undefined): AnomalyResult {
   const rng = new Rng(opts.seed);
@@ -244,7 +245,7 @@ export function trainAnomaly(data: AnomalyData, opts: AnomalyOptions, log: (line
     ...data.labelled.map((r) => windows(r.z, 0, Math.min(opts.calibrationRows, r.rows), W, opts.stride)),
   ]);
   const val = concat(held.map((r) => windows(r.z, 0, r.rows, W, 1)));
-  const tail = concat(data.labelled.map((r) => windows(r.z, Math.max(0, opts.calibrationRows - W + 1), normalPrefix(r), W, 1)));
+  const tail = concat(data.labelled.map((r) => windows(r.z, Math.max(0, opts.calibrationRows - W + 1), Math.min(opts.calibrationEnd, r.rows), W, 1)));
   const model = new Sequential(anomalyArchitecture(W, opts.size, opts.bottleneck), [W, SKAB_CHANNELS.length], { seed: opts.seed });
   log(`training ${opts.size} autoencoder (${model.paramCount()} parameters) on ${train.n} normal windows of ${W} s; early stopping on ${val.n}, threshold from ${tail.n} post-calibration normal windows`);
   const trainC = centerWindows(train.x, W).xc;

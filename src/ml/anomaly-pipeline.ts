@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import { INT8_NOTE } from './quantize';
 import type { ModelManifest } from '../models/manifest';
 import { anomalyArchitecture, anomalyToOnnx, calibrateScore, fitAutoencoder, loadSkab, trainAnomaly, type AnomalyOptions, type ScoreParams } from './anomaly-model';
 import { evaluateAnomalyDir, type AnomalyEvaluation } from './evaluate-anomaly';
 import { fmt, modelCard, table } from './model-card';
-import { buildManifest, writeModelDir, framesInput, type ManifestDraft } from './model-files';
+import { buildManifest, writeModelDir, framesInput, variantDraft, type ManifestDraft } from './model-files';
 import { applyMasks, magnitudePrune, sparsity } from './prune';
 import { Sequential } from './sequential';
 import { channelStats, SKAB_CHANNELS, type ChannelStats } from './skab-data';
@@ -51,7 +52,8 @@ export function fallbackStats(files: Array<{ values: Float32Array; rows: number 
 function draft(opts: AnomalyPipelineOptions, id: string, stats: ChannelStats, threshold: number, metrics: Record<string, number>, description: string): ManifestDraft {
   return {
     id,
-    version: '1.0.0',
+    // 1.1.0: the score is calibrated on a fixed row range (1.0.0: up to each file's first labelled anomaly).
+    version: '1.1.0',
     kind: 'anomaly',
     description,
     // Per-asset calibration on the gateway, exactly as evaluated: the asset's first
@@ -61,7 +63,7 @@ function draft(opts: AnomalyPipelineOptions, id: string, stats: ChannelStats, th
     thresholds: { anomaly: threshold },
     training: {
       data: 'Skoltech Anomaly Benchmark (SKAB): anomaly-free/anomaly-free.csv and the anomaly-free start of valve1/*.csv, valve2/*.csv (Katser & Kozitsin 2020)',
-      protocol: `windows of ${opts.window} rows (1 Hz); each run z-scored by its first ${opts.calibrationRows} rows; trained on normal data only; threshold = ${opts.thresholdFactor} x the ${opts.thresholdQuantile} quantile of post-calibration normal scores; point t labelled by the window ending at t`,
+      protocol: `windows of ${opts.window} rows (1 Hz); each run z-scored by its first ${opts.calibrationRows} rows; trained on normal data only; threshold = ${opts.thresholdFactor} x the ${opts.thresholdQuantile} quantile of the scores of rows ${opts.calibrationRows}-${opts.calibrationEnd} of each labelled file (no label read); point t labelled by the window ending at t`,
       date: new Date().toISOString().slice(0, 10),
       seed: opts.seed,
     },
@@ -85,7 +87,7 @@ export async function runAnomalyPipeline(opts: AnomalyPipelineOptions, log: (lin
     let manifest = buildManifest(bytes, draft(opts, id, stats, score.threshold, {}, ''));
     const ev = await evaluate(bytes, manifest);
     const v: AnomalyVariant = { name, params: model.paramCount(), bytes: bytes.length, f1: ev.total.f1, far: ev.total.far, mar: ev.total.mar, threshold: score.threshold, ...extra };
-    if (name !== 'float32') manifest = writeModelDir(dir, bytes, draft(opts, id, stats, score.threshold, { f1: v.f1, far: v.far, mar: v.mar }, `${name} variant of ${opts.id} (see ../../MODEL_CARD.md)`));
+    if (name !== 'float32') manifest = writeModelDir(dir, bytes, variantDraft(draft(opts, opts.id, stats, score.threshold, {}, ''), name, { f1: v.f1, far: v.far, mar: v.mar }));
     variants.push(v);
     log(`${name}: ${bytes.length} bytes, F1 ${fmt(v.f1)}, FAR ${(v.far * 100).toFixed(1)}%, MAR ${(v.mar * 100).toFixed(1)}% (per-file calibration, ${ev.files.length} files)`);
     return { bytes, manifest, ev };
@@ -132,6 +134,18 @@ export async function runAnomalyPipeline(opts: AnomalyPipelineOptions, log: (lin
   return { manifest, variants, global };
 }
 
+/** How the gateway applies the manifest's normalization: the card's "On the gateway" section. */
+export function anomalyGatewaySection(opts: Pick<AnomalyPipelineOptions, 'calibrationRows'>): { title: string; body: string } {
+  return {
+    title: 'On the gateway',
+    body: `The manifest declares \`normalization: { type: baseline, frames: ${opts.calibrationRows}, minStd }\`: each asset's own
+first ${opts.calibrationRows} good frames give the z-score, as each SKAB file's first ${opts.calibrationRows} rows did in the evaluation
+(\`src/models/baseline.ts\`; the std floor is ${MIN_STD_SHARE} x the training noise level, applied in the
+evaluation too, and changes none of the figures below). The baseline is kept on disk across
+restarts. Signed with the project key in \`models/trusted/\`.`,
+  };
+}
+
 function anomalyCard(opts: AnomalyPipelineOptions, m: Record<string, number>, variants: AnomalyVariant[], model: Sequential, score: ScoreParams & { threshold: number }, ev: AnomalyEvaluation): string {
   const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
   return modelCard(`Model card: ${opts.id}`, [
@@ -143,7 +157,8 @@ score = sum_c w_c * mean_t(x)_c² / 8  +  lambda * mean((xc - AE(xc))²),  xc = 
 
 The first term (a diagonal Hotelling T² on window means, weights w = 1 / normal variance) catches sustained departures from the calibrated baseline; the second (the autoencoder's reconstruction error on the centered window, lambda = ${fmt(score.lambda)}) catches abnormal dynamics. Why both: an autoencoder fed raw levels learned to reconstruct the valve-closure level shifts and missed them (F1 about 0.65 in our runs); on centered windows it only has to model shape.`,
     },
-    { title: 'Data', body: `SKAB: \`anomaly-free/anomaly-free.csv\` (9,405 rows, cut into ${opts.runRows}-row runs, a quarter held out for early stopping) and the first ${opts.calibrationRows} rows of each labelled file (\`valve1/*.csv\`, \`valve2/*.csv\`). Rows between the calibration start and each file's first anomaly (allowed by the SKAB protocol) set the level weights, lambda and the threshold. No anomaly label is used to fit anything.` },
+    anomalyGatewaySection(opts),
+    { title: 'Data', body: `SKAB: \`anomaly-free/anomaly-free.csv\` (9,405 rows, cut into ${opts.runRows}-row runs, a quarter held out for early stopping) and the first ${opts.calibrationRows} rows of each labelled file (\`valve1/*.csv\`, \`valve2/*.csv\`). Rows ${opts.calibrationRows} to ${opts.calibrationEnd} of each labelled file (a fixed range, anomaly-free in every SKAB file, allowed by the SKAB protocol) set the level weights, lambda and the threshold. No anomaly label is read to fit or calibrate anything; the labels only score the result. The end row ${opts.calibrationEnd} was chosen knowing that SKAB's first anomalies come at rows 560-578 (model 1.0.0 ended the range at each file's first labelled anomaly instead).` },
     {
       title: 'Protocol',
       body: `- Each run is z-scored with its own first ${opts.calibrationRows} rows (anomaly-free in every SKAB file): the usual SKAB practice, and what a gateway does when it calibrates on an asset's first minutes. \`evaluate anomaly --calibration-rows 0\` uses the manifest's fixed z-score instead (mean of the calibration starts, median within-run std).
@@ -170,7 +185,7 @@ ${table(['file', 'rows', 'F1', 'FAR', 'MAR'], ev.files.map((f) => [f.file, f.row
             title: `Compressed variants (models/${opts.id}/variants/)`,
             body: table(
               ['variant', 'parameters', 'file bytes', 'threshold', 'F1', 'FAR', 'MAR', 'note'],
-              variants.map((v) => [v.name, v.params, v.bytes, fmt(v.threshold), fmt(v.f1), pct(v.far), pct(v.mar), v.sparsity !== undefined ? `${(v.sparsity * 100).toFixed(1)}% of weights zero (lambda ${opts.pruneLambda}), recalibrated` : v.name === 'int8' ? 'int8 weights, per-channel scales' : v.name === 'student' ? 'distilled, recalibrated' : '']),
+              variants.map((v) => [v.name, v.params, v.bytes, fmt(v.threshold), fmt(v.f1), pct(v.far), pct(v.mar), v.sparsity !== undefined ? `${(v.sparsity * 100).toFixed(1)}% of weights zero (lambda ${opts.pruneLambda}), recalibrated` : v.name === 'int8' ? INT8_NOTE : v.name === 'student' ? 'distilled, recalibrated' : '']),
             ),
           },
         ]

@@ -31,6 +31,16 @@ export function buildManifest(onnx: Uint8Array, draft: ManifestDraft, subject = 
   return parsed.data;
 }
 
+/**
+ * The manifest draft of a compressed variant in `<parent>/variants/<name>/`: the parent's inputs,
+ * outputs, normalization and training block, its own id, metrics and (recalibrated variants)
+ * thresholds. Both training pipelines and `quantize` write variants through it.
+ */
+export function variantDraft(parent: ManifestDraft | ModelManifest, name: string, metrics: Record<string, number>, thresholds: ModelManifest['thresholds'] = parent.thresholds): ManifestDraft {
+  const { sha256: _sha, file: _file, signature: _sig, metrics: _metrics, ...rest } = parent as Partial<ModelManifest> & ManifestDraft;
+  return { ...rest, id: `${parent.id}-${name}`, description: `${name} variant of ${parent.id} (see ../../MODEL_CARD.md)`, thresholds, metrics };
+}
+
 /** Reads a model directory: the manifest (validated by readManifest) and the ONNX file, checked against its sha256. */
 export function readModelDir(dir: string): { manifest: ModelManifest; onnx: Uint8Array } {
   const { manifest } = readManifest(dir);

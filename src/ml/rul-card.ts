@@ -1,4 +1,5 @@
 import { CMAPSS_SENSORS } from './cmapss-data';
+import { INT8_NOTE } from './quantize';
 import { fmt, modelCard, table } from './model-card';
 import type { CvFigures } from './rul-cv';
 import type { RulPipelineOptions, VariantFigures } from './rul-pipeline';
@@ -68,7 +69,7 @@ Not tuned on: these engines were scored once, after the recipe was fixed (traini
             title: `Compressed variants (models/${opts.id}/variants/, on the final held-out engines)`,
             body: table(
               ['variant', 'parameters', 'file bytes', 'RMSE', 'score / 100 cases', 'note'],
-              variants.map((v) => [v.name, v.params, v.bytes, v.valRmse, v.valScorePer100, v.sparsity !== undefined ? `${(v.sparsity * 100).toFixed(1)}% of weights zero (lambda ${opts.pruneLambda})` : v.name === 'int8' ? 'int8 weights, per-channel scales' : v.name === 'student' ? `one network distilled from the ${models.length > 1 ? `${models.length}-network ensemble` : 'teacher'}` : '']),
+              variants.map((v) => [v.name, v.params, v.bytes, v.valRmse, v.valScorePer100, v.sparsity !== undefined ? `${(v.sparsity * 100).toFixed(1)}% of weights zero (lambda ${opts.pruneLambda})` : v.name === 'int8' ? INT8_NOTE : v.name === 'student' ? `one network distilled from the ${models.length > 1 ? `${models.length}-network ensemble` : 'teacher'}` : '']),
             ),
           },
         ]

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { CMAPSS_SENSORS } from './cmapss-data';
 import { predictRulOnnx } from './evaluate-rul';
 import { phm08Score, rmse } from './metrics';
-import { buildManifest, writeModelDir, framesInput, type ManifestDraft } from './model-files';
+import { buildManifest, writeModelDir, framesInput, variantDraft, type ManifestDraft } from './model-files';
 import { fmt } from './model-card';
 import { cvLine, rulCard } from './rul-card';
 import { applyMasks, magnitudePrune, sparsity } from './prune';
@@ -103,7 +103,7 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
     const dir = join(opts.out, 'variants', name);
     const m = buildManifest(bytes, draftFor(`${opts.id}-${name}`, {}, ''));
     const fig = { ...(await onnxFigures(name, bytes, m, split, members.reduce((a, s) => a + s.paramCount(), 0))), ...extra };
-    writeModelDir(dir, bytes, draftFor(`${opts.id}-${name}`, { valRmse: fig.valRmse, valScorePer100: fig.valScorePer100 }, `${name} variant of ${opts.id} (see ../../MODEL_CARD.md)`));
+    writeModelDir(dir, bytes, variantDraft(draftFor(opts.id, {}, ''), name, { valRmse: fig.valRmse, valScorePer100: fig.valScorePer100 }));
     variants.push(fig);
     log(`${name}: ${bytes.length} bytes, validation RMSE ${fmt(fig.valRmse)}, score/100 engines ${fmt(fig.valScorePer100)}`);
   }

@@ -2,7 +2,7 @@
 import { readOnnxModel } from '../../src/ml/onnx';
 import { OrtModel } from '../../src/ml/ort-predict';
 import { applyMasks, magnitudePrune, sparsity } from '../../src/ml/prune';
-import { quantizeSymmetric } from '../../src/ml/quantize';
+import { INT8_REDUCED_MAX, quantizeDenseWeights, quantizeSymmetric } from '../../src/ml/quantize';
 import { distillationSet } from '../../src/ml/distill';
 import { Rng } from '../../src/ml/rng';
 import { Sequential } from '../../src/ml/sequential';
@@ -46,6 +46,15 @@ describe('compression', () => {
     const { q, scale } = quantizeSymmetric(w, 2, (i) => Math.floor(i / 3));
     expect(Array.from(scale)).toEqual([Math.fround(1 / 127), Math.fround(10 / 127)]);
     expect(Array.from(q)).toEqual([64, -127, 32, 127, -64, 32]);
+  });
+
+  it('dense weights for MatMulInteger use 7 bits (±63) per output column, so u8 x s8 pair sums fit in int16', () => {
+    // [inF 3, units 2]: column 0 = 0.5, 10, -4; column 1 = -1, 2.5, 0.25.
+    const w = Float32Array.from([0.5, -1, 10, 2.5, -4, 0.25]);
+    const { q, scale } = quantizeDenseWeights(w, 2);
+    expect(Array.from(scale)).toEqual([Math.fround(10 / 63), Math.fround(2.5 / 63)]);
+    expect(Array.from(q)).toEqual([3, -25, 63, 63, -25, 6]);
+    expect(2 * 255 * INT8_REDUCED_MAX).toBeLessThanOrEqual(32767);
   });
 
   it('magnitude pruning zeroes weights under lambda * max|w| per tensor, keeps biases, and masks survive updates', () => {

@@ -9,6 +9,7 @@ import { phm08Score, rmse } from '../../src/ml/metrics';
 import { RUL_DEFAULTS, splitEngines } from '../../src/ml/rul-model';
 import { describeWithData } from '../helpers/shared-data';
 import { readModelDir } from '../../src/ml/model-files';
+import { fmt } from '../../src/ml/model-card';
 import { Rng } from '../../src/ml/rng';
 
 /**
@@ -71,6 +72,38 @@ describe('evaluate rul with trajectories shorter than the window (shipped cmapss
     const text = printed.join('');
     expect(text).toContain(`engines 4 (2 shorter than the window, padded by repeating their first cycle)`);
     expect(text).toMatch(/RMSE \d+\.\d\d\n/);
+
+    // PHM08 by hand from the printed predictions: d = predicted - true, exp(-d/13) - 1 early, exp(d/10) - 1 late.
+    const truthValues = [112, 98, 69, 20];
+    const byHand = r.predictions.reduce((a, p, i) => {
+      const d = p - truthValues[i]!;
+      return a + (d < 0 ? Math.exp(-d / 13) - 1 : Math.exp(d / 10) - 1);
+    }, 0);
+    const rmseByHand = Math.sqrt(r.predictions.reduce((a, p, i) => a + (p - truthValues[i]!) ** 2, 0) / 4);
+    expect(r.score).toBeCloseTo(byHand, 6);
+    expect(text).toContain(`PHM08 score ${fmt(byHand)}\n`);
+    expect(text).toContain(`RMSE ${fmt(rmseByHand)}\n`);
+
+    // The truth file as Windows tools write it: CRLF line ends and trailing blanks.
+    const crlf = join(dir, 'RUL_crlf.txt');
+    writeFileSync(crlf, '112  \r\n98 \r\n69\t\r\n20  \r\n');
+    printed.length = 0;
+    const spy2 = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
+    try {
+      await buildProgram().parseAsync(['node', 'pdm-gateway', 'evaluate', 'rul', '--test', test, '--truth', crlf, '--model', 'models/cmapss-rul', '--json']);
+    } finally {
+      spy2.mockRestore();
+    }
+    const json = JSON.parse(printed.join('')) as { engines: number; rmse: number; score: number; padded: number };
+    expect(json.engines).toBe(4);
+    expect(json.padded).toBe(2);
+    expect(json.score).toBeCloseTo(byHand, 6);
+    expect(json.rmse).toBeCloseTo(rmseByHand, 6);
+  });
+
+  it('phm08Score on fixed numbers: 10 cycles early costs exp(10/13) - 1, 10 late exp(1) - 1', () => {
+    expect(phm08Score([10, 30, 20], [20, 20, 20])).toBeCloseTo(Math.exp(10 / 13) - 1 + (Math.E - 1), 12);
+    expect(phm08Score([10, 30], [20, 20])).toBeCloseTo(1.158105 + 1.718282, 5);
   });
 });
 

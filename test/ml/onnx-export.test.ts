@@ -20,6 +20,10 @@ describe('ONNX export matches the TypeScript forward pass (onnxruntime-node, 1e-
     it(c.name, async () => {
       const model = new Sequential(c.specs, c.inShape, { seed: 7 });
       const rng = new Rng(8);
+      // Biases start at zero; random ones make a dropped, misplaced or mis-broadcast bias visible.
+      const biases = model.params().filter((p) => !p.decay);
+      expect(biases).toHaveLength(c.specs.filter((s) => s.type === 'dense' || s.type === 'conv1d').length);
+      for (const b of biases) b.value.forEach((_, i) => (b.value[i] = rng.normal()));
       const batch = 7;
       const x = Float32Array.from({ length: batch * sizeOf(c.inShape) }, () => rng.normal());
       const expected = model.predict(x);
@@ -36,8 +40,10 @@ describe('ONNX export matches the TypeScript forward pass (onnxruntime-node, 1e-
   it('a model rebuilt from its ONNX file predicts exactly what the original did', () => {
     const c = LAYER_CASES.find((k) => k.name.startsWith('flatten after conv'))!;
     const model = new Sequential(c.specs, c.inShape, { seed: 9 });
-    const rebuilt = Sequential.fromOnnx(model.toOnnx());
     const rng = new Rng(1);
+    for (const b of model.params().filter((p) => !p.decay)) b.value.forEach((_, i) => (b.value[i] = rng.normal()));
+    const rebuilt = Sequential.fromOnnx(model.toOnnx());
+    rebuilt.params().forEach((p, k) => expect(Array.from(p.value)).toEqual(Array.from(model.params()[k]!.value)));
     const x = Float32Array.from({ length: 4 * sizeOf(c.inShape) }, () => rng.normal());
     expect(Array.from(rebuilt.predict(x))).toEqual(Array.from(model.predict(x)));
     expect(rebuilt.specs).toEqual(model.specs);
