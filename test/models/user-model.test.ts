@@ -42,7 +42,7 @@ describe('a user model bound by manifest alone', () => {
     // z(temp.mean) = (70 - 50) / 10 = 2, z(vib.rms) = (1 - 1) / 0.5 = 0 -> RUL = 20 hours
     expect(r.windows[0].health?.[0]).toEqual({
       model: 'user-rul', version: '0.3.1', role: 'rul', value: 20, units: 'hours', state: 'warning', quality: 'good',
-      maintenance: { dueIn: 10, units: 'hours', urgency: 'warning' },
+      maintenance: { dueIn: 10, units: 'hours', urgency: 'warning', dueBy: 4000 + 10 * 3_600_000 }, // window end + 10 h
     });
     expect(r.alarms.map((a) => [a.action, a.severity, a.condition])).toEqual([['raise', 'warning', 'rul']]);
     await svc.stop();
