@@ -77,6 +77,11 @@ export const assetConfig = z
       if (hi <= lo) ctx.addIssue({ code: 'custom', path: ['spectral', 'bands', i], message: `band [${lo}, ${hi}) is empty` });
     });
     for (const issue of waveformIssues(a.tags, a.waveforms)) ctx.addIssue({ code: 'custom', ...issue });
+    // Until src/models/input-assembly.ts takes its channel list from assetChannels() (it reads the
+    // keys of tags), a model on an asset with waveforms would read the wrong columns: refuse it.
+    if (Object.keys(a.waveforms).length > 0 && a.models.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['models'], message: 'models cannot yet be bound to an asset with waveform channels (the model layer does not know their feature channels); remove models here, or the waveforms' });
+    }
     if (a.health.n > a.health.m) ctx.addIssue({ code: 'custom', path: ['health', 'n'], message: `n (${a.health.n}) is larger than m (${a.health.m})` });
   });
 

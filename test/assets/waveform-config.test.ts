@@ -76,3 +76,17 @@ describe('assets[].waveforms config', () => {
     expect(r).toContain('feature channel \\"vib.rms\\" of waveform channel \\"vib\\" has the name of another channel: rename one of them');
   });
 });
+
+describe('models on an asset with waveforms', () => {
+  it('are refused until the model layer reads assetChannels (a model would read the wrong columns)', () => {
+    const r = (() => {
+      try {
+        asset({ tags: { vib: 's/v' }, waveforms: { vib: { sampleRateHz: 1000, features: ['rms'] } }, models: [{ id: 'm', role: 'anomaly' }] });
+      } catch (e) {
+        return String(e);
+      }
+      return 'accepted';
+    })();
+    expect(r).toContain('models cannot yet be bound to an asset with waveform channels');
+  });
+});
