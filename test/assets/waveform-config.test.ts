@@ -43,7 +43,7 @@ describe('assets[].waveforms config', () => {
     expect(grid).toEqual(['t', 'p', 'v1.rms', 'v1.kurtosis', 'v2.dominant_freq']);
     for (const c of [2, 3]) {
       const ch = w.channel(c);
-      expect(ch.keys.map((k, i) => grid[ch.col0 + i])).toEqual(ch.keys.map((k) => `${ch.name}.${k}`));
+      expect(ch.keys.map((_, i) => grid[ch.col0 + i])).toEqual(ch.keys.map((k) => `${ch.name}.${k}`));
     }
   });
 
