@@ -321,8 +321,8 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
 
   /**
    * An already aligned row of all channels (assetChannels order: config order without waveforms;
-   * NaN = no value), stamped `ts`, for feeds that deliver rows (CSV replay, a simulator, Node-RED). It goes through the same grid, lateness
-   * and gap handling as samples; do not feed one asset both ways.
+   * NaN = no value), stamped `ts`, for feeds that deliver rows (CSV replay, a simulator, Node-RED).
+   * It goes through the same grid, lateness and gap handling as samples; do not feed one asset both ways.
    */
   pushFrame(ts: number, values: ArrayLike<number>): void {
     if (values.length !== this.channels.length) {
