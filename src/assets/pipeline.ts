@@ -303,15 +303,15 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     if (s.quality === 'bad') this.st.badSamples++;
     else this.latest.set(c, s.value);
     const w = this.waves.channel(c);
+    const ts = s.sourceTs;
+    if (s.quality !== 'bad' && (!Number.isFinite(ts) || ts - s.receivedTs > this.maxFutureMs)) {
+      this.st.futureSamples++;
+      this.warn(`future:${w.tag}`, () => `tag ${w.tag}: source time ${iso(ts)} is ahead of receipt ${iso(s.receivedTs)} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
+      return;
+    }
     const no = w.analyse(s);
     if (no !== undefined) {
       if (no.problem !== 'bad') this.warn(`waveform-${no.problem}:${w.tag}`, no.message);
-      return;
-    }
-    const ts = s.sourceTs;
-    if (!Number.isFinite(ts) || ts - s.receivedTs > this.maxFutureMs) {
-      this.st.futureSamples++;
-      this.warn(`future:${w.tag}`, () => `tag ${w.tag}: source time ${iso(ts)} is ahead of receipt ${iso(s.receivedTs)} by more than ${this.maxFutureMs} ms (device clock?); ignored`);
       return;
     }
     for (let k = 0; k < w.values.length; k++) {
@@ -334,9 +334,9 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   }
 
   /**
-   * An already aligned row of all channels (config order; NaN = no value), stamped `ts`, for feeds
-   * that deliver rows (CSV replay, a simulator, Node-RED). It goes through the same grid, lateness
-   * and gap handling as samples; do not feed one asset both ways.
+   * An already aligned row of all channels (assetChannels order: config order without waveforms;
+   * NaN = no value), stamped `ts`, for feeds that deliver rows (CSV replay, a simulator, Node-RED).
+   * It goes through the same grid, lateness and gap handling as samples; do not feed one asset both ways.
    */
   pushFrame(ts: number, values: ArrayLike<number>): void {
     if (values.length !== this.channels.length) {

@@ -8,7 +8,7 @@ export type BlockProblem = 'bad' | 'type' | 'length' | 'rate' | 'nonfinite';
 
 /** Plain counters of one asset's waveform channels (summed over them), for stats(). */
 export interface WaveformStats {
-  /** Blocks analysed: their features went to the frame grid. */
+  /** Blocks whose features were computed (one found late afterwards is also counted in lateSamples). */
   readonly waveformBlocks: number;
   readonly waveformBlocksBad: number;
   /** Values of a waveform channel that were not a block (a scalar, text, ...). */

@@ -1,5 +1,5 @@
 import { iso } from '../core/clock';
-import { assetWindowFrames, type AssetConfig } from '../assets/config';
+import { assetChannels, assetWindowFrames, type AssetConfig } from '../assets/config';
 import { CELL_MISSING } from '../assets/frame';
 import type { AnalyzedWindow } from '../assets/types';
 import { bandKey } from '../features/compute';
@@ -51,7 +51,8 @@ export function planInput(model: string, input: ManifestInput, a: AssetConfig, c
   };
   const dims = input.shape.slice(1);
   const rowSize = dims.reduce((p, d) => p * d, 1);
-  const channels = Object.keys(a.tags);
+  // the frame grid's columns: scalar tags, then each waveform's feature channels (<channel>.<feature>)
+  const channels = assetChannels(a);
   let channelIndex: number[] = [];
   let frames = 0;
   let features: [string, string][] = [];

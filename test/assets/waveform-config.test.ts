@@ -1,3 +1,5 @@
+import { planInput } from '../../src/models/input-assembly';
+import { modelManifest } from '../../src/models/manifest';
 import { assetChannels } from '../../src/assets/config';
 import { WaveformInputs } from '../../src/assets/waveform-channel';
 import { parseConfig } from '../../src/config/load';
@@ -43,7 +45,7 @@ describe('assets[].waveforms config', () => {
     expect(grid).toEqual(['t', 'p', 'v1.rms', 'v1.kurtosis', 'v2.dominant_freq']);
     for (const c of [2, 3]) {
       const ch = w.channel(c);
-      expect(ch.keys.map((k, i) => grid[ch.col0 + i])).toEqual(ch.keys.map((k) => `${ch.name}.${k}`));
+      expect(ch.keys.map((_, i) => grid[ch.col0 + i])).toEqual(ch.keys.map((k) => `${ch.name}.${k}`));
     }
   });
 
@@ -74,5 +76,19 @@ describe('assets[].waveforms config', () => {
       return 'accepted';
     })();
     expect(r).toContain('feature channel \\"vib.rms\\" of waveform channel \\"vib\\" has the name of another channel: rename one of them');
+  });
+});
+
+describe('models on an asset with waveforms', () => {
+  it('bind to the frame grid: scalar tags first, then the waveform feature channels', () => {
+    const a = asset({ tags: { t: 's/t', vib: 's/v' }, waveforms: { vib: { sampleRateHz: 1000, features: ['rms', 'kurtosis'] } }, models: [{ id: 'm', role: 'anomaly' }] });
+    const m = modelManifest.parse({
+      id: 'm', version: '1.0.0', kind: 'anomaly', sha256: '0'.repeat(64),
+      inputs: [{ name: 'x', layout: 'frames', shape: [-1, 3, 2], channels: ['vib.kurtosis', 't'], frames: 3, normalization: { type: 'zscore', mean: [0, 0], std: [1, 1] } }],
+      outputs: [{ name: 'score', meaning: 'anomaly-score' }],
+    });
+    expect(planInput('m@1.0.0', m.inputs[0], a).channelIndex).toEqual([2, 0]);
+    const unknown = modelManifest.parse({ ...m, inputs: [{ ...m.inputs[0], channels: ['vib', 't'] }] });
+    expect(() => planInput('m@1.0.0', unknown.inputs[0], a)).toThrow(/vib/);
   });
 });

@@ -106,6 +106,15 @@ describe('waveform channels through the asset pipeline (closed forms)', () => {
     expectNear(h.windows[0].features['vib.rms'].last, Math.SQRT1_2, 1e-12, 'rms');
   });
 
+  it('a block stamped after its frame closed is late, one stamped far ahead of receipt is refused: counted once per block', () => {
+    const h = harness(vibAsset());
+    h.push([block(tone(1), 10)]);
+    h.push([block(tone(1), 5010)]); // frames up to 4000 close
+    h.push([block(tone(2), 1010)]); // its frame is closed
+    h.push([{ ...block(tone(2), 10_000_000), receivedTs: 6000 }]); // device clock far ahead
+    expect(h.p.stats()).toMatchObject({ waveformBlocks: 3, lateSamples: 1, futureSamples: 1 });
+  });
+
   it('a column batch carrying a number for the waveform tag: counted as not a block, the scalar beside it still delivered', () => {
     const h = harness(vibAsset({ policy: 'skip', minCoverage: 0.05 }));
     const router = new SampleRouter([h.p]);

@@ -16,7 +16,7 @@ export function numericArrayToWaveform(v: Variant): Waveform | undefined {
   if (v.arrayType !== VariantArrayType.Array) return undefined;
   const raw: unknown = v.value;
   if (!Array.isArray(raw) && !(ArrayBuffer.isView(raw) && !(raw instanceof DataView))) return undefined;
-  if (NUMERIC.has(v.dataType)) return new Waveform(Float64Array.from(raw as ArrayLike<number>, Number));
+  if (NUMERIC.has(v.dataType)) return new Waveform(new Float64Array(raw as ArrayLike<number>)); // converts and copies in one native call
   if (v.dataType === DataType.Int64 || v.dataType === DataType.UInt64) {
     // node-opcua gives each 64-bit integer as [high, low] words; exact up to 2^53, like a scalar
     const signed = v.dataType === DataType.Int64;
