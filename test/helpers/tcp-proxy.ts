@@ -3,12 +3,21 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
 /**
  * A TCP proxy that can cut the line: `cut()` destroys every connection and refuses new ones
  * (accepts and drops them at once), `restore()` forwards again. Stands in for a network outage.
+ * `blackhole()` is the silent kind (a firewall or route that drops packets): open connections
+ * stop carrying bytes without being closed, new ones are accepted and never answered. After
+ * `restore()` new connections forward again; the black-holed ones stay silent (as after a
+ * firewall that lost its connection state), so the client has to notice by itself.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly pairs = new Set<Socket>();
   private down = false;
+  private silent = false;
+  /** Sockets that swallow everything and never close by themselves (blackhole). */
+  private readonly held = new Set<Socket>();
   connections = 0;
+  /** Connections accepted into the black hole (new ones while it lasts). */
+  heldConnections = 0;
 
   constructor(
     readonly port: number,
@@ -20,6 +29,11 @@ export class TcpProxy {
     const server = createServer((client) => {
       if (this.down) {
         client.destroy();
+        return;
+      }
+      if (this.silent) {
+        this.heldConnections++;
+        this.hold(client);
         return;
       }
       this.connections++;
@@ -45,8 +59,26 @@ export class TcpProxy {
     for (const s of this.pairs) s.destroy();
   }
 
+  /** From now on nothing passes, and nothing is closed (see the class comment). */
+  blackhole(): void {
+    this.silent = true;
+    for (const s of this.pairs) {
+      s.unpipe();
+      this.hold(s);
+    }
+    this.pairs.clear();
+  }
+
   restore(): void {
     this.down = false;
+    this.silent = false;
+  }
+
+  private hold(s: Socket): void {
+    this.held.add(s);
+    s.on('error', () => undefined);
+    s.on('data', () => undefined); // read and drop: the peer's writes never back up
+    s.on('close', () => this.held.delete(s));
   }
 
   get open(): number {
@@ -55,6 +87,7 @@ export class TcpProxy {
 
   stop(): Promise<void> {
     this.cut();
+    for (const s of this.held) s.destroy();
     const s = this.server;
     this.server = undefined;
     return new Promise((resolve) => (s ? s.close(() => resolve()) : resolve()));

@@ -128,4 +128,64 @@ describe('OpcuaSource against a node-opcua server in another process', () => {
       }
     });
   }
+
+  // The silent kind of outage: the path drops packets, nothing is refused or closed. The worst
+  // moment for the path to come back is just after the source began a connection attempt into the
+  // black hole (that attempt never gets an answer): restored exactly then, with the default
+  // timeouts and backoff, every item must be back within 10 s.
+  const HOLES = [
+    { mode: 'subscribe', when: 'just as an attempt went into it', afterMs: undefined },
+    { mode: 'poll', when: 'just as an attempt went into it', afterMs: undefined },
+    { mode: 'subscribe', when: 'after 1 s, before the silence was noticed', afterMs: 1000 },
+    { mode: 'poll', when: 'after 1 s, before the silence was noticed', afterMs: 1000 },
+  ] as const;
+  for (const { mode, when, afterMs } of HOLES) {
+    it(`proxy black hole (${mode}, default timeouts): restored ${when}, all values back within 10 s`, async () => {
+      const proxyPort = await freePort();
+      await peer.kill();
+      peer = new ChildPeer(process.execPath, [PEER, '--port', String(port), '--vars', '20', '--advertise-port', String(proxyPort), '--report-ms', '200']);
+      await peer.start();
+      const proxy = new TcpProxy(proxyPort, port);
+      await proxy.start();
+      try {
+        const cfg = opcuaSourceConfig.parse({
+          id: 'plant',
+          type: 'opcua',
+          endpoint: `opc.tcp://127.0.0.1:${proxy.port}`,
+          mode,
+          nodes: [...Array.from({ length: 20 }, (_, i) => ({ name: `v${i}`, nodeId: `ns=1;s=V${i}` })), { name: 'numbered', browsePath: '/Objects/1:Plant/1:Numbered' }],
+        });
+        src = new OpcuaSource(cfg, { logger: silentLogger(), dataDir });
+        const rec = new SourceRecorder(src);
+        await src.start();
+        await rec.until('all good', () => allGoodSince(rec, 0), 20_000);
+        const t0 = Date.now();
+        proxy.blackhole();
+        let detectMs = -1;
+        if (afterMs === undefined) {
+          await rec.until('bad while black-holed', () => rec.latest('plant/v3')?.quality === 'bad', 30_000);
+          detectMs = Date.now() - t0;
+          // two attempts into the black hole, then restore the moment a third one begins
+          await rec.until('2 attempts in the black hole', () => proxy.heldConnections >= 2, 60_000);
+          const attempts = proxy.heldConnections;
+          await rec.until('the next attempt', () => proxy.heldConnections > attempts, 60_000);
+        } else {
+          await new Promise((r) => setTimeout(r, afterMs));
+          expect(rec.latest('plant/v3')?.quality).toBe('good');
+        }
+        proxy.restore(); // (the connection open when the hole began stays silent)
+        const mark = rec.samples.length;
+        const ms = await rec.until('all good after restore', () => allGoodSince(rec, mark), 20_000);
+        process.stdout.write(`black hole ${mode}: detected after ${detectMs} ms, back ${ms} ms after restore\n${rec.states.map((x) => `${x.at - t0} ${x.state} ${x.detail}`).join('\n')}\n`);
+        expect(ms).toBeLessThan(10_000);
+        await rec.until('up', () => src?.health().state === 'up');
+        // (the old session's CloseSession went into the black hole: the server drops it at its timeout)
+        expect(src.stats()).toMatchObject({ reconnects: 1, resumes: 0, rebuilds: 1 });
+      } finally {
+        await src?.stop();
+        src = undefined;
+        await proxy.stop();
+      }
+    });
+  }
 });

@@ -54,8 +54,18 @@ export const opcuaSourceConfig = z.strictObject({
   samplingIntervalMs: z.number().int().min(0).default(250),
   pollIntervalMs: z.number().int().min(10).default(1000),
   maxNotificationsPerPublish: z.number().int().min(0).default(0).describe('0 = no limit'),
-  keepAliveCount: z.number().int().min(1).default(10).describe('Publishing intervals without data before the server sends a keep-alive'),
-  connectTimeoutMs: z.number().int().min(100).default(10000),
+  keepAliveCount: z
+    .number()
+    .int()
+    .min(1)
+    .default(5)
+    .describe('Publishing intervals without data before the server sends a keep-alive; a subscription silent for 2 keep-alives + 2 s is taken as lost (default 500 ms x 5: 7 s)'),
+  connectTimeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .default(5000)
+    .describe('Longest wait for the server while connecting (TCP, Hello, secure channel); an attempt that times out is followed by the next one at once'),
   requestTimeoutMs: z.number().int().min(100).default(10000).describe('A service call (Read, Browse, CreateMonitoredItems) slower than this fails and the session is rebuilt'),
   sessionTimeoutMs: z.number().int().min(1000).default(60000),
   retryRejectedNodesMs: z.number().int().min(100).default(30000).describe('How often nodes the server refused (unknown NodeId, browse path not found) are tried again'),

@@ -15,11 +15,24 @@ export function createOpcuaClient(cfg: OpcuaSourceConfig, cm: OPCUACertificateMa
     connectionStrategy: { maxRetry: 0, initialDelay: cfg.reconnect.initialMs, maxDelay: cfg.reconnect.maxMs },
     keepSessionAlive: true,
     requestedSessionTimeout: cfg.sessionTimeoutMs,
-    transportTimeout: cfg.connectTimeoutMs,
+    // also the socket's idle limit: longer than our own silence watchdog, so a quiet but healthy
+    // subscription is never dropped by it and a silent link is found (and rebuilt) by the watchdog
+    transportTimeout: Math.max(cfg.connectTimeoutMs, silenceLimitMs(cfg) + 2000),
     defaultTransactionTimeout: cfg.requestTimeoutMs,
     clientCertificateManager: cm,
     ...securityOptions(cfg),
   });
+}
+
+/**
+ * How long a connection may stay without an answer from the server before it is taken as dead:
+ * two periods and 2 s, the period being the keep-alive period of the subscription (mode
+ * subscribe: publish responses with values or keep-alives) or the longest poll interval (mode
+ * poll: Read responses).
+ */
+export function silenceLimitMs(cfg: OpcuaSourceConfig): number {
+  const period = cfg.mode === 'subscribe' ? cfg.publishingIntervalMs * cfg.keepAliveCount : Math.max(cfg.pollIntervalMs, ...cfg.nodes.map((n) => n.pollIntervalMs ?? 0));
+  return 2 * period + 2000;
 }
 
 /**

@@ -12,7 +12,7 @@ import { OpcuaPoller } from './opcua-poll';
 import { type Resolved, resolveNodes } from './opcua-resolve';
 import { NO_LIMITS, type OperationLimits, readOperationLimits } from './opcua-limits';
 import { acquireCertificateManager, type CertificateManagerLease, explainConnectError, pkiPaths, userIdentity } from './opcua-security';
-import { createOpcuaClient, enableSessionResume, withTimeout } from './opcua-client';
+import { createOpcuaClient, enableSessionResume, silenceLimitMs, withTimeout } from './opcua-client';
 import { addDataValue, badSample } from './status-quality';
 import { routeNodeOpcuaLogs } from './opcua-logs';
 
@@ -66,6 +66,7 @@ export class OpcuaSource extends SourceEmitter implements Source {
   private readonly pending: ColumnBatchBuilder;
   /** One cyclic read's values (mode poll). */
   private readonly polled: ColumnBatchBuilder;
+  private readonly goodbyes = new Set<Promise<void>>();
   private flushQueued = false;
   private batchTs = 0;
   private counts = { errors: 0, reconnects: 0, resumes: 0, rebuilds: 0, rejectedNodes: 0, overruns: 0, connects: 0 };
@@ -89,7 +90,7 @@ export class OpcuaSource extends SourceEmitter implements Source {
   async start(): Promise<void> {
     this.stopping = false;
     this.setState('starting', this.cfg.endpoint);
-    this.watchdog = setInterval(() => this.checkSilence(), 1000);
+    this.watchdog = setInterval(() => this.checkSilence(), 250);
     this.retryTimer = setInterval(() => void this.retryRejected(), this.cfg.retryRejectedNodesMs);
     this.reconnect();
   }
@@ -104,6 +105,7 @@ export class OpcuaSource extends SourceEmitter implements Source {
     }
     await this.loop;
     await this.teardown();
+    await Promise.all(this.goodbyes);
     await this.pki?.release();
     this.pki = undefined;
     this.setState('stopped');
@@ -123,16 +125,20 @@ export class OpcuaSource extends SourceEmitter implements Source {
 
   private async connectLoop(): Promise<void> {
     while (!this.stopping) {
+      const t0 = Date.now();
       try {
         await this.establish();
         this.backoff.reset();
         return;
       } catch (e) {
         this.counts.errors++;
-        await this.teardown();
+        this.teardownInBackground(); // no need to wait for a goodbye the server may never answer
         if (this.stopping) return;
         this.setState('down', `${this.cfg.endpoint}: ${explainConnectError(errorMessage(e), this.cfg, pkiPaths(this.deps.dataDir))}`);
-        await this.sleep(this.backoff.next());
+        // The delay counts from the start of the attempt: one that timed out (a silent path) has
+        // waited already, and the next starts at once, so a path that comes back while an
+        // attempt hangs costs at most connectTimeoutMs, not connectTimeoutMs + the backoff.
+        await this.sleep(Math.max(0, this.backoff.next() - (Date.now() - t0)));
         // `pdm-gateway pki trust` runs in another process; node-opcua learns of it from file-watcher
         // events, which can come late or not at all. Re-scan the PKI folders before the next attempt.
         await this.pki?.cm.reloadCertificates().catch((err: unknown) => this.deps.logger.debug({ source: this.id, err: errorMessage(err) }, 'pki reload failed'));
@@ -258,7 +264,10 @@ export class OpcuaSource extends SourceEmitter implements Source {
     this.counts.rebuilds++;
     this.setState('down', `${this.cfg.endpoint}: ${reason}`);
     this.gen++; // late events of the old connection are ignored from now on
-    void this.teardown().then(() => this.reconnect());
+    // the old client says goodbye in the background: over a dead link its CloseSession would
+    // hold up the new connection for the full disconnect bound
+    this.teardownInBackground();
+    this.reconnect();
   }
 
   private markAllBad(reason: string): void {
@@ -301,12 +310,22 @@ export class OpcuaSource extends SourceEmitter implements Source {
     }
   }
 
-  /** A subscription that neither publishes nor keeps alive for too long is dead, even if the socket is not. */
+  /**
+   * A subscription that neither publishes nor keeps alive for too long, or a poller whose Reads
+   * go unanswered, is dead even if the socket is not (a black-holed path closes nothing).
+   */
   private checkSilence(): void {
     const conn = this.conn;
-    if (!conn || this.state !== 'up' || this.cfg.mode !== 'subscribe') return;
-    const limit = this.cfg.publishingIntervalMs * this.cfg.keepAliveCount * 2 + 2000;
-    if (Date.now() - conn.lastActivity > limit) this.lost(conn.gen, `no publish response for ${limit} ms`);
+    if (!conn || this.state !== 'up') return;
+    const limit = silenceLimitMs(this.cfg);
+    if (Date.now() - conn.lastActivity > limit) this.lost(conn.gen, `no ${this.cfg.mode === 'subscribe' ? 'publish' : 'Read'} response for ${limit} ms`);
+  }
+
+  /** Old connections closing while the next one is made; stop() waits for them. */
+  private teardownInBackground(): void {
+    const p = this.teardown();
+    this.goodbyes.add(p);
+    void p.finally(() => this.goodbyes.delete(p));
   }
 
   private async teardown(): Promise<void> {
