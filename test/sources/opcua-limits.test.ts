@@ -74,13 +74,15 @@ describe('OPC-UA bulk calls within the server operation limits', () => {
     const n3 = reads.filter((n) => n === 3).length;
     const n1 = reads.filter((n) => n === 1).length;
     expect(reads.every((n) => n === 3 || n === 1)).toBe(true);
-    expect(n1).toBeGreaterThanOrEqual(12);
+    expect(n1).toBeGreaterThanOrEqual(10);
     expect(n1).toBeLessThanOrEqual(16);
     expect(n3 - n1).toBeGreaterThanOrEqual(2); // the slow group's Reads
     expect(n3 - n1).toBeLessThanOrEqual(4);
+    // values per tag: one per Read of its group (give or take the Read in flight at either end of the window)
     const per = (tag: string): number => rec.since(mark).filter((s) => s.tag === tag).length;
-    for (const f of fast) expect(per(`p/${f.name}`)).toBe(n1);
-    for (const s of slow) expect(per(`p/${s.name}`)).toBe(n3 - n1);
+    for (const f of fast) expect(Math.abs(per(`p/${f.name}`) - n1)).toBeLessThanOrEqual(1);
+    for (const s of slow) expect(Math.abs(per(`p/${s.name}`) - (n3 - n1))).toBeLessThanOrEqual(1);
+    expect(per('p/f0') / per('p/s4')).toBeGreaterThanOrEqual(3);
     expect(src.stats()).toMatchObject({ overruns: 0, errors: 0 });
   });
 

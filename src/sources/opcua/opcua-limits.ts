@@ -1,4 +1,5 @@
 import { AttributeIds, type ClientSession, type DataValue, VariableIds } from 'node-opcua';
+import { errorMessage } from '../../core/errors';
 
 /**
  * The server's per-call operation limits (Part 5, OperationLimitsType) that our bulk calls must
@@ -30,7 +31,9 @@ export async function readOperationLimits(session: ClientSession): Promise<Opera
   let dvs: (DataValue | undefined)[];
   try {
     dvs = await session.read(nodes);
-  } catch {
+  } catch (e) {
+    // anything else (a dead link, a timeout) is the caller's to handle
+    if (!/TooManyOperations/.test(errorMessage(e))) throw e;
     dvs = await Promise.all(nodes.map((n) => session.read(n).catch(() => undefined)));
   }
   const out: { -readonly [K in keyof OperationLimits]: number } = { ...NO_LIMITS };
