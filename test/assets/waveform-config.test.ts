@@ -84,7 +84,7 @@ describe('models on an asset with waveforms', () => {
     const a = asset({ tags: { t: 's/t', vib: 's/v' }, waveforms: { vib: { sampleRateHz: 1000, features: ['rms', 'kurtosis'] } }, models: [{ id: 'm', role: 'anomaly' }] });
     const m = modelManifest.parse({
       id: 'm', version: '1.0.0', kind: 'anomaly', sha256: '0'.repeat(64),
-      inputs: [{ name: 'x', layout: 'frames', shape: [-1, 3, 2], channels: ['vib.kurtosis', 't'], frames: 3, normalization: { type: 'zscore', mean: [0, 0], std: [1, 1] } }],
+      inputs: [{ name: 'x', layout: 'frames', shape: [-1, 10, 2], channels: ['vib.kurtosis', 't'], frames: 10, normalization: { type: 'zscore', mean: [0, 0], std: [1, 1] } }],
       outputs: [{ name: 'score', meaning: 'anomaly-score' }],
     });
     expect(planInput('m@1.0.0', m.inputs[0], a).channelIndex).toEqual([2, 0]);
