@@ -6,15 +6,8 @@
 // Variables: Objects/1:Plant/1:V<i> (ns=1;s=V<i>, Double), every tick each value moves.
 // Plain JS on purpose: the test runner and the bench both start it with node, no build step.
 'use strict';
-const { OPCUAServer, OPCUACertificateManager, DataType, Variant, StatusCodes, Subscription, get_mini_nodeset_filename } = require('node-opcua');
-const { mkdtempSync } = require('node:fs');
-const { tmpdir } = require('node:os');
-const { join } = require('node:path');
-
-function arg(name, def) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
+const { DataType, Variant, StatusCodes, Subscription } = require('node-opcua');
+const { arg, loopbackServer, run } = require('./peer-common');
 
 async function main() {
   const port = arg('port', 4840);
@@ -23,11 +16,7 @@ async function main() {
   const firstId = arg('first-id', 1000);
   // node-opcua caps notifications per publish at 1000 by default: raise it for large subscriptions
   if (arg('max-notifications', 0)) Subscription.maxNotificationPerPublishHighLimit = arg('max-notifications', 0);
-  const server = new OPCUAServer({
-    port,
-    hostname: '127.0.0.1',
-    nodeset_filename: [get_mini_nodeset_filename()],
-    serverCertificateManager: new OPCUACertificateManager({ rootFolder: mkdtempSync(join(tmpdir(), 'pdm-peer-pki-')), automaticallyAcceptUnknownCertificate: true }),
+  const server = loopbackServer(port, 'pdm-peer-pki-', {
     serverCapabilities: { maxSessions: 20, maxMonitoredItems: 200000, maxMonitoredItemsPerSubscription: 200000 },
     maxNotificationsPerPublish: arg('max-notifications', 0) || undefined,
     advertisedEndpoints: arg('advertise-port', 0) ? [`opc.tcp://127.0.0.1:${arg('advertise-port', 0)}`] : undefined,
@@ -63,7 +52,4 @@ async function main() {
   process.on('SIGINT', stop);
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e.stack || e}\n`);
-  process.exit(1);
-});
+run(main);

@@ -7,15 +7,8 @@
 // ArrayBuffer is not the host's: encodeTypedArray's `buffer instanceof ArrayBuffer` fails).
 // Usage: node waveform-peer.js --port N [--n 2048] [--bin 64] [--tick 100] [--bad-every 7]
 'use strict';
-const { OPCUAServer, OPCUACertificateManager, DataType, Variant, VariantArrayType, StatusCodes, get_mini_nodeset_filename } = require('node-opcua');
-const { mkdtempSync } = require('node:fs');
-const { tmpdir } = require('node:os');
-const { join } = require('node:path');
-
-function arg(name, def) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
+const { DataType, Variant, VariantArrayType, StatusCodes } = require('node-opcua');
+const { arg, loopbackServer, run } = require('../../interop/peers/peer-common');
 
 async function main() {
   const port = arg('port', 4840);
@@ -24,12 +17,7 @@ async function main() {
   const tick = arg('tick', 100);
   const badEvery = arg('bad-every', 7);
   const block = (a) => Float64Array.from({ length: n }, (_, i) => a * Math.sin((2 * Math.PI * bin * i) / n));
-  const server = new OPCUAServer({
-    port,
-    hostname: '127.0.0.1',
-    nodeset_filename: [get_mini_nodeset_filename()],
-    serverCertificateManager: new OPCUACertificateManager({ rootFolder: mkdtempSync(join(tmpdir(), 'pdm-wave-pki-')), automaticallyAcceptUnknownCertificate: true }),
-  });
+  const server = loopbackServer(port, 'pdm-wave-pki-');
   await server.initialize();
   const ns = server.engine.addressSpace.getOwnNamespace();
   const sensor = ns.addObject({ organizedBy: server.engine.addressSpace.rootFolder.objects, browseName: 'Sensor', nodeId: 'i=1000' });
@@ -47,7 +35,4 @@ async function main() {
   process.stdout.write(`listening ${port} block ${n}\nREADY\n`);
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e.stack}\n`);
-  process.exit(1);
-});
+run(main);
