@@ -49,7 +49,9 @@ describe('a publish the broker refuses (MQTT 5 PUBACK 0x87)', () => {
       expect(attempts).toBeGreaterThanOrEqual(3);
       expect(attempts).toBeLessThanOrEqual(15);
       const gaps = times.slice(1).map((t, i) => t - times[i]!);
-      expect(gaps[0]!).toBeLessThan(INITIAL_MS + 150);
+      // the hold starts from initialMs (full jitter: 0-200 ms), not the 1.6 s ceiling; the rest is
+      // the refusal's round trip, which took up to 380 ms on a loaded CI machine
+      expect(gaps[0]!).toBeLessThan(3 * INITIAL_MS);
       expect(Math.max(...gaps)).toBeGreaterThan(2 * INITIAL_MS);
 
       const st = up.stats();
