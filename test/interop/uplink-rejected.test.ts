@@ -25,6 +25,7 @@ describe('a publish the broker refuses (MQTT 5 PUBACK 0x87)', () => {
     const ob = makeOutbox();
     await ob.start();
     const up = makeUplink(ob, mosq.url, { protocolVersion: 5, reconnect: { initialMs: INITIAL_MS, maxMs: 1600 } });
+    let up2: ReturnType<typeof makeUplink> | undefined;
     try {
       await up.start();
       await waitFor(() => up.stats().state === 'up', 10_000, 'uplink up');
@@ -57,6 +58,9 @@ describe('a publish the broker refuses (MQTT 5 PUBACK 0x87)', () => {
       const st = up.stats();
       expect(st.publishRejected).toBeGreaterThanOrEqual(4);
       expect(st.publishRejected_0x87).toBe(st.publishRejected);
+      // Mosquitto 2.0.11 sometimes drops the connection after a denied publish ("Bad socket
+      // read/write"); the uplink reconnects and the count of refusals in a row carries on.
+      await waitFor(() => up.health().state === 'up', 5000, 'uplink up again');
       expect(up.health()).toMatchObject({ healthy: false, state: 'up' });
       expect(up.health().detail).toMatch(/refused the last \d+ publishes of class event \(reason 0x87\)/);
       // Telemetry, before and during the refusals, went through; no event did.
@@ -64,17 +68,27 @@ describe('a publish the broker refuses (MQTT 5 PUBACK 0x87)', () => {
       expect(ingest.store.count('event')).toBe(0);
       expect(ob.stats().backlog_event).toBe(events.length);
 
-      // The topic is allowed again (broker restarted with the new ACL; sessions persist).
+      // The topic is allowed again (broker restarted with the new ACL). The gateway is restarted
+      // after the cloud subscriber is back: a publish that reaches the restarted Mosquitto before
+      // the subscriber's persistent session reconnects was acked and not queued for it (seen
+      // in 1 run of 5), a broker matter that this test is not about.
+      await up.stop();
       await mosq.stop();
       writeAcl(acl, false);
       await mosq.start();
+      await waitFor(() => ingest.stats().state === 'up', 10_000, 'cloud subscriber back');
+      up2 = makeUplink(ob, mosq.url, { protocolVersion: 5, reconnect: { initialMs: INITIAL_MS, maxMs: 1600 } });
+      const again = up2;
+      await again.start();
       await waitFor(() => ingest.store.missing(events).length === 0 && ob.stats().records === 0, 15_000, 'the events once allowed').catch((e: Error) => {
-        throw new Error(`${e.message}: ${JSON.stringify(up.stats())}`);
+        throw new Error(`${e.message}: ${JSON.stringify(again.stats())}`);
       });
       expect(ingest.store.payloads('event', 'e1')).toEqual(Array.from({ length: 20 }, (_, i) => ({ i })));
       expect(ingest.store.orderViolations()).toBe(0);
-      expect(up.health()).toEqual({ healthy: true, state: 'up' });
+      expect(again.health()).toEqual({ healthy: true, state: 'up' });
+      expect(again.stats().publishRejected).toBe(0);
     } finally {
+      await up2?.stop();
       await up.stop();
       await ob.stop();
       await ingest.stop();
