@@ -148,6 +148,7 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
   it('fills messages by bytes: with a small batch.maxBytes each message holds whole blocks within it, as many as fit', async () => {
     const MAX = 2048;
     const sniff = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+    running.push({ stop: () => sniff.endAsync(true) }); // also when the test fails: no client left reconnecting
     const bodies: Buffer[] = [];
     sniff.on('message', (_t, p) => bodies.push(p));
     await sniff.subscribeAsync('pdm/v1/s1/gw1/telemetry/#', { qos: 1 });
@@ -172,7 +173,8 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
     await up.start();
     running.push(up);
     await waitFor(() => ingest.store.missing(ids).length === 0, 5000, 'all records');
-    await waitFor(() => bodies.length === expected, 2000, `${expected} messages`);
+    // the subscriber can see the last message before the uplink has its PUBACK: wait for both
+    await waitFor(() => bodies.length === expected && up.stats().messagesSent === expected, 5000, `${expected} messages`);
     expect(expected).toBeGreaterThan(5);
     expect(up.stats().messagesSent).toBe(expected);
     const records = bodies.map((b) => (JSON.parse(b.toString()) as { records: unknown[] }).records);
@@ -181,11 +183,11 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
     // As many as fit: a message plus the next message's first block would exceed MAX.
     for (let i = 0; i + 1 < records.length; i++) expect(JSON.stringify(records[i]).length - 2 + 1 + JSON.stringify(records[i + 1]!.slice(0, 5)).length - 2).toBeGreaterThan(MAX);
     expect(records.flat().map((r) => (r as { id: string }).id)).toEqual(ids);
-    await sniff.endAsync(true);
   });
 
   it('deflates message bodies when configured; the ingest inflates them', async () => {
     const sniff = await mqtt.connectAsync(broker.url, { protocolVersion: 4 });
+    running.push({ stop: () => sniff.endAsync(true) }); // also when the test fails: no client left reconnecting
     const firstBytes: number[] = [];
     sniff.on('message', (_t, p) => firstBytes.push(p[0]!));
     await sniff.subscribeAsync('pdm/v1/s1/gw1/telemetry/#', { qos: 1 });
@@ -200,7 +202,6 @@ describe('Uplink batching delay, rate limits, data budget and deflate', () => {
     await waitFor(() => firstBytes.length === 3, 2000, 'sniffed');
     expect(firstBytes).toEqual([0x78, 0x78, 0x78]);
     expect(up.stats().bytesSent).toBeLessThan(300 * 100 * 0.5);
-    await sniff.endAsync(true);
   });
 
   it('persists the day\'s budget count in the outbox, so a restart does not reset it; a new UTC day starts afresh', async () => {
