@@ -26,8 +26,10 @@ describe('persistent session and last will against Mosquitto (MQTT 5)', () => {
       const ts = Date.now();
       return cloud.publishAsync(`${BASE}/cmd`, JSON.stringify({ schema: 1, id, cmd: 'ping', ts, sig: signCommand(KEY, { id, cmd: 'ping', ts }) }), { qos: 1 });
     };
+    const watchers: mqtt.MqttClient[] = [];
     const watcher = async () => {
       const c = await mqtt.connectAsync(mosq.url, { protocolVersion: 5 });
+      watchers.push(c);
       const got: { state: string; retain: boolean }[] = [];
       c.on('message', (_t, p, packet) => got.push({ state: (JSON.parse(p.toString()) as { state: string }).state, retain: packet.retain }));
       await c.subscribeAsync(`${BASE}/status`, { qos: 1 });
@@ -60,6 +62,7 @@ describe('persistent session and last will against Mosquitto (MQTT 5)', () => {
       expect(w2.got[0]).toEqual({ state: 'online', retain: true });
       await w2.c.endAsync(true);
     } finally {
+      for (const c of watchers) await c.endAsync(true); // closed already when the test passed: a no-op
       await cloud.endAsync(true);
       await up.stop();
       await ob.stop();
