@@ -99,7 +99,8 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.waves = new WaveformInputs(this.cfg.tags, this.cfg.waveforms);
     this.inputs = this.waves.inputs;
     this.tagOf = this.waves.tagOf;
-    const units = this.channels.filter((ch) => opts.channelUnits?.[ch] !== undefined).map((ch) => [ch, opts.channelUnits![ch]] as const);
+    // units belong to source tags, so to input channels (a waveform's feature channels have none of their own)
+    const units = this.inputs.filter((ch) => opts.channelUnits?.[ch] !== undefined).map((ch) => [ch, opts.channelUnits![ch]] as const);
     this.channelUnits = units.length > 0 ? Object.freeze(Object.fromEntries(units)) : undefined;
     const w = this.cfg.window;
     this.latenessMs = w.latenessMs ?? w.frameMs;
@@ -184,9 +185,9 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     return e !== undefined;
   }
 
-  /** The asset's channels in config order, each with its source tag and unit (when known). */
+  /** The asset's input channels (one per source tag, waveforms included), each with its tag and unit (when known). */
   channelInfo(): { readonly name: string; readonly tag: string; readonly units?: string }[] {
-    return this.channels.map((name, c) => ({ name, tag: this.tagOf[c], ...(this.channelUnits?.[name] !== undefined ? { units: this.channelUnits[name] } : {}) }));
+    return this.inputs.map((name, c) => ({ name, tag: this.tagOf[c], ...(this.channelUnits?.[name] !== undefined ? { units: this.channelUnits[name] } : {}) }));
   }
 
   /** The source tag of each channel, in channel order (what a router routes on). */

@@ -1,7 +1,9 @@
 import { ColumnBatchBuilder } from '../../src/core/batch';
 import type { Quality, Sample } from '../../src/core/sample';
 import { Waveform } from '../../src/core/waveform';
+import { AssetPipeline } from '../../src/assets/pipeline';
 import { SampleRouter } from '../../src/assets/router';
+import { silentLogger } from '../../src/observability/logger';
 import { asset, harness, s } from './helpers';
 
 const FS = 20_000;
@@ -138,5 +140,10 @@ describe('waveform channels through the asset pipeline (closed forms)', () => {
     h.push([block(tone(1), 10)]);
     expect(h.p.stats()).toMatchObject({ invalidSamples: 1, waveformBlocks: 0 });
     expect(warnings[0]).toContain('a waveform block: declare the channel under waveforms');
+  });
+  it('channelInfo lists the input channels with their own tags and units, not the feature grid', () => {
+    const p = new AssetPipeline({ config: vibAsset(), logger: silentLogger(), channelUnits: { temp: 'degC', vib: 'g' } });
+    expect(p.channelInfo()).toEqual([{ name: 'temp', tag: 'plc/temp', units: 'degC' }, { name: 'vib', tag: 'plc/vib', units: 'g' }]);
+    expect(p.channelUnits).toEqual({ temp: 'degC', vib: 'g' });
   });
 });
