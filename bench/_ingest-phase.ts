@@ -41,7 +41,12 @@ interface Opts {
   /** V8 heap growth percent (src/core/heap-policy) for ours and for bare; unset = V8's own choice (the gateway's default). */
   heapGrowth?: number;
   bareHeapGrowth?: number;
+  /** OPC-UA: the bare client's maxNotificationsPerPublish (0 = no limit); ours takes the source's default. */
+  bareMaxNotifications?: number;
 }
+
+/** OPC-UA: the maxNotificationsPerPublish the phase's subscription asked for. */
+let maxNotifications: number | undefined;
 
 let count = 0;
 let windows = 0;
@@ -76,7 +81,8 @@ async function opcuaBare(o: Opts): Promise<() => Promise<void>> {
   const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 } });
   await client.connect(o.endpoint);
   const session = await client.createSession();
-  const sub = ClientSubscription.create(session, { requestedPublishingInterval: o.intervalMs, requestedMaxKeepAliveCount: 10, requestedLifetimeCount: 60, maxNotificationsPerPublish: 0, publishingEnabled: true, priority: 1 });
+  maxNotifications = o.bareMaxNotifications ?? 0;
+  const sub = ClientSubscription.create(session, { requestedPublishingInterval: o.intervalMs, requestedMaxKeepAliveCount: 10, requestedLifetimeCount: 60, maxNotificationsPerPublish: maxNotifications, publishingEnabled: true, priority: 1 });
   const items = Array.from({ length: o.tags }, (_, i) => ({ nodeId: `ns=1;s=V${i}`, attributeId: AttributeIds.Value }));
   const group = ClientMonitoredItemGroup.create(sub, items, { samplingInterval: o.intervalMs, queueSize: 1, discardOldest: true }, TimestampsToReturn.Both);
   group.on('changed', (_item, dv, i) => {
@@ -99,6 +105,7 @@ async function opcuaOurs(o: Opts): Promise<() => Promise<void>> {
     samplingIntervalMs: o.intervalMs,
     nodes: Array.from({ length: o.tags }, (_, i) => ({ name: `v${i}`, nodeId: `ns=1;s=V${i}`, queueSize: 1 })),
   });
+  maxNotifications = cfg.maxNotificationsPerPublish; // the gateway's default
   // one data dir for every run: the application certificate is made once, as on a real gateway
   const dataDir = join(tmpdir(), 'pdm-bench-ingest');
   mkdirSync(dataDir, { recursive: true });
@@ -242,6 +249,7 @@ async function main(): Promise<void> {
   const fig = {
     phase,
     heap_growth_pct: growth ?? 0,
+    ...(maxNotifications === undefined ? {} : { max_notifications_per_publish: maxNotifications }),
     samples_per_s: Math.round((samples / wallMs) * 1000),
     cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
     rss_mb: Math.round(process.memoryUsage().rss / 1e6),

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ingest [--seconds N] [--warmup N] [--rounds N] [--tags N] [--devices N] [--registers N] [--channels N] [--lateness-ms N] [--stage window|source] [--only opcua|modbus] [--heap-growth PCT] [--bare-heap-growth PCT]`
+ * `npm run bench -- ingest [--seconds N] [--warmup N] [--rounds N] [--tags N] [--devices N] [--registers N] [--channels N] [--lateness-ms N] [--stage window|source] [--only opcua|modbus] [--heap-growth PCT] [--bare-heap-growth PCT] [--bare-max-notifications N]`
  *
  * Sustained ingest through the gateway up to the window stage (sources -> router -> asset
  * pipelines of `channels` tags each, 100 ms frames, 1 s windows; see bench/_ingest-phase.ts)
@@ -13,6 +13,8 @@
  * Each phase runs in its own process (bench/_ingest-phase.ts) so its CPU and RSS are its own.
  * Both run with V8's own heap sizing, the gateway's default; `--heap-growth PCT` runs ours as
  * gateway.heapGrowthPercent: PCT would, `--bare-heap-growth PCT` the bare client likewise.
+ * OPC-UA: ours asks for the source's default maxNotificationsPerPublish (2000), the bare client
+ * for `--bare-max-notifications N` (default 0: no limit, node-opcua's client default).
  */
 import { spawn } from 'node:child_process';
 import { procCpuS } from './_proc-cpu';
@@ -32,6 +34,8 @@ interface PhaseFigures {
   setup_ms: number;
   /** The V8 heap growth percent the phase ran with (0 = V8's choice). */
   heap_growth_pct?: number;
+  /** OPC-UA: maxNotificationsPerPublish asked for (0 = no limit). */
+  max_notifications_per_publish?: number;
   peer_cpu_pct?: number;
   tags_seen?: number;
   assets?: number;
@@ -165,6 +169,9 @@ function compare(prefix: string, ours: PhaseFigures[], bare: PhaseFigures[]): Re
     [`${prefix}_peer_cpu_pct_rounds`]: pick(ours, 'peer_cpu_pct'),
     [`${prefix}_heap_growth_pct`]: ours[0]?.heap_growth_pct ?? 0,
     [`${prefix}_bare_heap_growth_pct`]: bare[0]?.heap_growth_pct ?? 0,
+    ...(ours[0]?.max_notifications_per_publish === undefined
+      ? {}
+      : { [`${prefix}_max_notifications_per_publish`]: ours[0].max_notifications_per_publish, [`${prefix}_bare_max_notifications_per_publish`]: bare[0]?.max_notifications_per_publish }),
   };
 }
 
@@ -172,7 +179,7 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   const stage = args.includes('--stage') ? (args[args.indexOf('--stage') + 1] as 'window' | 'source') : 'window';
   const bareGrowth = args.includes('--bare-heap-growth') ? arg(args, 'bare-heap-growth', 0) : undefined;
-  const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15), channels: arg(args, 'channels', 100), stage, heapGrowth: args.includes('--heap-growth') ? arg(args, 'heap-growth', 0) : undefined, bareHeapGrowth: bareGrowth };
+  const base = { intervalMs: 100, warmupS: arg(args, 'warmup', 5), seconds: arg(args, 'seconds', 15), channels: arg(args, 'channels', 100), stage, heapGrowth: args.includes('--heap-growth') ? arg(args, 'heap-growth', 0) : undefined, bareHeapGrowth: bareGrowth, bareMaxNotifications: arg(args, 'bare-max-notifications', 0) };
   const nRounds = arg(args, 'rounds', 2);
   const out: Record<string, unknown> = { interval_ms: 100, seconds: base.seconds, rounds: nRounds, stage, channels_per_asset: base.channels, load_avg_1m: Math.round(loadavg()[0]! * 10) / 10 };
   if (only !== 'modbus') {

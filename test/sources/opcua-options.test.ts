@@ -118,4 +118,39 @@ describe('OPC-UA subscription options and timestamps against an in-process serve
       expect(typeof rec.latest('p/clamped')!.serverTs).toBe('number');
     });
   }
+
+  it('maxNotificationsPerPublish: 2000 is asked for by default; a lower cap splits a burst over several publish responses and loses no value', async () => {
+    const asked: number[] = [];
+    const sizes: { n: number; more: boolean }[] = [];
+    server.server!.on('request', (req) => {
+      const r = req as unknown as { schema: { name: string }; maxNotificationsPerPublish?: number };
+      if (r.schema.name === 'CreateSubscriptionRequest') asked.push(r.maxNotificationsPerPublish ?? -1);
+    });
+    server.server!.on('response', (res) => {
+      const r = res as unknown as { schema: { name: string }; moreNotifications?: boolean; notificationMessage?: { notificationData?: ({ monitoredItems?: unknown[] } | null)[] } };
+      if (r.schema.name !== 'PublishResponse') return;
+      const n = (r.notificationMessage?.notificationData ?? []).reduce((a, d) => a + (d?.monitoredItems?.length ?? 0), 0);
+      if (n > 0) sizes.push({ n, more: r.moreNotifications === true });
+    });
+    const nodes = Array.from({ length: 8 }, (_, i) => ({ name: `v${i}`, nodeId: `ns=1;s=Pump.V${i}`, samplingIntervalMs: 50 }));
+    src = source(server.endpoint, nodes);
+    let rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('8 tags', () => nodes.every((n) => rec.latest(`p/${n.name}`)?.quality === 'good'));
+    expect(asked).toEqual([2000]);
+    await src.stop();
+
+    src = source(server.endpoint, nodes, { maxNotificationsPerPublish: 3 });
+    rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('8 tags', () => nodes.every((n) => rec.latest(`p/${n.name}`)?.quality === 'good'));
+    sizes.length = 0;
+    // a burst: every node changes at once, 8 notifications for a cap of 3 per response
+    nodes.forEach((_, i) => server.set(`V${i}`, DataType.Double, 1000 + i));
+    await rec.until('the burst', () => nodes.every((n, i) => rec.latest(`p/${n.name}`)?.value === 1000 + i));
+    expect(asked).toEqual([2000, 3]);
+    expect(Math.max(...sizes.map((x) => x.n))).toBeLessThanOrEqual(3);
+    expect(sizes.reduce((a, x) => a + x.n, 0)).toBeGreaterThanOrEqual(8);
+    expect(sizes.some((x) => x.more)).toBe(true);
+  });
 });

@@ -53,7 +53,18 @@ export const opcuaSourceConfig = z.strictObject({
   publishingIntervalMs: z.number().int().min(10).default(500),
   samplingIntervalMs: z.number().int().min(0).default(250),
   pollIntervalMs: z.number().int().min(10).default(1000),
-  maxNotificationsPerPublish: z.number().int().min(0).default(0).describe('0 = no limit'),
+  // Why 2000 and not 0 (no limit): node-opcua decodes a whole publish response at once, ~3.5 kB
+  // of objects per notification. An unbounded response of 10,000 changes outgrows V8's young
+  // generation while it is decoded, so its objects are promoted and die in the old generation,
+  // which V8 then lets grow: 10k tags at 100 ms peaked at ~300 MB RSS unbounded, ~193 MB at 2000
+  // with the same CPU per sample (docs/benchmarks.md, "Ingest"). 1000 halved what node-opcua's
+  // server delivered; 3000 peaked at 230-238 MB.
+  maxNotificationsPerPublish: z
+    .number()
+    .int()
+    .min(0)
+    .default(2000)
+    .describe('Most notifications the server may put in one publish response (0 = no limit); more go out in the next responses at once. Bounds the memory a burst of changes takes'),
   keepAliveCount: z
     .number()
     .int()
