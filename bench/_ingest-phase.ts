@@ -131,7 +131,7 @@ async function startOurs(sources: Source[], nTags: number, tag: (i: number) => s
   }
   // the live status as the gateway builds it (reading the pipelines' input views), rendering every 5 s
   const status = new LiveStatus(
-    pipelines.map((p) => ({ id: p.id, view: () => p.inputView() })),
+    pipelines.map((p) => ({ id: p.id, view: (maxLatest) => p.inputView(maxLatest) })),
     { links: () => sources.map((x) => ({ name: x.id, state: x.health().state })), uplink: () => undefined, windows: (id) => pipelines.find((p) => p.id === id)?.stats().windows ?? 0 },
     { intervalMs: 5000, write: () => undefined, title: 'bench' },
   );

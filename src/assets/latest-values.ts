@@ -33,13 +33,17 @@ export class LatestValues {
     this.other[c] = v;
   }
 
-  /** channel name -> latest value, for the channels that had one. */
-  view(channels: readonly string[]): Record<string, SampleValue> {
+  /** channel name -> latest value, for the channels that had one (the first `max` of them). */
+  view(channels: readonly string[], max = Infinity): Record<string, SampleValue> {
     const out: Record<string, SampleValue> = {};
-    channels.forEach((ch, c) => {
+    let n = 0;
+    for (let c = 0; c < channels.length && n < max; c++) {
+      const ch = channels[c] as string;
       if (this.kind[c] === NUMBER) out[ch] = this.num[c] as number;
       else if (this.kind[c] === OTHER) out[ch] = this.other[c] as SampleValue;
-    });
+      else continue;
+      n++;
+    }
     return out;
   }
 }

@@ -168,9 +168,9 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     return { ...this.st.snapshot(this.aligner.pending(), this.scores.inFlight, this.tracker.alarms.active().length, this.featurizer), ...this.waves.stats() };
   }
 
-  /** Samples seen, bad ones, and the latest value per channel (the status line's view of the input). */
-  inputView(): AssetInputView {
-    return { samples: this.st.samples, bad: this.st.badSamples, latest: this.latest.view(this.inputs) };
+  /** Samples seen, bad ones, and the latest value per channel (of the first `maxLatest` that have one): the status line's view of the input. */
+  inputView(maxLatest?: number): AssetInputView {
+    return { samples: this.st.samples, bad: this.st.badSamples, latest: this.latest.view(this.inputs, maxLatest) };
   }
 
   /** Live alarms of this asset (for SCADA and the status line). */

@@ -11,8 +11,8 @@ export interface AssetInputView {
 
 export interface AssetTaps {
   readonly id: string;
-  /** Where the counts and latest values come from (the asset pipeline, which sees every sample anyway). */
-  readonly view: () => AssetInputView;
+  /** Where the counts and latest values come from (the asset pipeline, which sees every sample anyway); `maxLatest` bounds the latest values listed. */
+  readonly view: (maxLatest?: number) => AssetInputView;
 }
 
 /** The latest model output of an asset, for the status line. */
@@ -23,9 +23,12 @@ export interface HealthView {
   readonly units?: string;
 }
 
+/** Latest values shown per asset on the status line. */
+const SHOWN_VALUES = 5;
+
 interface AssetCounters {
   readonly id: string;
-  readonly view: () => AssetInputView;
+  readonly view: (maxLatest?: number) => AssetInputView;
   health: readonly HealthView[];
   samplesAtLastTick: number;
 }
@@ -94,29 +97,20 @@ export class LiveStatus implements Module {
     return { healthy: true, state: this.timer || this.opts.intervalMs === 0 ? 'up' : 'stopped' };
   }
 
-  /** Rates are measured between two calls of tick() (the render period). */
-  assetLines(): AssetStatusLine[] {
-    return this.assets.map((a) => {
-      const v = a.view();
-      return {
-        id: a.id,
-        samplesPerS: this.lastRates.get(a.id) ?? 0,
-        samples: v.samples,
-        bad: v.bad,
-        windows: this.inputs.windows(a.id),
-        latest: v.latest,
-        health: a.health,
-      };
-    });
+  /** Rates are measured between two calls of render() (the render period). */
+  assetLines(maxLatest?: number): AssetStatusLine[] {
+    return this.assets.map((a) => this.line(a, a.view(maxLatest)));
   }
 
   render(now = Date.now()): string {
     const dt = Math.max(1, now - this.lastTick) / 1000;
-    for (const a of this.assets) {
-      const n = a.view().samples;
+    // one view per asset and render, listing only the latest values shown
+    const views = this.assets.map((a) => a.view(SHOWN_VALUES));
+    this.assets.forEach((a, i) => {
+      const n = (views[i] as AssetInputView).samples;
       this.lastRates.set(a.id, (n - a.samplesAtLastTick) / dt);
       a.samplesAtLastTick = n;
-    }
+    });
     this.lastTick = now;
     const time = new Date(now).toISOString().slice(11, 19);
     const links = this.inputs.links().map((l) => `${l.name} ${l.state}`).join(', ');
@@ -124,15 +118,20 @@ export class LiveStatus implements Module {
     const uplink = up ? `uplink ${up.state} sent=${up.recordsSent} backlog=${up.backlog}` : 'uplink off';
     const lines = [`[${time}] ${this.opts.title} | ${links || 'no sources'} | ${uplink}`];
     const width = Math.max(...this.assets.map((a) => a.id.length), 4);
-    for (const a of this.assetLines()) {
+    this.assets.forEach((asset, i) => {
+      const a = this.line(asset, views[i] as AssetInputView);
       const vals = Object.entries(a.latest)
-        .slice(0, 5)
+        .slice(0, SHOWN_VALUES)
         .map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : String(v)}`)
         .join(' ');
       const health = a.health.map((h) => (h.role === 'rul' ? `RUL ${fmt(h.value)}${h.units ? ` ${h.units}` : ''} ${h.state}` : `score ${fmt(h.value)} ${h.state}`)).join(', ');
       lines.push(`  ${a.id.padEnd(width)}  ${a.samplesPerS.toFixed(1).padStart(6)} smp/s  bad ${String(a.bad).padStart(4)}  win ${String(a.windows).padStart(4)}  ${health ? `[${health}]  ` : ''}${vals}`);
-    }
+    });
     return `${lines.join('\n')}\n`;
+  }
+
+  private line(a: AssetCounters, v: AssetInputView): AssetStatusLine {
+    return { id: a.id, samplesPerS: this.lastRates.get(a.id) ?? 0, samples: v.samples, bad: v.bad, windows: this.inputs.windows(a.id), latest: v.latest, health: a.health };
   }
 }
 

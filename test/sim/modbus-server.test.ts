@@ -91,6 +91,19 @@ describe('simulator lifecycle', () => {
     for (const h of process.getActiveResourcesInfo()) if (h in out) out[h]!++;
     return out;
   };
+  /**
+   * Handles by kind once none is above `baseline` (polled up to 3 s: under a loaded test run a
+   * stopped server's last timers can take longer than a fixed pause to fire; a leak never drops).
+   */
+  const settled = async (baseline: Record<string, number>) => {
+    const deadline = Date.now() + 3000;
+    let now = handles();
+    while (Object.keys(baseline).some((k) => now[k]! > baseline[k]!) && Date.now() < deadline) {
+      await sleep(50);
+      now = handles();
+    }
+    return now;
+  };
   const refused = (port: number) =>
     new Promise<boolean>((resolve) => {
       const s = createConnection({ host: '127.0.0.1', port });
@@ -119,8 +132,7 @@ describe('simulator lifecycle', () => {
       expect(await refused(ports.modbus)).toBe(true);
       expect(await refused(ports.opcua)).toBe(true);
     }
-    await sleep(100);
-    const after = handles();
+    const after = await settled(baseline);
     for (const kind of Object.keys(baseline)) expect(`${kind}: ${after[kind]}`).toBe(`${kind}: ${Math.min(after[kind]!, baseline[kind]!)}`);
   });
 
@@ -137,8 +149,7 @@ describe('simulator lifecycle', () => {
       await expect(startSimulator(simulatorConfig.parse({ opcuaPort: taken, modbusPort: 0, pkiDir: pki }), silentLogger())).rejects.toThrow(
         new RegExp(`^simulator opcua 127\\.0\\.0\\.1:${taken}: cannot start`),
       );
-      await sleep(100);
-      const after = handles();
+      const after = await settled(baseline);
       for (const kind of Object.keys(baseline)) expect(`${kind}: ${after[kind]}`).toBe(`${kind}: ${Math.min(after[kind]!, baseline[kind]!)}`);
     } finally {
       blocker.close();

@@ -1,0 +1,39 @@
+import { SampleRouter } from '../../src/assets/router';
+import { LiveStatus } from '../../src/observability/live-status';
+import { asset, harness, s } from '../assets/helpers';
+
+/** An asset of 7 channels c0..c6 (tags src/c0..), fed through a router as the gateway feeds it. */
+function setup() {
+  const tags = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`c${i}`, `src/c${i}`]));
+  const h = harness(asset({ id: 'press-1', tags, window: { type: 'time', size: 2000, frameMs: 1000 } }));
+  const push = new SampleRouter([h.p]).listener();
+  const calls: (number | undefined)[] = [];
+  const status = new LiveStatus(
+    [{ id: h.p.id, view: (max) => (calls.push(max), h.p.inputView(max)) }],
+    { links: () => [{ name: 'plc', state: 'up' }], uplink: () => ({ state: 'up', recordsSent: 12, backlog: 3 }), windows: () => 4 },
+    { intervalMs: 0, write: () => undefined, title: 'pdm-gateway' },
+  );
+  return { h, push, calls, status };
+}
+
+describe('LiveStatus', () => {
+  it('one line per asset: samples/s between renders, bad count, windows, the first five latest values; one view per asset per render', () => {
+    const { push, calls, status } = setup();
+    status.render(10_000);
+    push(Array.from({ length: 7 }, (_, i) => s(`src/c${i}`, 10 + i, 1000)));
+    push([s('src/c1', NaN, 1000, 'bad'), s('src/c2', 42.5, 1500)]);
+    calls.length = 0;
+    const text = status.render(12_000); // 9 samples in 2 s
+    expect(calls).toEqual([5]);
+    const [head, line] = text.trimEnd().split('\n');
+    expect(head).toBe('[00:00:12] pdm-gateway | plc up | uplink up sent=12 backlog=3');
+    expect(line).toBe('  press-1     4.5 smp/s  bad    1  win    4  c0=10 c1=11 c2=42.5 c3=13 c4=14');
+  });
+
+  it('assetLines lists every latest value unless bounded', () => {
+    const { push, status } = setup();
+    push(Array.from({ length: 7 }, (_, i) => s(`src/c${i}`, i, 1000)));
+    expect(Object.keys(status.assetLines()[0]!.latest)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6']);
+    expect(status.assetLines(2)[0]!.latest).toEqual({ c0: 0, c1: 1 });
+  });
+});
