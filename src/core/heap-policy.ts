@@ -2,8 +2,9 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * Why the gateway offers this knob (config `gateway.heapGrowthPercent`, default 0 = V8's own
- * choice): a busy OPC-UA client (10,000 monitored items) turns most of its decoded publish
- * responses into garbage that outlives the young generation, and V8 sizes its heap from the
+ * choice): a busy OPC-UA client (10,000 monitored items) whose server sends large publish
+ * responses (maxNotificationsPerPublish 0; the default, 2000, mostly avoids this) turns most of
+ * them into garbage that outlives the young generation, and V8 sizes its heap from the
  * machine's memory (a 4.1 GB limit on the 24 GB development machine), where it lets that garbage
  * pile up to ~2.5x the live data before a mark-compact (bench/ingest: RSS peaks near 300 MB, live
  * data ~55 MB). A fixed 100% keeps the peak near 210 MB there but costs ~1.2x the CPU per sample
