@@ -22,6 +22,7 @@ import type { ModelRunnerLike, SkippedWindow, WindowResult } from './types';
 import { WindowFeaturizer } from './window-features';
 import { Windower, type CutWindow } from './windower';
 import { WaveformInputs, type WaveformStats } from './waveform-channel';
+import { pipelineTicker } from './shared-ticker';
 
 export interface AssetPipelineEvents {
   /** A window's features (and health, when models are bound), in window order. */
@@ -83,7 +84,9 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private lastArrival = 0;
   private watermark = -Infinity;
   private seq = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** Leaves the shared idle-check timer (set while started). */
+  private untick: (() => void) | undefined;
+  private readonly onTick = (): void => this.tick();
   private running = false;
 
   constructor(opts: AssetPipelineOptions) {
@@ -147,15 +150,15 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
 
   async start(): Promise<void> {
     this.running = true;
-    this.timer = setInterval(() => this.tick(), Math.max(50, Math.min(this.cfg.window.frameMs, 1000)));
-    this.timer.unref();
+    this.untick?.();
+    this.untick = pipelineTicker.every(Math.max(50, Math.min(this.cfg.window.frameMs, 1000)), this.onTick, (e) => this.log.error({ err: e }, 'idle check failed'));
   }
 
   /** Stops the idle timer and waits for the windows being scored; the partial window is dropped. */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.untick?.();
+    this.untick = undefined;
     if (this.scores.inFlight > 0) await this.scores.whenIdle();
   }
 

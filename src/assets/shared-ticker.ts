@@ -1,0 +1,47 @@
+/**
+ * One timer per period for every asset pipeline's idle check, instead of one timer each. With a
+ * hundred assets on 100 ms frames, a timer per asset is a thousand timer callbacks a second, each
+ * costing Node ~1-5 us on the development machine (a one-off script: 100 intervals at 100 ms
+ * cost ~5 ms of CPU per second more than one); a shared timer calls the same hundred checks from
+ * one callback. The timer is unref'd and cleared when its last subscriber leaves.
+ */
+export class SharedTicker {
+  private readonly groups = new Map<number, { timer: NodeJS.Timeout; ticks: Map<() => void, (e: unknown) => void> }>();
+
+  /**
+   * Calls `tick` every `periodMs` until the returned function is called; what it throws goes to
+   * `onError`, and the other subscribers still get their tick.
+   */
+  every(periodMs: number, tick: () => void, onError: (e: unknown) => void): () => void {
+    let g = this.groups.get(periodMs);
+    if (!g) {
+      const ticks = new Map<() => void, (e: unknown) => void>();
+      const timer = setInterval(() => {
+        for (const [t, err] of ticks) {
+          try {
+            t();
+          } catch (e) {
+            err(e);
+          }
+        }
+      }, periodMs);
+      timer.unref();
+      this.groups.set(periodMs, (g = { timer, ticks }));
+    }
+    const group = g;
+    group.ticks.set(tick, onError);
+    return () => {
+      if (!group.ticks.delete(tick) || group.ticks.size > 0) return;
+      clearInterval(group.timer);
+      if (this.groups.get(periodMs) === group) this.groups.delete(periodMs);
+    };
+  }
+
+  /** Periods with a running timer (for tests and stats). */
+  get timers(): number {
+    return this.groups.size;
+  }
+}
+
+/** The process's ticker, shared by every pipeline. */
+export const pipelineTicker = new SharedTicker();
