@@ -6,6 +6,13 @@ import { asset } from './helpers';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `cond` holds (polled every 10 ms, at most 5 s: timers run late on a loaded machine). */
+async function until(cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!cond() && Date.now() < deadline) await sleep(10);
+  expect(cond()).toBe(true);
+}
+
 describe('SharedTicker', () => {
   it('one timer per period calls every subscriber; a throwing one is reported and the others still tick; the timer goes with the last one', async () => {
     const t = new SharedTicker();
@@ -22,10 +29,9 @@ describe('SharedTicker', () => {
     );
     const offC = t.every(40, () => calls.c++, (e) => errors.push(e));
     expect(t.timers).toBe(2);
-    await sleep(130);
-    expect(calls.a).toBeGreaterThanOrEqual(4);
+    await until(() => calls.a >= 6);
     expect(calls.b).toBe(calls.a); // same timer, same count
-    expect(calls.c).toBeGreaterThanOrEqual(2);
+    expect(calls.c).toBeGreaterThanOrEqual(1);
     expect(calls.c).toBeLessThan(calls.a);
     expect(errors.length).toBe(calls.b);
     expect(String(errors[0])).toBe('Error: b failed');
@@ -54,8 +60,7 @@ describe('SharedTicker', () => {
     const t0 = Date.now() - 1000;
     for (const [i, p] of pipes.entries()) for (let k = 0; k < 2; k++) p.acceptValue(0, i + k, t0 + 100 * k, t0 + 100 * k);
     for (const p of pipes) p.endBatch();
-    await sleep(600);
-    expect(new Set(windows).size).toBe(100);
+    await until(() => new Set(windows).size === 100);
     for (const p of pipes) await p.stop();
     expect(pipelineTicker.timers).toBe(before);
   });
