@@ -57,7 +57,7 @@ export const opcuaSourceConfig = z.strictObject({
   // of objects per notification. An unbounded response of 10,000 changes outgrows V8's young
   // generation while it is decoded, so its objects are promoted and die in the old generation,
   // which V8 then lets grow: 10k tags at 100 ms peaked at ~300 MB RSS unbounded, ~193 MB at 2000
-  // with the same CPU per sample (docs/benchmarks.md, "Ingest"). 1000 halved what node-opcua's
+  // and less CPU per sample, scavenges being shorter (docs/benchmarks.md, "Ingest"). 1000 halved what node-opcua's
   // server delivered; 3000 peaked at 230-238 MB.
   maxNotificationsPerPublish: z
     .number()
