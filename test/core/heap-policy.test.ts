@@ -24,20 +24,18 @@ function peakHeapMb(percent: number | undefined): number {
 }
 
 describe('applyHeapGrowth', () => {
-  it('collects promoted garbage earlier: a 100% growth factor keeps the heap peak well under V8 default', () => {
+  it('a 100% growth factor keeps the heap peak well under V8 default; 0 leaves the choice to V8 (its peak goes with the default, not the factor)', () => {
     const dflt = peakHeapMb(undefined);
     const capped = peakHeapMb(100);
-    // Live data is ~40-60 MB: V8 alone let the heap reach 310-320 MB here, 100% growth 177-185 on
-    // a quiet machine and 201 under a parallel jest run (its GC timing shifts with the load).
+    const zero = peakHeapMb(0);
+    // Live data is ~40-60 MB: V8 alone let the heap reach 310-380 MB here, 100% growth 177-185 on
+    // a quiet machine and 201 under a parallel jest run (its GC timing shifts with the load, so
+    // two runs of V8's own sizing differed by 50 MB on a 332 MB default in one CI run).
     expect(capped).toBeLessThan(dflt * 0.75);
     expect(capped).toBeLessThan(240);
-  }, 60_000);
-
-  it('0 leaves the choice to V8 (same peak as not calling it)', () => {
-    const dflt = peakHeapMb(undefined);
-    const zero = peakHeapMb(0);
-    expect(Math.abs(zero - dflt)).toBeLessThan(dflt * 0.15);
-  }, 60_000);
+    expect(zero).toBeGreaterThan(capped * 1.3);
+    expect(Math.abs(zero - dflt)).toBeLessThan(dflt * 0.3);
+  }, 90_000);
 
   it('refuses a negative or fractional percent', () => {
     expect(() => applyHeapGrowth(-1)).toThrow(/whole number >= 0, got -1/);

@@ -87,19 +87,25 @@ describe('OpcuaSource against a node-opcua server in another process', () => {
   }
 
   // (a subscription's lifetime, publishing interval x keep-alive count x 6, must fit in the session timeout)
+  /** The peer restarted to be reached through a TCP proxy on a port of its own (started). */
+  async function peerBehindProxy(): Promise<TcpProxy> {
+    const proxyPort = await freePort();
+    await peer.kill();
+    // the server must know the address it is reached at (node-opcua checks the session endpoint URL)
+    peer = new ChildPeer(process.execPath, [PEER, '--port', String(port), '--vars', '20', '--advertise-port', String(proxyPort), '--report-ms', '200']);
+    await peer.start();
+    const proxy = new TcpProxy(proxyPort, port);
+    await proxy.start();
+    return proxy;
+  }
+
   const CUTS = [
     { name: 'a short network cut (the session lives on): the same session and subscription resume, no rebuild, no duplicate items', cutMs: 3000, extra: {}, resumes: 1, rebuilds: 0, connects: 1 },
     { name: 'a cut longer than the session timeout (the server dropped the session): rebuilt from the config, every item once', cutMs: 4000, extra: { sessionTimeoutMs: 1500, keepAliveCount: 1 }, resumes: 0, rebuilds: 1, connects: 2 },
   ];
   for (const cut of CUTS) {
     it(`proxy: ${cut.name}`, async () => {
-      const proxyPort = await freePort();
-      await peer.kill();
-      // the server must know the address it is reached at (node-opcua checks the session endpoint URL)
-      peer = new ChildPeer(process.execPath, [PEER, '--port', String(port), '--vars', '20', '--advertise-port', String(proxyPort), '--report-ms', '200']);
-      await peer.start();
-      const proxy = new TcpProxy(proxyPort, port);
-      await proxy.start();
+      const proxy = await peerBehindProxy();
       try {
         src = source(`opc.tcp://127.0.0.1:${proxy.port}`, 'subscribe', cut.extra);
         const rec = new SourceRecorder(src);
@@ -141,12 +147,7 @@ describe('OpcuaSource against a node-opcua server in another process', () => {
   ] as const;
   for (const { mode, when, afterMs } of HOLES) {
     it(`proxy black hole (${mode}, default timeouts): restored ${when}, all values back within 10 s`, async () => {
-      const proxyPort = await freePort();
-      await peer.kill();
-      peer = new ChildPeer(process.execPath, [PEER, '--port', String(port), '--vars', '20', '--advertise-port', String(proxyPort), '--report-ms', '200']);
-      await peer.start();
-      const proxy = new TcpProxy(proxyPort, port);
-      await proxy.start();
+      const proxy = await peerBehindProxy();
       try {
         const cfg = opcuaSourceConfig.parse({
           id: 'plant',
