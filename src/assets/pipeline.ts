@@ -86,7 +86,6 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   private seq = 0;
   /** Leaves the shared idle-check timer (set while started). */
   private untick: (() => void) | undefined;
-  private readonly onTick = (): void => this.tick();
   private running = false;
 
   constructor(opts: AssetPipelineOptions) {
@@ -151,7 +150,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
   async start(): Promise<void> {
     this.running = true;
     this.untick?.();
-    this.untick = pipelineTicker.every(Math.max(50, Math.min(this.cfg.window.frameMs, 1000)), this.onTick, (e) => this.log.error({ err: e }, 'idle check failed'));
+    this.untick = pipelineTicker.every(Math.max(50, Math.min(this.cfg.window.frameMs, 1000)), () => this.tick(), (e) => this.log.error({ err: e }, 'idle check failed'));
   }
 
   /** Stops the idle timer and waits for the windows being scored; the partial window is dropped. */

@@ -1,3 +1,8 @@
+interface Sub {
+  readonly tick: () => void;
+  readonly onError: (e: unknown) => void;
+}
+
 /**
  * One timer per period for every asset pipeline's idle check, instead of one timer each. With a
  * hundred assets on 100 ms frames, a timer per asset is a thousand timer callbacks a second, each
@@ -6,7 +11,7 @@
  * one callback. The timer is unref'd and cleared when its last subscriber leaves.
  */
 export class SharedTicker {
-  private readonly groups = new Map<number, { timer: NodeJS.Timeout; ticks: Map<() => void, (e: unknown) => void> }>();
+  private readonly groups = new Map<number, { timer: NodeJS.Timeout; subs: Set<Sub> }>();
 
   /**
    * Calls `tick` every `periodMs` until the returned function is called; what it throws goes to
@@ -15,23 +20,24 @@ export class SharedTicker {
   every(periodMs: number, tick: () => void, onError: (e: unknown) => void): () => void {
     let g = this.groups.get(periodMs);
     if (!g) {
-      const ticks = new Map<() => void, (e: unknown) => void>();
+      const subs = new Set<Sub>();
       const timer = setInterval(() => {
-        for (const [t, err] of ticks) {
+        for (const sub of subs) {
           try {
-            t();
+            sub.tick();
           } catch (e) {
-            err(e);
+            sub.onError(e);
           }
         }
       }, periodMs);
       timer.unref();
-      this.groups.set(periodMs, (g = { timer, ticks }));
+      this.groups.set(periodMs, (g = { timer, subs }));
     }
     const group = g;
-    group.ticks.set(tick, onError);
+    const sub: Sub = { tick, onError };
+    group.subs.add(sub);
     return () => {
-      if (!group.ticks.delete(tick) || group.ticks.size > 0) return;
+      if (!group.subs.delete(sub) || group.subs.size > 0) return;
       clearInterval(group.timer);
       if (this.groups.get(periodMs) === group) this.groups.delete(periodMs);
     };

@@ -45,16 +45,6 @@ export interface StatusInputs {
   windows(assetId: string): number;
 }
 
-export interface AssetStatusLine {
-  readonly id: string;
-  readonly samplesPerS: number;
-  readonly samples: number;
-  readonly bad: number;
-  readonly windows: number;
-  readonly latest: Readonly<Record<string, Sample['value']>>;
-  readonly health: readonly HealthView[];
-}
-
 /**
  * The compact live status a plant engineer watches on the terminal: per asset the latest values,
  * samples/s and bad-quality count; per link its state; the uplink's state and records sent.
@@ -64,7 +54,6 @@ export class LiveStatus implements Module {
   private readonly assets: AssetCounters[];
   private timer: NodeJS.Timeout | undefined;
   private lastTick = Date.now();
-  private lastRates = new Map<string, number>();
 
   constructor(
     assets: readonly AssetTaps[],
@@ -97,20 +86,9 @@ export class LiveStatus implements Module {
     return { healthy: true, state: this.timer || this.opts.intervalMs === 0 ? 'up' : 'stopped' };
   }
 
-  /** Rates are measured between two calls of render() (the render period). */
-  assetLines(maxLatest?: number): AssetStatusLine[] {
-    return this.assets.map((a) => this.line(a, a.view(maxLatest)));
-  }
-
+  /** Samples/s are measured between two renders (the render period). */
   render(now = Date.now()): string {
     const dt = Math.max(1, now - this.lastTick) / 1000;
-    // one view per asset and render, listing only the latest values shown
-    const views = this.assets.map((a) => a.view(SHOWN_VALUES));
-    this.assets.forEach((a, i) => {
-      const n = (views[i] as AssetInputView).samples;
-      this.lastRates.set(a.id, (n - a.samplesAtLastTick) / dt);
-      a.samplesAtLastTick = n;
-    });
     this.lastTick = now;
     const time = new Date(now).toISOString().slice(11, 19);
     const links = this.inputs.links().map((l) => `${l.name} ${l.state}`).join(', ');
@@ -118,20 +96,18 @@ export class LiveStatus implements Module {
     const uplink = up ? `uplink ${up.state} sent=${up.recordsSent} backlog=${up.backlog}` : 'uplink off';
     const lines = [`[${time}] ${this.opts.title} | ${links || 'no sources'} | ${uplink}`];
     const width = Math.max(...this.assets.map((a) => a.id.length), 4);
-    this.assets.forEach((asset, i) => {
-      const a = this.line(asset, views[i] as AssetInputView);
-      const vals = Object.entries(a.latest)
-        .slice(0, SHOWN_VALUES)
-        .map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : String(v)}`)
+    for (const a of this.assets) {
+      // one view per asset and render, listing only the latest values shown
+      const v = a.view(SHOWN_VALUES);
+      const rate = (v.samples - a.samplesAtLastTick) / dt;
+      a.samplesAtLastTick = v.samples;
+      const vals = Object.entries(v.latest)
+        .map(([k, x]) => `${k}=${typeof x === 'number' ? fmt(x) : String(x)}`)
         .join(' ');
       const health = a.health.map((h) => (h.role === 'rul' ? `RUL ${fmt(h.value)}${h.units ? ` ${h.units}` : ''} ${h.state}` : `score ${fmt(h.value)} ${h.state}`)).join(', ');
-      lines.push(`  ${a.id.padEnd(width)}  ${a.samplesPerS.toFixed(1).padStart(6)} smp/s  bad ${String(a.bad).padStart(4)}  win ${String(a.windows).padStart(4)}  ${health ? `[${health}]  ` : ''}${vals}`);
-    });
+      lines.push(`  ${a.id.padEnd(width)}  ${rate.toFixed(1).padStart(6)} smp/s  bad ${String(v.bad).padStart(4)}  win ${String(this.inputs.windows(a.id)).padStart(4)}  ${health ? `[${health}]  ` : ''}${vals}`);
+    }
     return `${lines.join('\n')}\n`;
-  }
-
-  private line(a: AssetCounters, v: AssetInputView): AssetStatusLine {
-    return { id: a.id, samplesPerS: this.lastRates.get(a.id) ?? 0, samples: v.samples, bad: v.bad, windows: this.inputs.windows(a.id), latest: v.latest, health: a.health };
   }
 }
 

@@ -30,10 +30,10 @@ describe('LiveStatus', () => {
     expect(line).toBe('  press-1     4.5 smp/s  bad    1  win    4  c0=10 c1=11 c2=42.5 c3=13 c4=14');
   });
 
-  it('assetLines lists every latest value unless bounded', () => {
-    const { push, status } = setup();
-    push(Array.from({ length: 7 }, (_, i) => s(`src/c${i}`, i, 1000)));
-    expect(Object.keys(status.assetLines()[0]!.latest)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6']);
-    expect(status.assetLines(2)[0]!.latest).toEqual({ c0: 0, c1: 1 });
+  it("an asset's input view lists every latest value unless bounded (the first that have one, in channel order)", () => {
+    const { h, push } = setup();
+    push([s('src/c6', 6, 1000), s('src/c1', 1, 1000), s('src/c4', 4, 1000)]);
+    expect(h.p.inputView().latest).toEqual({ c1: 1, c4: 4, c6: 6 });
+    expect(h.p.inputView(2).latest).toEqual({ c1: 1, c4: 4 });
   });
 });

@@ -53,8 +53,8 @@ export const opcuaSourceConfig = z.strictObject({
   publishingIntervalMs: z.number().int().min(10).default(500),
   samplingIntervalMs: z.number().int().min(0).default(250),
   pollIntervalMs: z.number().int().min(10).default(1000),
-  // Why 2000 and not 0 (no limit): node-opcua decodes a whole publish response at once, ~3.5 kB
-  // of objects per notification. An unbounded response of 10,000 changes outgrows V8's young
+  // Why 2000 and not 0 (no limit): node-opcua decodes a whole publish response at once, several
+  // objects per notification. An unbounded response of 10,000 changes outgrows V8's young
   // generation while it is decoded, so its objects are promoted and die in the old generation,
   // which V8 then lets grow: 10k tags at 100 ms peaked at ~300 MB RSS unbounded, ~193 MB at 2000
   // and less CPU per sample, scavenges being shorter (docs/benchmarks.md, "Ingest"). 1000 halved what node-opcua's
