@@ -21,3 +21,14 @@ export function mainThreadCpuNs(): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * Extra node flags for a bench phase's process, from the environment, to profile one side:
+ * BENCH_NODE_ARGS_OURS for phases named `*ours*`, BENCH_NODE_ARGS_BARE for `*bare*` (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`), split on spaces. None by default.
+ */
+export function phaseNodeArgs(phase: string): string[] {
+  const side = phase.includes('ours') ? 'OURS' : phase.includes('bare') ? 'BARE' : undefined;
+  const v = side === undefined ? undefined : process.env[`BENCH_NODE_ARGS_${side}`];
+  return v ? v.split(' ').filter((a) => a !== '') : [];
+}

@@ -17,7 +17,7 @@
  * for `--bare-max-notifications N` (default 0: no limit, node-opcua's client default).
  */
 import { spawn } from 'node:child_process';
-import { procCpuS } from './_proc-cpu';
+import { phaseNodeArgs, procCpuS } from './_proc-cpu';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -89,7 +89,7 @@ async function startPeer(file: string, args: string[]): Promise<Peer> {
 async function phase(name: string, opts: Record<string, unknown>, peerPid: number): Promise<PhaseFigures & { peer_cpu_pct: number }> {
   const c0 = procCpuS(peerPid);
   const t0 = Date.now();
-  const p = spawn(process.execPath, [join(__dirname, '_ingest-phase.js'), name, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, [...phaseNodeArgs(name), join(__dirname, '_ingest-phase.js'), name, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let line = '';
   createInterface({ input: p.stdout! }).on('line', (l) => l.startsWith('{') && (line = l));
   await new Promise((r) => p.once('exit', r));

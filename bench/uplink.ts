@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { procCpuS } from './_proc-cpu';
+import { phaseNodeArgs, procCpuS } from './_proc-cpu';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../test/uplink/mosquitto';
@@ -31,7 +31,7 @@ function flush(file: string): void {
 /** Runs a phase in its own process; `brokerPid` adds the broker's CPU per record during it. */
 function phase(name: string, opts: object, brokerPid?: number): Record<string, number> {
   const b0 = brokerPid === undefined ? 0 : procCpuS(brokerPid);
-  const r = spawnSync(process.execPath, [join(__dirname, '_uplink-phase.js'), name, JSON.stringify(opts)], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [...phaseNodeArgs(name), join(__dirname, '_uplink-phase.js'), name, JSON.stringify(opts)], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`phase ${name} failed (${r.status})`);
   const line = r.stdout.trim().split('\n').pop()!;
   const fig = JSON.parse(line) as Record<string, number>;
