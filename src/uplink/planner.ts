@@ -26,6 +26,8 @@ export class Planner {
     private readonly wakeIn: (ms: number) => void,
     /** Classes not to lease now (the broker refused their last publish: see RejectHold). */
     private readonly held: (cls: RecordClass) => boolean = () => false,
+    /** Bytes of bodies per message in force: `batch.maxBytes`, lowered to fit the broker's packets. */
+    private readonly batchBytes: () => number = () => cfg.batch.maxBytes,
   ) {}
 
   /** Alarm and gap batches; they jump the queue of already leased batches. */
@@ -34,7 +36,8 @@ export class Planner {
     if (ob.pendingCount('alarm') + ob.pendingCount('gap') === 0) return [];
     const classes = URGENT.filter((c) => !this.held(c));
     if (classes.length === 0) return [];
-    const { maxRecords, maxBytes } = this.cfg.batch;
+    const { maxRecords } = this.cfg.batch;
+    const maxBytes = this.batchBytes();
     return toBatches(ob.lease(maxRecords, { classes, maxBytes }), maxRecords, maxBytes);
   }
 
@@ -48,9 +51,10 @@ export class Planner {
       // The outbox keeps the "thinned up to" mark (in its meta table): survivors are never thinned twice, across restarts too.
       this.droppedForBudget += this.outbox.thin('telemetry', rate.thinKeepEvery, 'budget').dropped;
     }
-    const blocks = this.outbox.lease(free * batch.maxRecords, { classes, maxBytes: free * batch.maxBytes });
+    const maxBytes = this.batchBytes();
+    const blocks = this.outbox.lease(free * batch.maxRecords, { classes, maxBytes: free * maxBytes });
     this.flushing = false;
-    return toBatches(blocks, batch.maxRecords, batch.maxBytes);
+    return toBatches(blocks, batch.maxRecords, maxBytes);
   }
 
   /** Classes with records to send now: full batches, or the oldest block waited maxDelayMs. */

@@ -22,6 +22,8 @@ export interface UplinkStats {
   budgetSpentBytes: number;
   droppedForBudget: number;
   ackTimeouts: number;
+  /** Messages re-framed into smaller ones to fit the broker's Maximum Packet Size (see PacketLimit). */
+  messagesSplit: number;
   /** Publishes the broker refused (MQTT 5 PUBACK reason code >= 0x80) or mqtt.js failed to send; their class is held on a backoff. */
   publishRejected: number;
   /** The same per reason: `publishRejected_0x87` (not authorised), `_0x97` (quota exceeded), `_0x95` (packet too large), `_other` (no reason code). */

@@ -18,6 +18,7 @@ import type { UplinkStats } from './stats';
 import { Topics } from './topics';
 import { budgetMeta, restoreBudget } from './budget-meta';
 import { RejectHold } from './reject-hold';
+import { PACKET_TOO_LARGE, PacketLimit, publishOverhead, splitMessage, type SplitGroup } from './packet-limit';
 
 export type { UplinkStats };
 
@@ -40,6 +41,8 @@ interface Pending extends Omit<Batch, 'blocks'> {
   /** The leased blocks with their bodies, until encoded (see encode()). */
   bodies?: readonly OutboxBlock[];
   payload?: Buffer;
+  /** A part of a message split under the broker's packet limit (its `blocks` are then empty). */
+  group?: SplitGroup;
 }
 
 const STOP_DRAIN_MS = 5000;
@@ -68,6 +71,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private readonly encoder: MessageEncoder;
   private readonly planner: Planner;
   private readonly rejects: RejectHold;
+  private readonly packetLimit = new PacketLimit();
   private readonly inFlight = new Set<Pending>();
   private pumping = false;
   private pumpQueued = false;
@@ -81,7 +85,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private lastProgressAt = 0;
   private reconnectTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
-  private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, ackTimeouts: 0, inflightPeak: 0 };
+  private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, ackTimeouts: 0, inflightPeak: 0, messagesSplit: 0 };
   /** Data messages allowed in flight now (see inflightWindow()). */
   private window: number;
   private readonly onAppended = () => this.schedulePump();
@@ -101,7 +105,10 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     this.encoder = new MessageEncoder(opts.gatewayId, opts.site, cfg.batch.deflate);
     // A refused publish holds its class on the reconnect backoff's settings.
     this.rejects = new RejectHold({ initialMs: cfg.reconnect.initialMs, maxMs: cfg.reconnect.maxMs });
-    this.planner = new Planner(opts.outbox, cfg, this.budget, this.clock, (ms) => this.wakeIn(ms), (cls) => this.rejects.isHeld(cls, Date.now()));
+    this.planner = new Planner(opts.outbox, cfg, this.budget, this.clock, (ms) => this.wakeIn(ms), (cls) => this.rejects.isHeld(cls, Date.now()), () =>
+      // batches that fit the broker's packets (a message header and topic take well under 1 KB)
+      Math.min(cfg.batch.maxBytes, Math.max(1024, this.packetLimit.packetBytes - 1024)),
+    );
     this.downlink.register('ping', () => ({ pong: this.clock.now() }));
     this.downlink.register('stats', () => ({ uplink: this.stats(), outbox: this.opts.outbox.stats() }));
     this.downlink.register('flush', () => {
@@ -124,7 +131,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     restoreBudget(this.budget, this.opts.outbox, this.opts.logger);
     const client = mqtt.connect(config.url, options);
     this.client = client;
-    client.on('connect', (connack) => this.onConnect(client, connack.properties?.receiveMaximum));
+    client.on('connect', (connack) => this.onConnect(client, connack.properties));
     client.on('close', () => this.onClose(client));
     client.on('error', (e) => this.onError(e));
     client.on('message', (topic, payload) => this.onMessage(client, topic, payload));
@@ -163,7 +170,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     }
     await new Promise<void>((r) => client.end(true, {}, () => r()));
     this.flushAcks(true);
-    const leftovers = [...this.queue, ...this.inFlight].flatMap((b) => b.blocks);
+    const leftovers = [...this.queue, ...this.inFlight].flatMap(blocksToRelease);
     this.queue = [];
     this.inFlight.clear();
     try {
@@ -199,12 +206,17 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     };
   }
 
-  private onConnect(client: MqttClient, receiveMaximum: number | undefined): void {
+  private onConnect(client: MqttClient, props: { receiveMaximum?: number; maximumPacketSize?: number } | undefined): void {
     if (client !== this.client) return;
     this.c.connects++;
-    const { inflight, url } = this.opts.config;
+    const { inflight, url, batch } = this.opts.config;
+    const receiveMaximum = props?.receiveMaximum;
     this.window = inflightWindow(inflight, receiveMaximum);
     if (this.window < inflight) this.opts.logger.info({ url, inflight, receiveMaximum, window: this.window }, 'uplink: the broker\'s Receive Maximum lowers the in-flight window');
+    this.packetLimit.connected(props?.maximumPacketSize);
+    if (props?.maximumPacketSize !== undefined && props.maximumPacketSize < batch.maxBytes + 1024) {
+      this.opts.logger.info({ url, maximumPacketSize: props.maximumPacketSize, batchMaxBytes: batch.maxBytes }, 'uplink: the broker\'s Maximum Packet Size is below uplink.batch.maxBytes: messages are made smaller, and a block too large is split');
+    }
     this.backoff.reset();
     this.lastProgressAt = Date.now(); // mqtt.js has just re-sent what was in flight
     this.lastError = undefined;
@@ -269,6 +281,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
         }
         const b = this.queue[0]!;
         b.payload ??= this.encode(b);
+        if (!this.fitsBroker(b, b.payload)) continue;
         const wait = Math.max(this.msgBucket?.wait(1) ?? 0, this.byteBucket?.wait(b.payload.length) ?? 0);
         if (wait > 0) {
           this.c.rateLimited++;
@@ -313,10 +326,11 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       try {
         if (err) {
           this.c.errors++;
+          if ((err as { code?: unknown }).code === PACKET_TOO_LARGE) this.packetLimit.refused(payload.length + publishOverhead(topic));
           this.refused(b, topic, err);
         } else {
           this.rejects.accepted(b.cls);
-          this.queueAck(b.blocks);
+          this.ackDelivered(b);
           this.c.recordsSent += b.records;
           this.c.messagesSent++;
           this.c.bytesSent += payload.length;
@@ -343,8 +357,40 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     this.queue = this.queue.filter((q) => q.cls !== b.cls);
     for (const q of queued) if (q.payload) this.encoder.recycle(q.payload);
     this.opts.logger.warn({ topic, records: b.records, err: err.message, reasonCode: code, holdMs }, 'uplink: publish refused, records released, class held');
-    this.opts.outbox.release([...b.blocks, ...queued.flatMap((q) => q.blocks)]);
+    this.opts.outbox.release([...blocksToRelease(b), ...queued.flatMap(blocksToRelease)]);
     this.wakeIn(holdMs);
+  }
+
+  /**
+   * Whether queue[0] fits the broker's packets. If not, it is replaced in the queue by its parts
+   * (acked together), or, when one record alone is too large, refused: its class is held like any
+   * refused publish, so the rest of the backlog keeps flowing and the operator is told.
+   */
+  private fitsBroker(b: Pending, payload: Buffer): boolean {
+    const topic = this.topics.data(b.cls, b.asset);
+    const max = this.packetLimit.maxPayload(topic);
+    if (payload.length <= max) return true;
+    this.queue.shift();
+    const split = splitMessage(payload, this.encoder, max);
+    this.encoder.recycle(payload);
+    if (!split.ok) {
+      const why = `record ${split.recordId} needs a message of ${split.recordBytes} bytes; the broker takes packets of at most ${this.packetLimit.packetBytes} bytes`;
+      this.opts.logger.error({ topic, record: split.recordId }, `uplink: ${why}: its class is held until the broker's limit is raised (Mosquitto: max_packet_size)`);
+      this.refused(b, topic, Object.assign(new Error(why), { code: PACKET_TOO_LARGE }));
+      return false;
+    }
+    const group = b.group ?? { blocks: b.blocks, left: 1, failed: false };
+    group.left += split.parts.length - 1;
+    this.c.messagesSplit++;
+    this.queue.unshift(...split.parts.map((p) => ({ cls: b.cls, asset: b.asset, records: p.records, bytes: p.payload.length, blocks: [], payload: p.payload, group })));
+    return false;
+  }
+
+  /** A PUBACK: the item's blocks are acked, a split message's when its last part is. */
+  private ackDelivered(b: Pending): void {
+    const g = b.group;
+    if (!g) this.queueAck(b.blocks);
+    else if (--g.left === 0 && !g.failed) this.queueAck(g.blocks);
   }
 
   /** PUBACKs that arrive together are acked in the outbox in one transaction. */
@@ -402,6 +448,15 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
 
 function pending(b: Batch): Pending {
   return { cls: b.cls, asset: b.asset, records: b.records, bytes: b.bytes, blocks: b.blocks, bodies: b.blocks };
+}
+
+/** The blocks to give back for an item that will not be acked: a split group's, once. */
+function blocksToRelease(b: Pending): readonly BlockRef[] {
+  const g = b.group;
+  if (!g) return b.blocks;
+  if (g.failed) return [];
+  g.failed = true;
+  return g.blocks;
 }
 
 function sleep(ms: number): Promise<void> {
