@@ -6,19 +6,19 @@ import type { LinkState, Module, ModuleHealth } from '../core/lifecycle';
 import { TypedEmitter } from '../core/typed-emitter';
 import type { Logger } from '../observability/logger';
 import type { Outbox } from '../outbox/outbox';
-import type { BlockRef, OutboxBlock } from '../outbox/types';
 import { clientOptions, inflightWindow, statusPayload } from './client-options';
 import { MessageEncoder } from './codec';
 import type { UplinkConfig } from './config';
 import { Downlink, type CommandHandler } from './downlink';
-import type { Batch } from './drain';
 import { Planner } from './planner';
 import { DailyBudget, TokenBucket } from './rate-limit';
 import type { UplinkStats } from './stats';
 import { Topics } from './topics';
-import { budgetMeta, restoreBudget } from './budget-meta';
+import { restoreBudget } from './budget-meta';
+import { AckQueue } from './ack-queue';
+import { blocksDelivered, blocksToRelease, pending, type Pending } from './pending';
 import { RejectHold } from './reject-hold';
-import { PACKET_TOO_LARGE, PacketLimit, publishOverhead, splitMessage, type SplitGroup } from './packet-limit';
+import { PACKET_TOO_LARGE, PacketLimit, publishOverhead, splitMessage } from './packet-limit';
 
 export type { UplinkStats };
 
@@ -35,15 +35,6 @@ export interface UplinkEvents {
   state: (state: LinkState, detail?: string) => void;
 }
 
-interface Pending extends Omit<Batch, 'blocks'> {
-  /** What ack and release need. */
-  blocks: readonly BlockRef[];
-  /** The leased blocks with their bodies, until encoded (see encode()). */
-  bodies?: readonly OutboxBlock[];
-  payload?: Buffer;
-  /** A part of a message split under the broker's packet limit (its `blocks` are then empty). */
-  group?: SplitGroup;
-}
 
 const STOP_DRAIN_MS = 5000;
 const WATCHDOG_MS = 5000;
@@ -67,7 +58,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private readonly byteBucket?: TokenBucket;
   private readonly budget: DailyBudget;
   private queue: Pending[] = [];
-  private acks: BlockRef[] = [];
+  private readonly acks: AckQueue;
   private readonly encoder: MessageEncoder;
   private readonly planner: Planner;
   private readonly rejects: RejectHold;
@@ -102,6 +93,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     if (cfg.rate.messagesPerSecond) this.msgBucket = new TokenBucket(cfg.rate.messagesPerSecond, this.clock);
     if (cfg.rate.bytesPerSecond) this.byteBucket = new TokenBucket(cfg.rate.bytesPerSecond, this.clock);
     this.budget = new DailyBudget(cfg.rate.dailyBudgetBytes, cfg.rate.thinAtRatio, this.clock);
+    this.acks = new AckQueue(opts.outbox, this.budget, opts.logger, () => this.c.errors++);
     this.encoder = new MessageEncoder(opts.gatewayId, opts.site, cfg.batch.deflate);
     // A refused publish holds its class on the reconnect backoff's settings.
     this.rejects = new RejectHold({ initialMs: cfg.reconnect.initialMs, maxMs: cfg.reconnect.maxMs });
@@ -169,7 +161,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       });
     }
     await new Promise<void>((r) => client.end(true, {}, () => r()));
-    this.flushAcks(true);
+    this.acks.flush(true);
     const leftovers = [...this.queue, ...this.inFlight].flatMap(blocksToRelease);
     this.queue = [];
     this.inFlight.clear();
@@ -330,7 +322,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
           this.refused(b, topic, err);
         } else {
           this.rejects.accepted(b.cls);
-          this.ackDelivered(b);
+          this.acks.push(blocksDelivered(b));
           this.c.recordsSent += b.records;
           this.c.messagesSent++;
           this.c.bytesSent += payload.length;
@@ -386,38 +378,6 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     return false;
   }
 
-  /** A PUBACK: the item's blocks are acked, a split message's when its last part is. */
-  private ackDelivered(b: Pending): void {
-    const g = b.group;
-    if (!g) this.queueAck(b.blocks);
-    else if (--g.left === 0 && !g.failed) this.queueAck(g.blocks);
-  }
-
-  /** PUBACKs that arrive together are acked in the outbox in one transaction. */
-  private queueAck(blocks: readonly BlockRef[]): void {
-    const first = this.acks.length === 0;
-    for (const b of blocks) this.acks.push(b);
-    if (first) setImmediate(() => this.flushAcks());
-  }
-
-  /**
-   * Acks in one outbox transaction, which also persists the day's budget count when it changed
-   * (so a restart does not reset a cellular budget; a crash loses at most the count since).
-   */
-  private flushAcks(final = false): void {
-    const budget = this.budget.enabled && this.budget.dirty ? this.budget.snapshot() : undefined;
-    if (this.acks.length === 0 && !(final && budget)) return;
-    const blocks = this.acks;
-    this.acks = [];
-    try {
-      this.opts.outbox.ack(blocks, budget && budgetMeta(budget));
-    } catch (e) {
-      this.c.errors++;
-      if (budget) this.budget.dirty = true;
-      this.opts.logger.error({ err: errorMessage(e), blocks: blocks.length }, 'uplink: outbox ack failed (records will be sent again)');
-    }
-  }
-
   /** The PUBACK watchdog: a link that stopped acking is dropped; mqtt.js re-sends on reconnect. */
   private checkAcks(client: MqttClient): void {
     if (client !== this.client || this.state !== 'up') return;
@@ -444,19 +404,6 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     this.state = s;
     this.emit('state', s, detail);
   }
-}
-
-function pending(b: Batch): Pending {
-  return { cls: b.cls, asset: b.asset, records: b.records, bytes: b.bytes, blocks: b.blocks, bodies: b.blocks };
-}
-
-/** The blocks to give back for an item that will not be acked: a split group's, once. */
-function blocksToRelease(b: Pending): readonly BlockRef[] {
-  const g = b.group;
-  if (!g) return b.blocks;
-  if (g.failed) return [];
-  g.failed = true;
-  return g.blocks;
 }
 
 function sleep(ms: number): Promise<void> {
