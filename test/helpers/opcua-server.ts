@@ -11,6 +11,7 @@ import {
   SecurityPolicy,
   StatusCode,
   StatusCodes,
+  type UAObject,
   type UAVariable,
   Variant,
 } from 'node-opcua';
@@ -34,6 +35,8 @@ export interface TestServerOptions {
   standardNodeset?: boolean;
   /** Per-call operation limits the server announces and enforces (BadTooManyOperations past them). */
   operationLimits?: { maxMonitoredItemsPerCall?: number; maxNodesPerRead?: number; maxNodesPerBrowse?: number; maxNodesPerTranslateBrowsePathsToNodeIds?: number };
+  /** Enforce `operationLimits` but publish 0 (no limit) in ServerCapabilities, as some servers do. */
+  hideOperationLimits?: boolean;
 }
 
 /**
@@ -75,6 +78,7 @@ export class TestOpcuaServer {
       serverCapabilities: { maxSessions: 50, operationLimits: o.operationLimits },
     });
     await server.initialize();
+    if (o.hideOperationLimits) hideLimits(server);
     const ns = server.engine.addressSpace!.getOwnNamespace();
     const objects = server.engine.addressSpace!.rootFolder.objects;
     let id = o.firstNumericId ?? 1000;
@@ -141,3 +145,11 @@ export class TestOpcuaServer {
 }
 
 export { MessageSecurityMode, SecurityPolicy };
+
+/** Makes the server's OperationLimits variables read 0 while its engine still enforces them. */
+function hideLimits(server: OPCUAServer): void {
+  const limits = server.engine.addressSpace!.findNode('ns=0;i=11704') as UAObject | null; // ServerCapabilities.OperationLimits
+  for (const v of limits?.getProperties() ?? []) {
+    (v as UAVariable).bindVariable({ get: () => new Variant({ dataType: DataType.UInt32, value: 0 }) }, true);
+  }
+}

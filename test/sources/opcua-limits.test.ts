@@ -108,4 +108,41 @@ describe('OPC-UA bulk calls within the server operation limits', () => {
       await client.disconnect();
     }
   });
+
+  // Some servers enforce per-call limits they do not publish (their OperationLimits read 0, or
+  // are missing): the source used to send every node in one call, which such a server refuses
+  // whole, every time, so the source never came up.
+  it('a server that enforces limits it does not publish: refused calls are halved until they pass, and the smaller size is kept', async () => {
+    server = new TestOpcuaServer({ port: await freePort(), extraVariables: 250, operationLimits: { maxMonitoredItemsPerCall: 100, maxNodesPerTranslateBrowsePathsToNodeIds: 100 }, hideOperationLimits: true });
+    await server.start();
+    const requests = server.countRequests();
+    const nodes = Array.from({ length: 250 }, (_, i) => (i % 2 ? { name: `v${i}`, nodeId: `ns=1;s=Pump.V${i}` } : { name: `v${i}`, browsePath: `/Objects/1:Pump/1:V${i}` }));
+    src = source(server.endpoint, nodes);
+    const rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('all 250 tags good', () => goodTags(rec).size === 250);
+    expect(rec.latest('p/v248')?.value).toBe(248);
+    expect(rec.samples.filter((s) => s.quality !== 'good')).toEqual([]);
+    // 125 paths: refused, then 63 + 62; 250 items: refused, 125 refused, then runs of 63
+    expect(requests.get('TranslateBrowsePathsToNodeIdsRequest')).toEqual([125, 63, 62]);
+    expect(requests.get('CreateMonitoredItemsRequest')).toEqual([250, 125, 63, 63, 63, 61]);
+    expect(src.stats()).toMatchObject({ connects: 1, errors: 0, rejectedNodes: 0 });
+  });
+
+  it('poll mode against a hidden MaxNodesPerRead of 3: the first cycle halves its Read until it passes, later cycles read in runs of 2', async () => {
+    server = new TestOpcuaServer({ port: await freePort(), extraVariables: 7, operationLimits: { maxNodesPerRead: 3 }, hideOperationLimits: true });
+    await server.start();
+    const requests = server.countRequests();
+    src = source(server.endpoint, Array.from({ length: 7 }, (_, i) => ({ name: `v${i}`, nodeId: `ns=1;s=Pump.V${i}` })), { mode: 'poll' });
+    const rec = new SourceRecorder(src);
+    await src.start();
+    await rec.until('values of all 7', () => goodTags(rec).size === 7);
+    await new Promise((r) => setTimeout(r, 1000));
+    // the limits Read (4 nodes, refused: then one each), then 7 -> 4 -> 2 and runs of 2 ever after
+    const reads = requests.get('ReadRequest') ?? [];
+    expect(reads.slice(0, 8)).toEqual([4, 1, 1, 1, 1, 7, 4, 2]);
+    expect(Math.max(...reads.slice(7))).toBeLessThanOrEqual(2);
+    expect(reads.length).toBeGreaterThan(8 + 4 * 3); // several more cycles of 4 Reads (2 + 2 + 2 + 1)
+    expect(src.stats()).toMatchObject({ connects: 1, errors: 0 });
+  });
 });

@@ -11,7 +11,7 @@ import {
   type ReferenceDescription,
   resolveNodeId,
 } from 'node-opcua';
-import { chunked, readOperationLimits } from './opcua-limits';
+import { inRuns, readOperationLimits } from './opcua-limits';
 
 export interface BrowsedNode {
   readonly nodeId: string;
@@ -42,7 +42,7 @@ const BATCH = 500;
  */
 export async function browseTree(session: ClientSession, root: string, depth: number): Promise<BrowsedNode[]> {
   const limits = await readOperationLimits(session);
-  const browseBatch = Math.min(BATCH, limits.maxNodesPerBrowse || BATCH);
+  const browseLimit = { size: Math.min(BATCH, limits.maxNodesPerBrowse || BATCH) };
   // two attributes per variable, and at least one variable per Read
   const readBatch = Math.max(1, Math.floor(Math.min(2 * BATCH, limits.maxNodesPerRead || 2 * BATCH) / 2));
   const out: BrowsedNode[] = [];
@@ -50,7 +50,7 @@ export async function browseTree(session: ClientSession, root: string, depth: nu
   const seen = new Set<string>([resolveNodeId(root).toString()]);
   for (let d = 1; d <= depth && level.length; d++) {
     const next: Step[] = [];
-    for (const batch of chunked(level, browseBatch)) {
+    await inRuns(level, browseLimit, async (batch) => {
       const results = await browseAll(session, batch.map((b) => b.nodeId));
       results.forEach((refs, k) => {
         for (const r of refs) {
@@ -65,7 +65,7 @@ export async function browseTree(session: ClientSession, root: string, depth: nu
           next.push({ nodeId: r.nodeId as unknown as NodeId, path, qualifiedPath });
         }
       });
-    }
+    });
     level = next;
   }
   await describeVariables(session, out.filter((n) => n.nodeClass === 'Variable'), readBatch);
@@ -125,7 +125,7 @@ async function browseAll(session: ClientSession, nodeIds: NodeId[]): Promise<Ref
 }
 
 async function describeVariables(session: ClientSession, vars: BrowsedNode[], batchSize: number): Promise<void> {
-  for (const batch of chunked(vars, batchSize)) {
+  await inRuns(vars, { size: batchSize }, async (batch) => {
     const dvs = await session.read(batch.flatMap((v) => [
       { nodeId: v.nodeId, attributeId: AttributeIds.DataType },
       { nodeId: v.nodeId, attributeId: AttributeIds.AccessLevel },
@@ -136,7 +136,7 @@ async function describeVariables(session: ClientSession, vars: BrowsedNode[], ba
       v.dataType = dt ? dataTypeName(dt) : '?';
       v.access = typeof al === 'number' ? `${al & 1 ? 'r' : '-'}${al & 2 ? 'w' : '-'}` : '?';
     });
-  }
+  });
 }
 
 function dataTypeName(dt: NodeId): string {

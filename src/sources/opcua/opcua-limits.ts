@@ -33,7 +33,7 @@ export async function readOperationLimits(session: ClientSession): Promise<Opera
     dvs = await session.read(nodes);
   } catch (e) {
     // anything else (a dead link, a timeout) is the caller's to handle
-    if (!/TooManyOperations/.test(errorMessage(e))) throw e;
+    if (!isTooManyOperations(e)) throw e;
     dvs = await Promise.all(nodes.map((n) => session.read(n).catch(() => undefined)));
   }
   const out: { -readonly [K in keyof OperationLimits]: number } = { ...NO_LIMITS };
@@ -45,11 +45,47 @@ export async function readOperationLimits(session: ClientSession): Promise<Opera
   return out;
 }
 
-/** `items` in runs of at most `limit` (all in one run when limit is 0). */
-export function chunked<T>(items: readonly T[], limit: number): T[][] {
-  if (items.length === 0) return [];
-  const size = limit > 0 ? limit : items.length;
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** Whether a service call failed because the server took it as too many operations at once. */
+export function isTooManyOperations(e: unknown): boolean {
+  return /TooManyOperations/.test(errorMessage(e));
+}
+
+/**
+ * The per-call size in force for one kind of bulk call (0 = no limit known): it starts at what
+ * the server publishes, and inRuns() lowers it when the server refuses more.
+ */
+export interface RunLimit {
+  size: number;
+  /** Called when inRuns() lowers it: the size refused and the new one. */
+  readonly onLowered?: (refused: number, size: number) => void;
+}
+
+export type RunLimits = Readonly<Record<'read' | 'browse' | 'monitor' | 'translate', RunLimit>>;
+
+/** One RunLimit per kind of bulk call, from the published limits. */
+export function runLimits(l: OperationLimits, onLowered?: (kind: keyof RunLimits, refused: number, size: number) => void): RunLimits {
+  const make = (kind: keyof RunLimits, size: number): RunLimit => ({ size, onLowered: onLowered && ((r, n) => onLowered(kind, r, n)) });
+  return { read: make('read', l.maxNodesPerRead), browse: make('browse', l.maxNodesPerBrowse), monitor: make('monitor', l.maxMonitoredItemsPerCall), translate: make('translate', l.maxNodesPerTranslateBrowsePathsToNodeIds) };
+}
+
+/**
+ * Calls `call` on `items` in runs of at most `limit.size` (all in one when 0), in order; `offset`
+ * is the run's first position in `items`. Some servers enforce a per-call limit they do not
+ * publish (or publish a wrong one) and refuse a larger call whole with BadTooManyOperations:
+ * such a run is halved and sent again, and the smaller size is kept in `limit` for the calls
+ * after it. Any other failure, or a refusal of a single item, is the caller's.
+ */
+export async function inRuns<T>(items: readonly T[], limit: RunLimit, call: (run: T[], offset: number) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; ) {
+    const run = items.slice(i, limit.size > 0 ? i + limit.size : items.length);
+    try {
+      await call(run, i);
+    } catch (e) {
+      if (run.length === 1 || !isTooManyOperations(e)) throw e;
+      limit.size = Math.ceil(run.length / 2);
+      limit.onLowered?.(run.length, limit.size);
+      continue;
+    }
+    i += run.length;
+  }
 }

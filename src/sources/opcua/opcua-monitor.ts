@@ -12,7 +12,7 @@ import {
   TimestampsToReturn,
 } from 'node-opcua';
 import type { OpcuaNodeConfig, OpcuaSourceConfig } from './config';
-import { chunked } from './opcua-limits';
+import { inRuns, type RunLimit } from './opcua-limits';
 import type { Resolved } from './opcua-resolve';
 import { statusOf } from './status-quality';
 
@@ -61,7 +61,7 @@ export async function createSubscription(session: ClientSession, cfg: OpcuaSourc
 /**
  * Monitored items are created in bulk: one CreateMonitoredItems call per distinct set of
  * monitoring parameters (typically one for the whole source), never one per item, split into
- * calls of at most `maxPerCall` items (the server's MaxMonitoredItemsPerCall; 0 = no limit).
+ * calls of at most `limit.size` items (the server's MaxMonitoredItemsPerCall; 0 = no limit; see inRuns).
  * `entries` carry the index of each node in the source's node list.
  */
 export async function monitorNodes(
@@ -69,7 +69,7 @@ export async function monitorNodes(
   cfg: OpcuaSourceConfig,
   entries: readonly { index: number; r: Resolved }[],
   handlers: MonitorHandlers,
-  maxPerCall = 0,
+  limit: RunLimit = { size: 0 },
 ): Promise<void> {
   const batches = new Map<string, { params: MonitoringParametersOptions; indexes: number[]; nodeIds: NodeId[] }>();
   for (const { index, r } of entries) {
@@ -85,7 +85,7 @@ export async function monitorNodes(
     b.nodeIds.push(r.nodeId);
   }
   for (const b of batches.values()) {
-    for (const run of chunked(b.indexes.map((index, k) => ({ index, nodeId: b.nodeIds[k] as NodeId })), maxPerCall)) {
+    await inRuns(b.indexes.map((index, k) => ({ index, nodeId: b.nodeIds[k] as NodeId })), limit, async (run) => {
       const items = run.map(({ nodeId }) => ({ nodeId, attributeId: AttributeIds.Value }));
       const group: ClientMonitoredItemGroup = await subscription.monitorItems(items, b.params, TimestampsToReturn.Both);
       group.monitoredItems.forEach((item, i) => {
@@ -94,6 +94,6 @@ export async function monitorNodes(
         else handlers.onAccepted?.((run[i] as { index: number }).index);
       });
       group.on('changed', (_item, dv, i) => handlers.onValue((run[i] as { index: number }).index, dv));
-    }
+    });
   }
 }

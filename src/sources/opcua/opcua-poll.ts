@@ -1,5 +1,6 @@
 import { AttributeIds, type ClientSession, type DataValue, type NodeId } from 'node-opcua';
 import type { OpcuaSourceConfig } from './config';
+import { inRuns, type RunLimit } from './opcua-limits';
 import type { Resolved } from './opcua-resolve';
 
 interface PollGroup {
@@ -19,19 +20,19 @@ export interface PollHandlers {
 
 /**
  * Cyclic Read for servers with weak subscription support: one Read request per interval group
- * (chunked only when the server's MaxNodesPerRead operation limit says so).
+ * (in runs when the server's MaxNodesPerRead, published or found by a refusal, says so).
  */
 export class OpcuaPoller {
   private readonly groups = new Map<number, PollGroup>();
   private started = false;
   private stopped = false;
 
-  /** `maxNodesPerRead`: the server's limit (0 = none); `entries` carry each node's index in the source's node list. */
+  /** `readLimit`: Reads of at most this many nodes (the server's MaxNodesPerRead; see inRuns); `entries` carry each node's index in the source's node list. */
   constructor(
     private readonly session: ClientSession,
     private readonly cfg: OpcuaSourceConfig,
     entries: readonly { index: number; r: Resolved }[],
-    private readonly maxNodesPerRead: number,
+    private readonly readLimit: RunLimit,
     private readonly handlers: PollHandlers,
   ) {
     this.add(entries);
@@ -79,14 +80,12 @@ export class OpcuaPoller {
     g.busy = true;
     try {
       // the length at the start of the cycle: add() only appends, and may do so while a Read is under way
-      const n = g.nodeIds.length;
-      const chunk = this.maxNodesPerRead > 0 ? this.maxNodesPerRead : n;
-      for (let i = 0; i < n && !this.stopped; i += chunk) {
-        const end = Math.min(n, i + chunk);
-        const nodesToRead = g.nodeIds.slice(i, end).map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value }));
-        const values = await this.session.read(nodesToRead, 0);
-        if (!this.stopped) this.handlers.onValues(g.indexes.slice(i, end), values);
-      }
+      const nodeIds = g.nodeIds.slice();
+      await inRuns(nodeIds, this.readLimit, async (run, i) => {
+        if (this.stopped) return;
+        const values = await this.session.read(run.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })), 0);
+        if (!this.stopped) this.handlers.onValues(g.indexes.slice(i, i + run.length), values);
+      });
     } catch (e) {
       if (!this.stopped) this.handlers.onFailure(e as Error);
     } finally {

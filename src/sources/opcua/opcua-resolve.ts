@@ -1,6 +1,6 @@
 import { type ClientSession, makeBrowsePath, type NodeId, resolveNodeId, StatusCodes } from 'node-opcua';
 import type { OpcuaNodeConfig } from './config';
-import { chunked } from './opcua-limits';
+import { inRuns, type RunLimit } from './opcua-limits';
 import { statusOf } from './status-quality';
 
 export type Resolved = { node: OpcuaNodeConfig; nodeId: NodeId } | { node: OpcuaNodeConfig; error: { code: number; text: string } };
@@ -11,7 +11,7 @@ export type Resolved = { node: OpcuaNodeConfig; nodeId: NodeId } | { node: Opcua
  * `maxPerCall` paths, the server's MaxNodesPerTranslateBrowsePathsToNodeIds), again after every
  * reconnect, so a server that renumbered its nodes is followed.
  */
-export async function resolveNodes(session: ClientSession, nodes: readonly OpcuaNodeConfig[], maxPerCall = 0): Promise<Resolved[]> {
+export async function resolveNodes(session: ClientSession, nodes: readonly OpcuaNodeConfig[], limit: RunLimit = { size: 0 }): Promise<Resolved[]> {
   const out: Resolved[] = [];
   const paths: { index: number; path: string }[] = [];
   nodes.forEach((node, index) => {
@@ -25,7 +25,7 @@ export async function resolveNodes(session: ClientSession, nodes: readonly Opcua
       paths.push({ index, path: node.browsePath as string });
     }
   });
-  for (const run of chunked(paths, maxPerCall)) {
+  await inRuns(paths, limit, async (run) => {
     const results = await session.translateBrowsePath(run.map((p) => makeBrowsePath('RootFolder', p.path)));
     results.forEach((r, i) => {
       const { index } = run[i] as { index: number };
@@ -34,6 +34,6 @@ export async function resolveNodes(session: ClientSession, nodes: readonly Opcua
       if (r.statusCode.isGood() && target) out[index] = { node, nodeId: target.targetId as unknown as NodeId };
       else out[index] = { node, error: { ...statusOf(r.statusCode), text: `${r.statusCode.name}: browse path ${node.browsePath} not found` } };
     });
-  }
+  });
   return out;
 }

@@ -10,7 +10,7 @@ import type { OpcuaNodeConfig, OpcuaSourceConfig } from './config';
 import { createSubscription, type MonitorHandlers, monitorNodes } from './opcua-monitor';
 import { OpcuaPoller } from './opcua-poll';
 import { type Resolved, resolveNodes } from './opcua-resolve';
-import { NO_LIMITS, type OperationLimits, readOperationLimits } from './opcua-limits';
+import { NO_LIMITS, readOperationLimits, runLimits, type RunLimits } from './opcua-limits';
 import { acquireCertificateManager, type CertificateManagerLease, explainConnectError, pkiPaths, userIdentity } from './opcua-security';
 import { createOpcuaClient, enableSessionResume, silenceLimitMs, withTimeout } from './opcua-client';
 import { addDataValue, badSample } from './status-quality';
@@ -26,8 +26,8 @@ interface Connection {
   subscription?: ClientSubscription;
   handlers?: MonitorHandlers;
   poller?: OpcuaPoller;
-  /** The server's per-call limits, read once per session. */
-  limits: OperationLimits;
+  /** Per-call sizes of the bulk calls: the server's published limits, read once per session, lowered when it refuses more. */
+  limits: RunLimits;
   lastActivity: number;
   /** Indexes of nodes the server refused; retried every retryRejectedNodesMs. */
   readonly rejected: Set<number>;
@@ -150,7 +150,7 @@ export class OpcuaSource extends SourceEmitter implements Source {
     const gen = ++this.gen;
     this.pki ??= await acquireCertificateManager(this.deps.dataDir, this.cfg.trustUnknownServerCertificate);
     const client = createOpcuaClient(this.cfg, this.pki.cm);
-    const conn: Connection = { gen, client, limits: NO_LIMITS, lastActivity: Date.now(), rejected: new Set() };
+    const conn: Connection = { gen, client, limits: runLimits(NO_LIMITS), lastActivity: Date.now(), rejected: new Set() };
     this.conn = conn;
     client.on('connection_lost', () => (conn.session && conn.subscription ? this.interrupted(conn, 'connection lost') : this.lost(gen, 'connection lost')));
     client.on('close', (err?: Error | null) => err && this.lost(gen, `connection closed: ${err.message}`));
@@ -160,8 +160,10 @@ export class OpcuaSource extends SourceEmitter implements Source {
     session.on('session_closed', () => this.lost(gen, 'session closed by the server'));
     session.on('keepalive_failure', () => this.lost(gen, 'session keep-alive failed'));
     session.on('session_restored', () => this.resumed(conn));
-    conn.limits = await readOperationLimits(session);
-    const resolved = await resolveNodes(session, this.cfg.nodes, conn.limits.maxNodesPerTranslateBrowsePathsToNodeIds);
+    conn.limits = runLimits(await readOperationLimits(session), (kind, refused, size) =>
+      this.deps.logger.warn({ source: this.id, call: kind, refused, size }, `${this.cfg.endpoint}: the server refused ${refused} ${kind} operations in one call (BadTooManyOperations, beyond the limits it publishes): sending ${size} per call from now on`),
+    );
+    const resolved = await resolveNodes(session, this.cfg.nodes, conn.limits.translate);
     const entries = resolved.map((r, index) => ({ index, r }));
     const onRejected = (index: number, status: { code: number; text: string }): void => {
       this.counts.rejectedNodes++;
@@ -180,11 +182,11 @@ export class OpcuaSource extends SourceEmitter implements Source {
         onRejected,
         onAccepted: (i) => conn.rejected.delete(i),
       };
-      await monitorNodes(sub, this.cfg, entries, conn.handlers, conn.limits.maxMonitoredItemsPerCall);
+      await monitorNodes(sub, this.cfg, entries, conn.handlers, conn.limits.monitor);
     } else {
       conn.handlers = { onValue: () => undefined, onRejected, onAccepted: (i) => conn.rejected.delete(i) };
       this.rejectUnresolved(entries, conn.handlers);
-      conn.poller = new OpcuaPoller(session, this.cfg, entries, conn.limits.maxNodesPerRead, {
+      conn.poller = new OpcuaPoller(session, this.cfg, entries, conn.limits.read, {
         onValues: (idx, dvs) => this.onValues(conn, idx, dvs),
         onFailure: (err) => this.lost(gen, `read failed: ${err.message}`),
         onOverrun: () => this.counts.overruns++,
@@ -295,10 +297,10 @@ export class OpcuaSource extends SourceEmitter implements Source {
     conn.retrying = true;
     try {
       const indexes = [...conn.rejected];
-      const resolved = await resolveNodes(conn.session, indexes.map((i) => this.cfg.nodes[i] as OpcuaNodeConfig), conn.limits.maxNodesPerTranslateBrowsePathsToNodeIds);
+      const resolved = await resolveNodes(conn.session, indexes.map((i) => this.cfg.nodes[i] as OpcuaNodeConfig), conn.limits.translate);
       if (this.conn !== conn) return;
       const entries = resolved.map((r, k) => ({ index: indexes[k] as number, r }));
-      if (conn.subscription) await monitorNodes(conn.subscription, this.cfg, entries, conn.handlers, conn.limits.maxMonitoredItemsPerCall);
+      if (conn.subscription) await monitorNodes(conn.subscription, this.cfg, entries, conn.handlers, conn.limits.monitor);
       else if (conn.poller) {
         this.rejectUnresolved(entries, conn.handlers);
         conn.poller.add(entries);
