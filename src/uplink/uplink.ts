@@ -35,7 +35,6 @@ export interface UplinkEvents {
   state: (state: LinkState, detail?: string) => void;
 }
 
-
 const STOP_DRAIN_MS = 5000;
 const WATCHDOG_MS = 5000;
 

@@ -29,21 +29,27 @@ describe('OPC-UA bulk calls within the server operation limits', () => {
     await server.stop();
   });
 
-  it('250 nodes on a server with per-call limits of 100: all good, 3 CreateMonitoredItems and 3 TranslateBrowsePaths calls', async () => {
-    server = new TestOpcuaServer({ port: await freePort(), extraVariables: 250, operationLimits: { maxMonitoredItemsPerCall: 100, maxNodesPerTranslateBrowsePathsToNodeIds: 100 } });
+  /** 250 nodes, half by NodeId, half by browse path (resolved on the server in bulk too), on a server enforcing 100 per call; until all are good. */
+  async function twoHundredFiftyNodes(hideOperationLimits: boolean): Promise<Map<string, number[]>> {
+    server = new TestOpcuaServer({ port: await freePort(), extraVariables: 250, operationLimits: { maxMonitoredItemsPerCall: 100, maxNodesPerTranslateBrowsePathsToNodeIds: 100 }, hideOperationLimits });
     await server.start();
     const requests = server.countRequests();
-    // half by NodeId, half by browse path (resolved on the server in bulk too)
     const nodes = Array.from({ length: 250 }, (_, i) => (i % 2 ? { name: `v${i}`, nodeId: `ns=1;s=Pump.V${i}` } : { name: `v${i}`, browsePath: `/Objects/1:Pump/1:V${i}` }));
     src = source(server.endpoint, nodes);
     const rec = new SourceRecorder(src);
     await src.start();
     await rec.until('all 250 tags good', () => goodTags(rec).size === 250);
     expect(rec.latest('p/v249')?.value).toBe(249);
+    expect(rec.latest('p/v248')?.value).toBe(248);
     expect(rec.samples.filter((s) => s.quality !== 'good')).toEqual([]);
+    return requests;
+  }
+
+  it('250 nodes on a server with per-call limits of 100: all good, 3 CreateMonitoredItems and 3 TranslateBrowsePaths calls', async () => {
+    const requests = await twoHundredFiftyNodes(false);
     expect(requests.get('CreateMonitoredItemsRequest')).toEqual([100, 100, 50]);
     expect(requests.get('TranslateBrowsePathsToNodeIdsRequest')).toEqual([100, 25]);
-    expect(src.stats()).toMatchObject({ connects: 1, errors: 0 });
+    expect(src!.stats()).toMatchObject({ connects: 1, errors: 0 });
   });
 
   it('10,000 monitored items go in ceil(10000 / limit) CreateMonitoredItems calls, not one per item', async () => {
@@ -113,20 +119,11 @@ describe('OPC-UA bulk calls within the server operation limits', () => {
   // are missing): the source used to send every node in one call, which such a server refuses
   // whole, every time, so the source never came up.
   it('a server that enforces limits it does not publish: refused calls are halved until they pass, and the smaller size is kept', async () => {
-    server = new TestOpcuaServer({ port: await freePort(), extraVariables: 250, operationLimits: { maxMonitoredItemsPerCall: 100, maxNodesPerTranslateBrowsePathsToNodeIds: 100 }, hideOperationLimits: true });
-    await server.start();
-    const requests = server.countRequests();
-    const nodes = Array.from({ length: 250 }, (_, i) => (i % 2 ? { name: `v${i}`, nodeId: `ns=1;s=Pump.V${i}` } : { name: `v${i}`, browsePath: `/Objects/1:Pump/1:V${i}` }));
-    src = source(server.endpoint, nodes);
-    const rec = new SourceRecorder(src);
-    await src.start();
-    await rec.until('all 250 tags good', () => goodTags(rec).size === 250);
-    expect(rec.latest('p/v248')?.value).toBe(248);
-    expect(rec.samples.filter((s) => s.quality !== 'good')).toEqual([]);
+    const requests = await twoHundredFiftyNodes(true);
     // 125 paths: refused, then 63 + 62; 250 items: refused, 125 refused, then runs of 63
     expect(requests.get('TranslateBrowsePathsToNodeIdsRequest')).toEqual([125, 63, 62]);
     expect(requests.get('CreateMonitoredItemsRequest')).toEqual([250, 125, 63, 63, 63, 61]);
-    expect(src.stats()).toMatchObject({ connects: 1, errors: 0, rejectedNodes: 0 });
+    expect(src!.stats()).toMatchObject({ connects: 1, errors: 0, rejectedNodes: 0 });
   });
 
   it('poll mode against a hidden MaxNodesPerRead of 3: the first cycle halves its Read until it passes, later cycles read in runs of 2', async () => {
