@@ -12,7 +12,6 @@ import { Aligner } from './align';
 import type { OpenFrame } from './open-frames';
 import { arrivalClock, type ArrivalClock } from './arrival-clock';
 import { assetChannels, assetWindowFrames, type AssetConfig } from './config';
-import type { FrameRow } from './frame';
 import { GapFiller, judgeCounts } from './gaps';
 import { LatestValues } from './latest-values';
 import { LogLimiter } from './log-limit';
@@ -23,6 +22,7 @@ import { WindowFeaturizer } from './window-features';
 import { Windower, type CutWindow } from './windower';
 import { WaveformInputs, type WaveformStats } from './waveform-channel';
 import { pipelineTicker } from './shared-ticker';
+import { windowSink } from './window-sink';
 
 export interface AssetPipelineEvents {
   /** A window's features (and health, when models are bound), in window order. */
@@ -120,29 +120,9 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       cfg: this.cfg, models: opts.models, windower: this.windower, tracker: this.tracker, st: this.st,
       warn: (key, message) => this.warn(key, message), note: (key, message) => this.limited('info', key, message), window: (r) => this.emit('window', r), alarm: (a) => this.emitAlarm(a),
     });
-    // Closed frames are written straight into the window buffer; a frame no window needs (before
-    // the first time window) goes to a scratch row, so forward-fill still sees its values.
-    const scratch: FrameRow = { values: new Float64Array(this.channels.length), cells: new Uint8Array(this.channels.length), at: 0 };
-    const inWindow: FrameRow = { values: this.windower.values, cells: this.windower.cells, at: 0 };
     this.aligner = new Aligner(
       { channels: this.channels.length, frameMs: w.frameMs, agg: w.frameAgg, maxGapFrames: 2 * sizeFrames },
-      {
-        row: (ts) => {
-          const at = this.windower.place(ts);
-          if (at < 0) return scratch;
-          inWindow.values = this.windower.values;
-          inWindow.cells = this.windower.cells;
-          inWindow.at = at;
-          return inWindow;
-        },
-        written: (ts, row, missing, uncertain) => {
-          this.st.frames++;
-          let filled = 0;
-          if (missing === 0) this.filler.apply(ts, row, 0);
-          else this.st.filledCells += filled = this.filler.apply(ts, row, missing);
-          if (row !== scratch) this.windower.commit(ts, this.channels.length - missing + filled, uncertain);
-        },
-      },
+      windowSink(this.windower, this.filler, this.st, this.channels.length),
       (skipped) => this.onReset(skipped),
     );
   }
