@@ -24,8 +24,8 @@ export class Planner {
     private readonly budget: DailyBudget,
     private readonly clock: Clock,
     private readonly wakeIn: (ms: number) => void,
-    /** Classes not to lease now (the broker refused their last publish: see RejectHold). */
-    private readonly held: (cls: RecordClass) => boolean = () => false,
+    /** How long a class is not to be leased, in ms (the broker refused its last publish: see RejectHold); 0: not held. */
+    private readonly heldFor: (cls: RecordClass) => number = () => 0,
     /** Bytes of bodies per message in force: `batch.maxBytes`, lowered to fit the broker's packets. */
     private readonly batchBytes: () => number = () => cfg.batch.maxBytes,
   ) {}
@@ -34,7 +34,7 @@ export class Planner {
   urgent(): Batch[] {
     const ob = this.outbox;
     if (ob.pendingCount('alarm') + ob.pendingCount('gap') === 0) return [];
-    const classes = URGENT.filter((c) => !this.held(c));
+    const classes = URGENT.filter((c) => this.heldFor(c) === 0);
     if (classes.length === 0) return [];
     const { maxRecords } = this.cfg.batch;
     const maxBytes = this.batchBytes();
@@ -65,9 +65,15 @@ export class Planner {
     const due: RecordClass[] = [];
     let soonest = Infinity;
     for (const cls of RECORD_CLASSES) {
-      if ((exhausted && !URGENT.includes(cls)) || this.held(cls)) continue;
+      if (exhausted && !URGENT.includes(cls)) continue;
       const count = this.outbox.pendingCount(cls);
       if (count === 0) continue;
+      // a held class is looked at again when its hold ends (nothing else may wake the pump then)
+      const held = this.heldFor(cls);
+      if (held > 0) {
+        soonest = Math.min(soonest, held);
+        continue;
+      }
       if (URGENT.includes(cls) || this.flushing || count >= maxRecords) {
         due.push(cls);
         continue;

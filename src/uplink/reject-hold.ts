@@ -55,9 +55,10 @@ export class RejectHold {
     h.until = 0;
   }
 
-  isHeld(cls: RecordClass, now: number): boolean {
+  /** How long `cls` is still held from `now`, in ms (0: not held). */
+  heldFor(cls: RecordClass, now: number): number {
     const h = this.classes.get(cls);
-    return h !== undefined && now < h.until;
+    return h === undefined ? 0 : Math.max(0, h.until - now);
   }
 
   /** Why the uplink is unhealthy: a class refused REJECTS_BEFORE_UNHEALTHY times in a row, else undefined. */

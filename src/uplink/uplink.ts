@@ -18,7 +18,8 @@ import { restoreBudget } from './budget-meta';
 import { AckQueue } from './ack-queue';
 import { blocksDelivered, blocksToRelease, pending, type Pending } from './pending';
 import { RejectHold } from './reject-hold';
-import { PACKET_TOO_LARGE, PacketLimit, publishOverhead, splitMessage } from './packet-limit';
+import { OversizeGuard } from './oversize';
+import { publishOverhead } from './packet-limit';
 
 export type { UplinkStats };
 
@@ -61,7 +62,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private readonly encoder: MessageEncoder;
   private readonly planner: Planner;
   private readonly rejects: RejectHold;
-  private readonly packetLimit = new PacketLimit();
+  private readonly oversize: OversizeGuard;
   private readonly inFlight = new Set<Pending>();
   private pumping = false;
   private pumpQueued = false;
@@ -75,7 +76,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
   private lastProgressAt = 0;
   private reconnectTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
-  private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, ackTimeouts: 0, inflightPeak: 0, messagesSplit: 0 };
+  private readonly c = { recordsSent: 0, messagesSent: 0, bytesSent: 0, errors: 0, connects: 0, disconnects: 0, rateLimited: 0, ackTimeouts: 0, inflightPeak: 0 };
   /** Data messages allowed in flight now (see inflightWindow()). */
   private window: number;
   private readonly onAppended = () => this.schedulePump();
@@ -96,10 +97,11 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     this.encoder = new MessageEncoder(opts.gatewayId, opts.site, cfg.batch.deflate);
     // A refused publish holds its class on the reconnect backoff's settings.
     this.rejects = new RejectHold({ initialMs: cfg.reconnect.initialMs, maxMs: cfg.reconnect.maxMs });
-    this.planner = new Planner(opts.outbox, cfg, this.budget, this.clock, (ms) => this.wakeIn(ms), (cls) => this.rejects.isHeld(cls, Date.now()), () =>
-      // batches that fit the broker's packets (a message header and topic take well under 1 KB)
-      Math.min(cfg.batch.maxBytes, Math.max(1024, this.packetLimit.packetBytes - 1024)),
-    );
+    this.oversize = new OversizeGuard({
+      logger: opts.logger, url: cfg.url, encoder: this.encoder, topicOf: (b) => this.topics.data(b.cls, b.asset),
+      refuse: (b, err) => this.refused(b, this.topics.data(b.cls, b.asset), err), release: (blocks) => opts.outbox.release(blocks),
+    });
+    this.planner = new Planner(opts.outbox, cfg, this.budget, this.clock, (ms) => this.wakeIn(ms), (cls) => this.rejects.heldFor(cls, Date.now()), () => this.oversize.batchBytes(cfg.batch.maxBytes));
     this.downlink.register('ping', () => ({ pong: this.clock.now() }));
     this.downlink.register('stats', () => ({ uplink: this.stats(), outbox: this.opts.outbox.stats() }));
     this.downlink.register('flush', () => {
@@ -124,6 +126,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     this.client = client;
     client.on('connect', (connack) => this.onConnect(client, connack.properties));
     client.on('close', () => this.onClose(client));
+    client.on('disconnect', (packet) => client === this.client && this.oversize.onDisconnect(client, packet.reasonCode, this.inFlight));
     client.on('error', (e) => this.onError(e));
     client.on('message', (topic, payload) => this.onMessage(client, topic, payload));
     this.opts.outbox.on('appended', this.onAppended);
@@ -185,6 +188,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     return {
       state: this.state,
       ...this.c,
+      messagesSplit: this.oversize.messagesSplit,
       backlog: safe(() => this.opts.outbox.totalRecords()),
       inflight: this.inFlight.size,
       inflightLimit: this.window,
@@ -204,7 +208,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     const receiveMaximum = props?.receiveMaximum;
     this.window = inflightWindow(inflight, receiveMaximum);
     if (this.window < inflight) this.opts.logger.info({ url, inflight, receiveMaximum, window: this.window }, 'uplink: the broker\'s Receive Maximum lowers the in-flight window');
-    this.packetLimit.connected(props?.maximumPacketSize);
+    this.oversize.limit.connected(props?.maximumPacketSize);
     if (props?.maximumPacketSize !== undefined && props.maximumPacketSize < batch.maxBytes + 1024) {
       this.opts.logger.info({ url, maximumPacketSize: props.maximumPacketSize, batchMaxBytes: batch.maxBytes }, 'uplink: the broker\'s Maximum Packet Size is below uplink.batch.maxBytes: messages are made smaller, and a block too large is split');
     }
@@ -272,7 +276,13 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
         }
         const b = this.queue[0]!;
         b.payload ??= this.encode(b);
-        if (!this.fitsBroker(b, b.payload)) continue;
+        const parts = this.oversize.fit(b, b.payload);
+        if (parts) {
+          this.queue.shift();
+          if (parts instanceof Error) this.refused(b, this.topics.data(b.cls, b.asset), parts);
+          else this.queue.unshift(...parts);
+          continue;
+        }
         const wait = Math.max(this.msgBucket?.wait(1) ?? 0, this.byteBucket?.wait(b.payload.length) ?? 0);
         if (wait > 0) {
           this.c.rateLimited++;
@@ -317,7 +327,7 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       try {
         if (err) {
           this.c.errors++;
-          if ((err as { code?: unknown }).code === PACKET_TOO_LARGE) this.packetLimit.refused(payload.length + publishOverhead(topic));
+          if (this.oversize.publishFailed(b, payload.length + publishOverhead(topic), err)) return;
           this.refused(b, topic, err);
         } else {
           this.rejects.accepted(b.cls);
@@ -350,31 +360,6 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
     this.opts.logger.warn({ topic, records: b.records, err: err.message, reasonCode: code, holdMs }, 'uplink: publish refused, records released, class held');
     this.opts.outbox.release([...blocksToRelease(b), ...queued.flatMap(blocksToRelease)]);
     this.wakeIn(holdMs);
-  }
-
-  /**
-   * Whether queue[0] fits the broker's packets. If not, it is replaced in the queue by its parts
-   * (acked together), or, when one record alone is too large, refused: its class is held like any
-   * refused publish, so the rest of the backlog keeps flowing and the operator is told.
-   */
-  private fitsBroker(b: Pending, payload: Buffer): boolean {
-    const topic = this.topics.data(b.cls, b.asset);
-    const max = this.packetLimit.maxPayload(topic);
-    if (payload.length <= max) return true;
-    this.queue.shift();
-    const split = splitMessage(payload, this.encoder, max);
-    this.encoder.recycle(payload);
-    if (!split.ok) {
-      const why = `record ${split.recordId} needs a message of ${split.recordBytes} bytes; the broker takes packets of at most ${this.packetLimit.packetBytes} bytes`;
-      this.opts.logger.error({ topic, record: split.recordId }, `uplink: ${why}: its class is held until the broker's limit is raised (Mosquitto: max_packet_size)`);
-      this.refused(b, topic, Object.assign(new Error(why), { code: PACKET_TOO_LARGE }));
-      return false;
-    }
-    const group = b.group ?? { blocks: b.blocks, left: 1, failed: false };
-    group.left += split.parts.length - 1;
-    this.c.messagesSplit++;
-    this.queue.unshift(...split.parts.map((p) => ({ cls: b.cls, asset: b.asset, records: p.records, bytes: p.payload.length, blocks: [], payload: p.payload, group })));
-    return false;
   }
 
   /** The PUBACK watchdog: a link that stopped acking is dropped; mqtt.js re-sends on reconnect. */

@@ -1,6 +1,7 @@
 import { makeOutbox, telemetry } from '../outbox/helpers';
-import { makeUplink, startIngest, waitFor } from '../uplink/helpers';
+import { captureLogger, makeUplink, startIngest, waitFor } from '../uplink/helpers';
 import { Mosquitto } from '../uplink/mosquitto';
+import { LossyProxy } from '../uplink/proxy';
 
 const MAX_PACKET = 20_000;
 
@@ -52,6 +53,52 @@ describe('a broker with a Maximum Packet Size below the batch and block size (Mo
     } finally {
       await up.stop();
       await ob.stop();
+      await ingest.stop();
+      await mosq.dispose();
+    }
+  });
+
+  // The same broker behind a proxy that strips Maximum Packet Size from its CONNACK: a broker that
+  // enforces a limit it does not announce. Each oversize publish makes it drop the link (DISCONNECT
+  // 0x95); mqtt.js used to send the same message again after every reconnect, forever.
+  it('when the limit is not announced, learns it from DISCONNECT 0x95, takes the messages in flight back, and delivers everything in order', async () => {
+    const mosq = new Mosquitto({ global: [`max_packet_size ${MAX_PACKET}`] });
+    await mosq.start();
+    const proxy = new LossyProxy(mosq.port);
+    proxy.hideMaximumPacketSize = true;
+    await proxy.start();
+    const ingest = await startIngest(mosq.url, 'cloud-packet-size-hidden');
+    const ob = makeOutbox();
+    await ob.start();
+    const log = captureLogger();
+    const up = makeUplink(ob, proxy.url, { protocolVersion: 5, reconnect: { initialMs: 100, maxMs: 800 } }, undefined, 'gw1', log.logger);
+    try {
+      const tele = ob.append(telemetry(1500, 'a1', 100));
+      const events = ob.append(Array.from({ length: 300 }, (_, i) => ({ cls: 'event' as const, asset: 'e1', payload: { i, pad: 'z'.repeat(100) } })));
+      await up.start();
+      await waitFor(() => ingest.store.missing([...tele, ...events]).length === 0, 30_000, 'every record').catch((e: Error) => {
+        throw new Error(`${e.message}: ${JSON.stringify(up.stats())}\n${log.lines.filter((l) => l.level >= 40).map((l) => JSON.stringify(l)).join('\n')}`);
+      });
+      const st = up.stats();
+      // ~90 kB packets dropped, then ~45 kB, then ~22 kB, then parts of ~11 kB go through: three
+      // DISCONNECTs 0x95. The proxy resets the client's side when the broker closes, which can lose
+      // the DISCONNECT; mqtt.js then re-sends the same message and the next DISCONNECT arrives: up to
+      // two drops per step (6 seen).
+      const learned = log.lines.filter((l) => l.msg.includes('packet too large (0x95) that its CONNACK did not announce'));
+      expect(learned.map((l) => l.limitBytes as number)).toEqual([...learned.map((l) => l.limitBytes as number)].sort((a, b) => b - a));
+      expect(learned.length).toBeGreaterThanOrEqual(2);
+      expect(learned.length).toBeLessThanOrEqual(4);
+      expect(learned.at(-1)!.limitBytes as number).toBeLessThanOrEqual(20_000);
+      expect(st.disconnects).toBeLessThanOrEqual(2 * learned.length);
+      expect(st.publishRejected_0x95).toBeGreaterThanOrEqual(1);
+      expect(st.messagesSplit).toBeGreaterThanOrEqual(3);
+      expect(ingest.store.orderViolations()).toBe(0);
+      await waitFor(() => ob.stats().records === 0, 5000, 'acked in the outbox');
+      await waitFor(() => up.health().healthy, 10_000, 'healthy again once publishes are accepted');
+    } finally {
+      await up.stop();
+      await ob.stop();
+      await proxy.stop();
       await ingest.stop();
       await mosq.dispose();
     }

@@ -1,4 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import mqttPacket from 'mqtt-packet';
 import { QosTap } from './qos-tap';
 
 /**
@@ -17,6 +18,11 @@ export class LossyProxy {
   port = 0;
   /** Per connection, in the order they came: QoS 1/2 publishes in flight through it (see QosTap). */
   readonly taps: QosTap[] = [];
+  /**
+   * Strip the Maximum Packet Size from MQTT 5 CONNACKs of new connections: a broker that enforces
+   * a limit it does not announce (Mosquitto always announces its max_packet_size).
+   */
+  hideMaximumPacketSize = false;
 
   constructor(private readonly targetPort: number) {}
 
@@ -38,9 +44,10 @@ export class LossyProxy {
         if (this.rate === undefined) upstream.write(d);
         else this.backlog.push([upstream, d]);
       });
+      const toClient = this.hideMaximumPacketSize ? withoutMaximumPacketSize((d) => client.write(d)) : (d: Buffer) => client.write(d);
       upstream.on('data', (d) => {
         tap.fromBroker(d);
-        client.write(d);
+        toClient(d);
       });
       const close = () => {
         this.pairs.delete(pair);
@@ -98,4 +105,32 @@ export class LossyProxy {
     this.server = undefined;
     if (s) await new Promise<void>((r) => s.close(() => r()));
   }
+}
+
+/** Broker-to-client bytes with the first packet, the CONNACK, re-encoded without its Maximum Packet Size. */
+function withoutMaximumPacketSize(write: (d: Buffer) => void): (d: Buffer) => void {
+  let head: Buffer | undefined = Buffer.alloc(0);
+  return (d) => {
+    if (head === undefined) return write(d);
+    head = Buffer.concat([head, d]);
+    // fixed header: type byte, then the remaining length in 1-4 bytes of 7 bits
+    let len = 0;
+    let i = 1;
+    for (let mul = 1; i < head.length && i <= 4; i++, mul *= 128) {
+      len += (head[i]! & 127) * mul;
+      if (head[i]! < 128) break;
+    }
+    if (i >= head.length || head.length < i + 1 + len) return; // not whole yet
+    const end = i + 1 + len;
+    let connack: mqttPacket.IConnackPacket | undefined;
+    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    parser.on('packet', (p) => (connack = p as mqttPacket.IConnackPacket));
+    parser.parse(head.subarray(0, end));
+    if (connack?.cmd !== 'connack') throw new Error('expected a CONNACK first');
+    delete connack.properties?.maximumPacketSize;
+    write(mqttPacket.generate(connack, { protocolVersion: 5 }));
+    const rest = head.subarray(end);
+    head = undefined;
+    if (rest.length > 0) write(rest);
+  };
 }

@@ -10,12 +10,12 @@ describe('RejectHold (a class the broker refused waits on a backoff)', () => {
     const delays: number[] = [];
     for (let i = 0; i < 6; i++) {
       delays.push(h.rejected('event', 0x87, now));
-      expect(h.isHeld('event', now)).toBe(true);
-      expect(h.isHeld('telemetry', now)).toBe(false);
+      expect(h.heldFor('event', now) > 0).toBe(true);
+      expect(h.heldFor('telemetry', now) > 0).toBe(false);
       // Another message of the same class, already in flight, refused 10 ms later.
       expect(h.rejected('event', 0x87, now + 10)).toBe(delays[i]! - 10);
       now += delays[i]!;
-      expect(h.isHeld('event', now)).toBe(false);
+      expect(h.heldFor('event', now) > 0).toBe(false);
     }
     expect(delays).toEqual([200, 400, 800, 1600, 1600, 1600]);
     expect(h.counters).toEqual({ publishRejected: 12, publishRejected_0x87: 12 });
@@ -31,7 +31,7 @@ describe('RejectHold (a class the broker refused waits on a backoff)', () => {
     expect(h.counters).toEqual({ publishRejected: REJECTS_BEFORE_UNHEALTHY + 1, publishRejected_0x97: REJECTS_BEFORE_UNHEALTHY, publishRejected_other: 1 });
     h.accepted('event');
     expect(h.problem()).toBeUndefined();
-    expect(h.isHeld('event', 100_001)).toBe(false);
+    expect(h.heldFor('event', 100_001) > 0).toBe(false);
     // The backoff started over.
     expect(h.rejected('event', 0x97, 200_000)).toBe(200);
   });
