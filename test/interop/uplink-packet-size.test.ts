@@ -1,5 +1,5 @@
 import { makeOutbox, telemetry } from '../outbox/helpers';
-import { captureLogger, makeUplink, startIngest, waitFor } from '../uplink/helpers';
+import { captureLogger, makeUplink, startIngest, stopAll, waitFor } from '../uplink/helpers';
 import { Mosquitto } from '../uplink/mosquitto';
 import { LossyProxy } from '../uplink/proxy';
 
@@ -51,9 +51,7 @@ describe('a broker with a Maximum Packet Size below the batch and block size (Mo
       expect(ingest.store.has(huge!)).toBe(false);
       expect(ob.stats().backlog_event).toBe(1);
     } finally {
-      await up.stop();
-      await ob.stop();
-      await ingest.stop();
+      await stopAll(up, ob, ingest);
       await mosq.dispose();
     }
   });
@@ -96,10 +94,7 @@ describe('a broker with a Maximum Packet Size below the batch and block size (Mo
       await waitFor(() => ob.stats().records === 0, 5000, 'acked in the outbox');
       await waitFor(() => up.health().healthy, 10_000, 'healthy again once publishes are accepted');
     } finally {
-      await up.stop();
-      await ob.stop();
-      await proxy.stop();
-      await ingest.stop();
+      await stopAll(up, ob, proxy, ingest);
       await mosq.dispose();
     }
   });

@@ -1,6 +1,6 @@
 import { inflightWindow } from '../../src/uplink/client-options';
 import { makeOutbox, telemetry } from '../outbox/helpers';
-import { makeUplink, startIngest, waitFor } from '../uplink/helpers';
+import { makeUplink, startIngest, stopAll, waitFor } from '../uplink/helpers';
 import { Mosquitto } from '../uplink/mosquitto';
 import { LossyProxy } from '../uplink/proxy';
 
@@ -80,10 +80,7 @@ describe('a broker back with a lower Receive Maximum', () => {
       expect(last.peak).toBeLessThanOrEqual(3);
       expect(last.outstanding).toBe(0);
     } finally {
-      await up.stop();
-      await ob.stop();
-      await proxy.stop();
-      await ingest.stop();
+      await stopAll(up, ob, proxy, ingest);
       await mosq.dispose();
     }
   });

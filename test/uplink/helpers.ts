@@ -42,3 +42,8 @@ export function captureLogger(): { logger: Logger; lines: LogLine[] } {
   const logger = pino({ level: 'debug' }, { write: (s: string) => lines.push(JSON.parse(s) as LogLine) });
   return { logger, lines };
 }
+
+/** Stops what a test started, in the order given (the uplink before its outbox, the broker's side last). */
+export async function stopAll(...parts: ({ stop(): Promise<unknown> } | undefined)[]): Promise<void> {
+  for (const p of parts) await p?.stop();
+}
