@@ -39,7 +39,7 @@ export class SharedTicker {
     return () => {
       if (!group.subs.delete(sub) || group.subs.size > 0) return;
       clearInterval(group.timer);
-      if (this.groups.get(periodMs) === group) this.groups.delete(periodMs);
+      this.groups.delete(periodMs); // only an emptied group leaves the map, so it is still this one
     };
   }
 

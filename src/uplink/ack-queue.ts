@@ -21,6 +21,7 @@ export class AckQueue {
   ) {}
 
   push(blocks: readonly BlockRef[]): void {
+    if (blocks.length === 0) return;
     const first = this.acks.length === 0;
     for (const b of blocks) this.acks.push(b);
     if (first) setImmediate(() => this.flush());

@@ -41,6 +41,7 @@ export class OversizeGuard {
    * backlog keeps flowing, and the operator is told).
    */
   fit(b: Pending, payload: Buffer): Pending[] | Error | undefined {
+    if (this.limit.packetBytes === Infinity) return undefined; // no limit known (the usual case): no topic built
     const topic = this.host.topicOf(b);
     const max = this.limit.maxPayload(topic);
     if (payload.length <= max) return undefined;

@@ -77,37 +77,25 @@ export function splitMessage(payload: Buffer, encoder: MessageEncoder, maxPayloa
   const msg = decodeMessage(payload);
   const frags = msg.records.map((r) => Buffer.from(fragment(r.id, r.ts, JSON.stringify(r.payload))));
   // header + "]}" (+ deflate's own framing, when on, which only makes a part smaller than this)
-  const empty = encoder.encode(msg.class, msg.asset, [{ body: Buffer.alloc(0) }]);
+  const empty = encoder.encode(msg.class, msg.asset, []);
   const base = empty.length;
   encoder.recycle(empty);
   const parts: MessagePart[] = [];
-  let cur: Buffer[] = [];
-  let bytes = 0;
+  let cur: { body: Buffer }[] = [];
+  let bytes = 0; // of cur's records with the commas between them
   const flush = () => {
     if (cur.length === 0) return;
-    parts.push({ payload: encoder.encode(msg.class, msg.asset, [{ body: Buffer.concat(joinWithCommas(cur)) }]), records: cur.length });
+    parts.push({ payload: encoder.encode(msg.class, msg.asset, cur), records: cur.length }); // the encoder puts the commas in
     cur = [];
     bytes = 0;
   };
   for (let i = 0; i < frags.length; i++) {
     const f = frags[i]!;
     if (base + f.length > maxPayload) return { ok: false, recordId: msg.records[i]!.id, recordBytes: base + f.length };
-    const add = f.length + (cur.length > 0 ? 1 : 0);
-    if (base + bytes + add > maxPayload) flush();
-    bytes += f.length + (cur.length > 0 ? 1 : 0);
-    cur.push(f);
+    if (cur.length > 0 && base + bytes + 1 + f.length > maxPayload) flush();
+    bytes += (cur.length > 0 ? 1 : 0) + f.length;
+    cur.push({ body: f });
   }
   flush();
   return { ok: true, parts };
-}
-
-const COMMA = Buffer.from(',');
-
-function joinWithCommas(frags: readonly Buffer[]): Buffer[] {
-  const out: Buffer[] = [];
-  frags.forEach((f, i) => {
-    if (i > 0) out.push(COMMA);
-    out.push(f);
-  });
-  return out;
 }

@@ -60,24 +60,24 @@ export interface RunLimit {
   readonly onLowered?: (refused: number, size: number) => void;
 }
 
-export type RunLimits = Readonly<Record<'read' | 'browse' | 'monitor' | 'translate', RunLimit>>;
+export type RunLimits = Readonly<Record<'read' | 'monitor' | 'translate', RunLimit>>;
 
 /** One RunLimit per kind of bulk call, from the published limits. */
 export function runLimits(l: OperationLimits, onLowered?: (kind: keyof RunLimits, refused: number, size: number) => void): RunLimits {
   const make = (kind: keyof RunLimits, size: number): RunLimit => ({ size, onLowered: onLowered && ((r, n) => onLowered(kind, r, n)) });
-  return { read: make('read', l.maxNodesPerRead), browse: make('browse', l.maxNodesPerBrowse), monitor: make('monitor', l.maxMonitoredItemsPerCall), translate: make('translate', l.maxNodesPerTranslateBrowsePathsToNodeIds) };
+  return { read: make('read', l.maxNodesPerRead), monitor: make('monitor', l.maxMonitoredItemsPerCall), translate: make('translate', l.maxNodesPerTranslateBrowsePathsToNodeIds) };
 }
 
 /**
- * Calls `call` on `items` in runs of at most `limit.size` (all in one when 0), in order; `offset`
- * is the run's first position in `items`. Some servers enforce a per-call limit they do not
+ * Calls `call` on `items[0, end)` in runs of at most `limit.size` (all in one when 0), in order;
+ * `offset` is the run's first position in `items`. Some servers enforce a per-call limit they do not
  * publish (or publish a wrong one) and refuse a larger call whole with BadTooManyOperations:
  * such a run is halved and sent again, and the smaller size is kept in `limit` for the calls
  * after it. Any other failure, or a refusal of a single item, is the caller's.
  */
-export async function inRuns<T>(items: readonly T[], limit: RunLimit, call: (run: T[], offset: number) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; ) {
-    const run = items.slice(i, limit.size > 0 ? i + limit.size : items.length);
+export async function inRuns<T>(items: readonly T[], limit: RunLimit, call: (run: T[], offset: number) => Promise<void>, end = items.length): Promise<void> {
+  for (let i = 0; i < end; ) {
+    const run = items.slice(i, limit.size > 0 ? Math.min(end, i + limit.size) : end);
     try {
       await call(run, i);
     } catch (e) {

@@ -79,13 +79,13 @@ export class OpcuaPoller {
     }
     g.busy = true;
     try {
-      // the length at the start of the cycle: add() only appends, and may do so while a Read is under way
-      const nodeIds = g.nodeIds.slice();
-      await inRuns(nodeIds, this.readLimit, async (run, i) => {
+      // up to the length at the start of the cycle: add() only appends, and may do so while a Read is under way
+      const read = async (run: NodeId[], i: number): Promise<void> => {
         if (this.stopped) return;
         const values = await this.session.read(run.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })), 0);
         if (!this.stopped) this.handlers.onValues(g.indexes.slice(i, i + run.length), values);
-      });
+      };
+      await inRuns(g.nodeIds, this.readLimit, read, g.nodeIds.length);
     } catch (e) {
       if (!this.stopped) this.handlers.onFailure(e as Error);
     } finally {

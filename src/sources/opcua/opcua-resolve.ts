@@ -8,8 +8,8 @@ export type Resolved = { node: OpcuaNodeConfig; nodeId: NodeId } | { node: Opcua
 /**
  * NodeIds of the configured nodes. Browse paths (from the Root folder, e.g.
  * /Objects/1:Pump/1:Pressure) are translated in ONE TranslateBrowsePathsToNodeIds call (or one per
- * `maxPerCall` paths, the server's MaxNodesPerTranslateBrowsePathsToNodeIds), again after every
- * reconnect, so a server that renumbered its nodes is followed.
+ * `limit.size` paths: the server's MaxNodesPerTranslateBrowsePathsToNodeIds, lowered by inRuns when
+ * it refuses more), again after every reconnect, so a server that renumbered its nodes is followed.
  */
 export async function resolveNodes(session: ClientSession, nodes: readonly OpcuaNodeConfig[], limit: RunLimit = { size: 0 }): Promise<Resolved[]> {
   const out: Resolved[] = [];
