@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- inference [--assets 64] [--rounds 150] [--warmup 20] [--step frames] [--inflight 2] [--inference worker|main] [--repeat 1] [--model all|built|shipped|dcnn|ae|cmapss-rul|skab-anomaly]`
+ * `npm run bench -- inference [--assets 64] [--rounds 150] [--warmup 20] [--step frames] [--inflight 2] [--inference worker|main] [--repeat 1] [--feed all|frames|columns|samples] [--model all|built|shipped|dcnn|ae|cmapss-rul|skab-anomaly]`
  *
  * The whole analytics path (samples -> aligned frames -> count window -> features -> batched
  * onnxruntime inference -> health state) for `assets` assets sharing one model, against a bare
@@ -287,6 +287,9 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
   // Each repeat is one interleaved set (bare, frames, samples, bare); with several, each set's
   // ratios and their medians are reported (the bare loop alone moves ~1.4x between minutes here).
   const repeat = Number(arg(args, 'repeat', '1'));
+  const feedArg = arg(args, 'feed', 'all');
+  const feeds = FEEDS.filter((f) => feedArg === 'all' || feedArg === f);
+  if (feeds.length === 0) throw new Error(`--feed ${feedArg}: expected all, ${FEEDS.join(', ')}`);
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat ${repeat}: expected a whole number >= 1`);
   if (!Number.isInteger(inflight) || inflight < 1) throw new Error(`--inflight ${inflight}: expected a whole number >= 1`);
   if (thread !== 'worker' && thread !== 'main') throw new Error(`--inference ${thread}: expected worker or main`);
@@ -311,7 +314,7 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
         // mean of a run before and after ours.
         const b1 = await bare(c, assets, rounds, warmup);
         const runs: [Feed, Figures & { meanBatch: number }][] = [];
-        for (const feed of FEEDS) runs.push([feed, await ours(feed, c, oo)]);
+        for (const feed of feeds) runs.push([feed, await ours(feed, c, oo)]);
         const b2 = await bare(c, assets, rounds, warmup);
         const b: Figures = {
           windowsPerSec: mean(b1.windowsPerSec, b2.windowsPerSec), p50Ms: mean(b1.p50Ms, b2.p50Ms), p99Ms: mean(b1.p99Ms, b2.p99Ms),
@@ -343,8 +346,8 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
       }
       if (repeat > 1) {
         const fig = out[c.name] as Record<string, unknown>;
-        for (const feed of FEEDS) Object.assign(fig, { [`${feed}RatioRounds`]: ratios[feed], [`${feed}RatioMedian`]: round(median(ratios[feed])) });
-        process.stdout.write(`  ${c.name}: ${repeat} sets, ratio medians ${FEEDS.map((f) => `${f} ${median(ratios[f]).toFixed(3)} [${ratios[f].join(', ')}]`).join(', ')}\n`);
+        for (const feed of feeds) Object.assign(fig, { [`${feed}RatioRounds`]: ratios[feed], [`${feed}RatioMedian`]: round(median(ratios[feed])) });
+        process.stdout.write(`  ${c.name}: ${repeat} sets, ratio medians ${feeds.map((f) => `${f} ${median(ratios[f]).toFixed(3)} [${ratios[f].join(', ')}]`).join(', ')}\n`);
       }
     }
   } finally {

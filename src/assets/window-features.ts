@@ -144,10 +144,17 @@ export class WindowFeaturizer {
       if (!plan.finite) nonFinite += dropNonFinite(f, plan.keys);
       recs.push(f);
     }
-    if (missingChannels.length === 0) return { features: this.byChannel(w.channels, recs), missingChannels, nonFinite };
-    // channels without a value are left out: the records go to the channels that have one
-    const features: Record<string, Record<string, number>> = {};
-    for (let c = 0, k = 0; c < ch; c++) if (!missingChannels.includes(w.channels[c])) setKey(features, w.channels[c], recs[k++]);
+    let features: Record<string, Record<string, number>>;
+    if (missingChannels.length === 0) features = this.byChannel(w.channels, recs);
+    else {
+      // channels without a value are left out: the records go to the channels that have one
+      features = {};
+      for (let c = 0, k = 0; c < ch; c++) if (!missingChannels.includes(w.channels[c])) setKey(features, w.channels[c], recs[k++]);
+    }
+    // The records now live in the window only. Held here until the asset's next window (a second
+    // or more apart), most outlived a young-generation collection, so V8 took to allocating them
+    // in the old generation, as garbage for its major GC to find.
+    recs.length = 0;
     return { features, missingChannels, nonFinite };
   }
 
