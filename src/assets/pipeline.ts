@@ -227,33 +227,42 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       for (let i = from; i < to; i++) if (kinds[i] === ENTRY_VALUE) this.acceptValue(c0 + i - from, values[i] as number, sourceTs[i] as number, receivedTs[i] as number);
       return;
     }
-    // values of one read share their stamps: time checks and the frame lookup once per run (the
-    // frame is opened with the first value put in it, as add() would)
-    const ts = sourceTs[from] as number;
-    const rts = receivedTs[from] as number;
-    let fast = Number.isFinite(ts) && ts - rts <= this.maxFutureMs;
+    // Values of one read share their stamps: the time checks and the frame lookup are made once per
+    // stretch of equal stamps (a poll's next read, another item's source time starts a new one),
+    // and the frame is opened with the first value put in it, as add() would.
+    let ts = NaN;
+    let rts = NaN;
+    let fast = false;
     let f: OpenFrame | undefined;
     for (let i = from; i < to; i++) {
       if (kinds[i] !== ENTRY_VALUE) continue;
       const c = c0 + i - from;
       const v = values[i] as number;
-      if (!fast || sourceTs[i] !== ts || receivedTs[i] !== rts || !Number.isFinite(v)) {
-        this.acceptValue(c, v, sourceTs[i] as number, receivedTs[i] as number);
+      const t = sourceTs[i] as number;
+      const r = receivedTs[i] as number;
+      if (t !== ts || r !== rts) {
+        ts = t;
+        rts = r;
+        fast = Number.isFinite(t) && t - r <= this.maxFutureMs;
+        f = undefined;
+      }
+      if (!fast || !Number.isFinite(v)) {
+        this.acceptValue(c, v, t, r);
         continue;
       }
       if (f === undefined) {
-        f = this.aligner.frameFor(ts);
+        f = this.aligner.frameFor(t);
         if (f === undefined) {
           fast = false; // its frame is closed: late, counted one by one
-          this.acceptValue(c, v, ts, rts);
+          this.acceptValue(c, v, t, r);
           continue;
         }
-        if (ts > this.maxTs) this.maxTs = ts;
+        if (t > this.maxTs) this.maxTs = t;
         this.accepted = true;
       }
       this.st.samples++;
       this.latest.setNumber(c, v);
-      this.aligner.put(f, c, v, ts);
+      this.aligner.put(f, c, v, t);
     }
   }
 

@@ -88,7 +88,7 @@ export function registerTrain(program: Command): void {
     .option('--cv-only', 'only cross-validate (print per-fold figures; no model is written)')
     .option('--members <n>', `networks averaged in one graph (default ${RUL_DEFAULTS.members})`, int)
     .option('--late-weight <x>', `loss weight of late predictions (default ${RUL_DEFAULTS.lateWeight})`, num)
-    .option('--size <size>', 'network: teacher (default) or student (the small distillation architecture, trained directly)')
+    .option('--size <size>', `network: student (the small CNN, also the distillation target) or teacher (the 17,673-parameter CNN) (default ${RUL_DEFAULTS.size})`)
     .option('--pad-from <n>', `also train on windows ending at cycle n.. (front-padded; default ${RUL_DEFAULTS.padFrom}; = window for full windows only)`, int)
     .option('--offset <x>', `cycles subtracted from the predicted RUL (default ${RUL_DEFAULTS.offset})`, num)
     .option('--cap <n>', `RUL cap of the piecewise-linear target (default ${RUL_DEFAULTS.cap})`, int)
