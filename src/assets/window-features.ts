@@ -152,8 +152,8 @@ export class WindowFeaturizer {
       for (let c = 0, k = 0; c < ch; c++) if (!missingChannels.includes(w.channels[c])) setKey(features, w.channels[c], recs[k++]);
     }
     // The records now live in the window only. Held here until the asset's next window (a second
-    // or more apart), most outlived a young-generation collection, so V8 took to allocating them
-    // in the old generation, as garbage for its major GC to find.
+    // or more later), they were 28% of the bytes the Modbus ingest bench carried out of V8's young
+    // generation: garbage left for the major GC (docs/benchmarks.md, 2026-11-29 21:50).
     recs.length = 0;
     return { features, missingChannels, nonFinite };
   }
