@@ -222,14 +222,12 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
    */
   acceptRun(c0: number, b: ColumnBatch, from: number, to: number): void {
     const { kinds, values, sourceTs, receivedTs } = b;
-    if (c0 + to - from > this.waves.scalars) {
-      // the run reaches a waveform channel: entry by entry (acceptValue sends a number there to acceptBlock)
-      for (let i = from; i < to; i++) if (kinds[i] === ENTRY_VALUE) this.acceptValue(c0 + i - from, values[i] as number, sourceTs[i] as number, receivedTs[i] as number);
-      return;
-    }
-    // Values of one read share their stamps: the time checks and the frame lookup are made once per
-    // stretch of equal stamps (a poll's next read, another item's source time starts a new one),
-    // and the frame is opened with the first value put in it, as add() would.
+    // A run that reaches a waveform channel goes entry by entry (acceptValue sends a number there
+    // to acceptBlock). Otherwise values of one read share their stamps: the time checks and the
+    // frame lookup are made once per stretch of equal stamps (a poll's next read, another item's
+    // source time starts a new one), and the frame is opened with the first value put in it, as
+    // add() would.
+    const scalars = c0 + to - from <= this.waves.scalars;
     let ts = NaN;
     let rts = NaN;
     let fast = false;
@@ -243,7 +241,7 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
       if (t !== ts || r !== rts) {
         ts = t;
         rts = r;
-        fast = Number.isFinite(t) && t - r <= this.maxFutureMs;
+        fast = scalars && Number.isFinite(t) && t - r <= this.maxFutureMs;
         f = undefined;
       }
       if (!fast || !Number.isFinite(v)) {

@@ -327,6 +327,8 @@ export class Uplink extends TypedEmitter<UplinkEvents> implements Module {
       try {
         if (err) {
           this.c.errors++;
+          // Taken back by the guard (a DISCONNECT 0x95): it refuses the class and wakes the pump; the
+          // buffer is left to the GC, not recycled, as the closing socket may still hold the packet.
           if (this.oversize.publishFailed(b, payload.length + publishOverhead(topic), err)) return;
           this.refused(b, topic, err);
         } else {
