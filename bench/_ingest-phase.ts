@@ -1,7 +1,7 @@
 /**
  * One measured phase of bench/ingest, in its own process so CPU and RSS are its own.
  * Usage: node _ingest-phase.js <phase> <json options>; prints one JSON line of figures.
- * Phases: opcua-bare, opcua-ours, modbus-bare, modbus-ours.
+ * Phases: opcua-bare, opcua-ours, modbus-bare, modbus-raw (raw sockets: the floor), modbus-ours.
  *
  * "ours" is the gateway's ingest path up to the window stage, wired as src/gateway.ts wires it:
  * sources -> one SampleRouter -> an AssetPipeline per asset (alignment on a 100 ms frame grid,
@@ -11,6 +11,7 @@
  */
 import ModbusRTU from 'modbus-serial';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENTRY_NONE, type ColumnBatch } from '../src/core/batch';
@@ -181,6 +182,54 @@ async function modbusBare(o: Opts): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * The floor under both: the same reads on raw sockets, framed in a few lines (no timeout, no
+ * checks beyond the length), each value summed. What any Modbus TCP client in Node must spend.
+ */
+async function modbusRaw(o: Opts): Promise<() => Promise<void>> {
+  const timers: NodeJS.Timeout[] = [];
+  const sockets: Socket[] = [];
+  for (let d = 0; d < o.devices; d++) {
+    const sock = await new Promise<Socket>((res, rej) => {
+      const s = connect({ host: '127.0.0.1', port: o.firstPort + d }, () => res(s));
+      s.once('error', rej);
+    });
+    sock.setNoDelay(true);
+    sockets.push(sock);
+    let tid = 0;
+    let at = -1; // address of the read in flight (-1: idle)
+    let rx: Buffer = Buffer.alloc(0);
+    const send = (a: number): void => {
+      at = a;
+      const q = Buffer.allocUnsafe(12);
+      q.writeUInt16BE((tid = (tid + 1) & 0xffff), 0);
+      q.writeUInt16BE(0, 2);
+      q.writeUInt16BE(6, 4);
+      q[6] = 1;
+      q[7] = 3;
+      q.writeUInt16BE(a, 8);
+      q.writeUInt16BE(Math.min(125, o.registers - a), 10);
+      sock.write(q);
+    };
+    sock.on('data', (chunk: Buffer) => {
+      rx = rx.length === 0 ? chunk : Buffer.concat([rx, chunk]);
+      if (rx.length < 6 || rx.length < 6 + rx.readUInt16BE(4)) return;
+      const n = rx[8] as number;
+      for (let i = 0; i < n; i += 2) sum += (rx[9 + i] as number) * 256 + (rx[10 + i] as number);
+      count += n >> 1;
+      if (!measuring) for (let k = 0; k < n >> 1; k++) seenIdx.add(d * o.registers + at + k);
+      rx = rx.subarray(6 + rx.readUInt16BE(4));
+      if (at + 125 < o.registers) send(at + 125);
+      else at = -1;
+    });
+    timers.push(setInterval(() => at < 0 && send(0), o.intervalMs));
+  }
+  return async () => {
+    for (const t of timers) clearInterval(t);
+    for (const s of sockets) s.destroy();
+  };
+}
+
 async function modbusOurs(o: Opts): Promise<() => Promise<void>> {
   const cfgs = Array.from({ length: o.devices }, (_, d) =>
     modbusSourceConfig.parse({
@@ -201,7 +250,7 @@ function rssHwmMb(): number {
   return m ? Math.round((Number(m[1]) * 1024) / 1e6) : 0;
 }
 
-const PHASES = { 'opcua-bare': opcuaBare, 'opcua-ours': opcuaOurs, 'modbus-bare': modbusBare, 'modbus-ours': modbusOurs } as const;
+const PHASES = { 'opcua-bare': opcuaBare, 'opcua-ours': opcuaOurs, 'modbus-bare': modbusBare, 'modbus-raw': modbusRaw, 'modbus-ours': modbusOurs } as const;
 
 async function main(): Promise<void> {
   const phase = process.argv[2] as keyof typeof PHASES;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ingest [--seconds N] [--warmup N] [--rounds N] [--tags N] [--devices N] [--registers N] [--channels N] [--lateness-ms N] [--stage window|source] [--only opcua|modbus] [--heap-growth PCT] [--bare-heap-growth PCT] [--bare-max-notifications N]`
+ * `npm run bench -- ingest [--seconds N] [--warmup N] [--rounds N] [--tags N] [--devices N] [--registers N] [--raw] [--channels N] [--lateness-ms N] [--stage window|source] [--only opcua|modbus] [--heap-growth PCT] [--bare-heap-growth PCT] [--bare-max-notifications N]`
  *
  * Sustained ingest through the gateway up to the window stage (sources -> router -> asset
  * pipelines of `channels` tags each, 100 ms frames, 1 s windows; see bench/_ingest-phase.ts)
@@ -9,7 +9,8 @@
  *      (test/interop/peers/opcua-peer.js): our OpcuaSource vs a bare ClientMonitoredItemGroup;
  *  (b) Modbus TCP: D devices x R holding registers at 100 ms from fast raw-socket responders in
  *      another process (bench/_modbus-peer.ts; modbus-serial's ServerTCP answers ~1 ms late and
- *      would measure itself): our ModbusSource vs a bare modbus-serial readHoldingRegisters loop.
+ *      would measure itself): our ModbusSource vs a bare modbus-serial readHoldingRegisters loop
+ *      (`--raw`: and vs the same reads framed on raw sockets in a few lines, the floor of any client).
  * Each phase runs in its own process (bench/_ingest-phase.ts) so its CPU and RSS are its own.
  * Both run with V8's own heap sizing, the gateway's default; `--heap-growth PCT` runs ours as
  * gateway.heapGrowthPercent: PCT would, `--bare-heap-growth PCT` the bare client likewise.
@@ -111,37 +112,33 @@ function us(f: PhaseFigures): number {
 /**
  * Phases alternate (bare, ours, bare, ours, ...) on a shared machine, each against a freshly started
  * peer (a node-opcua server that served one large subscription answers the next one differently).
+ * With `withRaw` (Modbus `--raw`) a third phase per round runs the reads on raw sockets (the floor).
  */
-async function rounds(n: number, opts: Record<string, unknown>, startPeer: () => Promise<Peer>, kind: string): Promise<{ bare: PhaseFigures[]; ours: PhaseFigures[] }> {
-  const bare: PhaseFigures[] = [];
-  const ours: PhaseFigures[] = [];
-  const run = async (name: string, into: PhaseFigures[]): Promise<void> => {
+async function rounds(n: number, opts: Record<string, unknown>, startPeer: () => Promise<Peer>, kind: string, withRaw = false): Promise<{ bare: PhaseFigures[]; ours: PhaseFigures[]; raw: PhaseFigures[] }> {
+  const out = { bare: [] as PhaseFigures[], ours: [] as PhaseFigures[], raw: [] as PhaseFigures[] };
+  const run = async (side: keyof typeof out): Promise<void> => {
     const peer = await startPeer();
     try {
-      into.push(await phase(name, opts, peer.pid));
+      out[side].push(await phase(`${kind}-${side}`, opts, peer.pid));
     } finally {
       await peer.kill();
     }
   };
+  const order: (keyof typeof out)[] = withRaw ? ['bare', 'ours', 'raw'] : ['bare', 'ours'];
   for (let i = 0; i < n; i++) {
     // which side goes first alternates too, so neither always runs on the machine the other warmed
-    if (i % 2 === 0) {
-      await run(`${kind}-bare`, bare);
-      await run(`${kind}-ours`, ours);
-    } else {
-      await run(`${kind}-ours`, ours);
-      await run(`${kind}-bare`, bare);
-    }
+    for (const side of i % 2 === 0 ? order : [...order].reverse()) await run(side);
   }
-  return { bare, ours };
+  return out;
 }
 
 /**
  * Per round, ours against the bare phase run next to it (the pair shares the machine's load of
  * the moment); the headline is the median over rounds, every round listed beside it.
  */
-function compare(prefix: string, ours: PhaseFigures[], bare: PhaseFigures[]): Record<string, unknown> {
+function compare(prefix: string, ours: PhaseFigures[], bare: PhaseFigures[], raw: PhaseFigures[] = []): Record<string, unknown> {
   const ratios = ours.map((o, i) => r2(us(o) / us(bare[i] as PhaseFigures)));
+  const vsRaw = raw.length === 0 ? [] : ours.map((o, i) => r2(us(o) / us(raw[i] as PhaseFigures)));
   const pick = <K extends keyof PhaseFigures>(xs: PhaseFigures[], k: K): PhaseFigures[K][] => xs.map((x) => x[k]);
   return {
     [`${prefix}_cpu_per_sample_ratio`]: r2(median(ratios)),
@@ -150,6 +147,13 @@ function compare(prefix: string, ours: PhaseFigures[], bare: PhaseFigures[]): Re
     [`${prefix}_bare_us_per_sample`]: Math.round(median(bare.map(us)) * 1000) / 1000,
     [`${prefix}_us_per_sample_rounds`]: ours.map(us),
     [`${prefix}_bare_us_per_sample_rounds`]: bare.map(us),
+    ...(raw.length === 0
+      ? {}
+      : {
+          [`${prefix}_cpu_per_sample_ratio_vs_raw`]: r2(median(vsRaw)),
+          [`${prefix}_cpu_per_sample_ratio_vs_raw_rounds`]: vsRaw,
+          [`${prefix}_raw_us_per_sample_rounds`]: raw.map(us),
+        }),
     [`${prefix}_samples_per_s`]: median(pick(ours, 'samples_per_s')),
     [`${prefix}_bare_samples_per_s`]: median(pick(bare, 'samples_per_s')),
     [`${prefix}_cpu_pct`]: median(pick(ours, 'cpu_pct')),
@@ -201,8 +205,8 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
     process.stderr.write(`Modbus TCP: ${devices} devices x ${registers} registers at 100 ms, raw-socket responders in another process\n`);
     const opts = { ...base, firstPort, devices, registers, latenessMs: arg(args, 'lateness-ms', 100) };
     const peer = (): Promise<Peer> => startPeer(join(__dirname, '_modbus-peer.js'), [String(firstPort), String(devices), String(registers)]);
-    const { bare, ours } = await rounds(nRounds, opts, peer, 'modbus');
-    Object.assign(out, { modbus_tags: devices * registers, modbus_tags_seen: Math.min(...ours.map((o) => o.tags_seen ?? 0)), ...compare('modbus', ours, bare) });
+    const { bare, ours, raw } = await rounds(nRounds, opts, peer, 'modbus', args.includes('--raw'));
+    Object.assign(out, { modbus_tags: devices * registers, modbus_tags_seen: Math.min(...ours.map((o) => o.tags_seen ?? 0)), ...compare('modbus', ours, bare, raw) });
   }
   return out;
 }

@@ -2,7 +2,7 @@ import type ModbusRTU from 'modbus-serial';
 import { classifyModbusSerialError } from './errors';
 import type { ModbusArea } from './planner';
 
-/** One read through modbus-serial's client API, errors classified. Shared by TCP and RTU. */
+/** One read through modbus-serial's client API, errors classified (RTU lines; TCP frames its own reads: transport-tcp.ts). */
 export async function clientRead(
   client: ModbusRTU,
   unitId: number,
