@@ -25,8 +25,9 @@ interface Pending {
  * TCP client (RTU lines still use modbus-serial): it drops a response whose transaction id does
  * not match without a word and waits forever on a bogus MBAP length, so a misbehaving device could
  * only be diagnosed from the raw bytes after a timeout; and it turns every MBAP frame into an RTU
- * frame, computing a CRC16 the client then checks, twice per response for nothing (with a poll of
- * 10k registers every 100 ms that was ~12 us a response, a quarter of the ingest path's CPU).
+ * frame, computing a CRC16 that the client then checks: CRC work twice per response for nothing.
+ * In bench/ingest (20 devices x 500 registers every 100 ms) modbus-serial was a quarter of the
+ * gateway's busy time; framing here halved its CPU per sample (docs/benchmarks.md, "Ingest").
  *
  * Here each response is matched to the one request in flight by transaction id. A frame with
  * another id (a late answer to a request that timed out) is counted and skipped; a header that
