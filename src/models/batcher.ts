@@ -35,7 +35,10 @@ export function newBatchStats(): BatchStats {
  *
  * Windows write their rows straight into the input tensor of the batch being filled (no row
  * array per window, no copy per batch; buffers come from the model, shared memory when its
- * session runs in a worker thread). Each run owns its set of buffers until it returns; a request
+ * session runs in a worker thread). Queued windows fill one block of batch-sized buffers after
+ * another, so a backlog is never copied when a batch leaves (copying what stayed queued made each
+ * batch cost in proportion to the backlog, slowest exactly when behind). Each run owns its block
+ * until it returns; a request
  * hears back through its own methods (no promise per window). When a run in a worker thread
  * returns, the next batch is handed to it before this one's windows are delivered: delivering runs
  * health and emits on this thread, and the worker would sit idle meanwhile.
@@ -50,9 +53,12 @@ export class Batcher {
   private readonly max: number;
   private readonly runsInFlight: number;
   private readonly sizes: number[];
-  /** Input buffers of the batch filling: row r of input i at r * sizes[i]. */
-  private staged: Staging;
-  /** Buffers no run holds (at most one set per run in flight is kept). */
+  /**
+   * Blocks of input buffers for the queued windows, in queue order: queued window q is row
+   * q % max of block floor(q / max) (row r of input i at r * sizes[i]).
+   */
+  private staged: Staging[] = [];
+  /** Blocks no run and no queued window holds, the last one freed on top (still in the CPU cache). */
   private free: Staging[] = [];
   private readonly pumpSoon = (): void => {
     this.scheduled = false;
@@ -64,7 +70,6 @@ export class Batcher {
     this.max = Math.max(1, Math.min(maxBatch, model.fixedBatch ?? Infinity));
     this.runsInFlight = model.thread === 'worker' ? 2 : 1;
     this.sizes = model.manifest.inputs.map((_, i) => model.rowSize(i));
-    this.staged = this.allocate(this.max);
   }
 
   /**
@@ -72,9 +77,12 @@ export class Batcher {
    * unless it is re-queued); throws what fill() throws, and then nothing is queued.
    */
   enqueue(r: BatchRequest): void {
-    const row = this.queue.length;
-    if (row === this.staged.rows) this.grow();
-    for (let i = 0; i < this.sizes.length; i++) r.fill(i, this.staged.bufs[i], row * this.sizes[i]);
+    const q = this.queue.length;
+    const row = q % this.max;
+    const b = (q - row) / this.max;
+    if (b === this.staged.length) this.staged.push(this.free.pop() ?? this.allocate());
+    const block = this.staged[b] as Staging;
+    for (let i = 0; i < this.sizes.length; i++) r.fill(i, block.bufs[i], row * (this.sizes[i] as number));
     this.queue.push(r);
     if (this.queue.length >= this.max) this.pump();
     else if (this.running === 0 && !this.scheduled) {
@@ -109,10 +117,10 @@ export class Batcher {
   }
 
   private start(): void {
+    // a batch is a whole block: full, or the last one holding every window still queued
     const n = Math.min(this.queue.length, this.max);
     const batch = this.queue.splice(0, n);
-    const set = this.staged;
-    this.restage(n);
+    const set = this.staged.shift() as Staging;
     this.running++;
     this.runningWindows += n;
     if (this.running > this.stats.runsInFlightPeak) this.stats.runsInFlightPeak = this.running;
@@ -131,12 +139,9 @@ export class Batcher {
     this.stats.windows += batch.length;
     this.stats.maxBatchSeen = Math.max(this.stats.maxBatchSeen, batch.length);
     this.stats.runMsTotal += performance.now() - t0;
-    if (this.queue.length === 0 && set.rows >= this.staged.rows) {
-      // Nothing came in meanwhile: fill the buffers just run again (still in the CPU cache; the
-      // session keeps seeing one input address, as in a plain loop).
-      this.recycle(this.staged);
-      this.staged = set;
-    } else this.recycle(set);
+    // on top of the free blocks: the next window fills the buffers just run (still in the CPU
+    // cache; when nothing queued meanwhile the session keeps seeing one input address, as in a plain loop)
+    this.recycle(set);
     // A session in a thread of its own gets its next batch first; in this thread a run blocks, and
     // starting it first would only hold these windows back by its duration.
     const early = this.runsInFlight > 1;
@@ -147,39 +152,20 @@ export class Batcher {
     if (this.pending() === 0) for (const w of this.waiters.splice(0)) w();
   }
 
-  /**
-   * Staging moves on to a free set of buffers (or a new one) once its first n rows left in a
-   * run; rows still queued beyond n are copied to the new set's start.
-   */
-  private restage(n: number): void {
-    const full = this.staged;
-    const left = this.queue.length;
-    const need = Math.max(this.max, left);
-    const i = this.free.findIndex((s) => s.rows >= need);
-    const next = i >= 0 ? this.free.splice(i, 1)[0] : this.allocate(need);
-    for (let k = 0; k < this.sizes.length && left > 0; k++) next.bufs[k].set(full.bufs[k].subarray(n * this.sizes[k], (n + left) * this.sizes[k]));
-    this.staged = next;
-  }
-
+  /** Keeps a block for reuse; beyond a few (a backlog's), the GC takes them. */
   private recycle(s: Staging): void {
-    if (this.free.length < this.runsInFlight) this.free.push(s);
+    if (this.free.length < this.runsInFlight + FREE_BLOCKS_KEPT) this.free.push(s);
   }
 
-  private allocate(rows: number): Staging {
-    return { rows, bufs: this.sizes.map((s) => this.model.alloc(s * rows)) };
-  }
-
-  /** Doubles the staging (more windows queued than a batch holds while runs are in flight). */
-  private grow(): void {
-    const rows = this.staged.rows * 2;
-    const bigger = this.allocate(rows);
-    for (let k = 0; k < this.sizes.length; k++) bigger.bufs[k].set(this.staged.bufs[k]);
-    this.staged = bigger;
+  private allocate(): Staging {
+    return { bufs: this.sizes.map((s) => this.model.alloc(s * this.max)) };
   }
 }
 
-/** A set of input buffers (one per model input) with room for `rows` windows. */
+/** Free blocks kept beyond one per run in flight: a short backlog reuses them instead of allocating. */
+const FREE_BLOCKS_KEPT = 4;
+
+/** A block of input buffers (one per model input) with room for one batch. */
 interface Staging {
-  readonly rows: number;
   readonly bufs: Float32Array[];
 }

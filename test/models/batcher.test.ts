@@ -56,11 +56,47 @@ describe('Batcher (rows written into the batch tensor, no promise per window)', 
     const first = [new Req(1), new Req(2)];
     first.forEach((r) => b.enqueue(r)); // full: the run starts
     const more = Array.from({ length: 7 }, (_, i) => new Req(10 + i));
-    more.forEach((r) => b.enqueue(r)); // staged beyond the buffer's room: it grows
+    more.forEach((r) => b.enqueue(r)); // queued beyond one batch: into further blocks
     await b.drained();
     expect([...first, ...more].map((r) => r.value)).toEqual([1, 2, 10, 11, 12, 13, 14, 15, 16]);
     expect(b.stats).toMatchObject({ batches: 5, windows: 9, maxBatchSeen: 2 });
     await m.release();
+  });
+
+  it('a backlog of several batches is run from the buffers its windows were written into (no copy), blocks reused', async () => {
+    for (const thread of ['main', 'worker'] as const) {
+      const m = await load(thread);
+      const runs = jest.spyOn(m, 'run');
+      const alloc = jest.spyOn(m, 'alloc');
+      const b = new Batcher(m, 4);
+      const wrote = new Map<Req, ArrayBufferLike>();
+      const mk = (v: number): Req => {
+        const r = new Req(v);
+        const fill = r.fill.bind(r);
+        r.fill = (i, into, at) => (wrote.set(r, into.buffer), fill(i, into, at));
+        return r;
+      };
+      const made: number[] = [];
+      for (let round = 0; round < 2; round++) {
+        const reqs = Array.from({ length: 4 * 6 + 2 }, (_, i) => mk(round * 100 + i));
+        reqs.forEach((r) => b.enqueue(r));
+        await b.drained();
+        expect(reqs.map((r) => r.value)).toEqual(reqs.map((r) => r.v));
+        // batch k ran on the very buffer windows 4k .. 4k+3 were written into
+        const calls = runs.mock.calls.slice(-7);
+        calls.forEach(([inputs, n], k) => {
+          expect(n).toBe(k < 6 ? 4 : 2);
+          for (const r of reqs.slice(4 * k, 4 * k + n)) expect(wrote.get(r)).toBe(inputs[0]?.buffer);
+        });
+        made.push(alloc.mock.calls.length - made.reduce((x, y) => x + y, 0));
+      }
+      // one buffer per block of the first backlog (nothing grown and copied); the second reused the kept blocks
+      expect(made[0]).toBe(7);
+      expect(made[1]).toBeLessThanOrEqual(2);
+      runs.mockRestore();
+      alloc.mockRestore();
+      await m.release();
+    }
   });
 
   it('a window that cannot fill its rows throws at enqueue and queues nothing; its neighbours are unharmed', async () => {
