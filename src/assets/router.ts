@@ -40,7 +40,9 @@ interface BatchSource {
  */
 export class SampleRouter {
   private readonly routes = new Map<string, Route>();
-  private readonly touched: number[] = [];
+  /** Pipelines touched by the batch being routed: touched[0 .. nTouched) (a count, not `length = 0`, which is a runtime call per batch). */
+  private readonly touched: Int32Array;
+  private nTouched = 0;
   /** Batch number in which pipeline k was last touched. */
   private readonly seen: Uint32Array;
   private batchNo = 0;
@@ -51,6 +53,7 @@ export class SampleRouter {
 
   constructor(private readonly pipelines: readonly Routable[]) {
     this.seen = new Uint32Array(pipelines.length);
+    this.touched = new Int32Array(pipelines.length);
     pipelines.forEach((p, k) => p.sourceTags.forEach((tag, c) => this.routes.set(tag, { k, c, next: this.routes.get(tag) })));
   }
 
@@ -122,8 +125,9 @@ export class SampleRouter {
   /** Lets every pipeline the batch touched close its frames, once. */
   private closeTouched(): void {
     const { pipelines, touched } = this;
-    for (let i = 0; i < touched.length; i++) (pipelines[touched[i] as number] as Routable).endBatch();
-    touched.length = 0;
+    const n = this.nTouched;
+    this.nTouched = 0;
+    for (let i = 0; i < n; i++) (pipelines[touched[i] as number] as Routable).endBatch();
   }
 
   /** Entries [from, to) one by one; `next` is the first Sample not yet taken. Returns the next one after them. */
@@ -154,7 +158,7 @@ export class SampleRouter {
   private touch(k: number, no: number): void {
     if (this.seen[k] !== no) {
       this.seen[k] = no;
-      this.touched.push(k);
+      this.touched[this.nTouched++] = k;
     }
   }
 

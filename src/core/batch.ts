@@ -106,7 +106,8 @@ export class ColumnBatchBuilder implements ColumnBatch {
   reset(layout: BatchLayout = this.layout): void {
     this.layout = layout;
     this.length = 0;
-    this.samples = [];
+    // only a list that carried samples is replaced: a new empty array per delivery was an allocation per poll
+    if (this.samples.length > 0) this.samples = [];
   }
 
   /**
