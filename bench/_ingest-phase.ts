@@ -20,6 +20,7 @@ import { AssetPipeline, SampleRouter, assetConfig } from '../src/assets';
 import { LiveStatus } from '../src/observability/live-status';
 import { ModbusSource } from '../src/sources/modbus/modbus-source';
 import { modbusSourceConfig } from '../src/sources/modbus/config';
+import { mbapReadRequest } from '../src/sources/modbus/transport-tcp';
 import { opcuaSourceConfig } from '../src/sources/opcua/config';
 import { silentLogger } from '../src/observability/logger';
 import { applyHeapGrowth } from '../src/core/heap-policy';
@@ -183,8 +184,8 @@ async function modbusBare(o: Opts): Promise<() => Promise<void>> {
 }
 
 /**
- * The floor under both: the same reads on raw sockets, framed in a few lines (no timeout, no
- * checks beyond the length), each value summed. What any Modbus TCP client in Node must spend.
+ * The floor under both: the same reads on raw sockets (requests from the transport's encoder,
+ * answers taken by their length: no timeout, no checks), each value summed. What any Modbus TCP client in Node must spend.
  */
 async function modbusRaw(o: Opts): Promise<() => Promise<void>> {
   const timers: NodeJS.Timeout[] = [];
@@ -201,15 +202,7 @@ async function modbusRaw(o: Opts): Promise<() => Promise<void>> {
     let rx: Buffer = Buffer.alloc(0);
     const send = (a: number): void => {
       at = a;
-      const q = Buffer.allocUnsafe(12);
-      q.writeUInt16BE((tid = (tid + 1) & 0xffff), 0);
-      q.writeUInt16BE(0, 2);
-      q.writeUInt16BE(6, 4);
-      q[6] = 1;
-      q[7] = 3;
-      q.writeUInt16BE(a, 8);
-      q.writeUInt16BE(Math.min(125, o.registers - a), 10);
-      sock.write(q);
+      sock.write(mbapReadRequest((tid = (tid + 1) & 0xffff), 1, 3, a, Math.min(125, o.registers - a)));
     };
     sock.on('data', (chunk: Buffer) => {
       rx = rx.length === 0 ? chunk : Buffer.concat([rx, chunk]);

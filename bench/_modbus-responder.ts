@@ -94,11 +94,11 @@ export class ModbusResponder {
     } else {
       pdu = Buffer.from([fc | 0x80, 1]);
     }
-    return this.misbehave(frame(tid, unit, pdu), pdu);
+    return this.misbehave(mbapFrame(tid, unit, pdu), pdu);
   }
 
   private misbehave(ok: Buffer, pdu: Buffer): Buffer | undefined {
-    if (typeof this.fault === 'object') return frame(ok.readUInt16BE(0), ok[6] as number, Buffer.from([(pdu[0] as number) | 0x80, this.fault.exception]));
+    if (typeof this.fault === 'object') return mbapFrame(ok.readUInt16BE(0), ok[6] as number, Buffer.from([(pdu[0] as number) | 0x80, this.fault.exception]));
     switch (this.fault) {
       case 'none':
         return ok;
@@ -129,12 +129,13 @@ export class ModbusResponder {
   }
 }
 
-function frame(tid: number, unit: number, pdu: Buffer): Buffer {
+/** An MBAP frame around `pdu` (function code first). */
+export function mbapFrame(tid: number, unit: number, pdu: Uint8Array): Buffer {
   const b = Buffer.allocUnsafe(7 + pdu.length);
   b.writeUInt16BE(tid, 0);
   b.writeUInt16BE(0, 2);
   b.writeUInt16BE(pdu.length + 1, 4);
   b[6] = unit;
-  pdu.copy(b, 7);
+  b.set(pdu, 7);
   return b;
 }

@@ -57,9 +57,9 @@ export class Batcher {
    * Blocks of input buffers for the queued windows, in queue order: queued window q is row
    * q % max of block floor(q / max) (row r of input i at r * sizes[i]).
    */
-  private staged: Staging[] = [];
+  private staged: Block[] = [];
   /** Blocks no run and no queued window holds, the last one freed on top (still in the CPU cache). */
-  private free: Staging[] = [];
+  private free: Block[] = [];
   private readonly pumpSoon = (): void => {
     this.scheduled = false;
     this.pump();
@@ -81,8 +81,8 @@ export class Batcher {
     const row = q % this.max;
     const b = (q - row) / this.max;
     if (b === this.staged.length) this.staged.push(this.free.pop() ?? this.allocate());
-    const block = this.staged[b] as Staging;
-    for (let i = 0; i < this.sizes.length; i++) r.fill(i, block.bufs[i], row * (this.sizes[i] as number));
+    const block = this.staged[b] as Block;
+    for (let i = 0; i < this.sizes.length; i++) r.fill(i, block[i] as Float32Array, row * (this.sizes[i] as number));
     this.queue.push(r);
     if (this.queue.length >= this.max) this.pump();
     else if (this.running === 0 && !this.scheduled) {
@@ -120,19 +120,19 @@ export class Batcher {
     // a batch is a whole block: full, or the last one holding every window still queued
     const n = Math.min(this.queue.length, this.max);
     const batch = this.queue.splice(0, n);
-    const set = this.staged.shift() as Staging;
+    const set = this.staged.shift() as Block;
     this.running++;
     this.runningWindows += n;
     if (this.running > this.stats.runsInFlightPeak) this.stats.runsInFlightPeak = this.running;
     const t0 = performance.now();
-    const inputs = set.bufs.map((v, i) => v.subarray(0, n * this.sizes[i]));
+    const inputs = set.map((v, i) => v.subarray(0, n * this.sizes[i]));
     this.model.run(inputs, n).then(
       (values) => this.finish(batch, set, t0, values, undefined),
       (e: unknown) => this.finish(batch, set, t0, undefined, e),
     );
   }
 
-  private finish(batch: BatchRequest[], set: Staging, t0: number, values: Float64Array | undefined, error: unknown): void {
+  private finish(batch: BatchRequest[], set: Block, t0: number, values: Float64Array | undefined, error: unknown): void {
     this.running--;
     this.runningWindows -= batch.length;
     this.stats.batches++;
@@ -153,19 +153,17 @@ export class Batcher {
   }
 
   /** Keeps a block for reuse; beyond a few (a backlog's), the GC takes them. */
-  private recycle(s: Staging): void {
+  private recycle(s: Block): void {
     if (this.free.length < this.runsInFlight + FREE_BLOCKS_KEPT) this.free.push(s);
   }
 
-  private allocate(): Staging {
-    return { bufs: this.sizes.map((s) => this.model.alloc(s * this.max)) };
+  private allocate(): Block {
+    return this.sizes.map((s) => this.model.alloc(s * this.max));
   }
 }
 
 /** Free blocks kept beyond one per run in flight: a short backlog reuses them instead of allocating. */
 const FREE_BLOCKS_KEPT = 4;
 
-/** A block of input buffers (one per model input) with room for one batch. */
-interface Staging {
-  readonly bufs: Float32Array[];
-}
+/** Input buffers with room for one batch, one per model input. */
+type Block = readonly Float32Array[];

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { mbapFrame } from '../../bench/_modbus-responder';
 import { ModbusRequestError } from '../../src/sources/modbus/errors';
 import { TcpTransport } from '../../src/sources/modbus/transport-tcp';
 import { freePort } from '../helpers/ports';
@@ -10,14 +11,7 @@ import { freePort } from '../helpers/ports';
  */
 type Script = (req: { tid: number; unit: number; fc: number; start: number; count: number }, sock: Socket) => void;
 
-function mbap(tid: number, unit: number, pdu: number[]): Buffer {
-  const b = Buffer.alloc(7 + pdu.length);
-  b.writeUInt16BE(tid, 0);
-  b.writeUInt16BE(pdu.length + 1, 4);
-  b[6] = unit;
-  Buffer.from(pdu).copy(b, 7);
-  return b;
-}
+const mbap = (tid: number, unit: number, pdu: number[]): Buffer => mbapFrame(tid, unit, Uint8Array.from(pdu));
 
 /** An FC 3 (or `fc`) answer with registers start, start+1, ... (value = address * 10). */
 function registers(tid: number, unit: number, start: number, count: number, fc = 3): Buffer {

@@ -47,6 +47,9 @@ export interface PlanLimits {
 
 export const isBitArea = (a: ModbusArea): boolean => a === 'coil' || a === 'discrete';
 
+/** The read function code of each area (Modbus application protocol, section 6). */
+export const FUNCTION_CODE: Readonly<Record<ModbusArea, number>> = { coil: 1, discrete: 2, holding: 3, input: 4 };
+
 /** Effective per-unit settings: the unit's override, else the source's value. */
 export function deviceSettings(cfg: ModbusSourceConfig, unitId: number): Required<ModbusDeviceConfig> {
   const d = cfg.devices.find((x) => x.unitId === unitId);

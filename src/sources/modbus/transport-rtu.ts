@@ -1,7 +1,6 @@
 import ModbusRTU from 'modbus-serial';
-import { clientRead } from './client-read';
-import { ModbusRequestError } from './errors';
-import { isBitArea, type ModbusArea } from './planner';
+import { classifyModbusSerialError, ModbusRequestError } from './errors';
+import { FUNCTION_CODE, isBitArea, type ModbusArea } from './planner';
 import type { FrameCounters, ModbusTransport } from './transport';
 import type { ModbusSourceConfig } from './config';
 
@@ -88,7 +87,7 @@ export class RtuTransport implements ModbusTransport {
     const rx = port?._buffer;
     if (e.kind !== 'timeout' || !rx || rx.length === 0) return e;
     this.counters.garbageBytes += rx.length;
-    const fc = FC[area];
+    const fc = FUNCTION_CODE[area];
     for (let i = 0; i + 1 < rx.length; i++) {
       if (rx[i] === unitId && (rx[i + 1] === fc || rx[i + 1] === (fc | 0x80))) {
         const expected = 5 + (isBitArea(area) ? Math.ceil(count / 8) : 2 * count); // unit, fc, byte count, data, CRC
@@ -102,7 +101,32 @@ export class RtuTransport implements ModbusTransport {
   }
 }
 
-const FC: Record<ModbusArea, number> = { coil: 1, discrete: 2, holding: 3, input: 4 };
+/** One read through modbus-serial's client API, errors classified. */
+async function clientRead(
+  client: ModbusRTU,
+  unitId: number,
+  area: ModbusArea,
+  start: number,
+  count: number,
+  timeoutMs: number,
+): Promise<Buffer | boolean[]> {
+  client.setID(unitId);
+  client.setTimeout(timeoutMs);
+  try {
+    switch (area) {
+      case 'holding':
+        return (await client.readHoldingRegisters(start, count)).buffer;
+      case 'input':
+        return (await client.readInputRegisters(start, count)).buffer;
+      case 'coil':
+        return (await client.readCoils(start, count)).data.slice(0, count);
+      case 'discrete':
+        return (await client.readDiscreteInputs(start, count)).data.slice(0, count);
+    }
+  } catch (e) {
+    throw classifyModbusSerialError(e);
+  }
+}
 
 interface BufferedPort {
   _buffer: Buffer;

@@ -1,12 +1,11 @@
 import { Socket } from 'node:net';
 import { ModbusRequestError, exceptionText } from './errors';
-import { isBitArea, type ModbusArea } from './planner';
+import { FUNCTION_CODE, isBitArea, type ModbusArea } from './planner';
 import type { FrameCounters, ModbusTransport } from './transport';
 
 const MBAP = 7; // transaction id, protocol id, length, unit id
 /** The MBAP length field counts the unit id and the PDU: at most 1 + 253 (an ADU is at most 260 bytes). */
 const MAX_MBAP_LENGTH = 254;
-const FUNCTION: Readonly<Record<ModbusArea, number>> = { coil: 1, discrete: 2, holding: 3, input: 4 };
 const EMPTY = Buffer.alloc(0);
 
 interface Pending {
@@ -23,8 +22,9 @@ interface Pending {
 /**
  * Modbus TCP reads (function codes 1-4) framed here, on a socket we own. Why not modbus-serial's
  * TCP client (RTU lines still use modbus-serial): it drops a response whose transaction id does
- * not match without a word and waits forever on a bogus MBAP length, so a misbehaving device could
- * only be diagnosed from the raw bytes after a timeout; and it turns every MBAP frame into an RTU
+ * not match without a word, and after a bogus MBAP length it buffers everything that follows
+ * without parsing it (every later request times out until a reconnect), so a misbehaving device
+ * could only be diagnosed from the raw bytes after a timeout; and it turns every MBAP frame into an RTU
  * frame, computing a CRC16 that the client then checks: CRC work twice per response for nothing.
  * In bench/ingest (20 devices x 500 registers every 100 ms) modbus-serial was a quarter of the
  * gateway's busy time; framing here halved its CPU per sample (docs/benchmarks.md, "Ingest").
@@ -120,15 +120,7 @@ export class TcpTransport implements ModbusTransport {
     if (!socket || socket.destroyed) return Promise.reject(new ModbusRequestError('disconnected', 'connection not open'));
     if (this.pending) return Promise.reject(new ModbusRequestError('frame', 'a request is already in flight on this connection'));
     const tid = (this.tid = (this.tid + 1) & 0xffff);
-    const fc = FUNCTION[area];
-    const req = Buffer.allocUnsafe(12);
-    req.writeUInt16BE(tid, 0);
-    req.writeUInt16BE(0, 2);
-    req.writeUInt16BE(6, 4);
-    req[6] = unitId;
-    req[7] = fc;
-    req.writeUInt16BE(start, 8);
-    req.writeUInt16BE(count, 10);
+    const fc = FUNCTION_CODE[area];
     this.bytesSinceRequest = 0;
     this.unmatched = undefined;
     // what is left of a frame stays: a late answer to a request that timed out completes, is
@@ -138,7 +130,7 @@ export class TcpTransport implements ModbusTransport {
       this.pending = { tid, unit: unitId, fc, count, bits: isBitArea(area), deadline, resolve, reject };
     });
     this.armTimer(deadline);
-    socket.write(req);
+    socket.write(mbapReadRequest(tid, unitId, fc, start, count));
     return done;
   }
 
@@ -190,10 +182,15 @@ export class TcpTransport implements ModbusTransport {
   /** Bytes that cannot be MBAP: the request in flight fails at once (the poller then rebuilds the stream). */
   private garbage(): void {
     const p = this.pending;
-    this.counters.garbageBytes += this.bytesSinceRequest;
-    if (!p) return;
     this.pending = undefined;
-    p.reject(new ModbusRequestError('frame', `incomplete or garbage response (${this.bytesSinceRequest} bytes, no valid MBAP frame)`));
+    const e = this.garbageError();
+    p?.reject(e);
+  }
+
+  /** What arrived since the request made no answer: counted, and named with its size. */
+  private garbageError(): ModbusRequestError {
+    this.counters.garbageBytes += this.bytesSinceRequest;
+    return new ModbusRequestError('frame', `incomplete or garbage response (${this.bytesSinceRequest} bytes, no valid MBAP frame)`);
   }
 
   /** One timer for every request: armed for the earliest deadline, re-armed when it fires early. */
@@ -218,8 +215,7 @@ export class TcpTransport implements ModbusTransport {
     const u = this.unmatched;
     if (u) return new ModbusRequestError('frame', `response did not match the request (transaction id ${u.tid}, unit ${u.unit}, function ${u.fc})`);
     if (this.bytesSinceRequest === 0) return new ModbusRequestError('timeout', 'no response (timeout)');
-    this.counters.garbageBytes += this.bytesSinceRequest;
-    return new ModbusRequestError('frame', `incomplete or garbage response (${this.bytesSinceRequest} bytes, no valid MBAP frame)`);
+    return this.garbageError();
   }
 
   /** The connection is gone: the request in flight fails with the reason, the timer stops. */
@@ -234,3 +230,16 @@ export class TcpTransport implements ModbusTransport {
 }
 
 const badFrame = (text: string): ModbusRequestError => new ModbusRequestError('frame', `bad response frame: ${text}`);
+
+/** A read request (function codes 1-4) as its 12 MBAP bytes. */
+export function mbapReadRequest(tid: number, unitId: number, fc: number, start: number, count: number): Buffer {
+  const req = Buffer.allocUnsafe(12);
+  req.writeUInt16BE(tid, 0);
+  req.writeUInt16BE(0, 2); // protocol id: Modbus
+  req.writeUInt16BE(6, 4); // length: unit id + 5 PDU bytes
+  req[6] = unitId;
+  req[7] = fc;
+  req.writeUInt16BE(start, 8);
+  req.writeUInt16BE(count, 10);
+  return req;
+}
