@@ -5,7 +5,7 @@ import { fmt } from '../ml/model-card';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FatalError } from '../core/errors';
 import { combineSeedRuns, crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../ml/rul-cv';
-import { loadTrainEngines, RUL_DEFAULTS, type RulOptions } from '../ml/rul-model';
+import { checkMemberWindows, loadTrainEngines, RUL_DEFAULTS, type RulOptions } from '../ml/rul-model';
 import { cvLine } from '../ml/rul-card';
 import { runRulPipeline } from '../ml/rul-pipeline';
 
@@ -102,15 +102,17 @@ export function registerTrain(program: Command): void {
     .option('--early-stop', 'early-stop on the held-out engines (then they are no longer unseen)')
     .option('--dropout <rate>', `dropout before the small network's dense head; 0 = none (default ${RUL_DEFAULTS.dropout})`, num)
     .option('--inner-val <n>', `early-stop (patience ${RUL_DEFAULTS.patience}, best epoch kept) on n engines set aside from the training engines (in --cv, from each fold's); 0 = off, fixed epochs (default ${RUL_DEFAULTS.innerVal})`, int)
+    .option('--windows <list>', 'cycles each member reads, comma-separated (e.g. 50,60,70,80,90): one per member; the graph reads the longest, the others keep its last cycles (default: every member reads --window)')
     .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
     .option('--cv-combine <files...>', 'instead of training: the cross-validation of a --members n ensemble from n saved single-network runs (--cv-out files) with consecutive seeds, written to --cv-out')
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; windows?: string; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
       if (o.cvCombine) {
         if (!o.cvOut) throw new FatalError('--cv-combine', 'needs --cv-out <file> for the combined figures');
         const cv = combineSeedRuns(o.cvCombine.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CvFigures));
         writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
-        log(`${cv.options.members} members (seeds ${cv.options.seed}..${cv.options.seed + cv.options.members - 1}): ${cvLine(cv)}`);
+        const windows = cv.options.memberWindows ? `, windows ${cv.options.memberWindows.join(', ')}` : '';
+        log(`${cv.options.members} members (seeds ${cv.options.seed}..${cv.options.seed + cv.options.members - 1}${windows}): ${cvLine(cv)}`);
         return;
       }
       const id = o.id ?? 'cmapss-rul';
@@ -123,6 +125,12 @@ export function registerTrain(program: Command): void {
       if (o.innerVal !== undefined && o.innerVal < 0) throw new FatalError('--inner-val', `expected a number of engines >= 0, got ${o.innerVal}`);
       if (o.innerVal && o.earlyStop) throw new FatalError('--inner-val', 'early-stops on its own engines; it cannot be combined with --early-stop (the held-out engines)');
       const rul: RulOptions = { ...base, ...given(o as Partial<RulOptions>, RUL_FLAGS), holdout: o.holdout };
+      if (o.windows !== undefined) {
+        const w = o.windows.split(',').map((v) => Number(v.trim()));
+        if (w.length === 0 || w.some((v) => !Number.isInteger(v) || v <= 0)) throw new FatalError('--windows', `expected whole numbers of cycles separated by commas, got ${JSON.stringify(o.windows)}`);
+        Object.assign(rul, { memberWindows: w, members: o.members ?? w.length, window: o.window ?? Math.max(...w) });
+      }
+      checkMemberWindows(rul);
       if (o.cvOnly) {
         const save = (cv: CvFigures): void => {
           if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);

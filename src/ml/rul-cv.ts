@@ -41,15 +41,15 @@ export interface CvFigures {
 }
 
 /** The options a cross-validation result depends on (not the offset: cvAtOffset reads any offset from the saved predictions); `smooth` only when on, `scale` only when minmax and `splitSeed` only when not the shipped 42, so older figures still match. */
-export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'> & Partial<Pick<RulOptions, 'smooth' | 'splitSeed' | 'scale' | 'dropout' | 'innerVal' | 'patience'>>;
+export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'> & Partial<Pick<RulOptions, 'smooth' | 'splitSeed' | 'scale' | 'dropout' | 'innerVal' | 'patience' | 'memberWindows'>>;
 
 export function cvOptionsKey(o: RulOptions): CvOptionsKey {
-  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.smooth ? { smooth: o.smooth } : {}), ...(o.dropout ? { dropout: o.dropout } : {}), ...(o.innerVal ? { innerVal: o.innerVal, patience: o.patience } : {}), ...(o.scale === 'minmax' ? { scale: o.scale } : {}), ...(o.splitSeed !== RUL_DEFAULTS.splitSeed ? { splitSeed: o.splitSeed } : {}) };
+  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.memberWindows.length ? { memberWindows: [...o.memberWindows] } : {}), ...(o.smooth ? { smooth: o.smooth } : {}), ...(o.dropout ? { dropout: o.dropout } : {}), ...(o.innerVal ? { innerVal: o.innerVal, patience: o.patience } : {}), ...(o.scale === 'minmax' ? { scale: o.scale } : {}), ...(o.splitSeed !== RUL_DEFAULTS.splitSeed ? { splitSeed: o.splitSeed } : {}) };
 }
 
-/** The options behind saved figures: a key without `smooth`, `dropout`, `innerVal`, `scale` or `splitSeed` means off, off, off, z-score, 42 (whatever the defaults are now). */
+/** The options behind saved figures: a key without `memberWindows`, `smooth`, `dropout`, `innerVal`, `scale` or `splitSeed` means one window, off, off, off, z-score, 42 (whatever the defaults are now). */
 function optionsOf(key: CvOptionsKey): RulOptions {
-  return { ...RUL_DEFAULTS, smooth: 0, dropout: 0, innerVal: 0, scale: 'zscore', splitSeed: 42, ...key };
+  return { ...RUL_DEFAULTS, memberWindows: [], smooth: 0, dropout: 0, innerVal: 0, scale: 'zscore', splitSeed: 42, ...key };
 }
 
 const SHIFTS = [-4, -2, 0, 2, 4, 6, 8, 10];
@@ -125,15 +125,18 @@ function summarize(foldsPlanned: number, out: FoldFigures[], opts: RulOptions): 
  * seed, seed+1, ..., seed+n-1 and otherwise the same options: member k of `--members n --seed s`
  * is the network of `--seed s+k` (same initial weights, noise and batch order; the folds and
  * truncations follow splitSeed), and the graph averages the members' outputs, so the ensemble's
- * per-case predictions are the mean of the runs'. Refuses runs that do not fit together.
+ * per-case predictions are the mean of the runs'. Runs of different windows (each at least
+ * padFrom) make a mixed-window ensemble: member k reads the last `window` cycles of run k (see
+ * RulOptions.memberWindows). Refuses runs that do not fit together.
  */
 export function combineSeedRuns(runs: readonly CvFigures[]): CvFigures {
   if (runs.length < 2) throw new FatalError('--cv-combine', `expected at least 2 cross-validation files, got ${runs.length}`);
   const sorted = [...runs].sort((a, b) => a.options.seed - b.options.seed);
   const first = sorted[0]!;
-  const rest = (o: CvOptionsKey): string => JSON.stringify({ ...o, seed: 0 });
+  const rest = (o: CvOptionsKey): string => JSON.stringify({ ...o, seed: 0, window: 0 });
   sorted.forEach((r, k) => {
     if (r.options.members !== 1) throw new FatalError('--cv-combine', `run with seed ${r.options.seed} has ${r.options.members} members; combine single-network runs`);
+    if (r.options.memberWindows) throw new FatalError('--cv-combine', `run with seed ${r.options.seed} is itself a mixed-window ensemble; combine single-network runs`);
     if (r.options.seed !== first.options.seed + k) throw new FatalError('--cv-combine', `seeds must be consecutive (member k has seed + k), got ${sorted.map((x) => x.options.seed).join(', ')}`);
     if (rest(r.options) !== rest(first.options)) throw new FatalError('--cv-combine', `run with seed ${r.options.seed} was made with other options: ${JSON.stringify(r.options)} vs ${JSON.stringify(first.options)}`);
     if (r.folds.length !== first.folds.length || r.folds.some((f, i) => JSON.stringify(f.truth) !== JSON.stringify(first.folds[i]!.truth))) throw new FatalError('--cv-combine', `run with seed ${r.options.seed} has other folds or truncations`);
@@ -142,7 +145,11 @@ export function combineSeedRuns(runs: readonly CvFigures[]): CvFigures {
     const raw = f.raw.map((_, j) => sorted.reduce((a, r) => a + r.folds[i]!.raw[j]!, 0) / sorted.length);
     return { ...f, raw, ...scoreAt(raw, f.truth, RUL_DEFAULTS.offset, first.options.cap), minutes: sorted.reduce((a, r) => a + r.folds[i]!.minutes, 0), firstMember: { rmse: f.rmse, scorePer100: f.scorePer100 } };
   });
-  return summarize(first.foldsPlanned, folds, { ...optionsOf(first.options), members: sorted.length });
+  const windows = sorted.map((r) => r.options.window);
+  const mixed = windows.some((w) => w !== windows[0]);
+  const short = sorted.find((r) => r.options.window < r.options.padFrom);
+  if (mixed && short) throw new FatalError('--cv-combine', `run with seed ${short.options.seed} reads ${short.options.window} cycles, fewer than --pad-from (${short.options.padFrom}): it cannot join a mixed-window ensemble`);
+  return summarize(first.foldsPlanned, folds, { ...optionsOf(first.options), members: sorted.length, ...(mixed ? { window: Math.max(...windows), memberWindows: windows } : {}) });
 }
 
 /**

@@ -32,6 +32,12 @@ export interface RulOptions extends TrainHyperParams {
   lateWeight: number;
   /** Networks trained with seeds seed, seed+1, ... and averaged inside one ONNX graph. */
   members: number;
+  /**
+   * Cycles each member reads (one per member; empty: every member reads `window`). The graph's
+   * input is the longest, `window`; a shorter member keeps its last cycles (a `last-steps` layer),
+   * so member k is exactly the single network of `--window memberWindows[k] --seed seed+k`.
+   */
+  memberWindows: readonly number[];
   /** Also train on windows ending this early (front-padded like short test engines; the official test's shortest has 31 cycles). */
   padFrom: number;
   /** Cycles subtracted from the predicted RUL before clipping (an early bias: PHM08 punishes late predictions more). */
@@ -83,6 +89,7 @@ export const RUL_DEFAULTS: RulOptions = {
   // 1.3.0: five networks (seeds 42-46) averaged in the graph. A single network's figure
   // depends strongly on its seed; the average gains ~1 RMSE over a typical seed (docs/models.md).
   members: 5,
+  memberWindows: [],
   offset: 0,
   padFrom: 31,
   bottleneck: 2,
@@ -251,20 +258,45 @@ export function rulLoss(opts: Pick<RulOptions, 'lateWeight' | 'huber' | 'cap'>):
   return opts.lateWeight === 1 ? mse : asymmetricMse(opts.lateWeight);
 }
 
-/** A network of the ensemble: member k has seed seed + k and its own parameter names. */
-export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck' | 'smooth'> & Partial<Pick<RulOptions, 'dropout'>>, k: number): Sequential {
-  return new Sequential(opts.arch ?? rulArchitecture(opts.size, opts.noise, opts.bottleneck, opts.smooth, opts.dropout), [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + k, namePrefix: `m${k}_` });
+/** Cycles member k reads: its entry of memberWindows, else the window. */
+export function memberWindow(opts: Pick<RulOptions, 'window'> & Partial<Pick<RulOptions, 'memberWindows'>>, k: number): number {
+  return opts.memberWindows?.[k] ?? opts.window;
+}
+
+/**
+ * Refuses member windows that do not make the ensemble `--cv-combine` assumes: one per member,
+ * the longest equal to the window, none shorter than padFrom (a member would then train on
+ * other windows than its single-network run).
+ */
+export function checkMemberWindows(opts: Pick<RulOptions, 'window' | 'members' | 'memberWindows' | 'padFrom'>): void {
+  const w = opts.memberWindows;
+  if (w.length === 0) return;
+  const fail = (msg: string): never => {
+    throw new FatalError('--windows', msg);
+  };
+  if (w.length !== opts.members) fail(`${w.length} windows for ${opts.members} members: give one per member`);
+  if (w.some((v) => !Number.isInteger(v) || v < opts.padFrom)) fail(`each window must be a whole number of cycles >= --pad-from (${opts.padFrom}), got ${w.join(', ')}`);
+  if (Math.max(...w) !== opts.window) fail(`the graph reads the longest window (${Math.max(...w)}), but --window is ${opts.window}`);
+}
+
+/** A network of the ensemble: member k has seed seed + k, its own parameter names, and reads the last memberWindow(k) cycles of the window. */
+export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck' | 'smooth'> & Partial<Pick<RulOptions, 'dropout' | 'memberWindows'>>, k: number): Sequential {
+  const net = opts.arch ?? rulArchitecture(opts.size, opts.noise, opts.bottleneck, opts.smooth, opts.dropout);
+  const w = memberWindow(opts, k);
+  const specs: LayerSpec[] = w < opts.window ? [{ type: 'last-steps', steps: w }, ...net] : net;
+  return new Sequential(specs, [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + k, namePrefix: `m${k}_` });
 }
 
 /** Trains the ensemble's members on the split's training engines; the held-out engines are reported on. */
 export function trainRul(split: RulSplit, opts: RulOptions, log: (line: string) => void = () => undefined): RulResult {
+  checkMemberWindows(opts);
   const { data, norm } = rulDataset(split, opts);
   const models: Sequential[] = [];
   let result: FitResult | undefined;
   for (let k = 0; k < opts.members; k++) {
     const model = rulMember(opts, k);
     const inner = split.inner ? `; early stopping on ${split.inner.length} of the training engines` : '';
-    log(`training ${opts.size} ${k + 1}/${opts.members} (${model.paramCount()} parameters) on ${split.train.length} engines, ${data.n} windows of ${opts.window} cycles; held out: ${split.heldOut.length} engines${inner}`);
+    log(`training ${opts.size} ${k + 1}/${opts.members} (${model.paramCount()} parameters) on ${split.train.length} engines, ${data.n} windows of ${memberWindow(opts, k)} cycles; held out: ${split.heldOut.length} engines${inner}`);
     result = fitRul(model, data, split, norm, opts, log, { seed: opts.seed + k });
     models.push(model);
   }

@@ -34,4 +34,10 @@ export const LAYER_CASES: Array<{ name: string; inShape: number[]; specs: LayerS
     inShape: [7, 2],
     specs: [{ type: 'conv1d', filters: 3, kernel: 2 }, { type: 'exp-smooth', alpha: 0.6 }, { type: 'conv1d', filters: 2, kernel: 3 }, { type: 'flatten' }, { type: 'dense', units: 2 }],
   },
+  { name: 'last-steps (channels-last)', inShape: [7, 3], specs: [{ type: 'last-steps', steps: 4 }, { type: 'dense', units: 2 }] },
+  {
+    name: 'last-steps between convolutions (channels-first)',
+    inShape: [9, 2],
+    specs: [{ type: 'conv1d', filters: 3, kernel: 2 }, { type: 'last-steps', steps: 5 }, { type: 'conv1d', filters: 2, kernel: 3 }, { type: 'flatten' }, { type: 'dense', units: 2 }],
+  },
 ];

@@ -11,6 +11,7 @@ import { OrtModel } from '../../src/ml/ort-predict';
 import { Rng } from '../../src/ml/rng';
 import { combineSeedRuns, crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../../src/ml/rul-cv';
 import { clipRul, predictLast, RUL_DEFAULTS, rulArchitecture, rulDataset, rulLoss, rulMember, rulToOnnx, splitEngines } from '../../src/ml/rul-model';
+import { readOnnxModel } from '../../src/ml/onnx';
 import { Sequential } from '../../src/ml/sequential';
 import { describeWithData } from '../helpers/shared-data';
 
@@ -70,6 +71,31 @@ describe('RUL ensemble graph and asymmetric loss', () => {
     // A member exported alone loads back with its prefixed names (pruning starts from it).
     const back = Sequential.fromOnnx(members[2]!.toOnnx());
     expect(back.params()[0]!.value).toEqual(members[2]!.params()[0]!.value);
+  });
+
+  it('members of different windows share the longest window as input, each sliced to its last cycles in the graph', async () => {
+    const opts = { ...RUL_DEFAULTS, window: 24, memberWindows: [16, 20, 24], members: 3, arch: TINY };
+    const members = [0, 1, 2].map((k) => rulMember(opts, k));
+    expect(members.map((m) => m.specs[0])).toEqual([{ type: 'last-steps', steps: 16 }, { type: 'last-steps', steps: 20 }, TINY[0]]);
+    // No random draws in front: member 0 starts from the weights of a 16-cycle network of its seed.
+    expect(members[0]!.params().map((p) => Array.from(p.value))).toEqual(rulMember({ ...opts, window: 16, memberWindows: [] }, 0).params().map((p) => Array.from(p.value)));
+    const rng = new Rng(9);
+    const engines: Engine[] = [7, 18, 40].map((cycles, unit) => ({ unit, cycles, sensors: Float32Array.from({ length: cycles * 14 }, () => rng.uniform(-2, 2)) }));
+    const norm = { mean: CMAPSS_SENSORS.map(() => 0), std: CMAPSS_SENSORS.map(() => 0.02) };
+    const ts = predictLast(members, engines, norm, 24, 125);
+    // Member 0 on 24-cycle windows predicts what it predicts on the last 16 cycles alone.
+    const alone = new Sequential(TINY, [16, 14], { seed: 42, namePrefix: 'm0_' });
+    alone.params().forEach((p, i) => p.value.set(members[0]!.params()[i]!.value));
+    expect(predictLast(members[0]!, engines, norm, 24, 125)).toEqual(predictLast(alone, engines, norm, 16, 125));
+    const bytes = rulToOnnx(members, 125);
+    expect(readOnnxModel(bytes).nodes.filter((n) => n.opType === 'Slice')).toHaveLength(2);
+    const ort = await OrtModel.load(bytes);
+    try {
+      const out = Array.from(await ort.run(lastWindows(engines, 24, norm), [24, 14]));
+      out.forEach((v, i) => expect(v).toBeCloseTo(ts[i]!, 3));
+    } finally {
+      await ort.release();
+    }
   });
 });
 
@@ -144,6 +170,26 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
     expect(() => combineSeedRuns([a, { ...b, options: { ...b.options, seed: 44 } }])).toThrow('seeds must be consecutive (member k has seed + k), got 42, 44');
     expect(() => combineSeedRuns([a, { ...b, options: { ...b.options, huber: 0 } }])).toThrow('run with seed 43 was made with other options');
     expect(() => combineSeedRuns([a, ens])).toThrow('run with seed 42 has 2 members');
+  });
+
+  it('a mixed-window ensemble (--windows) cross-validates as the mean of single runs of each window with seeds seed..seed+n-1', () => {
+    const noisy = { ...opts, arch: [{ type: 'gaussian-noise', std: 0.3 } as const, ...TINY] };
+    const one = { ...noisy, members: 1 };
+    const ens = crossValidateRul(all, { ...noisy, window: 36, memberWindows: [32, 36] }, 4);
+    expect(ens.options).toMatchObject({ window: 36, members: 2, memberWindows: [32, 36] });
+    const a = crossValidateRul(all, { ...one, window: 32 }, 4);
+    const b = crossValidateRul(all, { ...one, window: 36, seed: 43 }, 4);
+    const combined = combineSeedRuns([b, a]);
+    expect(combined.options).toEqual(ens.options);
+    combined.folds.forEach((f, k) => f.raw.forEach((v, i) => expect(v).toBeCloseTo(ens.folds[k]!.raw[i]!, 9)));
+    // Member 0 reads the last 32 of 36 cycles; alone it is the 32-cycle run.
+    ens.folds.forEach((f, k) => expect(f.firstMember!.rmse).toBeCloseTo(a.folds[k]!.rmse, 9));
+    expect(() => combineSeedRuns([{ ...a, options: { ...a.options, window: 30, seed: 41 } }, a])).toThrow('run with seed 41 reads 30 cycles, fewer than --pad-from (31)');
+    expect(() => combineSeedRuns([a, { ...ens, options: { ...ens.options, seed: 43, members: 1 } }])).toThrow('is itself a mixed-window ensemble');
+    expect(() => crossValidateRul(all, { ...noisy, window: 40, memberWindows: [32, 36] }, 1)).toThrow('--windows: the graph reads the longest window (36), but --window is 40');
+    expect(() => crossValidateRul(all, { ...noisy, window: 36, memberWindows: [36] }, 1)).toThrow('--windows: 1 windows for 2 members');
+    expect(() => crossValidateRul(all, { ...noisy, window: 36, memberWindows: [20, 36] }, 1)).toThrow('--windows: each window must be a whole number of cycles >= --pad-from (31), got 20, 36');
+    expect(cvOptionsKey(opts)).not.toHaveProperty('memberWindows');
   });
 
   it('--scale minmax (the default since 1.3.0) scales each sensor to [-1, 1] over the training engines and keys the figures by it', () => {

@@ -5,12 +5,13 @@ import { Dropout } from './dropout';
 import { ExpSmooth } from './exp-smooth';
 import { GaussianNoise } from './gaussian-noise';
 import { GlobalAvgPool } from './global-avg-pool';
+import { LastSteps } from './last-steps';
 import type { Layer, LayerSpec } from './layer';
 import { Reshape } from './reshape';
 import { TrainingOnlyLayer } from './training-only';
 
 export * from './layer';
-export { Activation, Conv1D, Dense, Dropout, ExpSmooth, GaussianNoise, GlobalAvgPool, Reshape, TrainingOnlyLayer };
+export { Activation, Conv1D, Dense, Dropout, ExpSmooth, GaussianNoise, GlobalAvgPool, LastSteps, Reshape, TrainingOnlyLayer };
 
 export function createLayer(spec: LayerSpec): Layer {
   switch (spec.type) {
@@ -32,5 +33,7 @@ export function createLayer(spec: LayerSpec): Layer {
       return new GlobalAvgPool();
     case 'exp-smooth':
       return new ExpSmooth(spec.alpha);
+    case 'last-steps':
+      return new LastSteps(spec.steps);
   }
 }

@@ -59,6 +59,7 @@ export type LayerSpec =
   | { type: 'flatten' }
   | { type: 'global-avg-pool' }
   | { type: 'exp-smooth'; alpha: number }
+  | { type: 'last-steps'; steps: number }
   | { type: 'reshape'; shape: number[] };
 
 export function param(name: string, value: FArray, shape: number[], decay: boolean): Param {
