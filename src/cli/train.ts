@@ -21,7 +21,7 @@ const num = (v: string): number => {
 };
 
 interface CommonOpts {
-  data: string;
+  data?: string;
   out?: string;
   id?: string;
   epochs?: number;
@@ -37,7 +37,7 @@ interface CommonOpts {
 
 function common(cmd: Command, defaults: { epochs: number; batchSize: number; lr: number; seed: number; window: number }): Command {
   return cmd
-    .requiredOption('--data <dir>', 'data folder (never committed: ../shared/data/...)')
+    .option('--data <dir>', 'data folder (never committed: ../shared/data/...); required except with --cv-combine')
     .option('--out <dir>', 'model directory to write (default models/<id>)')
     .option('--id <id>', 'model id')
     .option('--epochs <n>', `maximum epochs (default ${defaults.epochs})`, int)
@@ -49,6 +49,12 @@ function common(cmd: Command, defaults: { epochs: number; batchSize: number; lr:
     .option('--prune-lambda <x>', 'magnitude pruning threshold as a fraction of max|w| per tensor', num, 0.1)
     .option('--fine-tune-epochs <n>', 'epochs of fine-tuning after pruning', int, 4)
     .option('--minutes <n>', 'stop training after this many minutes (the best epoch so far is kept)', num);
+}
+
+/** --data, which every mode but --cv-combine (saved figures only) reads. */
+function dataDir(o: CommonOpts): string {
+  if (o.data === undefined) throw new FatalError('--data', 'required: the data folder, e.g. --data ../shared/data/cmapss');
+  return o.data;
 }
 
 function pick<T extends object>(opts: CommonOpts, defaults: T): T {
@@ -135,13 +141,13 @@ export function registerTrain(program: Command): void {
         const save = (cv: CvFigures): void => {
           if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
         };
-        const cv = crossValidateRul(loadTrainEngines(o.data), rul, o.cv || 4, log, save);
+        const cv = crossValidateRul(loadTrainEngines(dataDir(o)), rul, o.cv || 4, log, save);
         log(cvLine(cv));
         for (const f of cv.offsets) log(`  offset ${f.offset}: pooled RMSE ${f.rmse.toFixed(2)}, PHM08 ${f.scorePer100.toFixed(1)} per 100 cases`);
         return;
       }
       const cvFigures = o.cvFrom ? readCvFigures(o.cvFrom, rul) : undefined;
-      const r = await runRulPipeline({ ...rul, cvFolds: o.cv, ...(cvFigures ? { cvFigures } : {}), data: o.data, out: o.out ?? `models/${id}`, id, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
+      const r = await runRulPipeline({ ...rul, cvFolds: o.cv, ...(cvFigures ? { cvFigures } : {}), data: dataDir(o), out: o.out ?? `models/${id}`, id, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
       log(`wrote ${o.out ?? `models/${id}`}: validation RMSE ${fmt(r.manifest.metrics.valRmse!)}, PHM08 score ${fmt(r.manifest.metrics.valScore!)} over ${r.manifest.metrics.valCases} cases`);
     });
   common(train.command('anomaly').description('Anomaly model on SKAB (anomaly-free.csv + the anomaly-free start of each labelled file)'), ANOMALY_DEFAULTS)
@@ -150,7 +156,7 @@ export function registerTrain(program: Command): void {
     .action(async (o: CommonOpts & { calibrationRows: number; calibrationEnd: number }) => {
       const id = o.id ?? 'skab-anomaly';
       if (!(o.calibrationEnd > o.calibrationRows)) throw new FatalError('--calibration-end', `must be after --calibration-rows ${o.calibrationRows}, got ${o.calibrationEnd}`);
-      const r = await runAnomalyPipeline({ ...pick(o, ANOMALY_DEFAULTS), calibrationRows: o.calibrationRows, calibrationEnd: o.calibrationEnd, data: o.data, out: o.out ?? `models/${id}`, id, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
+      const r = await runAnomalyPipeline({ ...pick(o, ANOMALY_DEFAULTS), calibrationRows: o.calibrationRows, calibrationEnd: o.calibrationEnd, data: dataDir(o), out: o.out ?? `models/${id}`, id, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
       const m = r.manifest.metrics;
       log(`wrote ${o.out ?? `models/${id}`}: F1 ${fmt(m.f1!)}, FAR ${(m.far! * 100).toFixed(1)}%, MAR ${(m.mar! * 100).toFixed(1)}% over ${m.files} labelled files`);
     });

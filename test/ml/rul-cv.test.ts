@@ -1,5 +1,5 @@
 /** @jest-environment ./test/ml/ort-environment.js */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../../src/cli/program';
@@ -71,6 +71,11 @@ describe('RUL ensemble graph and asymmetric loss', () => {
     // A member exported alone loads back with its prefixed names (pruning starts from it).
     const back = Sequential.fromOnnx(members[2]!.toOnnx());
     expect(back.params()[0]!.value).toEqual(members[2]!.params()[0]!.value);
+  });
+
+  it('train rul needs --data for every mode but --cv-combine, and says so', async () => {
+    await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--cv-only'])).rejects.toThrow('--data: required: the data folder, e.g. --data ../shared/data/cmapss');
+    await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'anomaly'])).rejects.toThrow('--data: required');
   });
 
   it('members of different windows share the longest window as input, each sliced to its last cycles in the graph', async () => {
@@ -172,7 +177,7 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
     expect(() => combineSeedRuns([a, ens])).toThrow('run with seed 42 has 2 members');
   });
 
-  it('a mixed-window ensemble (--windows) cross-validates as the mean of single runs of each window with seeds seed..seed+n-1', () => {
+  it('a mixed-window ensemble (--windows) cross-validates as the mean of single runs of each window with seeds seed..seed+n-1', async () => {
     const noisy = { ...opts, arch: [{ type: 'gaussian-noise', std: 0.3 } as const, ...TINY] };
     const one = { ...noisy, members: 1 };
     const ens = crossValidateRul(all, { ...noisy, window: 36, memberWindows: [32, 36] }, 4);
@@ -182,6 +187,22 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
     const combined = combineSeedRuns([b, a]);
     expect(combined.options).toEqual(ens.options);
     combined.folds.forEach((f, k) => f.raw.forEach((v, i) => expect(v).toBeCloseTo(ens.folds[k]!.raw[i]!, 9)));
+    // The CLI does the same from the saved files, without --data (it reads no engine).
+    const dir = mkdtempSync(join(tmpdir(), 'pdm-rul-mixed-'));
+    try {
+      const [fa, fb, out] = ['a.json', 'b.json', 'mixed.json'].map((f) => join(dir, f)) as [string, string, string];
+      writeFileSync(fa, JSON.stringify(a));
+      writeFileSync(fb, JSON.stringify(b));
+      const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      try {
+        await buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--cv-combine', fa, fb, '--cv-out', out]);
+      } finally {
+        write.mockRestore();
+      }
+      expect((JSON.parse(readFileSync(out, 'utf8')) as CvFigures).options).toEqual(ens.options);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     // Member 0 reads the last 32 of 36 cycles; alone it is the 32-cycle run.
     ens.folds.forEach((f, k) => expect(f.firstMember!.rmse).toBeCloseTo(a.folds[k]!.rmse, 9));
     expect(() => combineSeedRuns([{ ...a, options: { ...a.options, window: 30, seed: 41 } }, a])).toThrow('run with seed 41 reads 30 cycles, fewer than --pad-from (31)');
