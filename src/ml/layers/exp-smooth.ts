@@ -1,6 +1,7 @@
 import type { OnnxGraphBuilder } from '../onnx';
-import { ensure, type Dtype, type FArray, type Tensor } from '../tensor';
-import { shapeError, type Layer, type LayerSpec, type OnnxValue, type Param } from './layer';
+import { ensure, type Dtype, type Tensor } from '../tensor';
+import type { Layer, LayerSpec, OnnxValue } from './layer';
+import { TimeLayer } from './time-layer';
 
 /**
  * Fixed exponential smoothing along time, per channel: y[0] = x[0], y[t] = a x[t] + (1 - a) y[t-1].
@@ -9,24 +10,16 @@ import { shapeError, type Layer, type LayerSpec, type OnnxValue, type Param } fr
  * x @ M^T on [N, C, T], so neither layout needs a Transpose. A window front-padded with its first
  * row stays at that row through the padding, so the smoothing starts where the engine's data does.
  */
-export class ExpSmooth implements Layer {
+export class ExpSmooth extends TimeLayer implements Layer {
   readonly type = 'exp-smooth';
-  private T = 0;
-  private C = 0;
-  private dtype: Dtype = 'float32';
-  private prefix = 'exp_smooth';
-  private y: FArray | undefined;
-  private dx: FArray | undefined;
 
   constructor(readonly alpha: number) {
+    super('exp-smooth');
     if (!(alpha > 0 && alpha <= 1)) throw new Error(`exp-smooth: alpha must be in (0, 1], got ${alpha}`);
   }
 
   build(inShape: readonly number[], _rng: unknown, dtype: Dtype, prefix: string): number[] {
-    if (inShape.length !== 2) throw shapeError('exp-smooth', '[frames, channels]', inShape);
-    [this.T, this.C] = inShape as [number, number];
-    this.dtype = dtype;
-    this.prefix = prefix;
+    this.buildOver(inShape, dtype, prefix);
     return [...inShape];
   }
 
@@ -67,10 +60,6 @@ export class ExpSmooth implements Layer {
     return { data: dx, shape: dy.shape };
   }
 
-  params(): Param[] {
-    return [];
-  }
-
   /** The [T, T] matrix M with y = M x over time (row t: weights of x[0..t]). */
   matrix(): Float32Array {
     const { T, alpha } = this;
@@ -91,8 +80,6 @@ export class ExpSmooth implements Layer {
     for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) mt[j * T + i] = m[i * T + j]!;
     return { name: g.op('MatMul', [x.name, g.floats(`${this.prefix}_Mt`, mt, [T, T])], {}, this.prefix), layout: 'NCT' };
   }
-
-  importOnnx(): void {}
 
   spec(): LayerSpec {
     return { type: 'exp-smooth', alpha: this.alpha };

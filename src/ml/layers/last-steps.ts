@@ -1,6 +1,7 @@
 import type { OnnxGraphBuilder } from '../onnx';
-import { ensure, type Dtype, type FArray, type Tensor } from '../tensor';
-import { shapeError, type Layer, type LayerSpec, type OnnxValue, type Param } from './layer';
+import { ensure, type Dtype, type Tensor } from '../tensor';
+import type { Layer, LayerSpec, OnnxValue } from './layer';
+import { TimeLayer } from './time-layer';
 
 /**
  * Keeps the last `steps` time steps of a [T, C] input. It lets networks that read windows of
@@ -9,25 +10,17 @@ import { shapeError, type Layer, type LayerSpec, type OnnxValue, type Param } fr
  * draws, so a network behind it starts from the same weights as one built for `steps` directly.
  * Exported as one Slice along time.
  */
-export class LastSteps implements Layer {
+export class LastSteps extends TimeLayer implements Layer {
   readonly type = 'last-steps';
-  private T = 0;
-  private C = 0;
-  private dtype: Dtype = 'float32';
-  private prefix = 'last_steps';
-  private y: FArray | undefined;
-  private dx: FArray | undefined;
 
   constructor(readonly steps: number) {
+    super('last-steps');
     if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`last-steps: steps must be a whole number >= 1, got ${steps}`);
   }
 
   build(inShape: readonly number[], _rng: unknown, dtype: Dtype, prefix: string): number[] {
-    if (inShape.length !== 2) throw shapeError('last-steps', '[frames, channels]', inShape);
-    [this.T, this.C] = inShape as [number, number];
+    this.buildOver(inShape, dtype, prefix);
     if (this.steps > this.T) throw new Error(`last-steps: keeps ${this.steps} steps of an input of ${this.T}`);
-    this.dtype = dtype;
-    this.prefix = prefix;
     return [this.steps, this.C];
   }
 
@@ -49,18 +42,12 @@ export class LastSteps implements Layer {
     return { data: dx, shape: [B, T, C] };
   }
 
-  params(): Param[] {
-    return [];
-  }
-
   exportOnnx(g: OnnxGraphBuilder, x: OnnxValue): OnnxValue {
     if (x.layout === 'flat') throw new Error('last-steps: needs a [N, T, C] input');
     const axis = x.layout === 'NTC' ? 1 : 2;
     const inputs = [x.name, g.int64s(`${this.prefix}_start`, [this.T - this.steps]), g.int64s(`${this.prefix}_end`, [this.T]), g.int64s(`${this.prefix}_axis`, [axis])];
     return { name: g.op('Slice', inputs, {}, this.prefix), layout: x.layout };
   }
-
-  importOnnx(): void {}
 
   spec(): LayerSpec {
     return { type: 'last-steps', steps: this.steps };
