@@ -31,6 +31,7 @@ import { silentLogger } from '../src/observability/logger';
 import { builtCase, shippedCase, type BenchCase } from './_inference-cases';
 import { mainThreadCpuNs } from './_proc-cpu';
 import { median } from './_stats';
+import { ratioBound, windowFloorUs } from './_window-floor';
 import { rng } from './_models';
 
 function percentile(sorted: number[], p: number): number {
@@ -325,6 +326,7 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
         const runs: [Feed, Figures & { meanBatch: number }][] = [];
         for (const feed of feeds) runs.push([feed, await ours(feed, c, oo)]);
         const b2 = await bare(c, assets, rounds, warmup);
+        const floorUs = windowFloorUs(c, assets, step, rounds, warmup);
         const b: Figures = {
           windowsPerSec: mean(b1.windowsPerSec, b2.windowsPerSec), p50Ms: mean(b1.p50Ms, b2.p50Ms), p99Ms: mean(b1.p99Ms, b2.p99Ms),
           cpuUsPerWindow: mean(b1.cpuUsPerWindow, b2.cpuUsPerWindow), mainCpuUsPerWindow: mean(b1.mainCpuUsPerWindow, b2.mainCpuUsPerWindow), cpuMinUsPerWindow: Math.min(b1.cpuMinUsPerWindow, b2.cpuMinUsPerWindow),
@@ -336,8 +338,11 @@ export async function main(args: string[]): Promise<Record<string, unknown>> {
         const ownMin = (f: Figures): number => f.cpuMinUsPerWindow - b.cpuMinUsPerWindow;
         const fmt = (f: Figures): string => `${f.windowsPerSec.toFixed(0)} windows/s (p50 ${f.p50Ms.toFixed(2)} ms, p99 ${f.p99Ms.toFixed(2)} ms, cpu ${f.cpuUsPerWindow.toFixed(1)} us/window, main thread ${f.mainCpuUsPerWindow.toFixed(1)}, least loaded block ${f.cpuMinUsPerWindow.toFixed(1)})`;
         process.stdout.write(`${c.name} [${c.frames}x${c.channels.length}] step ${step} batch ${assets}: bare session.run ${fmt(b)} [runs: ${b1.windowsPerSec.toFixed(0)}, ${b2.windowsPerSec.toFixed(0)}]\n`);
+        const bound = ratioBound(b.windowsPerSec, floorUs);
+        process.stdout.write(`  floor (JS only: rows -> 5 features -> normalized batch, one thread): ${floorUs.toFixed(2)} us/window; with inference on a second core no path exceeds ratio ${bound.toFixed(3)}\n`);
         const fig: Record<string, unknown> = {
           window: [c.frames, c.channels.length], step,
+          floorUsPerWindow: round(floorUs), ratioBound: round(bound),
           bareWindowsPerSec: Math.round(b.windowsPerSec), bareP50Ms: round(b.p50Ms), bareP99Ms: round(b.p99Ms), bareCpuUsPerWindow: round(b.cpuUsPerWindow), bareCpuMinUsPerWindow: round(b.cpuMinUsPerWindow),
         };
         for (const [feed, f] of runs) {
