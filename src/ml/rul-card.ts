@@ -1,4 +1,5 @@
 import { CMAPSS_SENSORS } from './cmapss-data';
+import { memberWindowsNote } from './rul-model';
 import { INT8_NOTE } from './quantize';
 import { fmt, modelCard, table } from './model-card';
 import type { CvFigures } from './rul-cv';
@@ -34,8 +35,7 @@ export function rulCard(opts: RulPipelineOptions, m: Record<string, number>, var
   const model = models[0]!;
   const params = models.reduce((a, s) => a + s.paramCount(), 0);
   const arch = model.specs.map((s) => JSON.stringify(s)).join('\n');
-  const mixed = opts.memberWindows.length > 0 ? `, reading the last ${opts.memberWindows.join(', ')} cycles of the window in turn (a Slice in front of each)` : '';
-  const ensemble = models.length > 1 ? ` The graph averages ${models.length} networks of the same architecture trained with seeds ${opts.seed}..${opts.seed + models.length - 1}${mixed}.` : '';
+  const ensemble = models.length > 1 ? ` The graph averages ${models.length} networks of the same architecture trained with seeds ${opts.seed}..${opts.seed + models.length - 1}.` : '';
   return modelCard(`Model card: ${opts.id}`, [
     { title: 'What it does', body: `Predicts the remaining useful life (RUL, in cycles, clipped to [0, ${opts.cap}]) of a turbofan engine from its last ${opts.window} cycles of the 14 informative C-MAPSS sensors (${CMAPSS_SENSORS.join(', ')}). Input \`x\` [N, ${opts.window}, 14], ${opts.scale === 'minmax' ? 'min-max scaled to [-1, 1] per sensor (the training engines\' range, written as the offset (mid-range) and scale (half-range) of the zscore normalization in manifest.json)' : 'z-scored with the mean/std in manifest.json'} (the pipeline applies them); output \`rul\` [N, 1].${ensemble}` },
     {
@@ -46,7 +46,7 @@ export function rulCard(opts: RulPipelineOptions, m: Record<string, number>, var
       title: 'Protocol',
       body: `- Sensors: the 14 non-constant ones; constant channels (settings 3, s1, s5, s10, s16, s18, s19) dropped; ${opts.scale === 'minmax' ? 'min-max scaling to [-1, 1]' : 'z-score'} fitted on the training engines only.
 - Labels: piecewise-linear RUL capped at ${opts.cap} cycles; the network learns RUL/${opts.cap}, the graph multiplies back${opts.offset ? `, subtracts ${opts.offset} cycles (an early bias: PHM08 punishes late predictions more)` : ''} and clips. Scoring uses the true, uncapped RUL.
-- Windows: ${opts.window} cycles${opts.memberWindows.length > 0 ? ` (the networks read the last ${opts.memberWindows.join(', ')} of them)` : ''}. Trajectories shorter than the window (the official test set has engines of 31 cycles) are front-padded by repeating their first row, in \`evaluate rul\` and in training alike; the gateway waits for a full window.${opts.smooth > 0 ? ` The graph's first layer smooths each sensor over the window (fixed exponential smoothing, y[t] = ${opts.smooth} x[t] + ${+(1 - opts.smooth).toFixed(6)} y[t-1], y[0] = x[0]; a constant [${opts.window}, ${opts.window}] MatMul), so the gateway feeds the raw z-scored window.` : ''}
+- Windows: ${opts.window} cycles${memberWindowsNote(opts)}. Trajectories shorter than the window (the official test set has engines of 31 cycles) are front-padded by repeating their first row, in \`evaluate rul\` and in training alike; the gateway waits for a full window.${opts.smooth > 0 ? ` The graph's first layer smooths each sensor over the window (fixed exponential smoothing, y[t] = ${opts.smooth} x[t] + ${+(1 - opts.smooth).toFixed(6)} y[t-1], y[0] = x[0]; a constant [${opts.window}, ${opts.window}] MatMul), so the gateway feeds the raw z-scored window.` : ''}
 - Test cases: each held-out engine is truncated at random cycles the way the official test set was made (true RUL uniform in [7, 145], at least 31 cycles kept), ${opts.truncations} truncations per engine; one prediction per engine at its last cycle; RMSE and the PHM08 score (given per 100 cases, so that sets of different sizes compare).
 - Training: AdamW (lr ${opts.lr}, weight decay ${opts.weightDecay}, gradient-norm clip 5), cosine schedule with 1 warm-up epoch down to ${opts.minLrFrac} x lr, batch ${opts.batchSize}, ${opts.huber > 0 ? `Huber loss (delta ${opts.huber} cycles)` : opts.lateWeight === 1 ? 'MSE loss' : `squared error with late predictions weighted ${opts.lateWeight}x (PHM08 punishes late ones more)`}, ${opts.epochs} epochs${opts.earlyStop ? `, early stopping (patience ${opts.patience}) on the held-out engines, which makes the held-out figures optimistic` : opts.innerVal > 0 ? `, early stopping (patience ${opts.patience}, best epoch kept) on ${opts.innerVal} engines set aside from the training engines` : ', no early stopping: the last epoch is kept'}, ${opts.members > 1 ? `seeds ${opts.seed}-${opts.seed + opts.members - 1} (network k has seed ${opts.seed} + k)` : `seed ${opts.seed}`}. Gaussian input noise (std ${opts.noise}) regularizes${opts.size === 'teacher' ? ', with dropout' : opts.dropout > 0 ? `, with dropout ${opts.dropout} before the dense head` : ''}.`,
     },

@@ -258,6 +258,11 @@ export function rulLoss(opts: Pick<RulOptions, 'lateWeight' | 'huber' | 'cap'>):
   return opts.lateWeight === 1 ? mse : asymmetricMse(opts.lateWeight);
 }
 
+/** ' (its networks read the last 50, 60, ... cycles of the window)' for a mixed-window ensemble, else '' (model card, manifest). */
+export function memberWindowsNote(opts: Pick<RulOptions, 'memberWindows'>): string {
+  return opts.memberWindows.length > 0 ? ` (its networks read the last ${opts.memberWindows.join(', ')} cycles of the window)` : '';
+}
+
 /** Cycles member k reads: its entry of memberWindows, else the window. */
 export function memberWindow(opts: Pick<RulOptions, 'window'> & Partial<Pick<RulOptions, 'memberWindows'>>, k: number): number {
   return opts.memberWindows?.[k] ?? opts.window;
@@ -268,7 +273,7 @@ export function memberWindow(opts: Pick<RulOptions, 'window'> & Partial<Pick<Rul
  * the longest equal to the window, none shorter than padFrom (a member would then train on
  * other windows than its single-network run).
  */
-export function checkMemberWindows(opts: Pick<RulOptions, 'window' | 'members' | 'memberWindows' | 'padFrom'>): void {
+function checkMemberWindows(opts: Pick<RulOptions, 'window' | 'members' | 'memberWindows' | 'padFrom'>): void {
   const w = opts.memberWindows;
   if (w.length === 0) return;
   const fail = (msg: string): never => {

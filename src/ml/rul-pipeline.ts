@@ -8,7 +8,7 @@ import { cvLine, rulCard } from './rul-card';
 import { applyMasks, magnitudePrune, sparsity } from './prune';
 import { distillationSet } from './distill';
 import { crossValidateRul, type CvFigures } from './rul-cv';
-import { fitRul, loadTrainEngines, rulArchitecture, rulToOnnx, splitEngines, trainRul, withInnerVal, type Norm, type RulOptions, type RulSplit } from './rul-model';
+import { fitRul, loadTrainEngines, memberWindowsNote, rulArchitecture, rulToOnnx, splitEngines, trainRul, withInnerVal, type Norm, type RulOptions, type RulSplit } from './rul-model';
 import { Sequential } from './sequential';
 import type { ModelManifest } from '../models/manifest';
 
@@ -46,7 +46,7 @@ function manifestDraft(opts: RulPipelineOptions, id: string, norm: Norm, metrics
     thresholds: { rulWarn: 50, rulAlarm: 20 },
     training: {
       data: 'NASA C-MAPSS FD001 train_FD001.txt (Saxena et al., PHM 2008)',
-      protocol: `14 sensors, ${opts.scale === 'minmax' ? 'min-max to [-1, 1] (as offset/scale)' : 'z-score'}; piecewise-linear RUL capped at ${opts.cap}; windows of ${opts.window} cycles; ${opts.members > 1 ? `${opts.members} networks averaged${opts.memberWindows.length > 0 ? ` (reading the last ${opts.memberWindows.join(', ')} cycles)` : ''}; ` : ''}${opts.holdout} final held-out engines (never used for choices), truncated at random cycles (true RUL uniform in [7, 145]) x ${opts.truncations}; one prediction per engine at its last cycle`,
+      protocol: `14 sensors, ${opts.scale === 'minmax' ? 'min-max to [-1, 1] (as offset/scale)' : 'z-score'}; piecewise-linear RUL capped at ${opts.cap}; windows of ${opts.window} cycles; ${opts.members > 1 ? `${opts.members} networks averaged${memberWindowsNote(opts)}; ` : ''}${opts.holdout} final held-out engines (never used for choices), truncated at random cycles (true RUL uniform in [7, 145]) x ${opts.truncations}; one prediction per engine at its last cycle`,
       date: new Date().toISOString().slice(0, 10),
       seed: opts.seed,
     },

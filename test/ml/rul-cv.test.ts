@@ -73,9 +73,10 @@ describe('RUL ensemble graph and asymmetric loss', () => {
     expect(back.params()[0]!.value).toEqual(members[2]!.params()[0]!.value);
   });
 
-  it('train rul needs --data for every mode but --cv-combine, and says so', async () => {
+  it('train rul needs --data for every mode but --cv-combine, and refuses a --windows list that is not whole numbers', async () => {
     await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--cv-only'])).rejects.toThrow('--data: required: the data folder, e.g. --data ../shared/data/cmapss');
     await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'anomaly'])).rejects.toThrow('--data: required');
+    await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', '--windows', '50,6o'])).rejects.toThrow('--windows: expected whole numbers of cycles separated by commas, got "50,6o"');
   });
 
   it('members of different windows share the longest window as input, each sliced to its last cycles in the graph', async () => {
