@@ -100,7 +100,7 @@ async function bare(c: BenchCase, batch: number, rounds: number, warmup: number)
   let total = 0;
   const blocks = new Blocks();
   // CPU is read per block of runs and over the whole loop, not around each run: a read of the
-  // main thread's /proc file costs ~10 us, which would be charged to bare at every run.
+  // main thread's /proc file costs ~12 us (a profile: 304 ms over ~25,000 reads), which would be charged to bare at every run.
   let c0 = process.cpuUsage();
   let block = c0;
   let m0 = 0;
