@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { evaluateAnomalyDir } from '../ml/evaluate-anomaly';
-import { evaluateRulFiles } from '../ml/evaluate-rul';
+import { evaluateRulFiles, evaluateRulHeldOut, type RulEvaluation } from '../ml/evaluate-rul';
+import { RUL_DEFAULTS } from '../ml/rul-model';
 import { fmt } from '../ml/model-card';
 import { readModelDir } from '../ml/model-files';
 import { shippedModelDir } from '../ml/shipped-models';
@@ -9,6 +10,17 @@ const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
+
+/** The RUL figures as text (or one JSON object): the protocol's, then against capped truth. */
+function printRul(r: RulEvaluation, title: string, model: string, json?: boolean): void {
+  if (json) return out(JSON.stringify({ model, engines: r.engines, rmse: r.rmse, score: r.score, padded: r.padded, ...(r.cappedTruth ? { cappedTruth: r.cappedTruth } : {}) }));
+  out(title);
+  out(`engines ${r.engines}${r.padded ? ` (${r.padded} shorter than the window, padded by repeating their first cycle)` : ''}`);
+  out(`RMSE ${fmt(r.rmse)}`);
+  out(`PHM08 score ${fmt(r.score)}`);
+  const c = r.cappedTruth;
+  if (c) out(`for comparison with work that caps the test labels too: true RUL capped at ${c.cap}: RMSE ${fmt(c.rmse)}, PHM08 score ${fmt(c.score)}`);
+}
 
 export function registerEvaluate(program: Command): void {
   const evaluate = program.command('evaluate').description('Score a shipped model (its ONNX file, in onnxruntime) on benchmark files in their original format');
@@ -21,12 +33,22 @@ export function registerEvaluate(program: Command): void {
     .option('--json', 'print one JSON object instead of text')
     .action(async (o: { test: string; truth: string; model: string; json?: boolean }) => {
       const { manifest, onnx } = readModelDir(o.model);
-      const r = await evaluateRulFiles(o.test, o.truth, onnx, manifest);
-      if (o.json) return out(JSON.stringify({ model: manifest.id, engines: r.engines, rmse: r.rmse, score: r.score, padded: r.padded }));
-      out(`model ${manifest.id} ${manifest.version} on ${o.test}`);
-      out(`engines ${r.engines}${r.padded ? ` (${r.padded} shorter than the window, padded by repeating their first cycle)` : ''}`);
-      out(`RMSE ${fmt(r.rmse)}`);
-      out(`PHM08 score ${fmt(r.score)}`);
+      printRul(await evaluateRulFiles(o.test, o.truth, onnx, manifest), `model ${manifest.id} ${manifest.version} on ${o.test}`, manifest.id, o.json);
+    });
+  evaluate
+    .command('rul-held-out')
+    .description("The training run's final held-out engines of train_FD001.txt, cut at the same random cycles: re-measures the model card's held-out figure from the ONNX file")
+    .requiredOption('--data <dir>', 'folder holding train_FD001.txt')
+    .option('--model <dir>', "model directory (manifest.json + model.onnx) (default: the package's models/cmapss-rul)")
+    .option('--holdout <n>', 'held-out engines of the training run', (v) => Number(v), RUL_DEFAULTS.holdout)
+    .option('--truncations <n>', 'random truncations per held-out engine', (v) => Number(v), RUL_DEFAULTS.truncations)
+    .option('--split-seed <n>', 'seed of the engine shuffle and truncations', (v) => Number(v), RUL_DEFAULTS.splitSeed)
+    .option('--json', 'print one JSON object instead of text')
+    .action(async (o: { data: string; model?: string; holdout: number; truncations: number; splitSeed: number; json?: boolean }) => {
+      const { manifest, onnx } = readModelDir(o.model ?? shippedModelDir('cmapss-rul'));
+      const r = await evaluateRulHeldOut(o.data, onnx, manifest, { holdout: o.holdout, truncations: o.truncations, splitSeed: o.splitSeed });
+      const recorded = manifest.metrics.valRmse;
+      printRul(r, `model ${manifest.id} ${manifest.version}: ${o.holdout} held-out engines x ${o.truncations} truncations (split seed ${o.splitSeed})${recorded !== undefined ? `; the manifest records RMSE ${fmt(recorded)} over ${manifest.metrics.valCases ?? '?'} cases` : ''}`, manifest.id, o.json);
     });
   evaluate
     .command('anomaly')

@@ -46,7 +46,7 @@ describe('evaluate rul with trajectories shorter than the window (shipped cmapss
     const test2 = join(dir, 'padded.txt');
     const truth2 = join(dir, 'padded_truth.txt');
     writeFileSync(test, formatCmapss(engines));
-    writeFileSync(truth, '112\n98\n69\n20\n');
+    writeFileSync(truth, '112\n98\n140\n20\n');
     writeFileSync(test2, formatCmapss([padded]));
     writeFileSync(truth2, '112\n');
 
@@ -71,10 +71,10 @@ describe('evaluate rul with trajectories shorter than the window (shipped cmapss
     }
     const text = printed.join('');
     expect(text).toContain(`engines 4 (2 shorter than the window, padded by repeating their first cycle)`);
-    expect(text).toMatch(/RMSE \d+\.\d\d\n/);
+    expect(text).toMatch(/^RMSE \d+(\.\d+)?$/m);
 
     // PHM08 by hand from the printed predictions: d = predicted - true, exp(-d/13) - 1 early, exp(d/10) - 1 late.
-    const truthValues = [112, 98, 69, 20];
+    const truthValues = [112, 98, 140, 20];
     const byHand = r.predictions.reduce((a, p, i) => {
       const d = p - truthValues[i]!;
       return a + (d < 0 ? Math.exp(-d / 13) - 1 : Math.exp(d / 10) - 1);
@@ -84,9 +84,17 @@ describe('evaluate rul with trajectories shorter than the window (shipped cmapss
     expect(text).toContain(`PHM08 score ${fmt(byHand)}\n`);
     expect(text).toContain(`RMSE ${fmt(rmseByHand)}\n`);
 
+    // Beside it, the figures against the truth capped at the model's ceiling (140 -> 125): another number.
+    const capped = truthValues.map((t) => Math.min(t, 125));
+    const cappedRmse = Math.sqrt(r.predictions.reduce((a, p, i) => a + (p - capped[i]!) ** 2, 0) / 4);
+    expect(r.cappedTruth?.cap).toBe(125);
+    expect(r.cappedTruth?.rmse).toBeCloseTo(cappedRmse, 6);
+    expect(Math.abs(cappedRmse - rmseByHand)).toBeGreaterThan(1e-3);
+    expect(text).toContain(`true RUL capped at 125: RMSE ${fmt(cappedRmse)}, PHM08 score `);
+
     // The truth file as Windows tools write it: CRLF line ends and trailing blanks.
     const crlf = join(dir, 'RUL_crlf.txt');
-    writeFileSync(crlf, '112  \r\n98 \r\n69\t\r\n20  \r\n');
+    writeFileSync(crlf, '112  \r\n98 \r\n140\t\r\n20  \r\n');
     printed.length = 0;
     const spy2 = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
     try {
@@ -98,6 +106,7 @@ describe('evaluate rul with trajectories shorter than the window (shipped cmapss
     expect(json.engines).toBe(4);
     expect(json.padded).toBe(2);
     expect(json.score).toBeCloseTo(byHand, 6);
+    expect((json as { cappedTruth?: { rmse: number } }).cappedTruth?.rmse).toBeCloseTo(cappedRmse, 6);
     expect(json.rmse).toBeCloseTo(rmseByHand, 6);
   });
 
@@ -117,5 +126,24 @@ describeWithData('cmapss', 'shipped cmapss-rul on its final held-out engines', (
     // 1.1.0 measured 15.15 / 331 per 100 cases; a retrain that drifts past these margins needs a look.
     expect(rmse(pred, split.report.rul)).toBeLessThan(17);
     expect((phm08Score(pred, split.report.rul) * 100) / pred.length).toBeLessThan(420);
+
+    // `evaluate rul-held-out` gives the same figures from the shipped file, and beside them the
+    // figures against the truth capped at 125 (some truncations are cut above it: another number).
+    const printed: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
+    try {
+      await buildProgram().parseAsync(['node', 'pdm-gateway', 'evaluate', 'rul-held-out', '--data', dataDir, '--json']);
+    } finally {
+      spy.mockRestore();
+    }
+    const json = JSON.parse(printed.join('')) as { model: string; engines: number; rmse: number; score: number; cappedTruth: { cap: number; rmse: number; score: number } };
+    const capped = split.report.rul.map((t) => Math.min(t, 125));
+    expect(split.report.rul.some((t) => t > 125)).toBe(true);
+    expect(json).toMatchObject({ model: 'cmapss-rul', engines: 200, cappedTruth: { cap: 125 } });
+    expect(json.rmse).toBeCloseTo(rmse(pred, split.report.rul), 9);
+    expect(json.score).toBeCloseTo(phm08Score(pred, split.report.rul), 6);
+    expect(json.cappedTruth.rmse).toBeCloseTo(rmse(pred, capped), 9);
+    expect(json.cappedTruth.score).toBeCloseTo(phm08Score(pred, capped), 6);
+    expect(json.cappedTruth.rmse).toBeLessThan(json.rmse);
   });
 });

@@ -129,6 +129,10 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
     expect(zero.rmse).toBeCloseTo(cv.pooledRmse, 6);
     expect(zero.scorePer100).toBeCloseTo(cv.pooledScorePer100, 6);
     expect(cv.rmse.mean).toBeCloseTo(cv.folds.reduce((a, f) => a + f.rmse, 0) / 4, 9);
+    // Against the truth capped at 125 (for comparison with work that caps test labels): recomputed by hand.
+    const raw = cv.folds.flatMap((f) => f.raw.map((v) => clipRul(v - opts.offset, 125)));
+    const capped = cv.folds.flatMap((f) => f.truth.map((t) => Math.min(t, 125)));
+    expect(cv.cappedTruth).toEqual({ cap: 125, rmse: expect.closeTo(rmse(raw, capped), 9), scorePer100: expect.closeTo((phm08Score(raw, capped) * 100) / raw.length, 9) });
     expect(cv.options).toEqual(cvOptionsKey(opts));
     // Read at another offset from the saved predictions: the same as the sweep, fold by fold.
     const shifted = cvAtOffset(cv, 6, 125);
