@@ -93,7 +93,7 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
     // Int8: the teacher's weights quantized per output channel (no retraining).
     await addVariant('int8', rulToOnnx(models, opts.cap, { int8: true, offset: opts.offset }), models);
     // Distillation: one smaller student fitted to the (ensemble) teacher's outputs.
-    const student = new Sequential(rulArchitecture('student', opts.noise, opts.bottleneck, opts.smooth, opts.dropout), models[0]!.inShape, { seed: opts.seed + 1 });
+    const student = new Sequential(rulArchitecture('student', opts), models[0]!.inShape, { seed: opts.seed + 1 });
     log(`distilling into a student of ${student.paramCount()} parameters`);
     fitRul(student, distillationSet(models, data.x, data.y, 0.8), split, norm, opts, log);
     await addVariant('student', rulToOnnx(student, opts.cap, { offset: opts.offset }), [student]);

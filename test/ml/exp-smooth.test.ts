@@ -51,7 +51,7 @@ describe('exp-smooth layer (fixed exponential smoothing over time)', () => {
 
   it('--smooth puts it in front of the RUL network; the shipped graph matches the TS prediction', async () => {
     expect(rulArchitecture('student')[0]!.type).toBe('gaussian-noise');
-    const specs = rulArchitecture('student', 0.3, 2, 0.3);
+    const specs = rulArchitecture('student', { noise: 0.3, bottleneck: 2, smooth: 0.3 });
     expect(specs[0]).toEqual({ type: 'exp-smooth', alpha: 0.3 });
     expect(specs[1]).toEqual({ type: 'gaussian-noise', std: 0.3 });
     const opts = { ...RUL_DEFAULTS, smooth: 0.3 };

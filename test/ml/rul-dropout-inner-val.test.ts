@@ -41,7 +41,7 @@ describe('train rul --dropout', () => {
     expect(specs[at - 1]!.type).toBe('flatten');
     expect(specs[at + 1]).toEqual({ type: 'dense', units: 16 });
     // The teacher keeps its own 0.3.
-    expect(rulArchitecture('teacher', 0.08, 2, 0, 0.1).filter((s) => s.type === 'dropout')).toEqual([{ type: 'dropout', rate: 0.3 }]);
+    expect(rulArchitecture('teacher', { noise: 0.08, bottleneck: 2, smooth: 0, dropout: 0.1 }).filter((s) => s.type === 'dropout')).toEqual([{ type: 'dropout', rate: 0.3 }]);
   });
 
   it('adds no parameters; the exported graph matches the TS prediction (inference: no dropout)', async () => {
