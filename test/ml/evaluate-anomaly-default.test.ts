@@ -2,10 +2,10 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { buildProgram } from '../../src/cli/program';
 import { readModelDir } from '../../src/ml/model-files';
 import { Rng } from '../../src/ml/rng';
 import { packageRoot, shippedModelDir } from '../../src/ml/shipped-models';
+import { cliOutput } from '../helpers/cli';
 
 const HEADER = 'datetime;Accelerometer1RMS;Accelerometer2RMS;Current;Pressure;Temperature;Thermocouple;Voltage;Volume Flow RateRMS;anomaly;changepoint';
 
@@ -33,15 +33,13 @@ describe('evaluate anomaly --data DIR (no --model)', () => {
 
   it("uses the package's models/skab-anomaly, whatever the working directory", async () => {
     process.chdir(dir); // no models/ folder here: a cwd-relative default would fail
-    const printed: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
+    let printed: string;
     try {
-      await buildProgram().parseAsync(['node', 'pdm-gateway', 'evaluate', 'anomaly', '--data', dir, '--json']);
+      printed = await cliOutput('evaluate', 'anomaly', '--data', dir, '--json');
     } finally {
-      spy.mockRestore();
       process.chdir(cwd);
     }
-    const r = JSON.parse(printed.join('')) as { model: string; files: number; tp: number; fn: number; fp: number; tn: number };
+    const r = JSON.parse(printed) as { model: string; files: number; tp: number; fn: number; fp: number; tn: number };
     expect(r.model).toBe('skab-anomaly');
     expect(r.files).toBe(1);
     expect(r.tp + r.fn).toBe(50);

@@ -2,11 +2,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../../src/cli/program';
 import { CMAPSS_SENSORS, formatCmapss, readCmapss, type Engine } from '../../src/ml/cmapss-data';
 import { evaluateRulFiles, predictRulOnnx, rulInputSpec } from '../../src/ml/evaluate-rul';
 import { phm08Score, rmse } from '../../src/ml/metrics';
 import { RUL_DEFAULTS, splitEngines } from '../../src/ml/rul-model';
+import { cliOutput } from '../helpers/cli';
 import { describeWithData } from '../helpers/shared-data';
 import { readModelDir } from '../../src/ml/model-files';
 import { fmt } from '../../src/ml/model-card';
@@ -62,14 +62,7 @@ describe('evaluate rul with trajectories shorter than the window (shipped cmapss
     expect(same.padded).toBe(0);
     expect(r.predictions[0]).toBeCloseTo(same.predictions[0]!, 4);
 
-    const printed: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
-    try {
-      await buildProgram().parseAsync(['node', 'pdm-gateway', 'evaluate', 'rul', '--test', test, '--truth', truth, '--model', 'models/cmapss-rul']);
-    } finally {
-      spy.mockRestore();
-    }
-    const text = printed.join('');
+    const text = await cliOutput('evaluate', 'rul', '--test', test, '--truth', truth, '--model', 'models/cmapss-rul');
     expect(text).toContain(`engines 4 (2 shorter than the window, padded by repeating their first cycle)`);
     expect(text).toMatch(/^RMSE \d+(\.\d+)?$/m);
 
@@ -95,14 +88,7 @@ describe('evaluate rul with trajectories shorter than the window (shipped cmapss
     // The truth file as Windows tools write it: CRLF line ends and trailing blanks.
     const crlf = join(dir, 'RUL_crlf.txt');
     writeFileSync(crlf, '112  \r\n98 \r\n140\t\r\n20  \r\n');
-    printed.length = 0;
-    const spy2 = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
-    try {
-      await buildProgram().parseAsync(['node', 'pdm-gateway', 'evaluate', 'rul', '--test', test, '--truth', crlf, '--model', 'models/cmapss-rul', '--json']);
-    } finally {
-      spy2.mockRestore();
-    }
-    const json = JSON.parse(printed.join('')) as { engines: number; rmse: number; score: number; padded: number };
+    const json = JSON.parse(await cliOutput('evaluate', 'rul', '--test', test, '--truth', crlf, '--model', 'models/cmapss-rul', '--json')) as { engines: number; rmse: number; score: number; padded: number };
     expect(json.engines).toBe(4);
     expect(json.padded).toBe(2);
     expect(json.score).toBeCloseTo(byHand, 6);
@@ -129,14 +115,7 @@ describeWithData('cmapss', 'shipped cmapss-rul on its final held-out engines', (
 
     // `evaluate rul-held-out` gives the same figures from the shipped file, and beside them the
     // figures against the truth capped at 125 (some truncations are cut above it: another number).
-    const printed: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
-    try {
-      await buildProgram().parseAsync(['node', 'pdm-gateway', 'evaluate', 'rul-held-out', '--data', dataDir, '--json']);
-    } finally {
-      spy.mockRestore();
-    }
-    const json = JSON.parse(printed.join('')) as { model: string; engines: number; rmse: number; score: number; cappedTruth: { cap: number; rmse: number; score: number } };
+    const json = JSON.parse(await cliOutput('evaluate', 'rul-held-out', '--data', dataDir, '--json')) as { model: string; engines: number; rmse: number; score: number; cappedTruth: { cap: number; rmse: number; score: number } };
     const capped = split.report.rul.map((t) => Math.min(t, 125));
     expect(split.report.rul.some((t) => t > 125)).toBe(true);
     expect(json).toMatchObject({ model: 'cmapss-rul', engines: 200, cappedTruth: { cap: 125 } });

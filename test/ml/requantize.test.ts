@@ -2,7 +2,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../../src/cli/program';
 import { anomalyArchitecture, anomalyToOnnx } from '../../src/ml/anomaly-model';
 import { CMAPSS_SENSORS } from '../../src/ml/cmapss-data';
 import { framesInput, readModelDir, variantDraft, writeModelDir, type ManifestDraft } from '../../src/ml/model-files';
@@ -14,6 +13,7 @@ import { Rng } from '../../src/ml/rng';
 import { RUL_DEFAULTS, rulMember, rulToOnnx } from '../../src/ml/rul-model';
 import { Sequential } from '../../src/ml/sequential';
 import { SKAB_CHANNELS } from '../../src/ml/skab-data';
+import { cliOutput } from '../helpers/cli';
 
 /** The int8 weights feeding each MatMulInteger, and whether the graph has any float MatMul left. */
 function integerWeights(onnx: Uint8Array): Int8Array[] {
@@ -101,14 +101,7 @@ describe('quantize: int8 variant of a shipped float model, without retraining', 
     const student = rulToOnnx(rulMember(opts, 3), 125);
     const old = { ...variantDraft(rulDraft('tiny-rul'), 'student', { valRmse: 3 }, { rulWarn: 40 }), inputs: [framesInput(12, CMAPSS_SENSORS, { type: 'none' })] };
     writeModelDir(join(dir, 'variants', 'student'), student, old);
-    const printed: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
-    try {
-      await buildProgram().parseAsync(['node', 'pdm-gateway', 'quantize', '--model', dir, '--restamp-variants']);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(printed.join('')).toMatch(new RegExp(`^wrote ${dir}/variants/int8: \\d+ bytes \\(float \\d+\\), sha256 [0-9a-f]{64}; no metrics \\(no --data\\)\\nrewrote the manifests of ${dir}/variants/\\{int8,student\\}\\n$`));
+    expect(await cliOutput('quantize', '--model', dir, '--restamp-variants')).toMatch(new RegExp(`^wrote ${dir}/variants/int8: \\d+ bytes \\(float \\d+\\), sha256 [0-9a-f]{64}; no metrics \\(no --data\\)\\nrewrote the manifests of ${dir}/variants/\\{int8,student\\}\\n$`));
     const { manifest, onnx } = readModelDir(join(dir, 'variants', 'student'));
     expect(Buffer.from(onnx).equals(Buffer.from(student))).toBe(true);
     expect(manifest.inputs).toEqual(readModelDir(dir).manifest.inputs);

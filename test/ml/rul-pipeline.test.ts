@@ -2,7 +2,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../../src/cli/program';
 import { formatCmapss, readCmapss, truncateLikeTest } from '../../src/ml/cmapss-data';
 import { evaluateRulFiles } from '../../src/ml/evaluate-rul';
 import type { LayerSpec } from '../../src/ml/layers';
@@ -13,6 +12,7 @@ import { runRulPipeline } from '../../src/ml/rul-pipeline';
 import { Rng } from '../../src/ml/rng';
 import { Sequential } from '../../src/ml/sequential';
 import { modelManifest } from '../../src/models/manifest';
+import { cliOutput } from '../helpers/cli';
 import { describeWithData } from '../helpers/shared-data';
 
 const TINY: LayerSpec[] = [{ type: 'conv1d', filters: 3, kernel: 5 }, { type: 'activation', fn: 'leaky-relu', alpha: 0.1 }, { type: 'flatten' }, { type: 'dense', units: 1 }];
@@ -59,14 +59,7 @@ describeWithData('cmapss', 'RUL pipeline on real C-MAPSS data (tiny model)', (da
     expect(r.score).toBeCloseTo(phm08Score(ts, cut.rul), 2);
 
     // The CLI prints the same figures.
-    const printed: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
-    try {
-      await buildProgram().parseAsync(['node', 'pdm-gateway', 'evaluate', 'rul', '--test', test, '--truth', truth, '--model', out, '--json']);
-    } finally {
-      spy.mockRestore();
-    }
-    const json = JSON.parse(printed.join('')) as { engines: number; rmse: number; score: number; padded: number };
+    const json = JSON.parse(await cliOutput('evaluate', 'rul', '--test', test, '--truth', truth, '--model', out, '--json')) as { engines: number; rmse: number; score: number; padded: number };
     expect(json).toMatchObject({ engines: 4, padded: 1 });
     expect(json.rmse).toBeCloseTo(r.rmse, 6);
   });

@@ -2,7 +2,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../../src/cli/program';
 import { ANOMALY_DEFAULTS, centerWindows, pointLabels, scoreWindows } from '../../src/ml/anomaly-model';
 import { runAnomalyPipeline } from '../../src/ml/anomaly-pipeline';
 import { evaluateAnomalyDir } from '../../src/ml/evaluate-anomaly';
@@ -14,6 +13,7 @@ import { channelStats, listCsv, parseSkab, SKAB_CHANNELS } from '../../src/ml/sk
 import { anomalyToOnnx } from '../../src/ml/anomaly-model';
 import { detectionMetrics, confusion } from '../../src/ml/metrics';
 import { modelManifest } from '../../src/models/manifest';
+import { cliOutput } from '../helpers/cli';
 import { describeWithData } from '../helpers/shared-data';
 
 const HEADER = 'datetime;Accelerometer1RMS;Accelerometer2RMS;Current;Pressure;Temperature;Thermocouple;Voltage;Volume Flow RateRMS;anomaly;changepoint';
@@ -90,14 +90,7 @@ describeWithData('skab', 'anomaly pipeline on real SKAB data (tiny model)', (dat
     // A real detector on this data: far better than chance (the anomaly share is about 35%).
     expect(ev.total.f1).toBeGreaterThan(0.6);
 
-    const printed: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
-    try {
-      await buildProgram().parseAsync(['node', 'pdm-gateway', 'evaluate', 'anomaly', '--data', join(dir, 'data'), '--model', out]);
-    } finally {
-      spy.mockRestore();
-    }
-    const text = printed.join('');
+    const text = await cliOutput('evaluate', 'anomaly', '--data', join(dir, 'data'), '--model', out);
     expect(text).toContain('valve1/1.csv');
     expect(text).toMatch(new RegExp(`F1 ${ev.total.f1.toFixed(4)}  FAR ${(ev.total.far * 100).toFixed(1)}%  MAR ${(ev.total.mar * 100).toFixed(1)}%`));
   });
