@@ -65,7 +65,7 @@ function pick<T extends object>(opts: CommonOpts, defaults: T): T {
 }
 
 /** RulOptions that `train rul` takes from a flag of the same name (the rest: RUL_DEFAULTS). */
-const RUL_FLAGS = ['size', 'members', 'lateWeight', 'cap', 'offset', 'padFrom', 'bottleneck', 'kernel', 'noise', 'huber', 'minLrFrac', 'smooth', 'scale', 'truncations', 'earlyStop', 'dropout', 'innerVal'] as const;
+const RUL_FLAGS = ['size', 'members', 'lateWeight', 'cap', 'offset', 'padFrom', 'bottleneck', 'kernel', 'filters', 'noise', 'huber', 'minLrFrac', 'smooth', 'scale', 'truncations', 'earlyStop', 'dropout', 'innerVal'] as const;
 
 /** The options among `keys` given on the command line (commander leaves the others undefined). */
 function given<T, K extends keyof T>(o: Partial<T>, keys: readonly K[]): Partial<Pick<T, K>> {
@@ -100,6 +100,7 @@ export function registerTrain(program: Command): void {
     .option('--cap <n>', `RUL cap of the piecewise-linear target (default ${RUL_DEFAULTS.cap})`, int)
     .option('--bottleneck <n>', `filters of the small network's second convolution (default ${RUL_DEFAULTS.bottleneck})`, int)
     .option('--kernel <n>', `kernel of the small network's first convolution, in cycles (default ${RUL_DEFAULTS.kernel})`, int)
+    .option('--filters <n>', `filters of the small network's first convolution (default ${RUL_DEFAULTS.filters})`, int)
     .option('--noise <std>', `Gaussian input noise while training, in scaled-input units (z-score: standard deviations) (default ${RUL_DEFAULTS.noise})`, num)
     .option('--huber <cycles>', `Huber loss with this delta in cycles; 0 = squared error (default ${RUL_DEFAULTS.huber})`, num)
     .option('--min-lr-frac <x>', `final learning rate of the cosine schedule as a fraction of --lr (default ${RUL_DEFAULTS.minLrFrac})`, num)
@@ -113,7 +114,7 @@ export function registerTrain(program: Command): void {
     .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
     .option('--cv-combine <files...>', 'instead of training: the cross-validation of a --members n ensemble from n saved single-network runs (--cv-out files) with consecutive seeds, written to --cv-out')
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; kernel?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; windows?: string; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; kernel?: number; filters?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; windows?: string; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
       if (o.cvCombine) {
         if (!o.cvOut) throw new FatalError('--cv-combine', 'needs --cv-out <file> for the combined figures');
         const cv = combineSeedRuns(o.cvCombine.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CvFigures));
@@ -129,7 +130,10 @@ export function registerTrain(program: Command): void {
       if (o.scale !== undefined && o.scale !== 'zscore' && o.scale !== 'minmax') throw new FatalError('--scale', `expected zscore or minmax, got ${o.scale}`);
       if (o.dropout !== undefined && !(o.dropout >= 0 && o.dropout < 1)) throw new FatalError('--dropout', `expected a rate in [0, 1) (0 = none), got ${o.dropout}`);
       if (o.kernel !== undefined && !(Number.isInteger(o.kernel) && o.kernel >= 1)) throw new FatalError('--kernel', `expected a whole number of cycles >= 1, got ${o.kernel}`);
-      if (o.kernel !== undefined && o.size === 'teacher') throw new FatalError('--kernel', 'applies to the small network; the teacher has its own fixed kernels of 10 and 3');
+      if (o.filters !== undefined && !(Number.isInteger(o.filters) && o.filters >= 1)) throw new FatalError('--filters', `expected a whole number >= 1, got ${o.filters}`);
+      for (const [flag, given] of [['--kernel', o.kernel], ['--filters', o.filters]] as const) {
+        if (given !== undefined && o.size === 'teacher') throw new FatalError(flag, 'applies to the small network; the teacher has its own fixed convolutions (12 filters of 10 cycles three times, then 4 of 3)');
+      }
       if (o.dropout && o.size === 'teacher') throw new FatalError('--dropout', 'applies to the small network; the teacher has its own fixed dropout of 0.3');
       if (o.innerVal !== undefined && o.innerVal < 0) throw new FatalError('--inner-val', `expected a number of engines >= 0, got ${o.innerVal}`);
       if (o.innerVal && o.earlyStop) throw new FatalError('--inner-val', 'early-stops on its own engines; it cannot be combined with --early-stop (the held-out engines)');

@@ -46,6 +46,8 @@ export interface RulOptions extends TrainHyperParams {
   bottleneck: number;
   /** Kernel of the small network's first convolution, in cycles (9 up to 1.3.0). */
   kernel: number;
+  /** Filters of the small network's first convolution (8 up to 1.3.0). */
+  filters: number;
   /** Std of the Gaussian noise added to the z-scored inputs while training. */
   noise: number;
   /** Huber loss with this delta in cycles (0 = squared error). */
@@ -96,6 +98,7 @@ export const RUL_DEFAULTS: RulOptions = {
   padFrom: 31,
   bottleneck: 2,
   kernel: 9,
+  filters: 8,
   // 0.08 in [-1, 1] units is about 0.3 standard deviations, averaged over the sensors (their
   // FD001 range is ~7.7 std): the z-score recipe's noise.
   noise: 0.08,
@@ -118,11 +121,11 @@ export const RUL_DEFAULTS: RulOptions = {
  * before the flatten, and Gaussian input noise (every variant without it overfitted the 80
  * training engines within a few epochs). The student is the distillation target.
  */
-export type RulArchOptions = Pick<RulOptions, 'noise' | 'bottleneck' | 'smooth' | 'dropout' | 'kernel'>;
+export type RulArchOptions = Pick<RulOptions, 'noise' | 'bottleneck' | 'smooth' | 'dropout' | 'kernel' | 'filters'>;
 
 export function rulArchitecture(size: 'teacher' | 'student', o: Partial<RulArchOptions> = {}): LayerSpec[] {
-  const { noise, bottleneck, smooth, dropout, kernel } = { ...RUL_DEFAULTS, ...o };
-  const net = size === 'student' ? cnn([[8, kernel], [bottleneck, 3]], 16, noise, dropout > 0 ? dropout : undefined) : cnn([[12, 10], [12, 10], [12, 10], [4, 3]], 64, noise, 0.3);
+  const { noise, bottleneck, smooth, dropout, kernel, filters } = { ...RUL_DEFAULTS, ...o };
+  const net = size === 'student' ? cnn([[filters, kernel], [bottleneck, 3]], 16, noise, dropout > 0 ? dropout : undefined) : cnn([[12, 10], [12, 10], [12, 10], [4, 3]], 64, noise, 0.3);
   // The smoothing comes before the input noise: the network sees smoothed sensors plus noise in
   // training, and the same smoothed sensors (without noise) in the graph.
   return smooth > 0 ? [{ type: 'exp-smooth', alpha: smooth }, ...net] : net;
@@ -291,7 +294,7 @@ function checkMemberWindows(opts: Pick<RulOptions, 'window' | 'members' | 'membe
 }
 
 /** A network of the ensemble: member k has seed seed + k, its own parameter names, and reads the last memberWindow(k) cycles of the window. */
-export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck' | 'smooth'> & Partial<Pick<RulOptions, 'dropout' | 'memberWindows' | 'kernel'>>, k: number): Sequential {
+export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck' | 'smooth'> & Partial<Pick<RulOptions, 'dropout' | 'memberWindows' | 'kernel' | 'filters'>>, k: number): Sequential {
   const net = opts.arch ?? rulArchitecture(opts.size, opts);
   const w = memberWindow(opts, k);
   const specs: LayerSpec[] = w < opts.window ? [{ type: 'last-steps', steps: w }, ...net] : net;

@@ -74,21 +74,30 @@ describe('RUL ensemble graph and asymmetric loss', () => {
     expect(back.params()[0]!.value).toEqual(members[2]!.params()[0]!.value);
   });
 
-  it('--kernel sets the first convolution of the small network; a cross-validation key names it only when it is not 9, and a key without it reads as 9', async () => {
+  it('--kernel and --filters set the first convolution of the small network; a cross-validation key names them only when they are not 9 and 8, and a key without them reads as 9 and 8', async () => {
     const k5 = rulMember({ ...RUL_DEFAULTS, kernel: 5 }, 0);
     expect(k5.specs.filter((s) => s.type === 'conv1d').map((s) => (s as { kernel: number }).kernel)).toEqual([5, 3]);
     // 2,699 - 8 filters x 4 cycles x 14 sensors
     expect(k5.paramCount()).toBe(2699 - 8 * 4 * 14);
+    const f16 = rulMember({ ...RUL_DEFAULTS, filters: 16 }, 0);
+    expect(f16.specs.filter((s) => s.type === 'conv1d').map((s) => (s as { filters: number }).filters)).toEqual([16, 2]);
+    // + 8 filters of 9 cycles x 14 sensors and their biases, + the second convolution's 2 x 3 x 8 more inputs
+    expect(f16.paramCount()).toBe(2699 + 8 * (9 * 14 + 1) + 2 * 3 * 8);
     expect(cvOptionsKey({ ...RUL_DEFAULTS, kernel: 5 }).kernel).toBe(5);
+    expect(cvOptionsKey({ ...RUL_DEFAULTS, filters: 16 }).filters).toBe(16);
+    expect('filters' in cvOptionsKey(RUL_DEFAULTS)).toBe(false);
     expect('kernel' in cvOptionsKey({ ...RUL_DEFAULTS, kernel: 9 })).toBe(false);
     const fold = { fold: 0, trainEngines: 1, valEngines: 1, valUnits: [1], cases: 1, rmse: 0, scorePer100: 0, minutes: 0, raw: [100], truth: [90] };
     const saved = (options: CvFigures['options']): CvFigures => ({ foldsPlanned: 1, folds: [fold], rmse: { mean: 0, std: 0 }, scorePer100: { mean: 0, std: 0 }, pooledRmse: 0, pooledScorePer100: 0, offsets: [], options });
     const old = cvOptionsKey({ ...RUL_DEFAULTS, kernel: 9 });
     expect(cvAtOffset(saved(old), 0, 125).options).toEqual(old);
     expect(cvAtOffset(saved({ ...old, kernel: 5 }), 0, 125).options.kernel).toBe(5);
+    expect(cvAtOffset(saved({ ...old, filters: 16 }), 0, 125).options.filters).toBe(16);
     expect(cvAtOffset(saved(old), 0, 125).pooledRmse).toBeCloseTo(10, 9);
     await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', '--kernel', '0'])).rejects.toThrow('--kernel: expected a whole number of cycles >= 1, got 0');
     await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', '--kernel', '5', '--size', 'teacher'])).rejects.toThrow('--kernel: applies to the small network');
+    await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', '--filters', '0'])).rejects.toThrow('--filters: expected a whole number >= 1, got 0');
+    await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', '--filters', '16', '--size', 'teacher'])).rejects.toThrow('--filters: applies to the small network');
   });
 
   it('train rul needs --data for every mode but --cv-combine, and refuses a --windows list that is not whole numbers', async () => {
