@@ -2,6 +2,7 @@ import { CELL_FILLED, CELL_GOOD, CELL_MISSING, type RawWindow } from '../../src/
 import { WindowFeaturizer } from '../../src/assets/window-features';
 import { Windower, type CutWindow } from '../../src/assets/windower';
 import type { FeatureName } from '../../src/features/compute';
+import { REBUILD_WINDOWS } from '../../src/features/sliding-stats';
 import { expectClose } from '../helpers/close-stats';
 import { rng } from '../helpers/random';
 
@@ -68,8 +69,8 @@ describe('WindowFeaturizer on sliding windows (running statistics) against the c
     const res = run({ size: 50, step: 1, frames: 10_000, missing: 0.001, seed: 7, value: (r, t, c) => Math.sin(t / 30 + c) * (c + 1) + r() });
     expect(res.compared).toBeGreaterThan(7500);
     expect(res.slid).toBeGreaterThan(5000);
-    // rebuilt after resets, missing cells, and at least every 50 rows slid
-    expect(res.loaded).toBeGreaterThan(res.slid / 50);
+    // rebuilt after resets, missing cells, and at least every REBUILD_WINDOWS x 50 rows slid
+    expect(res.loaded).toBeGreaterThan(res.slid / (REBUILD_WINDOWS * 50));
   });
 
   it('step 3 over large offsets with a small spread (1e6 + 1e-3 noise)', () => {
