@@ -8,10 +8,10 @@ import { setSpreadStats, type TimeStats } from './stats';
 const CANCELLATION = 1e4;
 
 /**
- * The sums are rebuilt from scratch after this many windows' worth of rows slid. Each slide adds
- * rounding of ~1e-16 of the window's sum of squares, so 4 windows keep the error near 1e-12 of the
- * spread (the tests' bound is 1e-9); more often, a window sliding by a third of its length would
- * pay for a computation from scratch at every fourth window (~0.5 us a window for 14 channels).
+ * The sums are rebuilt from scratch after this many windows' worth of rows slid. Rounding grows
+ * with the rows slid; at 4 windows the tests' streams stay within 1e-11 of the spread (their bound
+ * is 1e-9). Rebuilt after every window instead, a window sliding by a third of its length paid for
+ * a computation from scratch at every fourth window (~0.5 us a window for 14 channels).
  */
 export const REBUILD_WINDOWS = 4;
 
