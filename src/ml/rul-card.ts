@@ -63,6 +63,7 @@ export function rulCard(opts: RulPipelineOptions, m: Record<string, number>, var
         ['RMSE (cycles)', m.valRmse!],
         ['PHM08 score (sum over the cases)', m.valScore!],
         ['PHM08 score per 100 cases', m.valScorePer100!],
+        ...(m.valRmseCappedTruth !== undefined ? [[`RMSE / PHM08 per 100 cases against the true RUL capped at ${opts.cap} (not this protocol's figure; part of the published work scores capped test labels)`, `${fmt(m.valRmseCappedTruth)} / ${fmt(m.valScoreCappedTruthPer100!)}`]] : []),
         ['cases (engines x truncations)', m.valCases!],
         ['epochs', m.epochs!],
         ['training time (minutes, 2 shared cores, with variants)', m.trainMinutes!],

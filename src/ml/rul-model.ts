@@ -225,7 +225,8 @@ export interface RulResult {
   norm: Norm;
   data: Dataset;
   fit: FitResult;
-  metrics: { valRmse: number; valScore: number; valScorePer100: number; valEngines: number; valCases: number; trainWindows: number; epochs: number };
+  /** valRmseCappedTruth / valScoreCappedTruthPer100: the same cases against the true RUL capped at `cap` (for comparison with work that caps test labels). */
+  metrics: { valRmse: number; valScore: number; valScorePer100: number; valRmseCappedTruth: number; valScoreCappedTruthPer100: number; valEngines: number; valCases: number; trainWindows: number; epochs: number };
 }
 
 /** Training windows of the split (targets scaled to RUL / cap) and the z-score they were built with. */
@@ -320,10 +321,13 @@ export function trainRul(split: RulSplit, opts: RulOptions, log: (line: string) 
 export function evaluateRul(model: Sequential | readonly Sequential[], split: RulSplit, norm: Norm, opts: Pick<RulOptions, 'window' | 'cap' | 'offset'>, trainWindows = 0, epochs = 0): RulResult['metrics'] {
   const pred = predictLast(model, split.report.engines, norm, opts.window, opts.cap, opts.offset);
   const score = phm08Score(pred, split.report.rul);
+  const capped = split.report.rul.map((t) => Math.min(t, opts.cap));
   return {
     valRmse: rmse(pred, split.report.rul),
     valScore: score,
     valScorePer100: (score * 100) / pred.length,
+    valRmseCappedTruth: rmse(pred, capped),
+    valScoreCappedTruthPer100: (phm08Score(pred, capped) * 100) / pred.length,
     valEngines: split.heldOut.length,
     valCases: pred.length,
     trainWindows,

@@ -113,6 +113,8 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
     valRmse: base.valRmse,
     valScore: teacher.metrics.valScore,
     valScorePer100: base.valScorePer100,
+    valRmseCappedTruth: teacher.metrics.valRmseCappedTruth,
+    valScoreCappedTruthPer100: teacher.metrics.valScoreCappedTruthPer100,
     valEngines: teacher.metrics.valEngines,
     valCases: teacher.metrics.valCases,
     trainEngines: split.train.length,
