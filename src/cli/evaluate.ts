@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { evaluateAnomalyDir } from '../ml/evaluate-anomaly';
-import { evaluateRulFiles, evaluateRulHeldOut, type RulEvaluation } from '../ml/evaluate-rul';
+import { evaluateRulFiles, evaluateRulHeldOut, heldOutSplitOf, type RulEvaluation } from '../ml/evaluate-rul';
 import { RUL_DEFAULTS } from '../ml/rul-model';
+import { cappedTruthCaption } from '../ml/metrics';
 import { fmt } from '../ml/model-card';
 import { readModelDir } from '../ml/model-files';
 import { shippedModelDir } from '../ml/shipped-models';
@@ -19,7 +20,7 @@ function printRul(r: RulEvaluation, title: string, model: string, json?: boolean
   out(`RMSE ${fmt(r.rmse)}`);
   out(`PHM08 score ${fmt(r.score)}`);
   const c = r.cappedTruth;
-  if (c) out(`for comparison with work that caps the test labels too: true RUL capped at ${c.cap}: RMSE ${fmt(c.rmse)}, PHM08 score ${fmt(c.score)}`);
+  if (c) out(`${cappedTruthCaption(c.cap)}: RMSE ${fmt(c.rmse)}, PHM08 score ${fmt(c.score)}`);
 }
 
 export function registerEvaluate(program: Command): void {
@@ -40,15 +41,17 @@ export function registerEvaluate(program: Command): void {
     .description("The training run's final held-out engines of train_FD001.txt, cut at the same random cycles: re-measures the model card's held-out figure from the ONNX file")
     .requiredOption('--data <dir>', 'folder holding train_FD001.txt')
     .option('--model <dir>', "model directory (manifest.json + model.onnx) (default: the package's models/cmapss-rul)")
-    .option('--holdout <n>', 'held-out engines of the training run', (v) => Number(v), RUL_DEFAULTS.holdout)
-    .option('--truncations <n>', 'random truncations per held-out engine', (v) => Number(v), RUL_DEFAULTS.truncations)
-    .option('--split-seed <n>', 'seed of the engine shuffle and truncations', (v) => Number(v), RUL_DEFAULTS.splitSeed)
+    .option('--holdout <n>', "held-out engines of the training run (default: the manifest's valEngines, else 20)", (v) => Number(v))
+    .option('--truncations <n>', "random truncations per held-out engine (default: the manifest's valCases / valEngines, else 10)", (v) => Number(v))
+    .option('--split-seed <n>', `seed of the engine shuffle and truncations (default ${RUL_DEFAULTS.splitSeed})`, (v) => Number(v))
     .option('--json', 'print one JSON object instead of text')
-    .action(async (o: { data: string; model?: string; holdout: number; truncations: number; splitSeed: number; json?: boolean }) => {
+    .action(async (o: { data: string; model?: string; holdout?: number; truncations?: number; splitSeed?: number; json?: boolean }) => {
       const { manifest, onnx } = readModelDir(o.model ?? shippedModelDir('cmapss-rul'));
-      const r = await evaluateRulHeldOut(o.data, onnx, manifest, { holdout: o.holdout, truncations: o.truncations, splitSeed: o.splitSeed });
+      const recordedSplit = heldOutSplitOf(manifest);
+      const split = { holdout: o.holdout ?? recordedSplit.holdout, truncations: o.truncations ?? recordedSplit.truncations, splitSeed: o.splitSeed ?? recordedSplit.splitSeed };
+      const r = await evaluateRulHeldOut(o.data, onnx, manifest, split);
       const recorded = manifest.metrics.valRmse;
-      printRul(r, `model ${manifest.id} ${manifest.version}: ${o.holdout} held-out engines x ${o.truncations} truncations (split seed ${o.splitSeed})${recorded !== undefined ? `; the manifest records RMSE ${fmt(recorded)} over ${manifest.metrics.valCases ?? '?'} cases` : ''}`, manifest.id, o.json);
+      printRul(r, `model ${manifest.id} ${manifest.version}: ${split.holdout} held-out engines x ${split.truncations} truncations (split seed ${split.splitSeed})${recorded !== undefined ? `; the manifest records RMSE ${fmt(recorded)} over ${manifest.metrics.valCases ?? '?'} cases` : ''}`, manifest.id, o.json);
     });
   evaluate
     .command('anomaly')

@@ -1,7 +1,7 @@
 import { SkipError } from '../core/errors';
 import type { ModelManifest } from '../models/manifest';
 import { CMAPSS_SENSORS, lastWindows, readCmapss, readRulTruth, type Engine } from './cmapss-data';
-import { phm08Score, rmse } from './metrics';
+import { capTruth, rulFigures } from './metrics';
 import { OrtModel } from './ort-predict';
 import { loadTrainEngines, RUL_DEFAULTS, splitEngines, type RulOptions } from './rul-model';
 
@@ -13,12 +13,7 @@ export interface RulEvaluation {
   padded: number;
   predictions: number[];
   truth: number[];
-  /**
-   * The same against the true RUL capped at the model's output ceiling (the training labels'
-   * cap), when the manifest declares one. Not the issue's figure (d = predicted - true, truth
-   * as given): printed beside it because part of the published C-MAPSS work scores capped test
-   * labels, and the two differ by ~1.5 RMSE on our folds, so like can be compared with like.
-   */
+  /** The same against the true RUL capped at the model's output ceiling, when the manifest declares one (see capTruth). */
   cappedTruth?: { cap: number; rmse: number; score: number };
 }
 
@@ -49,10 +44,9 @@ export async function predictRulOnnx(onnx: Uint8Array, manifest: ModelManifest, 
 }
 
 export function scoreRul(pred: number[], truth: number[], window: number, engines: readonly Engine[], cap?: number): RulEvaluation {
-  const capped = cap === undefined ? undefined : truth.map((t) => Math.min(t, cap));
   return {
-    engines: truth.length, rmse: rmse(pred, truth), score: phm08Score(pred, truth), padded: engines.filter((e) => e.cycles < window).length, predictions: pred, truth,
-    ...(capped && cap !== undefined ? { cappedTruth: { cap, rmse: rmse(pred, capped), score: phm08Score(pred, capped) } } : {}),
+    engines: truth.length, ...rulFigures(pred, truth), padded: engines.filter((e) => e.cycles < window).length, predictions: pred, truth,
+    ...(cap === undefined ? {} : { cappedTruth: { cap, ...rulFigures(pred, capTruth(truth, cap)) } }),
   };
 }
 
@@ -70,15 +64,26 @@ export async function evaluateRulFiles(testFile: string, truthFile: string, onnx
   return scoreRul(pred, truth, rulInputSpec(manifest).window, engines, rulCap(manifest));
 }
 
-/** How the final held-out cases were cut (the training run's split; the shipped models use the defaults). */
+/** How the final held-out cases were cut (the training run's split). */
 export type HeldOutSplit = Pick<RulOptions, 'holdout' | 'truncations' | 'splitSeed'>;
+
+/**
+ * The split a model's held-out figures were made on, as far as its manifest records it: held-out
+ * engines (valEngines) and cases (valCases = engines x truncations); the split seed is not recorded,
+ * so it is the default's, as for every model trained here.
+ */
+export function heldOutSplitOf(manifest: ModelManifest): HeldOutSplit {
+  const { valEngines: engines, valCases: cases } = manifest.metrics;
+  const recorded = engines !== undefined && cases !== undefined && engines > 0 && Number.isInteger(cases / engines);
+  return recorded ? { holdout: engines, truncations: cases / engines, splitSeed: RUL_DEFAULTS.splitSeed } : { holdout: RUL_DEFAULTS.holdout, truncations: RUL_DEFAULTS.truncations, splitSeed: RUL_DEFAULTS.splitSeed };
+}
 
 /**
  * `evaluate rul-held-out`: the final held-out engines of train_FD001.txt, cut at the same random
  * cycles as the training run cut them (same split seed, hold-out count and truncations), scored
  * with the ONNX file: re-measures the model card's held-out figure from the shipped file alone.
  */
-export async function evaluateRulHeldOut(dataDir: string, onnx: Uint8Array, manifest: ModelManifest, split: HeldOutSplit = RUL_DEFAULTS): Promise<RulEvaluation> {
+export async function evaluateRulHeldOut(dataDir: string, onnx: Uint8Array, manifest: ModelManifest, split: HeldOutSplit = heldOutSplitOf(manifest)): Promise<RulEvaluation> {
   const { report } = splitEngines(loadTrainEngines(dataDir), split);
   const pred = await predictRulOnnx(onnx, manifest, report.engines);
   return scoreRul(pred, report.rul, rulInputSpec(manifest).window, report.engines, rulCap(manifest));

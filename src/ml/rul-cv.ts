@@ -1,7 +1,7 @@
 import type { Engine } from './cmapss-data';
 import { Rng } from './rng';
 import { FatalError } from '../core/errors';
-import { phm08Score, rmse } from './metrics';
+import { capTruth, phm08Score, rmse } from './metrics';
 import { clipRul, cutSplit, evaluateRul, predictRaw, RUL_DEFAULTS, splitEngines, trainRul, withInnerVal, type RulOptions } from './rul-model';
 
 /** One fold's figures on its held-out engines, each cut at `truncations` random cycles. */
@@ -34,10 +34,7 @@ export interface CvFigures {
   /** RMSE and score over every fold's cases pooled together. */
   pooledRmse: number;
   pooledScorePer100: number;
-  /**
-   * Pooled figures against the true RUL capped at the training cap (optional: absent from files
-   * written before it). Not the protocol's figure; for comparison with work that caps test labels.
-   */
+  /** Pooled figures against the true RUL capped at the training cap (see capTruth; absent from files written before it). */
   cappedTruth?: { cap: number; rmse: number; scorePer100: number };
   /** Pooled figures had the prediction been shifted by further cycles (choosing the early bias). */
   offsets: Array<{ offset: number; rmse: number; scorePer100: number }>;
@@ -113,7 +110,7 @@ function summarize(foldsPlanned: number, out: FoldFigures[], opts: RulOptions): 
   const truth = out.flatMap((f) => f.truth);
   const offsets = SHIFTS.map((d) => ({ offset: opts.offset + d, ...scoreAt(raw, truth, opts.offset + d, opts.cap) }));
   const pooled = scoreAt(raw, truth, opts.offset, opts.cap);
-  const capped = scoreAt(raw, truth.map((t) => Math.min(t, opts.cap)), opts.offset, opts.cap);
+  const capped = scoreAt(raw, capTruth(truth, opts.cap), opts.offset, opts.cap);
   return {
     foldsPlanned,
     folds: [...out],

@@ -3,7 +3,7 @@ import { CMAPSS_SENSORS, lastWindows, readCmapss, sensorRange, sensorStats, trai
 import type { LayerSpec } from './layers';
 import { asymmetricMse, huber, mse, type Loss } from './losses';
 import { FatalError } from '../core/errors';
-import { phm08Score, rmse } from './metrics';
+import { capTruth, rmse, rulFigures } from './metrics';
 import { OnnxGraphBuilder } from './onnx';
 import { Rng } from './rng';
 import { cosineLr } from './schedule';
@@ -225,7 +225,7 @@ export interface RulResult {
   norm: Norm;
   data: Dataset;
   fit: FitResult;
-  /** valRmseCappedTruth / valScoreCappedTruthPer100: the same cases against the true RUL capped at `cap` (for comparison with work that caps test labels). */
+  /** valRmseCappedTruth / valScoreCappedTruthPer100: the same cases against the true RUL capped at `cap` (see capTruth). */
   metrics: { valRmse: number; valScore: number; valScorePer100: number; valRmseCappedTruth: number; valScoreCappedTruthPer100: number; valEngines: number; valCases: number; trainWindows: number; epochs: number };
 }
 
@@ -320,14 +320,14 @@ export function trainRul(split: RulSplit, opts: RulOptions, log: (line: string) 
 
 export function evaluateRul(model: Sequential | readonly Sequential[], split: RulSplit, norm: Norm, opts: Pick<RulOptions, 'window' | 'cap' | 'offset'>, trainWindows = 0, epochs = 0): RulResult['metrics'] {
   const pred = predictLast(model, split.report.engines, norm, opts.window, opts.cap, opts.offset);
-  const score = phm08Score(pred, split.report.rul);
-  const capped = split.report.rul.map((t) => Math.min(t, opts.cap));
+  const given = rulFigures(pred, split.report.rul);
+  const capped = rulFigures(pred, capTruth(split.report.rul, opts.cap));
   return {
-    valRmse: rmse(pred, split.report.rul),
-    valScore: score,
-    valScorePer100: (score * 100) / pred.length,
-    valRmseCappedTruth: rmse(pred, capped),
-    valScoreCappedTruthPer100: (phm08Score(pred, capped) * 100) / pred.length,
+    valRmse: given.rmse,
+    valScore: given.score,
+    valScorePer100: (given.score * 100) / pred.length,
+    valRmseCappedTruth: capped.rmse,
+    valScoreCappedTruthPer100: (capped.score * 100) / pred.length,
     valEngines: split.heldOut.length,
     valCases: pred.length,
     trainWindows,

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CMAPSS_SENSORS, formatCmapss, readCmapss, type Engine } from '../../src/ml/cmapss-data';
-import { evaluateRulFiles, predictRulOnnx, rulInputSpec } from '../../src/ml/evaluate-rul';
-import { phm08Score, rmse } from '../../src/ml/metrics';
+import { evaluateRulFiles, heldOutSplitOf, predictRulOnnx, rulInputSpec } from '../../src/ml/evaluate-rul';
+import { cappedTruthCaption, phm08Score, rmse } from '../../src/ml/metrics';
 import { RUL_DEFAULTS, splitEngines } from '../../src/ml/rul-model';
 import { cliOutput } from '../helpers/cli';
 import { describeWithData } from '../helpers/shared-data';
@@ -83,7 +83,7 @@ describe('evaluate rul with trajectories shorter than the window (shipped cmapss
     expect(r.cappedTruth?.cap).toBe(125);
     expect(r.cappedTruth?.rmse).toBeCloseTo(cappedRmse, 6);
     expect(Math.abs(cappedRmse - rmseByHand)).toBeGreaterThan(1e-3);
-    expect(text).toContain(`true RUL capped at 125: RMSE ${fmt(cappedRmse)}, PHM08 score `);
+    expect(text).toContain(`${cappedTruthCaption(125)}: RMSE ${fmt(cappedRmse)}, PHM08 score `);
 
     // The truth file as Windows tools write it: CRLF line ends and trailing blanks.
     const crlf = join(dir, 'RUL_crlf.txt');
@@ -94,6 +94,14 @@ describe('evaluate rul with trajectories shorter than the window (shipped cmapss
     expect(json.score).toBeCloseTo(byHand, 6);
     expect((json as { cappedTruth?: { rmse: number } }).cappedTruth?.rmse).toBeCloseTo(cappedRmse, 6);
     expect(json.rmse).toBeCloseTo(rmseByHand, 6);
+  });
+
+  it("the held-out split comes from the manifest's metrics (engines, cases = engines x truncations), else the defaults", () => {
+    expect(heldOutSplitOf(manifest)).toEqual({ holdout: 20, truncations: 10, splitSeed: 42 });
+    expect(heldOutSplitOf({ ...manifest, metrics: { valEngines: 4, valCases: 12 } })).toEqual({ holdout: 4, truncations: 3, splitSeed: 42 });
+    expect(heldOutSplitOf({ ...manifest, metrics: {} })).toEqual({ holdout: RUL_DEFAULTS.holdout, truncations: RUL_DEFAULTS.truncations, splitSeed: 42 });
+    // cases that are no multiple of the engines are not a split this project writes: the defaults
+    expect(heldOutSplitOf({ ...manifest, metrics: { valEngines: 4, valCases: 10 } }).holdout).toBe(RUL_DEFAULTS.holdout);
   });
 
   it('phm08Score on fixed numbers: 10 cycles early costs exp(10/13) - 1, 10 late exp(1) - 1', () => {

@@ -94,6 +94,15 @@ describe('RUL ensemble graph and asymmetric loss', () => {
     expect(cvAtOffset(saved({ ...old, kernel: 5 }), 0, 125).options.kernel).toBe(5);
     expect(cvAtOffset(saved({ ...old, filters: 16 }), 0, 125).options.filters).toBe(16);
     expect(cvAtOffset(saved(old), 0, 125).pooledRmse).toBeCloseTo(10, 9);
+    // Whatever the defaults become, a key without them still means 9 and 8.
+    const was = { kernel: RUL_DEFAULTS.kernel, filters: RUL_DEFAULTS.filters };
+    Object.assign(RUL_DEFAULTS, { kernel: 5, filters: 16 });
+    try {
+      // (a key read as today's 5 and 16 would come back naming them)
+      expect(cvAtOffset(saved(old), 0, 125).options).toEqual(old);
+    } finally {
+      Object.assign(RUL_DEFAULTS, was);
+    }
     await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', '--kernel', '0'])).rejects.toThrow('--kernel: expected a whole number of cycles >= 1, got 0');
     await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', '--kernel', '5', '--size', 'teacher'])).rejects.toThrow('--kernel: applies to the small network');
     await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', '--filters', '0'])).rejects.toThrow('--filters: expected a whole number >= 1, got 0');
