@@ -20,6 +20,13 @@ const num = (v: string): number => {
   return n;
 };
 
+/** A comma-separated list of numbers, each passing `ok`; refused with `what` naming what was expected. */
+function numberList(flag: string, text: string, ok: (v: number) => boolean, what: string): number[] {
+  const v = text.split(',').map((x) => Number(x.trim()));
+  if (v.length === 0 || v.some((x) => !ok(x))) throw new FatalError(flag, `expected ${what} separated by commas, got ${JSON.stringify(text)}`);
+  return v;
+}
+
 interface CommonOpts {
   data?: string;
   out?: string;
@@ -111,10 +118,11 @@ export function registerTrain(program: Command): void {
     .option('--dropout <rate>', `dropout before the small network's dense head; 0 = none (default ${RUL_DEFAULTS.dropout})`, num)
     .option('--inner-val <n>', `early-stop (patience ${RUL_DEFAULTS.patience}, best epoch kept) on n engines set aside from the training engines (in --cv, from each fold's); 0 = off, fixed epochs (default ${RUL_DEFAULTS.innerVal})`, int)
     .option('--windows <list>', 'cycles each member reads, comma-separated (e.g. 50,60,70,80,90): one per member; the graph reads the longest, the others keep its last cycles (default: every member reads --window)')
+    .option('--stretch <factors>', 'also train on each training engine replayed this many times slower or faster, comma-separated (e.g. 0.85,1.2; resampled by linear interpolation); default none')
     .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
     .option('--cv-combine <files...>', 'instead of training: the cross-validation of a --members n ensemble from n saved single-network runs (--cv-out files) with consecutive seeds, written to --cv-out')
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; kernel?: number; filters?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; windows?: string; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; kernel?: number; filters?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; windows?: string; stretch?: string; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
       if (o.cvCombine) {
         if (!o.cvOut) throw new FatalError('--cv-combine', 'needs --cv-out <file> for the combined figures');
         const cv = combineSeedRuns(o.cvCombine.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CvFigures));
@@ -139,10 +147,11 @@ export function registerTrain(program: Command): void {
       if (o.innerVal && o.earlyStop) throw new FatalError('--inner-val', 'early-stops on its own engines; it cannot be combined with --early-stop (the held-out engines)');
       const rul: RulOptions = { ...base, ...given(o as Partial<RulOptions>, RUL_FLAGS), holdout: o.holdout };
       if (o.windows !== undefined) {
-        const w = o.windows.split(',').map((v) => Number(v.trim()));
-        if (w.length === 0 || w.some((v) => !Number.isInteger(v) || v <= 0)) throw new FatalError('--windows', `expected whole numbers of cycles separated by commas, got ${JSON.stringify(o.windows)}`);
+        const w = numberList('--windows', o.windows, (v) => Number.isInteger(v) && v > 0, 'whole numbers of cycles');
         Object.assign(rul, { memberWindows: w, members: o.members ?? w.length, window: o.window ?? Math.max(...w) });
       }
+      // A factor of 1 would train on the engines twice; beyond 0.5-2 an engine no longer wears like FD001's.
+      if (o.stretch !== undefined) rul.stretch = numberList('--stretch', o.stretch, (v) => v >= 0.5 && v <= 2 && v !== 1, 'factors in [0.5, 2] other than 1');
       if (o.cvOnly) {
         const save = (cv: CvFigures): void => {
           if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);

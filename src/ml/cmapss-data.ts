@@ -140,6 +140,26 @@ export function trainingWindows(engines: readonly Engine[], window: number, cap:
   return { x, y, n };
 }
 
+/**
+ * The engine's run replayed `factor` times slower (> 1) or faster (< 1): its trajectory resampled
+ * to round(cycles x factor) cycles by linear interpolation between neighbouring cycles, the first
+ * and last kept. Training augmentation: FD001's engines wear at different rates, and a stretched
+ * engine is one more plausible rate for the network to see (its failure still ends the run).
+ */
+export function stretchEngine(e: Engine, factor: number): Engine {
+  const C = CMAPSS_SENSORS.length;
+  const cycles = Math.max(2, Math.round(e.cycles * factor));
+  const sensors = new Float32Array(cycles * C);
+  for (let i = 0; i < cycles; i++) {
+    const at = (i * (e.cycles - 1)) / (cycles - 1);
+    const a = Math.floor(at);
+    const b = Math.min(e.cycles - 1, a + 1);
+    const w = at - a;
+    for (let c = 0; c < C; c++) sensors[i * C + c] = e.sensors[a * C + c]! * (1 - w) + e.sensors[b * C + c]! * w;
+  }
+  return { unit: e.unit, cycles, sensors };
+}
+
 /** The last window of each engine (the official test protocol: one prediction per engine). */
 export function lastWindows(engines: readonly Engine[], window: number, norm: { mean: readonly number[]; std: readonly number[] }): Float32Array {
   const C = CMAPSS_SENSORS.length;

@@ -43,15 +43,15 @@ export interface CvFigures {
 }
 
 /** The options a cross-validation result depends on (not the offset: cvAtOffset reads any offset from the saved predictions); `smooth` only when on, `scale` only when minmax and `splitSeed` only when not the shipped 42, so older figures still match. */
-export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'> & Partial<Pick<RulOptions, 'smooth' | 'splitSeed' | 'scale' | 'dropout' | 'innerVal' | 'patience' | 'memberWindows' | 'kernel' | 'filters'>>;
+export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'> & Partial<Pick<RulOptions, 'smooth' | 'splitSeed' | 'scale' | 'dropout' | 'innerVal' | 'patience' | 'memberWindows' | 'kernel' | 'filters' | 'stretch'>>;
 
 export function cvOptionsKey(o: RulOptions): CvOptionsKey {
-  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.memberWindows.length ? { memberWindows: [...o.memberWindows] } : {}), ...(o.smooth ? { smooth: o.smooth } : {}), ...(o.dropout ? { dropout: o.dropout } : {}), ...(o.innerVal ? { innerVal: o.innerVal, patience: o.patience } : {}), ...(o.scale === 'minmax' ? { scale: o.scale } : {}), ...(o.kernel !== 9 ? { kernel: o.kernel } : {}), ...(o.filters !== 8 ? { filters: o.filters } : {}), ...(o.splitSeed !== RUL_DEFAULTS.splitSeed ? { splitSeed: o.splitSeed } : {}) };
+  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.memberWindows.length ? { memberWindows: [...o.memberWindows] } : {}), ...(o.smooth ? { smooth: o.smooth } : {}), ...(o.dropout ? { dropout: o.dropout } : {}), ...(o.innerVal ? { innerVal: o.innerVal, patience: o.patience } : {}), ...(o.scale === 'minmax' ? { scale: o.scale } : {}), ...(o.kernel !== 9 ? { kernel: o.kernel } : {}), ...(o.filters !== 8 ? { filters: o.filters } : {}), ...(o.stretch.length ? { stretch: [...o.stretch] } : {}), ...(o.splitSeed !== RUL_DEFAULTS.splitSeed ? { splitSeed: o.splitSeed } : {}) };
 }
 
-/** The options behind saved figures: a key without `memberWindows`, `smooth`, `dropout`, `innerVal`, `scale`, `splitSeed`, `kernel` or `filters` means one window, off, off, off, z-score, 42, 9, 8 (whatever the defaults are now). */
+/** The options behind saved figures: a key without `memberWindows`, `smooth`, `dropout`, `innerVal`, `scale`, `splitSeed`, `kernel`, `filters` or `stretch` means one window, off, off, off, z-score, 42, 9, 8, none (whatever the defaults are now). */
 function optionsOf(key: CvOptionsKey): RulOptions {
-  return { ...RUL_DEFAULTS, memberWindows: [], smooth: 0, dropout: 0, innerVal: 0, scale: 'zscore', splitSeed: 42, kernel: 9, filters: 8, ...key };
+  return { ...RUL_DEFAULTS, memberWindows: [], smooth: 0, dropout: 0, innerVal: 0, scale: 'zscore', splitSeed: 42, kernel: 9, filters: 8, stretch: [], ...key };
 }
 
 const SHIFTS = [-4, -2, 0, 2, 4, 6, 8, 10];

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CMAPSS_SENSORS, lastWindows, readCmapss, sensorRange, sensorStats, trainingWindows, truncateLikeTest, type Engine } from './cmapss-data';
+import { CMAPSS_SENSORS, lastWindows, readCmapss, sensorRange, sensorStats, stretchEngine, trainingWindows, truncateLikeTest, type Engine } from './cmapss-data';
 import type { LayerSpec } from './layers';
 import { asymmetricMse, huber, mse, type Loss } from './losses';
 import { FatalError } from '../core/errors';
@@ -64,6 +64,11 @@ export interface RulOptions extends TrainHyperParams {
    * `patience`), never looking at the held-out engines.
    */
   innerVal: number;
+  /**
+   * Time-stretch factors: each training engine is also trained on resampled `factor` times
+   * longer (see stretchEngine); empty = none. The scaling is fitted on the engines as recorded.
+   */
+  stretch: readonly number[];
   /** Sensor scaling fitted on the training engines: z-score, or min-max to [-1, 1] (both ship as the manifest's offset/scale `zscore`). */
   scale: 'zscore' | 'minmax';
   /**
@@ -108,6 +113,7 @@ export const RUL_DEFAULTS: RulOptions = {
   smooth: 0,
   dropout: 0,
   innerVal: 0,
+  stretch: [],
   // 1.3.0: min-max to [-1, 1] beat the z-score on every seed but 42 (docs/models.md).
   scale: 'minmax',
   // The split of every shipped model and cross-validation so far (it used to follow `seed`).
@@ -230,9 +236,10 @@ export interface RulResult {
 }
 
 /** Training windows of the split (targets scaled to RUL / cap) and the z-score they were built with. */
-export function rulDataset(split: RulSplit, opts: Pick<RulOptions, 'window' | 'cap' | 'padFrom'> & Partial<Pick<RulOptions, 'scale'>>): { data: Dataset; norm: Norm } {
+export function rulDataset(split: RulSplit, opts: Pick<RulOptions, 'window' | 'cap' | 'padFrom'> & Partial<Pick<RulOptions, 'scale' | 'stretch'>>): { data: Dataset; norm: Norm } {
   const norm = opts.scale === 'minmax' ? sensorRange(split.train) : sensorStats(split.train);
-  const data = trainingWindows(split.train, opts.window, opts.cap, norm, Math.min(opts.window, opts.padFrom));
+  const engines = [...split.train, ...(opts.stretch ?? []).flatMap((f) => split.train.map((e) => stretchEngine(e, f)))];
+  const data = trainingWindows(engines, opts.window, opts.cap, norm, Math.min(opts.window, opts.padFrom));
   for (let i = 0; i < data.n; i++) data.y[i] = data.y[i]! / opts.cap;
   return { data, norm };
 }

@@ -1,4 +1,4 @@
-import { formatCmapss, lastWindows, parseCmapss, rulTarget, sensorRange, sensorStats, trainingWindows, truncateLikeTest, CMAPSS_SENSORS, type Engine } from '../../src/ml/cmapss-data';
+import { formatCmapss, lastWindows, parseCmapss, rulTarget, sensorRange, sensorStats, stretchEngine, trainingWindows, truncateLikeTest, CMAPSS_SENSORS, type Engine } from '../../src/ml/cmapss-data';
 import { phm08Score, rmse } from '../../src/ml/metrics';
 import { Rng } from '../../src/ml/rng';
 
@@ -29,6 +29,25 @@ describe('C-MAPSS data', () => {
     const back = parseCmapss(formatCmapss(engines), 'f');
     expect(back.map((e) => e.unit)).toEqual([1, 7]);
     expect(Array.from(back[1]!.sensors)).toEqual(Array.from(engines[1]!.sensors));
+  });
+
+  it('stretches an engine in time: round(cycles x factor) cycles, first and last kept, linear interpolation in between', () => {
+    // engine(): sensor c at cycle t (0-based) reads t + c / 100, a straight line in time.
+    const e = engine(3, 41);
+    const slow = stretchEngine(e, 1.5);
+    expect([slow.unit, slow.cycles]).toEqual([3, 62]);
+    const fast = stretchEngine(e, 0.5);
+    expect(fast.cycles).toBe(21);
+    for (const s of [slow, fast]) {
+      // Cycle i of the stretched run sits at i x 40 / (cycles - 1) of the original.
+      for (let i = 0; i < s.cycles; i++) {
+        for (const c of [0, 13]) expect(s.sensors[i * 14 + c]).toBeCloseTo((i * 40) / (s.cycles - 1) + c / 100, 4);
+      }
+    }
+    // Two recorded cycles stretched to 5: quarter steps from 7 to 19, each the weighted mean of both.
+    const two: Engine = { unit: 1, cycles: 2, sensors: Float32Array.from({ length: 28 }, (_, i) => (i < 14 ? 7 : 19)) };
+    expect(Array.from(stretchEngine(two, 2.5).sensors.filter((_, i) => i % 14 === 0))).toEqual([7, 10, 13, 16, 19].map((v) => expect.closeTo(v, 5)));
+    expect(fast.sensors[fast.sensors.length - 1]).toBeCloseTo(e.sensors[e.sensors.length - 1]!, 5);
   });
 
   it('labels windows with the piecewise-linear RUL capped at the cap', () => {

@@ -109,6 +109,28 @@ describe('RUL ensemble graph and asymmetric loss', () => {
     await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', '--filters', '16', '--size', 'teacher'])).rejects.toThrow('--filters: applies to the small network');
   });
 
+  it('--stretch adds each training engine replayed slower or faster to the training windows (scaling fitted on the recorded engines), is named in the cross-validation key, and refuses factors outside [0.5, 2] or of 1', async () => {
+    const rng = new Rng(3);
+    const train: Engine[] = [60, 80].map((cycles, unit) => ({ unit, cycles, sensors: Float32Array.from({ length: cycles * 14 }, () => rng.uniform(0, 1)) }));
+    const split = { train, heldOut: [], stop: { engines: [], rul: [] }, report: { engines: [], rul: [] } };
+    const opts = { window: 30, cap: 125, padFrom: 31, scale: 'minmax' as const };
+    const plain = rulDataset(split, opts);
+    const stretched = rulDataset(split, { ...opts, stretch: [0.8, 1.5] });
+    // Windows end at cycles 30.. of each engine: 31 + 51 recorded, then the stretched runs of 48 and 64 cycles (x 0.8), 90 and 120 (x 1.5).
+    expect(plain.data.n).toBe(31 + 51);
+    expect(stretched.data.n).toBe(31 + 51 + (48 - 29) + (64 - 29) + (90 - 29) + (120 - 29));
+    expect(stretched.norm).toEqual(plain.norm);
+    // The recorded engines' windows come first, unchanged; the stretched run of engine 0 by 0.8 ends at RUL 0 too.
+    expect(Array.from(stretched.data.y.subarray(0, plain.data.n))).toEqual(Array.from(plain.data.y));
+    expect(stretched.data.y[plain.data.n + 18]).toBe(0);
+    expect(stretched.data.y[plain.data.n + 17]).toBeCloseTo(1 / 125, 6);
+    expect(cvOptionsKey({ ...RUL_DEFAULTS, stretch: [0.8, 1.5] }).stretch).toEqual([0.8, 1.5]);
+    expect('stretch' in cvOptionsKey(RUL_DEFAULTS)).toBe(false);
+    for (const bad of ['1', '0.4', '0.9,2.5', '1.2,x']) {
+      await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', '--stretch', bad])).rejects.toThrow(`--stretch: expected factors in [0.5, 2] other than 1 separated by commas, got ${JSON.stringify(bad)}`);
+    }
+  });
+
   it('train rul needs --data for every mode but --cv-combine, and refuses a --windows list that is not whole numbers', async () => {
     await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--cv-only'])).rejects.toThrow('--data: required: the data folder, e.g. --data ../shared/data/cmapss');
     await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'anomaly'])).rejects.toThrow('--data: required');
