@@ -150,7 +150,7 @@ export function registerTrain(program: Command): void {
         const w = numberList('--windows', o.windows, (v) => Number.isInteger(v) && v > 0, 'whole numbers of cycles');
         Object.assign(rul, { memberWindows: w, members: o.members ?? w.length, window: o.window ?? Math.max(...w) });
       }
-      // A factor of 1 would train on the engines twice; beyond 0.5-2 an engine no longer wears like FD001's.
+      // A factor of 1 would train on the engines twice; the bounds catch a slip (12 for 1.2) before a long run.
       if (o.stretch !== undefined) rul.stretch = numberList('--stretch', o.stretch, (v) => v >= 0.5 && v <= 2 && v !== 1, 'factors in [0.5, 2] other than 1');
       if (o.cvOnly) {
         const save = (cv: CvFigures): void => {

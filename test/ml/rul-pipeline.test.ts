@@ -30,12 +30,18 @@ describeWithData('cmapss', 'RUL pipeline on real C-MAPSS data (tiny model)', (da
   it('trains, writes model.onnx + a valid manifest + a model card, and the official-format evaluation agrees with the TS model', async () => {
     const out = join(dir, 'model');
     const lines: string[] = [];
-    const { manifest, variants } = await runRulPipeline({ ...opts, out }, (l) => lines.push(l));
+    // With a time stretch, so that the trained windows and the card show it.
+    const { manifest, variants } = await runRulPipeline({ ...opts, stretch: [1.5], out }, (l) => lines.push(l));
     expect(lines.some((l) => /^epoch 2\/2 {2}loss .* val-rmse .* elapsed, ~0:00 left$/.test(l))).toBe(true);
     expect(modelManifest.parse(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')))).toEqual(manifest);
     expect(manifest.inputs[0]).toMatchObject({ layout: 'frames', frames: 30, channels: ['s2', 's3', 's4', 's7', 's8', 's9', 's11', 's12', 's13', 's14', 's15', 's17', 's20', 's21'], normalization: { type: 'zscore' } });
     expect(manifest.outputs).toEqual([{ name: 'rul', meaning: 'rul', units: 'cycles', range: [0, 125] }]);
     expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8')).toMatch(/## How to retrain[\s\S]*npm run train:rul/);
+    expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8')).toContain('Each training engine is also trained on replayed 1.5 times as long');
+    // Windows end at cycles 30.. of the recorded engines and of the same engines 1.5 times as long.
+    const trainEngines = splitEngines(readCmapss(join(dataDir, 'train_FD001.txt')), opts).train;
+    const windows = (cycles: number): number => cycles - 29;
+    expect(manifest.metrics.trainWindows).toBe(trainEngines.reduce((a, e) => a + windows(e.cycles) + windows(Math.round(e.cycles * 1.5)), 0));
     expect(variants.map((v) => v.name)).toEqual(['float32', 'pruned', 'int8', 'student']);
     for (const v of ['pruned', 'int8', 'student']) expect(readModelDir(join(out, 'variants', v)).manifest.id).toBe(`tiny-rul-${v}`);
 
