@@ -23,7 +23,7 @@ const num = (v: string): number => {
 /** A comma-separated list of numbers, each passing `ok`; refused with `what` naming what was expected. */
 function numberList(flag: string, text: string, ok: (v: number) => boolean, what: string): number[] {
   const v = text.split(',').map((x) => Number(x.trim()));
-  if (v.length === 0 || v.some((x) => !ok(x))) throw new FatalError(flag, `expected ${what} separated by commas, got ${JSON.stringify(text)}`);
+  if (v.some((x) => !ok(x))) throw new FatalError(flag, `expected ${what} separated by commas, got ${JSON.stringify(text)}`);
   return v;
 }
 

@@ -13,7 +13,7 @@ export function rulFigures(pred: ArrayLike<number>, truth: ArrayLike<number>): {
 }
 
 /** How every report names the figures against capped truth. */
-export const cappedTruthCaption = (cap: number): string => `against the true RUL capped at ${cap}, as part of the published work scores (not this protocol's figure)`;
+export const cappedTruthCaption = (cap: number): string => `against the true RUL capped at ${cap}, the training cap, as work that caps its test labels at its own cap scores (not this protocol's figure)`;
 
 /** Root mean squared error. */
 export function rmse(pred: ArrayLike<number>, truth: ArrayLike<number>): number {

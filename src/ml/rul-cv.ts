@@ -1,7 +1,7 @@
 import type { Engine } from './cmapss-data';
 import { Rng } from './rng';
 import { FatalError } from '../core/errors';
-import { capTruth, phm08Score, rmse } from './metrics';
+import { capTruth, rulFigures } from './metrics';
 import { clipRul, cutSplit, evaluateRul, predictRaw, RUL_DEFAULTS, splitEngines, trainRul, withInnerVal, type RulOptions } from './rul-model';
 
 /** One fold's figures on its held-out engines, each cut at `truncations` random cycles. */
@@ -101,7 +101,8 @@ export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds
 /** RMSE and PHM08 per 100 cases of raw network outputs read at an early-bias offset and clipped to [0, cap]. */
 function scoreAt(raw: readonly number[], truth: readonly number[], offset: number, cap: number): { rmse: number; scorePer100: number } {
   const pred = raw.map((v) => clipRul(v - offset, cap));
-  return { rmse: rmse(pred, truth), scorePer100: (phm08Score(pred, truth) * 100) / pred.length };
+  const { rmse, score } = rulFigures(pred, truth);
+  return { rmse, scorePer100: (score * 100) / pred.length };
 }
 
 /** Figures over the folds done so far (a long run can be stopped and still report what it measured). */

@@ -65,8 +65,8 @@ export interface RulOptions extends TrainHyperParams {
    */
   innerVal: number;
   /**
-   * Time-stretch factors: each training engine is also trained on as resampled to `factor` times
-   * its length (see stretchEngine); empty = none. The scaling is fitted on the engines as recorded.
+   * Time-stretch factors: the training set also holds each training engine resampled to `factor`
+   * times its length (see stretchEngine); empty = none. The scaling is fitted on the engines as recorded.
    */
   stretch: readonly number[];
   /** Sensor scaling fitted on the training engines: z-score, or min-max to [-1, 1] (both ship as the manifest's offset/scale `zscore`). */

@@ -126,7 +126,7 @@ describe('RUL ensemble graph and asymmetric loss', () => {
     expect(stretched.data.y[plain.data.n + 17]).toBeCloseTo(1 / 125, 6);
     expect(cvOptionsKey({ ...RUL_DEFAULTS, stretch: [0.8, 1.5] }).stretch).toEqual([0.8, 1.5]);
     expect('stretch' in cvOptionsKey(RUL_DEFAULTS)).toBe(false);
-    for (const bad of ['1', '0.4', '0.9,2.5', '1.2,x']) {
+    for (const bad of ['1', '0.4', '0.9,2.5', '1.2,x', '']) {
       await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', '--stretch', bad])).rejects.toThrow(`--stretch: expected factors in [0.5, 2] other than 1 separated by commas, got ${JSON.stringify(bad)}`);
     }
   });

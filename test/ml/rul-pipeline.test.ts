@@ -37,7 +37,7 @@ describeWithData('cmapss', 'RUL pipeline on real C-MAPSS data (tiny model)', (da
     expect(manifest.inputs[0]).toMatchObject({ layout: 'frames', frames: 30, channels: ['s2', 's3', 's4', 's7', 's8', 's9', 's11', 's12', 's13', 's14', 's15', 's17', 's20', 's21'], normalization: { type: 'zscore' } });
     expect(manifest.outputs).toEqual([{ name: 'rul', meaning: 'rul', units: 'cycles', range: [0, 125] }]);
     expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8')).toMatch(/## How to retrain[\s\S]*npm run train:rul/);
-    expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8')).toContain('Each training engine is also trained on replayed 1.5 times as long');
+    expect(readFileSync(join(out, 'MODEL_CARD.md'), 'utf8')).toContain('The training set also holds each training engine resampled to 1.5 times its length');
     // Windows end at cycles 30.. of the recorded engines and of the same engines 1.5 times as long.
     const trainEngines = splitEngines(readCmapss(join(dataDir, 'train_FD001.txt')), opts).train;
     const windows = (cycles: number): number => cycles - 29;
