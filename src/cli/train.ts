@@ -72,7 +72,7 @@ function pick<T extends object>(opts: CommonOpts, defaults: T): T {
 }
 
 /** RulOptions that `train rul` takes from a flag of the same name (the rest: RUL_DEFAULTS). */
-const RUL_FLAGS = ['size', 'members', 'lateWeight', 'cap', 'offset', 'padFrom', 'bottleneck', 'kernel', 'filters', 'noise', 'huber', 'minLrFrac', 'smooth', 'scale', 'truncations', 'earlyStop', 'dropout', 'innerVal'] as const;
+const RUL_FLAGS = ['size', 'members', 'lateWeight', 'cap', 'offset', 'padFrom', 'bottleneck', 'kernel', 'filters', 'noise', 'huber', 'minLrFrac', 'smooth', 'scale', 'truncations', 'earlyStop', 'dropout', 'innerVal', 'gruMembers', 'gruUnits'] as const;
 
 /** The options among `keys` given on the command line (commander leaves the others undefined). */
 function given<T, K extends keyof T>(o: Partial<T>, keys: readonly K[]): Partial<Pick<T, K>> {
@@ -99,7 +99,9 @@ export function registerTrain(program: Command): void {
     .option('--holdout <n>', 'final held-out engines (never used for choices)', int, RUL_DEFAULTS.holdout)
     .option('--cv <folds>', 'k-fold cross-validation over the other engines before the final model (0 = none)', int, 0)
     .option('--cv-only', 'only cross-validate (print per-fold figures; no model is written)')
-    .option('--members <n>', `networks averaged in one graph (default ${RUL_DEFAULTS.members})`, int)
+    .option('--members <n>', `CNNs (the --size network) averaged in one graph (default ${RUL_DEFAULTS.members})`, int)
+    .option('--gru-members <n>', `GRU networks averaged in the same graph after the --members CNNs, seeded from --seed like them (default ${RUL_DEFAULTS.gruMembers})`, int)
+    .option('--gru-units <n>', `state size of each GRU network (default ${RUL_DEFAULTS.gruUnits})`, int)
     .option('--late-weight <x>', `loss weight of late predictions (default ${RUL_DEFAULTS.lateWeight})`, num)
     .option('--size <size>', `network: student (the small CNN, also the distillation target) or teacher (the 17,673-parameter CNN) (default ${RUL_DEFAULTS.size})`)
     .option('--pad-from <n>', `also train on windows ending at cycle n.. (front-padded; default ${RUL_DEFAULTS.padFrom}; = window for full windows only)`, int)
@@ -120,15 +122,17 @@ export function registerTrain(program: Command): void {
     .option('--windows <list>', 'cycles each member reads, comma-separated (e.g. 50,60,70,80,90): one per member; the graph reads the longest, the others keep its last cycles (default: every member reads --window)')
     .option('--stretch <factors>', 'also train on each training engine replayed this many times slower or faster, comma-separated (e.g. 0.85,1.2; resampled by linear interpolation); default none')
     .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
-    .option('--cv-combine <files...>', 'instead of training: the cross-validation of a --members n ensemble from n saved single-network runs (--cv-out files) with consecutive seeds, written to --cv-out')
+    .option('--cv-combine <files...>', 'instead of training: the cross-validation of a --members n [--gru-members m] ensemble from n CNN and m GRU saved single-network runs (--cv-out files), each family with consecutive seeds from the same first seed, written to --cv-out')
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; kernel?: number; filters?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; windows?: string; stretch?: string; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; gruMembers?: number; gruUnits?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; kernel?: number; filters?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; windows?: string; stretch?: string; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
       if (o.cvCombine) {
         if (!o.cvOut) throw new FatalError('--cv-combine', 'needs --cv-out <file> for the combined figures');
         const cv = combineSeedRuns(o.cvCombine.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CvFigures));
         writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
         const windows = cv.options.memberWindows ? `, windows ${cv.options.memberWindows.join(', ')}` : '';
-        log(`${cv.options.members} members (seeds ${cv.options.seed}..${cv.options.seed + cv.options.members - 1}${windows}): ${cvLine(cv)}`);
+        const seeds = (n: number): string => `seeds ${cv.options.seed}..${cv.options.seed + n - 1}`;
+        const grus = cv.options.gruMembers ? `${cv.options.members > 0 ? ' + ' : ''}${cv.options.gruMembers} GRUs of ${cv.options.gruUnits} (${seeds(cv.options.gruMembers)})` : '';
+        log(`${cv.options.members > 0 ? `${cv.options.members} CNNs (${seeds(cv.options.members)}${windows})` : ''}${grus}: ${cvLine(cv)}`);
         return;
       }
       const id = o.id ?? 'cmapss-rul';
@@ -143,6 +147,10 @@ export function registerTrain(program: Command): void {
         if (given !== undefined && o.size === 'teacher') throw new FatalError(flag, 'applies to the small network; the teacher has its own fixed convolutions (12 filters of 10 cycles three times, then 4 of 3)');
       }
       if (o.dropout && o.size === 'teacher') throw new FatalError('--dropout', 'applies to the small network; the teacher has its own fixed dropout of 0.3');
+      for (const [flag, n, min] of [['--members', o.members, 0], ['--gru-members', o.gruMembers, 0], ['--gru-units', o.gruUnits, 1]] as const) {
+        if (n !== undefined && !(Number.isInteger(n) && n >= min)) throw new FatalError(flag, `expected a whole number >= ${min}, got ${n}`);
+      }
+      if ((o.members ?? RUL_DEFAULTS.members) + (o.gruMembers ?? RUL_DEFAULTS.gruMembers) < 1) throw new FatalError('--members', 'the ensemble has no network: give --members or --gru-members at least 1');
       if (o.innerVal !== undefined && o.innerVal < 0) throw new FatalError('--inner-val', `expected a number of engines >= 0, got ${o.innerVal}`);
       if (o.innerVal && o.earlyStop) throw new FatalError('--inner-val', 'early-stops on its own engines; it cannot be combined with --early-stop (the held-out engines)');
       const rul: RulOptions = { ...base, ...given(o as Partial<RulOptions>, RUL_FLAGS), holdout: o.holdout };

@@ -8,7 +8,8 @@ import { predictRulOnnx } from './evaluate-rul';
 import { phm08Score, rmse } from './metrics';
 import { buildManifest, readModelDir, variantDraft, writeModelDir } from './model-files';
 import { readOnnxModel } from './onnx';
-import { loadTrainEngines, RUL_DEFAULTS, rulToOnnx, splitEngines } from './rul-model';
+import type { LayerSpec } from './layers';
+import { loadTrainEngines, META_MEMBER_LAYERS, META_MEMBERS, RUL_DEFAULTS, rulToOnnx, splitEngines } from './rul-model';
 import { Sequential } from './sequential';
 
 /** Both exports of a shipped float model rebuilt from its own weights. */
@@ -33,8 +34,10 @@ export function rebuildGraphs(manifest: ModelManifest, onnx: Uint8Array, subject
   const info = readOnnxModel(onnx);
   let rebuilt: (int8: boolean) => Uint8Array;
   if (manifest.kind === 'rul') {
-    const members = Number(info.metadata['pdm-gateway.members'] ?? 1);
-    const models = Array.from({ length: members }, (_, k) => Sequential.fromOnnx(onnx, members > 1 ? { namePrefix: `m${k}_` } : {}));
+    const members = Number(info.metadata[META_MEMBERS] ?? 1);
+    const layers = info.metadata[META_MEMBER_LAYERS];
+    const specs = layers ? (JSON.parse(layers) as LayerSpec[][]) : undefined;
+    const models = Array.from({ length: members }, (_, k) => Sequential.fromOnnx(onnx, { ...(members > 1 ? { namePrefix: `m${k}_` } : {}), ...(specs?.[k] ? { specs: specs[k] } : {}) }));
     const cap = scalars(subject, onnx, 'cap')[0]!;
     const offset = info.initializers.has('offset') ? scalars(subject, onnx, 'offset')[0]! : 0;
     rebuilt = (int8) => rulToOnnx(models, cap, { int8, offset });

@@ -43,15 +43,15 @@ export interface CvFigures {
 }
 
 /** The options a cross-validation result depends on (not the offset: cvAtOffset reads any offset from the saved predictions); `smooth` only when on, `scale` only when minmax and `splitSeed` only when not the shipped 42, so older figures still match. */
-export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'> & Partial<Pick<RulOptions, 'smooth' | 'splitSeed' | 'scale' | 'dropout' | 'innerVal' | 'patience' | 'memberWindows' | 'kernel' | 'filters' | 'stretch'>>;
+export type CvOptionsKey = Pick<RulOptions, 'window' | 'cap' | 'holdout' | 'truncations' | 'epochs' | 'batchSize' | 'lr' | 'weightDecay' | 'seed' | 'size' | 'lateWeight' | 'members' | 'padFrom' | 'bottleneck' | 'noise' | 'huber' | 'minLrFrac'> & Partial<Pick<RulOptions, 'smooth' | 'splitSeed' | 'scale' | 'dropout' | 'innerVal' | 'patience' | 'memberWindows' | 'kernel' | 'filters' | 'stretch' | 'gruMembers' | 'gruUnits'>>;
 
 export function cvOptionsKey(o: RulOptions): CvOptionsKey {
-  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.memberWindows.length ? { memberWindows: [...o.memberWindows] } : {}), ...(o.smooth ? { smooth: o.smooth } : {}), ...(o.dropout ? { dropout: o.dropout } : {}), ...(o.innerVal ? { innerVal: o.innerVal, patience: o.patience } : {}), ...(o.scale === 'minmax' ? { scale: o.scale } : {}), ...(o.kernel !== 9 ? { kernel: o.kernel } : {}), ...(o.filters !== 8 ? { filters: o.filters } : {}), ...(o.stretch.length ? { stretch: [...o.stretch] } : {}), ...(o.splitSeed !== RUL_DEFAULTS.splitSeed ? { splitSeed: o.splitSeed } : {}) };
+  return { window: o.window, cap: o.cap, holdout: o.holdout, truncations: o.truncations, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, seed: o.seed, size: o.size, lateWeight: o.lateWeight, members: o.members, padFrom: o.padFrom, bottleneck: o.bottleneck, noise: o.noise, huber: o.huber, minLrFrac: o.minLrFrac, ...(o.memberWindows.length ? { memberWindows: [...o.memberWindows] } : {}), ...(o.smooth ? { smooth: o.smooth } : {}), ...(o.dropout ? { dropout: o.dropout } : {}), ...(o.innerVal ? { innerVal: o.innerVal, patience: o.patience } : {}), ...(o.scale === 'minmax' ? { scale: o.scale } : {}), ...(o.kernel !== 9 ? { kernel: o.kernel } : {}), ...(o.filters !== 8 ? { filters: o.filters } : {}), ...(o.stretch.length ? { stretch: [...o.stretch] } : {}), ...(o.gruMembers > 0 ? { gruMembers: o.gruMembers, gruUnits: o.gruUnits } : {}), ...(o.splitSeed !== RUL_DEFAULTS.splitSeed ? { splitSeed: o.splitSeed } : {}) };
 }
 
-/** The options behind saved figures: a key without `memberWindows`, `smooth`, `dropout`, `innerVal`, `scale`, `splitSeed`, `kernel`, `filters` or `stretch` means one window, off, off, off, z-score, 42, 9, 8, none (whatever the defaults are now). */
+/** The options behind saved figures: a key without `memberWindows`, `smooth`, `dropout`, `innerVal`, `scale`, `splitSeed`, `kernel`, `filters`, `stretch` or `gruMembers` means one window, off, off, off, z-score, 42, 9, 8, none, no GRU (whatever the defaults are now). */
 function optionsOf(key: CvOptionsKey): RulOptions {
-  return { ...RUL_DEFAULTS, memberWindows: [], smooth: 0, dropout: 0, innerVal: 0, scale: 'zscore', splitSeed: 42, kernel: 9, filters: 8, stretch: [], ...key };
+  return { ...RUL_DEFAULTS, memberWindows: [], smooth: 0, dropout: 0, innerVal: 0, scale: 'zscore', splitSeed: 42, kernel: 9, filters: 8, stretch: [], gruMembers: 0, ...key };
 }
 
 const SHIFTS = [-4, -2, 0, 2, 4, 6, 8, 10];
@@ -126,35 +126,58 @@ function summarize(foldsPlanned: number, out: FoldFigures[], opts: RulOptions): 
 }
 
 /**
- * The cross-validation of an ensemble of n members from n saved single-network runs with seeds
- * seed, seed+1, ..., seed+n-1 and otherwise the same options: member k of `--members n --seed s`
- * is the network of `--seed s+k` (same initial weights, noise and batch order; the folds and
- * truncations follow splitSeed), and the graph averages the members' outputs, so the ensemble's
- * per-case predictions are the mean of the runs'. Runs of different windows (each at least
- * padFrom) make a mixed-window ensemble: member k reads the last `window` cycles of run k (see
- * RulOptions.memberWindows). Refuses runs that do not fit together.
+ * The cross-validation of an ensemble from saved single-network runs with otherwise the same
+ * options: CNN runs (`--members 1`) with seeds seed, seed+1, ... and GRU runs (`--members 0
+ * --gru-members 1`) with seeds seed, seed+1, ... Member k of `--members n --gru-members m --seed s`
+ * is the CNN of `--seed s+k`, and member n+k the GRU of `--seed s+k` (same initial weights,
+ * noise and batch order; the folds and truncations follow splitSeed), and the graph averages the
+ * members' outputs, so the ensemble's per-case predictions are the mean of the runs'. CNN runs of
+ * different windows (each at least padFrom) make a mixed-window ensemble: member k reads the last
+ * `window` cycles of run k (see RulOptions.memberWindows). Refuses runs that do not fit together.
  */
 export function combineSeedRuns(runs: readonly CvFigures[]): CvFigures {
-  if (runs.length < 2) throw new FatalError('--cv-combine', `expected at least 2 cross-validation files, got ${runs.length}`);
-  const sorted = [...runs].sort((a, b) => a.options.seed - b.options.seed);
+  const fail = (msg: string): never => {
+    throw new FatalError('--cv-combine', msg);
+  };
+  if (runs.length < 2) fail(`expected at least 2 cross-validation files, got ${runs.length}`);
+  const isGru = (r: CvFigures): boolean => (r.options.gruMembers ?? 0) > 0;
+  const bySeed = (a: CvFigures, b: CvFigures): number => a.options.seed - b.options.seed;
+  const cnns = runs.filter((r) => !isGru(r)).sort(bySeed);
+  const grus = runs.filter(isGru).sort(bySeed);
+  // The graph's member order: the CNNs, then the GRUs.
+  const sorted = [...cnns, ...grus];
   const first = sorted[0]!;
-  const rest = (o: CvOptionsKey): string => JSON.stringify({ ...o, seed: 0, window: 0 });
-  sorted.forEach((r, k) => {
-    if (r.options.members !== 1) throw new FatalError('--cv-combine', `run with seed ${r.options.seed} has ${r.options.members} members; combine single-network runs`);
-    if (r.options.memberWindows) throw new FatalError('--cv-combine', `run with seed ${r.options.seed} is itself a mixed-window ensemble; combine single-network runs`);
-    if (r.options.seed !== first.options.seed + k) throw new FatalError('--cv-combine', `seeds must be consecutive (member k has seed + k), got ${sorted.map((x) => x.options.seed).join(', ')}`);
-    if (rest(r.options) !== rest(first.options)) throw new FatalError('--cv-combine', `run with seed ${r.options.seed} was made with other options: ${JSON.stringify(r.options)} vs ${JSON.stringify(first.options)}`);
-    if (r.folds.length !== first.folds.length || r.folds.some((f, i) => JSON.stringify(f.truth) !== JSON.stringify(first.folds[i]!.truth))) throw new FatalError('--cv-combine', `run with seed ${r.options.seed} has other folds or truncations`);
+  const seed = first.options.seed;
+  // Options that must agree across the runs (the families' own counts and units apart); keys sorted, as a GRU run's key orders them otherwise.
+  const rest = (o: CvOptionsKey): string => {
+    const v: Record<string, unknown> = { ...o, seed: 0, window: 0, members: 0, gruMembers: 0, gruUnits: 0 };
+    return JSON.stringify(v, Object.keys(v).sort());
+  };
+  for (const [family, group] of [['CNN', cnns], ['GRU', grus]] as const) {
+    group.forEach((r, k) => {
+      if (r.options.members + (r.options.gruMembers ?? 0) !== 1) fail(`run with seed ${r.options.seed} has ${r.options.members + (r.options.gruMembers ?? 0)} networks; combine single-network runs`);
+      if (r.options.memberWindows) fail(`run with seed ${r.options.seed} is itself a mixed-window ensemble; combine single-network runs`);
+      if (r.options.seed !== seed + k) fail(`each family's seeds must run on from ${seed} (member k has seed + k), got ${family} seeds ${group.map((x) => x.options.seed).join(', ')}`);
+    });
+  }
+  if (grus.some((r) => r.options.gruUnits !== grus[0]!.options.gruUnits)) fail(`the GRU runs have different units: ${grus.map((r) => r.options.gruUnits).join(', ')}`);
+  sorted.forEach((r) => {
+    if (rest(r.options) !== rest(first.options)) fail(`run with seed ${r.options.seed} was made with other options: ${JSON.stringify(r.options)} vs ${JSON.stringify(first.options)}`);
+    if (r.folds.length !== first.folds.length || r.folds.some((f, i) => JSON.stringify(f.truth) !== JSON.stringify(first.folds[i]!.truth))) fail(`run with seed ${r.options.seed} has other folds or truncations`);
   });
   const folds = first.folds.map((f, i): FoldFigures => {
     const raw = f.raw.map((_, j) => sorted.reduce((a, r) => a + r.folds[i]!.raw[j]!, 0) / sorted.length);
     return { ...f, raw, ...scoreAt(raw, f.truth, RUL_DEFAULTS.offset, first.options.cap), minutes: sorted.reduce((a, r) => a + r.folds[i]!.minutes, 0), firstMember: { rmse: f.rmse, scorePer100: f.scorePer100 } };
   });
-  const windows = sorted.map((r) => r.options.window);
-  const mixed = windows.some((w) => w !== windows[0]);
-  const short = sorted.find((r) => r.options.window < r.options.padFrom);
-  if (mixed && short) throw new FatalError('--cv-combine', `run with seed ${short.options.seed} reads ${short.options.window} cycles, fewer than --pad-from (${short.options.padFrom}): it cannot join a mixed-window ensemble`);
-  return summarize(first.foldsPlanned, folds, { ...optionsOf(first.options), members: sorted.length, ...(mixed ? { window: Math.max(...windows), memberWindows: windows } : {}) });
+  const windows = cnns.map((r) => r.options.window);
+  const longest = Math.max(...sorted.map((r) => r.options.window));
+  const mixed = windows.some((w) => w !== longest);
+  const shortGru = grus.find((r) => r.options.window !== longest);
+  if (shortGru) fail(`GRU run with seed ${shortGru.options.seed} reads ${shortGru.options.window} cycles; a GRU reads the ensemble's whole window (${longest})`);
+  const short = cnns.find((r) => r.options.window < r.options.padFrom);
+  if (mixed && short) fail(`run with seed ${short.options.seed} reads ${short.options.window} cycles, fewer than --pad-from (${short.options.padFrom}): it cannot join a mixed-window ensemble`);
+  const gru = grus.length > 0 ? { gruMembers: grus.length, gruUnits: grus[0]!.options.gruUnits ?? RUL_DEFAULTS.gruUnits } : {};
+  return summarize(first.foldsPlanned, folds, { ...optionsOf(first.options), seed, members: cnns.length, ...gru, ...(mixed ? { window: longest, memberWindows: windows } : {}) });
 }
 
 /**

@@ -38,6 +38,14 @@ export interface RulOptions extends TrainHyperParams {
    * so member k is exactly the single network of `--window memberWindows[k] --seed seed+k`.
    */
   memberWindows: readonly number[];
+  /**
+   * Recurrent networks (a GRU of `gruUnits` over the window, then the CNN's dense head) added to
+   * the ensemble after its `members` CNNs, seeded seed, seed+1, ... like the CNNs: GRU k is the
+   * single network of `--members 0 --gru-members 1 --seed seed+k`. Their errors are less
+   * correlated with the CNNs' than the CNNs' with each other (docs/models.md).
+   */
+  gruMembers: number;
+  gruUnits: number;
   /** Also train on windows ending this early (front-padded like short test engines; the official test's shortest has 31 cycles). */
   padFrom: number;
   /** Cycles subtracted from the predicted RUL before clipping (an early bias: PHM08 punishes late predictions more). */
@@ -99,6 +107,8 @@ export const RUL_DEFAULTS: RulOptions = {
   // depends strongly on its seed; the average gains ~1 RMSE over a typical seed (docs/models.md).
   members: 5,
   memberWindows: [],
+  gruMembers: 0,
+  gruUnits: 32,
   offset: 0,
   padFrom: 31,
   bottleneck: 2,
@@ -134,6 +144,14 @@ export function rulArchitecture(size: 'teacher' | 'student', o: Partial<RulArchO
   const net = size === 'student' ? cnn([[filters, kernel], [bottleneck, 3]], 16, noise, dropout > 0 ? dropout : undefined) : cnn([[12, 10], [12, 10], [12, 10], [4, 3]], 64, noise, 0.3);
   // The smoothing comes before the input noise: the network sees smoothed sensors plus noise in
   // training, and the same smoothed sensors (without noise) in the graph.
+  return smooth > 0 ? [{ type: 'exp-smooth', alpha: smooth }, ...net] : net;
+}
+
+/** Input noise (after the optional smoothing, as in rulArchitecture), a GRU's last state, the CNN's dense head. */
+export function gruArchitecture(o: Partial<Pick<RulOptions, 'noise' | 'smooth' | 'gruUnits'>> = {}): LayerSpec[] {
+  const { noise, smooth, gruUnits } = { ...RUL_DEFAULTS, ...o };
+  const act: LayerSpec = { type: 'activation', fn: 'leaky-relu', alpha: 0.1 };
+  const net: LayerSpec[] = [{ type: 'gaussian-noise', std: noise }, { type: 'gru', units: gruUnits }, { type: 'dense', units: 16 }, act, { type: 'dense', units: 1 }];
   return smooth > 0 ? [{ type: 'exp-smooth', alpha: smooth }, ...net] : net;
 }
 
@@ -301,12 +319,22 @@ function checkMemberWindows(opts: Pick<RulOptions, 'window' | 'members' | 'membe
   if (Math.max(...w) !== opts.window) fail(`the graph reads the longest window (${Math.max(...w)}), but --window is ${opts.window}`);
 }
 
-/** A network of the ensemble: member k has seed seed + k, its own parameter names, and reads the last memberWindow(k) cycles of the window. */
-export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck' | 'smooth'> & Partial<Pick<RulOptions, 'dropout' | 'memberWindows' | 'kernel' | 'filters'>>, k: number): Sequential {
-  const net = opts.arch ?? rulArchitecture(opts.size, opts);
-  const w = memberWindow(opts, k);
+/** Networks in the ensemble: the CNNs, then the GRUs. */
+export function ensembleSize(opts: Pick<RulOptions, 'members'> & Partial<Pick<RulOptions, 'gruMembers'>>): number {
+  return opts.members + (opts.gruMembers ?? 0);
+}
+
+/**
+ * A network of the ensemble, with its own parameter names. Member k < members is a CNN with seed
+ * seed + k that reads the last memberWindow(k) cycles of the window; the GRUs after it read the
+ * whole window, seeded seed, seed + 1, ... in their turn.
+ */
+export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck' | 'smooth' | 'members'> & Partial<Pick<RulOptions, 'dropout' | 'memberWindows' | 'kernel' | 'filters' | 'gruUnits'>>, k: number): Sequential {
+  const gru = k >= opts.members;
+  const net = gru ? gruArchitecture(opts) : (opts.arch ?? rulArchitecture(opts.size, opts));
+  const w = gru ? opts.window : memberWindow(opts, k);
   const specs: LayerSpec[] = w < opts.window ? [{ type: 'last-steps', steps: w }, ...net] : net;
-  return new Sequential(specs, [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + k, namePrefix: `m${k}_` });
+  return new Sequential(specs, [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + (gru ? k - opts.members : k), namePrefix: `m${k}_` });
 }
 
 /** Trains the ensemble's members on the split's training engines; the held-out engines are reported on. */
@@ -315,11 +343,12 @@ export function trainRul(split: RulSplit, opts: RulOptions, log: (line: string) 
   const { data, norm } = rulDataset(split, opts);
   const models: Sequential[] = [];
   let result: FitResult | undefined;
-  for (let k = 0; k < opts.members; k++) {
+  const n = ensembleSize(opts);
+  for (let k = 0; k < n; k++) {
     const model = rulMember(opts, k);
     const inner = split.inner ? `; early stopping on ${split.inner.length} of the training engines` : '';
-    log(`training ${opts.size} ${k + 1}/${opts.members} (${model.paramCount()} parameters) on ${split.train.length} engines, ${data.n} windows of ${memberWindow(opts, k)} cycles; held out: ${split.heldOut.length} engines${inner}`);
-    result = fitRul(model, data, split, norm, opts, log, { seed: opts.seed + k });
+    log(`training ${k < opts.members ? opts.size : `gru ${opts.gruUnits}`} ${k + 1}/${n} (${model.paramCount()} parameters) on ${split.train.length} engines, ${data.n} windows of ${memberWindow(opts, k)} cycles; held out: ${split.heldOut.length} engines${inner}`);
+    result = fitRul(model, data, split, norm, opts, log, { seed: opts.seed + (k < opts.members ? k : k - opts.members) });
     models.push(model);
   }
   return { models, norm, data, fit: result!, metrics: evaluateRul(models, split, norm, opts, data.n, result!.history.length) };
@@ -342,6 +371,10 @@ export function evaluateRul(model: Sequential | readonly Sequential[], split: Ru
   };
 }
 
+/** Metadata of an ensemble graph: its member count, and each member's layers when they differ. */
+export const META_MEMBERS = 'pdm-gateway.members';
+export const META_MEMBER_LAYERS = 'pdm-gateway.member-layers';
+
 /**
  * The shipped graph: input `x` [N, window, 14] (z-scored by the pipeline), output `rul` [N, 1]
  * in cycles: the network predicts RUL / cap, the graph scales it back and clips it to [0, cap]
@@ -359,8 +392,11 @@ export function rulToOnnx(model: Sequential | readonly Sequential[], cap: number
   const shifted = opts.offset ? g.op('Sub', [scaled, g.floats('offset', [opts.offset], [])]) : scaled;
   g.node('Clip', [shifted, g.floats('rul_min', [0], []), g.floats('rul_max', [cap], [])], ['rul']);
   g.output('rul', [-1, 1]);
-  const members = models.length > 1 ? { 'pdm-gateway.members': String(models.length) } : {};
-  return g.toModelBytes({ opset: 17, producer: 'pdm-gateway', metadata: { ...first.metadata(), ...members, ...(opts.metadata ?? {}) } });
+  const members = models.length > 1 ? { [META_MEMBERS]: String(models.length) } : {};
+  // The file's layer metadata is the first member's; members of other layers (GRUs, other windows) are listed each.
+  const specs = models.map((m) => JSON.stringify(m.specs));
+  const memberLayers = specs.some((s) => s !== specs[0]) ? { [META_MEMBER_LAYERS]: `[${specs.join(',')}]` } : {};
+  return g.toModelBytes({ opset: 17, producer: 'pdm-gateway', metadata: { ...first.metadata(), ...members, ...memberLayers, ...(opts.metadata ?? {}) } });
 }
 
 export function loadTrainEngines(dataDir: string): Engine[] {

@@ -106,13 +106,15 @@ export class Sequential {
   }
 
   /** Rebuilds a float model written by `toOnnx` (or by a wrapper that kept its metadata and names). */
-  static fromOnnx(bytes: Uint8Array, opts: SequentialOptions = {}): Sequential {
+  static fromOnnx(bytes: Uint8Array, opts: SequentialOptions & { specs?: LayerSpec[] } = {}): Sequential {
     const info = readOnnxModel(bytes);
     const layers = info.metadata[META_LAYERS];
     const inShape = info.metadata[META_INPUT];
     if (!layers || !inShape) throw new Error(`ONNX model ${info.graphName}: no ${META_LAYERS} metadata; only float models written by pdm-gateway can be loaded for training`);
     const prefix = info.metadata[META_PREFIX];
-    const model = new Sequential(JSON.parse(layers) as LayerSpec[], JSON.parse(inShape) as number[], { ...(prefix ? { namePrefix: prefix } : {}), ...opts });
+    // `specs` rebuilds a member of an ensemble whose layers differ from the first member's (the file's metadata).
+    const { specs, ...rest } = opts;
+    const model = new Sequential(specs ?? (JSON.parse(layers) as LayerSpec[]), JSON.parse(inShape) as number[], { ...(prefix ? { namePrefix: prefix } : {}), ...rest });
     const lookup = (name: string): Float32Array => {
       const t = info.initializers.get(name);
       if (!(t?.data instanceof Float32Array)) throw new Error(`ONNX model ${info.graphName}: float initializer ${name} is missing`);

@@ -40,4 +40,11 @@ export const LAYER_CASES: Array<{ name: string; inShape: number[]; specs: LayerS
     inShape: [9, 2],
     specs: [{ type: 'conv1d', filters: 3, kernel: 2 }, { type: 'last-steps', steps: 5 }, { type: 'conv1d', filters: 2, kernel: 3 }, { type: 'flatten' }, { type: 'dense', units: 2 }],
   },
+  { name: 'gru, last state', inShape: [5, 3], specs: [{ type: 'gru', units: 4 }, { type: 'dense', units: 2 }] },
+  { name: 'gru, every step (channels-last), then a gru', inShape: [4, 2], specs: [{ type: 'gru', units: 3, sequences: true }, { type: 'gru', units: 2 }] },
+  {
+    name: 'gru after a convolution (channels-first), every step, flattened',
+    inShape: [6, 2],
+    specs: [{ type: 'conv1d', filters: 3, kernel: 3 }, { type: 'gru', units: 2, sequences: true }, { type: 'flatten' }, { type: 'dense', units: 1 }],
+  },
 ];

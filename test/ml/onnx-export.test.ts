@@ -22,7 +22,7 @@ describe('ONNX export matches the TypeScript forward pass (onnxruntime-node, 1e-
       const rng = new Rng(8);
       // Biases start at zero; random ones make a dropped, misplaced or mis-broadcast bias visible.
       const biases = model.params().filter((p) => !p.decay);
-      expect(biases).toHaveLength(c.specs.filter((s) => s.type === 'dense' || s.type === 'conv1d').length);
+      expect(biases).toHaveLength(c.specs.filter((s) => s.type === 'dense' || s.type === 'conv1d' || s.type === 'gru').length);
       for (const b of biases) b.value.forEach((_, i) => (b.value[i] = rng.normal()));
       const batch = 7;
       const x = Float32Array.from({ length: batch * sizeOf(c.inShape) }, () => rng.normal());

@@ -66,6 +66,21 @@ describe('quantize: int8 variant of a shipped float model, without retraining', 
     yf.forEach((v, i) => expect(Math.abs(yq[i]! - v)).toBeLessThan(2));
   });
 
+  it('rebuilds a CNN + GRU ensemble (members of different layers, listed in the metadata) byte for byte; its GRU stays float', async () => {
+    const opts = { ...RUL_DEFAULTS, window: 12, members: 1, gruMembers: 1, gruUnits: 4 };
+    const members = [rulMember(opts, 0), rulMember(opts, 1)];
+    const float = rulToOnnx(members, 125);
+    expect(readOnnxModel(float).metadata['pdm-gateway.member-layers']).toBe(JSON.stringify([members[0]!.specs, members[1]!.specs]));
+    writeModelDir(dir, float, rulDraft('tiny-mixed'));
+    await quantizeModelDir(dir, undefined);
+    const { onnx } = readModelDir(join(dir, 'variants', 'int8'));
+    expect(Buffer.from(onnx).equals(Buffer.from(rulToOnnx(members, 125, { int8: true })))).toBe(true);
+    expect(integerWeights(onnx)).toHaveLength(4); // two dense layers per member
+    expect(readOnnxModel(onnx).nodes.filter((n) => n.opType === 'GRU')).toHaveLength(1);
+    // Members of the same layers keep the file as before: no per-member list.
+    expect(readOnnxModel(rulToOnnx([rulMember(opts, 0), rulMember({ ...opts, members: 2 }, 1)], 125)).metadata).not.toHaveProperty('pdm-gateway.member-layers');
+  });
+
   it('rebuilds an anomaly score graph (autoencoder + level weights + lambda) and quantizes it', () => {
     const model = new Sequential(anomalyArchitecture(6, 'student'), [6, 8], { seed: 3 });
     const score = { weights: [1, 2, 0.5, 1, 0.1, 3, 1, 0.4], lambda: 0.25 };

@@ -5,13 +5,14 @@ import { Dropout } from './dropout';
 import { ExpSmooth } from './exp-smooth';
 import { GaussianNoise } from './gaussian-noise';
 import { GlobalAvgPool } from './global-avg-pool';
+import { Gru } from './gru';
 import { LastSteps } from './last-steps';
 import type { Layer, LayerSpec } from './layer';
 import { Reshape } from './reshape';
 import { TrainingOnlyLayer } from './training-only';
 
 export * from './layer';
-export { Activation, Conv1D, Dense, Dropout, ExpSmooth, GaussianNoise, GlobalAvgPool, LastSteps, Reshape, TrainingOnlyLayer };
+export { Activation, Conv1D, Dense, Dropout, ExpSmooth, GaussianNoise, GlobalAvgPool, Gru, LastSteps, Reshape, TrainingOnlyLayer };
 
 export function createLayer(spec: LayerSpec): Layer {
   switch (spec.type) {
@@ -19,6 +20,8 @@ export function createLayer(spec: LayerSpec): Layer {
       return new Dense(spec.units, spec.init);
     case 'conv1d':
       return new Conv1D(spec.filters, spec.kernel, spec.padding, spec.init);
+    case 'gru':
+      return new Gru(spec.units, spec.sequences);
     case 'activation':
       return new Activation(spec.fn, spec.alpha);
     case 'dropout':

@@ -53,6 +53,7 @@ export type Init = 'glorot' | 'he';
 export type LayerSpec =
   | { type: 'dense'; units: number; init?: Init }
   | { type: 'conv1d'; filters: number; kernel: number; padding?: 'same' | 'valid'; init?: Init }
+  | { type: 'gru'; units: number; sequences?: boolean }
   | { type: 'activation'; fn: Activation; alpha?: number }
   | { type: 'dropout'; rate: number }
   | { type: 'gaussian-noise'; std: number }
