@@ -1,5 +1,5 @@
 import { CMAPSS_SENSORS } from './cmapss-data';
-import { memberWindowsNote } from './rul-model';
+import { ensembleNote, ensembleSize, memberWindowsNote } from './rul-model';
 import { cappedTruthCaption } from './metrics';
 import { INT8_NOTE } from './quantize';
 import { fmt, modelCard, table } from './model-card';
@@ -32,16 +32,18 @@ These figures were used for choices (they are tuned on): the offset was picked o
 function seedNote(opts: RulPipelineOptions): string {
   // The seed runs themselves are in docs/models.md: the card generator cannot know them.
   const spread = 'docs/models.md lists single-network runs of the shipped recipes with other seeds on the same folds';
-  if (opts.members > 1) return `They are the figures of the ensemble of ${opts.members} networks (seeds ${opts.seed}..${opts.seed + opts.members - 1}, averaged as in the shipped graph); the last column is seed ${opts.seed}'s network alone. Averaging makes the figure depend less on one seed's luck (${spread}).`;
+  if (ensembleSize(opts) > 1) return `They are the figures of the ensemble of ${ensembleNote(opts)}, averaged as in the shipped graph; the last column is its first network alone. Averaging makes the figure depend less on one seed's luck (${spread}).`;
   return `They are the figures of one seed (${opts.seed}) for the initial weights, noise and batch order: this small network depends strongly on it (${spread}).`;
 }
 
 /** MODEL_CARD.md of the RUL model: protocol, cross-validation, final held-out figures, variants. */
 export function rulCard(opts: RulPipelineOptions, m: Record<string, number>, variants: VariantFigures[], models: readonly Sequential[], cv: CvFigures | undefined): string {
-  const model = models[0]!;
   const params = models.reduce((a, s) => a + s.paramCount(), 0);
-  const arch = model.specs.map((s) => JSON.stringify(s)).join('\n');
-  const ensemble = models.length > 1 ? ` The graph averages ${models.length} networks of the same architecture trained with seeds ${opts.seed}..${opts.seed + models.length - 1}.` : '';
+  // One block per distinct architecture (the CNNs, the GRUs), with how many networks share it.
+  const kinds = new Map<string, Sequential[]>();
+  for (const m of models) kinds.set(JSON.stringify(m.specs), [...(kinds.get(JSON.stringify(m.specs)) ?? []), m]);
+  const arch = [...kinds.values()].map((ms) => `\`\`\`\n${ms[0]!.specs.map((s) => JSON.stringify(s)).join('\n')}\n\`\`\`\n${ms.length > 1 ? `${ms.length} x ${ms[0]!.paramCount()} = ${ms.length * ms[0]!.paramCount()}` : ms[0]!.paramCount()} parameters.`).join('\n\n');
+  const ensemble = models.length > 1 ? ` The graph averages ${ensembleNote(opts)}.` : '';
   return modelCard(`Model card: ${opts.id}`, [
     { title: 'What it does', body: `Predicts the remaining useful life (RUL, in cycles, clipped to [0, ${opts.cap}]) of a turbofan engine from its last ${opts.window} cycles of the 14 informative C-MAPSS sensors (${CMAPSS_SENSORS.join(', ')}). Input \`x\` [N, ${opts.window}, 14], ${opts.scale === 'minmax' ? 'min-max scaled to [-1, 1] per sensor (the training engines\' range, written as the offset (mid-range) and scale (half-range) of the zscore normalization in manifest.json)' : 'z-scored with the mean/std in manifest.json'} (the pipeline applies them); output \`rul\` [N, 1].${ensemble}` },
     {
@@ -54,7 +56,7 @@ export function rulCard(opts: RulPipelineOptions, m: Record<string, number>, var
 - Labels: piecewise-linear RUL capped at ${opts.cap} cycles; the network learns RUL/${opts.cap}, the graph multiplies back${opts.offset ? `, subtracts ${opts.offset} cycles (an early bias: PHM08 punishes late predictions more)` : ''} and clips. Scoring uses the true, uncapped RUL.
 - Windows: ${opts.window} cycles${memberWindowsNote(opts)}. Trajectories shorter than the window (the official test set has engines of 31 cycles) are front-padded by repeating their first row, in \`evaluate rul\` and in training alike; the gateway waits for a full window.${opts.smooth > 0 ? ` The graph's first layer smooths each sensor over the window (fixed exponential smoothing, y[t] = ${opts.smooth} x[t] + ${+(1 - opts.smooth).toFixed(6)} y[t-1], y[0] = x[0]; a constant [${opts.window}, ${opts.window}] MatMul), so the gateway feeds the raw z-scored window.` : ''}
 - Test cases: each held-out engine is truncated at random cycles the way the official test set was made (true RUL uniform in [7, 145], at least 31 cycles kept), ${opts.truncations} truncations per engine; one prediction per engine at its last cycle; RMSE and the PHM08 score (given per 100 cases, so that sets of different sizes compare).
-- Training: AdamW (lr ${opts.lr}, weight decay ${opts.weightDecay}, gradient-norm clip 5), cosine schedule with 1 warm-up epoch down to ${opts.minLrFrac} x lr, batch ${opts.batchSize}, ${opts.huber > 0 ? `Huber loss (delta ${opts.huber} cycles)` : opts.lateWeight === 1 ? 'MSE loss' : `squared error with late predictions weighted ${opts.lateWeight}x (PHM08 punishes late ones more)`}, ${opts.epochs} epochs${opts.earlyStop ? `, early stopping (patience ${opts.patience}) on the held-out engines, which makes the held-out figures optimistic` : opts.innerVal > 0 ? `, early stopping (patience ${opts.patience}, best epoch kept) on ${opts.innerVal} engines set aside from the training engines` : ', no early stopping: the last epoch is kept'}, ${opts.members > 1 ? `seeds ${opts.seed}-${opts.seed + opts.members - 1} (network k has seed ${opts.seed} + k)` : `seed ${opts.seed}`}. ${opts.stretch.length ? `The training set also holds each training engine resampled to ${opts.stretch.join(' and ')} times its length (linear interpolation in time; the scaling is fitted on the engines as recorded), so the network sees more rates of wear. ` : ''}Gaussian input noise (std ${opts.noise}) regularizes${opts.size === 'teacher' ? ', with dropout' : opts.dropout > 0 ? `, with dropout ${opts.dropout} before the dense head` : ''}.`,
+- Training: AdamW (lr ${opts.lr}, weight decay ${opts.weightDecay}, gradient-norm clip 5), cosine schedule with 1 warm-up epoch down to ${opts.minLrFrac} x lr, batch ${opts.batchSize}, ${opts.huber > 0 ? `Huber loss (delta ${opts.huber} cycles)` : opts.lateWeight === 1 ? 'MSE loss' : `squared error with late predictions weighted ${opts.lateWeight}x (PHM08 punishes late ones more)`}, ${opts.epochs} epochs${opts.earlyStop ? `, early stopping (patience ${opts.patience}) on the held-out engines, which makes the held-out figures optimistic` : opts.innerVal > 0 ? `, early stopping (patience ${opts.patience}, best epoch kept) on ${opts.innerVal} engines set aside from the training engines` : ', no early stopping: the last epoch is kept'}, ${ensembleSize(opts) > 1 ? `${ensembleNote(opts)}: each family's network k has seed ${opts.seed} + k` : `seed ${opts.seed}`}. ${opts.stretch.length ? `The training set also holds each training engine resampled to ${opts.stretch.join(' and ')} times its length (linear interpolation in time; the scaling is fitted on the engines as recorded), so the network sees more rates of wear. ` : ''}Gaussian input noise (std ${opts.noise}) regularizes${opts.size === 'teacher' ? ', with dropout' : opts.dropout > 0 ? `, with dropout ${opts.dropout} before the dense head` : ''}.`,
     },
     ...(cv ? [{ title: `Cross-validation (${cv.folds.length === cv.foldsPlanned ? `${cv.foldsPlanned} folds` : `${cv.folds.length} of ${cv.foldsPlanned} folds, the run stopped for time`} over the ${m.trainEngines} training engines)`, body: cvSection(cv, opts) }] : []),
     {
@@ -82,11 +84,11 @@ Not tuned on: these engines were scored once, after the recipe was fixed (traini
           },
         ]
       : []),
-    { title: 'Architecture', body: `\`\`\`\n${arch}\n\`\`\`\n${models.length > 1 ? `${models.length} x ${model.paramCount()} = ` : ''}${params} parameters.` },
+    { title: 'Architecture', body: `${arch}${kinds.size > 1 ? `\n\n${params} parameters in all.` : ''}` },
     {
       title: 'How to retrain',
-      body: `\`\`\`\nnpm run build\nnpm run train:rul -- --data ../shared/data/cmapss --out models/${opts.id}\n\`\`\`\nCross-validation alone: \`node dist/src/cli/main.js train rul --data ../shared/data/cmapss --cv-only --cv 4 --cv-out cv.json\`; \`--cv-from cv.json\` puts saved figures into the card (refused unless made with the same options).${opts.members > 1 ? ` An ensemble's cross-validation can also be put together from single-network runs (\`--members 1 --seed ${opts.seed}\`, ..., \`--seed ${opts.seed + opts.members - 1}\`, each with \`--cv-out\`) with \`--cv-combine <files...> --cv-out cv.json\`: member k of \`--members ${opts.members}\` is the network of seed ${opts.seed} + k.` : ''} Options: \`pdm-gateway train rul --help\`. The run is seeded; the same seed and data give the same model on the same Node.js version.`,
+      body: `\`\`\`\nnpm run build\nnpm run train:rul -- --data ../shared/data/cmapss --out models/${opts.id}\n\`\`\`\nCross-validation alone: \`node dist/src/cli/main.js train rul --data ../shared/data/cmapss --cv-only --cv 4 --cv-out cv.json\`; \`--cv-from cv.json\` puts saved figures into the card (refused unless made with the same options).${ensembleSize(opts) > 1 ? ` An ensemble's cross-validation can also be put together from single-network runs (\`--members 1 --seed ${opts.seed}\`, ..., \`--seed ${opts.seed + Math.max(opts.members, opts.gruMembers) - 1}\`${opts.gruMembers > 0 ? `, and \`--members 0 --gru-members 1\` with the same seeds for the GRUs` : ''}, each with \`--cv-out\`) with \`--cv-combine <files...> --cv-out cv.json\`: CNN k of the ensemble is the network of seed ${opts.seed} + k${opts.gruMembers > 0 ? ', and so is GRU k' : ''}.` : ''} Options: \`pdm-gateway train rul --help\`. The run is seeded; the same seed and data give the same model on the same Node.js version.`,
     },
-    { title: 'Citations', body: `- A. Saxena, K. Goebel, D. Simon, N. Eklund, "Damage propagation modeling for aircraft engine run-to-failure simulation", PHM 2008.\n- X. Li, Q. Ding, J.-Q. Sun, "Remaining useful life estimation in prognostics using deep convolution neural networks", Reliability Engineering & System Safety 172 (2018) (DCNN).` },
+    { title: 'Citations', body: `- A. Saxena, K. Goebel, D. Simon, N. Eklund, "Damage propagation modeling for aircraft engine run-to-failure simulation", PHM 2008.\n- X. Li, Q. Ding, J.-Q. Sun, "Remaining useful life estimation in prognostics using deep convolution neural networks", Reliability Engineering & System Safety 172 (2018) (DCNN).${opts.gruMembers > 0 ? '\n- K. Cho et al., "Learning phrase representations using RNN encoder-decoder for statistical machine translation", EMNLP 2014 (GRU).' : ''}` },
   ]);
 }

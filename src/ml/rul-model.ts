@@ -298,6 +298,14 @@ export function memberWindowsNote(opts: Pick<RulOptions, 'memberWindows'>): stri
   return opts.memberWindows.length > 0 ? ` (its networks read the last ${opts.memberWindows.join(', ')} cycles of the window)` : '';
 }
 
+/** The networks of the ensemble in words, with their seeds: '5 CNNs (seeds 42-46) and 5 GRUs of 32 units (seeds 42-46)' (model card, manifest). */
+export function ensembleNote(opts: Pick<RulOptions, 'members' | 'seed' | 'gruMembers' | 'gruUnits'>): string {
+  const seeds = (n: number): string => (n > 1 ? `seeds ${opts.seed}-${opts.seed + n - 1}` : `seed ${opts.seed}`);
+  const cnns = opts.members > 0 ? `${opts.members} CNN${opts.members > 1 ? 's' : ''} (${seeds(opts.members)})` : '';
+  const grus = opts.gruMembers > 0 ? `${opts.gruMembers} GRU${opts.gruMembers > 1 ? 's' : ''} of ${opts.gruUnits} units (${seeds(opts.gruMembers)})` : '';
+  return [cnns, grus].filter(Boolean).join(' and ');
+}
+
 /** Cycles member k reads: its entry of memberWindows, else the window. */
 export function memberWindow(opts: Pick<RulOptions, 'window'> & Partial<Pick<RulOptions, 'memberWindows'>>, k: number): number {
   return opts.memberWindows?.[k] ?? opts.window;

@@ -8,7 +8,7 @@ import { cvLine, rulCard } from './rul-card';
 import { applyMasks, magnitudePrune, sparsity } from './prune';
 import { distillationSet } from './distill';
 import { crossValidateRul, type CvFigures } from './rul-cv';
-import { fitRul, loadTrainEngines, memberWindowsNote, rulArchitecture, rulToOnnx, splitEngines, trainRul, withInnerVal, type Norm, type RulOptions, type RulSplit } from './rul-model';
+import { ensembleNote, ensembleSize, fitRul, loadTrainEngines, memberWindowsNote, rulArchitecture, rulToOnnx, splitEngines, trainRul, withInnerVal, type Norm, type RulOptions, type RulSplit } from './rul-model';
 import { Sequential } from './sequential';
 import type { ModelManifest } from '../models/manifest';
 
@@ -46,7 +46,7 @@ function manifestDraft(opts: RulPipelineOptions, id: string, norm: Norm, metrics
     thresholds: { rulWarn: 50, rulAlarm: 20 },
     training: {
       data: 'NASA C-MAPSS FD001 train_FD001.txt (Saxena et al., PHM 2008)',
-      protocol: `14 sensors, ${opts.scale === 'minmax' ? 'min-max to [-1, 1] (as offset/scale)' : 'z-score'}; piecewise-linear RUL capped at ${opts.cap}; windows of ${opts.window} cycles; ${opts.members > 1 ? `${opts.members} networks averaged${memberWindowsNote(opts)}; ` : ''}${opts.holdout} final held-out engines (never used for choices), truncated at random cycles (true RUL uniform in [7, 145]) x ${opts.truncations}; one prediction per engine at its last cycle`,
+      protocol: `14 sensors, ${opts.scale === 'minmax' ? 'min-max to [-1, 1] (as offset/scale)' : 'z-score'}; piecewise-linear RUL capped at ${opts.cap}; windows of ${opts.window} cycles; ${ensembleSize(opts) > 1 ? `${ensembleNote(opts)} averaged${memberWindowsNote(opts)}; ` : ''}${opts.holdout} final held-out engines (never used for choices), truncated at random cycles (true RUL uniform in [7, 145]) x ${opts.truncations}; one prediction per engine at its last cycle`,
       date: new Date().toISOString().slice(0, 10),
       seed: opts.seed,
     },
@@ -123,6 +123,6 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
     bestEpoch: teacher.fit.bestEpoch,
     trainMinutes: Math.round((Date.now() - started) / 600) / 100,
   };
-  const manifest = writeModelDir(opts.out, onnx, draftFor(opts.id, metrics, `Remaining useful life (cycles) of a turbofan from the last ${opts.window} cycles of 14 sensors; ${opts.members > 1 ? `${opts.members} 1-D CNNs averaged,` : '1-D CNN'} trained on NASA C-MAPSS FD001`), rulCard(opts, metrics, variants, models, cv));
+  const manifest = writeModelDir(opts.out, onnx, draftFor(opts.id, metrics, `Remaining useful life (cycles) of a turbofan from the last ${opts.window} cycles of 14 sensors; ${ensembleSize(opts) > 1 ? `${ensembleNote(opts)} averaged,` : opts.members === 1 ? '1-D CNN' : 'GRU'} trained on NASA C-MAPSS FD001`), rulCard(opts, metrics, variants, models, cv));
   return { manifest, variants, ...(cv ? { cv } : {}) };
 }

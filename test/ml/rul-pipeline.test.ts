@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatCmapss, readCmapss, truncateLikeTest } from '../../src/ml/cmapss-data';
-import { evaluateRulFiles } from '../../src/ml/evaluate-rul';
+import { evaluateRulFiles, predictRulOnnx } from '../../src/ml/evaluate-rul';
 import type { LayerSpec } from '../../src/ml/layers';
 import { cappedTruthCaption, phm08Score, rmse } from '../../src/ml/metrics';
 import { readModelDir } from '../../src/ml/model-files';
 import { fmt } from '../../src/ml/model-card';
+import { readOnnxModel } from '../../src/ml/onnx';
 import { predictLast, RUL_DEFAULTS, splitEngines } from '../../src/ml/rul-model';
 import { runRulPipeline } from '../../src/ml/rul-pipeline';
 import { Rng } from '../../src/ml/rng';
@@ -76,6 +77,27 @@ describeWithData('cmapss', 'RUL pipeline on real C-MAPSS data (tiny model)', (da
     const json = JSON.parse(await cliOutput('evaluate', 'rul', '--test', test, '--truth', truth, '--model', out, '--json')) as { engines: number; rmse: number; score: number; padded: number };
     expect(json).toMatchObject({ engines: 4, padded: 1 });
     expect(json.rmse).toBeCloseTo(r.rmse, 6);
+  });
+
+  it('a CNN + GRU ensemble (--gru-members): the card and manifest name both families, each architecture is listed, every variant is written, and the graph predicts the mean of the two networks', async () => {
+    const out = join(dir, 'mixed');
+    const { manifest, variants } = await runRulPipeline({ ...opts, gruMembers: 1, gruUnits: 3, out }, () => undefined);
+    const card = readFileSync(join(out, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toContain('The graph averages 1 CNN (seed 42) and 1 GRU of 3 units (seed 42).');
+    expect(card).toContain('{"type":"gru","units":3}');
+    expect(card).toMatch(/K\. Cho et al\./);
+    expect(manifest.description).toContain('1 CNN (seed 42) and 1 GRU of 3 units (seed 42) averaged');
+    expect(variants.map((v) => v.name)).toEqual(['float32', 'pruned', 'int8', 'student']);
+    const { onnx } = readModelDir(out);
+    const layers = JSON.parse(readOnnxModel(onnx).metadata['pdm-gateway.member-layers']!) as LayerSpec[][];
+    const members = [0, 1].map((k) => Sequential.fromOnnx(onnx, { namePrefix: `m${k}_`, specs: layers[k]! }));
+    expect(members[1]!.specs.map((l) => l.type)).toContain('gru');
+    const norm = manifest.inputs[0]!.normalization as { mean: number[]; std: number[] };
+    const engines = splitEngines(readCmapss(join(dataDir, 'train_FD001.txt')), opts).report.engines;
+    const ts = predictLast(members, engines, norm, 30, 125, opts.offset);
+    const ort = await predictRulOnnx(onnx, manifest, engines);
+    ort.forEach((p, i) => expect(p).toBeCloseTo(ts[i]!, 2));
+    expect(ts.some((p, i) => Math.abs(p - predictLast(members[0]!, engines, norm, 30, 125, opts.offset)[i]!) > 1e-3)).toBe(true);
   });
 
   it('refuses a truth file whose length does not match the engines, naming it', async () => {
