@@ -98,7 +98,7 @@ describeWithData('cmapss', 'RUL pipeline with compression (tiny data, 2 epochs, 
     const out = join(dir, 'model');
     const lambda = 0.3;
     const { variants } = await runRulPipeline(
-      { ...RUL_DEFAULTS, window: 30, epochs: 2, maxEngines: 8, holdout: 4, truncations: 2, batchSize: 64, members: 2, data: dataDir, out, id: 'tiny-rul', compress: true, pruneLambda: lambda, fineTuneEpochs: 1 },
+      { ...RUL_DEFAULTS, window: 30, epochs: 2, maxEngines: 8, holdout: 4, truncations: 2, batchSize: 64, members: 2, gruMembers: 0, data: dataDir, out, id: 'tiny-rul', compress: true, pruneLambda: lambda, fineTuneEpochs: 1 },
       () => undefined,
     );
     expect(variants.map((v) => v.name)).toEqual(['float32', 'pruned', 'int8', 'student']);

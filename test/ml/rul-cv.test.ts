@@ -39,10 +39,10 @@ describe('RUL ensemble graph and asymmetric loss', () => {
     expect(() => rulLoss({ ...RUL_DEFAULTS, huber: 10, lateWeight: 2 })).toThrow(/--huber.*--late-weight/s);
   });
 
-  it('--noise and --bottleneck shape the small network (the defaults: the 2,699-parameter 1.1.0 CNN, noise 0.08 in min-max units, 5 members)', () => {
+  it('--noise and --bottleneck shape the small network (the defaults: the 2,699-parameter 1.1.0 CNN, noise 0.08 in min-max units, 5 CNNs beside 5 GRUs of 32 units since 1.4.0)', () => {
     const specs = rulArchitecture('student');
     expect(specs[0]).toEqual({ type: 'gaussian-noise', std: 0.08 });
-    expect(RUL_DEFAULTS).toMatchObject({ members: 5, scale: 'minmax', huber: 5, window: 50 });
+    expect(RUL_DEFAULTS).toMatchObject({ members: 5, gruMembers: 5, gruUnits: 32, scale: 'minmax', huber: 5, window: 50 });
     expect(rulMember({ ...RUL_DEFAULTS }, 0).paramCount()).toBe(2699);
     const wide = rulMember({ ...RUL_DEFAULTS, bottleneck: 4, noise: 0.5 }, 0);
     expect(wide.specs[0]).toEqual({ type: 'gaussian-noise', std: 0.5 });
@@ -136,7 +136,7 @@ describe('RUL ensemble graph and asymmetric loss', () => {
 
   it('train rul needs --data for every mode but --cv-combine, and refuses a --windows list that is not whole numbers, an ensemble of no network and a GRU of no units', async () => {
     const rul = (...args: string[]): Promise<unknown> => buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--data', 'x', ...args]);
-    await expect(rul('--members', '0')).rejects.toThrow('--members: the ensemble has no network: give --members or --gru-members at least 1');
+    await expect(rul('--members', '0', '--gru-members', '0')).rejects.toThrow('--members: the ensemble has no network: give --members or --gru-members at least 1');
     await expect(rul('--gru-members', '-1')).rejects.toThrow('--gru-members: expected a whole number >= 0, got -1');
     await expect(rul('--gru-members', '1', '--gru-units', '0')).rejects.toThrow('--gru-units: expected a whole number >= 1, got 0');
     await expect(buildProgram().parseAsync(['node', 'pdm-gateway', 'train', 'rul', '--cv-only'])).rejects.toThrow('--data: required: the data folder, e.g. --data ../shared/data/cmapss');
@@ -145,7 +145,7 @@ describe('RUL ensemble graph and asymmetric loss', () => {
   });
 
   it('members of different windows share the longest window as input, each sliced to its last cycles in the graph', async () => {
-    const opts = { ...RUL_DEFAULTS, window: 24, memberWindows: [16, 20, 24], members: 3, arch: TINY };
+    const opts = { ...RUL_DEFAULTS, window: 24, memberWindows: [16, 20, 24], members: 3, gruMembers: 0, arch: TINY };
     const members = [0, 1, 2].map((k) => rulMember(opts, k));
     expect(members.map((m) => m.specs[0])).toEqual([{ type: 'last-steps', steps: 16 }, { type: 'last-steps', steps: 20 }, TINY[0]]);
     // No random draws in front: member 0 starts from the weights of a 16-cycle network of its seed.
@@ -172,7 +172,7 @@ describe('RUL ensemble graph and asymmetric loss', () => {
 
 describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (dataDir) => {
   const all = readCmapss(join(dataDir, 'train_FD001.txt'));
-  const opts = { ...RUL_DEFAULTS, window: 30, arch: TINY, epochs: 1, maxEngines: 8, holdout: 20, truncations: 2, batchSize: 64, members: 2 };
+  const opts = { ...RUL_DEFAULTS, window: 30, arch: TINY, epochs: 1, maxEngines: 8, holdout: 20, truncations: 2, batchSize: 64, members: 2, gruMembers: 0 };
 
   it('holds out each fold once, never touches the final held-out engines, and pools the same figures it reports', () => {
     const seen: number[] = [];

@@ -77,7 +77,7 @@ describe('train rul --inner-val', () => {
 
 describeWithData('cmapss', 'RUL early stopping on an inner validation split (tiny model)', (dataDir) => {
   const all = readCmapss(join(dataDir, 'train_FD001.txt'));
-  const opts = { ...RUL_DEFAULTS, window: 30, arch: TINY, epochs: 3, maxEngines: 16, truncations: 2, batchSize: 64, members: 1, innerVal: 3, patience: 2 };
+  const opts = { ...RUL_DEFAULTS, window: 30, arch: TINY, epochs: 3, maxEngines: 16, truncations: 2, batchSize: 64, members: 1, gruMembers: 0, innerVal: 3, patience: 2 };
 
   it('takes the inner engines from each fold\'s training engines: never the fold\'s held-out engines nor the final held-out set', () => {
     const cv = crossValidateRul(all, opts, 4);

@@ -26,7 +26,7 @@ describeWithData('cmapss', 'RUL pipeline on real C-MAPSS data (tiny model)', (da
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const opts = { ...RUL_DEFAULTS, window: 30, arch: TINY, epochs: 2, maxEngines: 6, holdout: 4, truncations: 1, batchSize: 64, members: 1, data: dataDir, id: 'tiny-rul', compress: true, pruneLambda: 0.2, fineTuneEpochs: 1 };
+  const opts = { ...RUL_DEFAULTS, window: 30, arch: TINY, epochs: 2, maxEngines: 6, holdout: 4, truncations: 1, batchSize: 64, members: 1, gruMembers: 0, data: dataDir, id: 'tiny-rul', compress: true, pruneLambda: 0.2, fineTuneEpochs: 1 };
 
   it('trains, writes model.onnx + a valid manifest + a model card, and the official-format evaluation agrees with the TS model', async () => {
     const out = join(dir, 'model');
