@@ -24,7 +24,7 @@ export interface RulOptions extends TrainHyperParams {
   truncations: number;
   /** Use at most this many training engines (tests train on a few). */
   maxEngines?: number;
-  /** Replaces the built-in architecture (experiments, tests). */
+  /** Replaces the built-in CNN architecture (experiments, tests); the GRU members keep theirs. */
   arch?: LayerSpec[];
   /** Stop on (and keep the best epoch of) the held-out engines; off, the epochs are fixed and the last one is kept. */
   earlyStop: boolean;
