@@ -79,7 +79,7 @@ Not tuned on: these engines were scored once, after the recipe was fixed (traini
             title: `Compressed variants (models/${opts.id}/variants/, on the final held-out engines)`,
             body: table(
               ['variant', 'parameters', 'file bytes', 'RMSE', 'score / 100 cases', 'note'],
-              variants.map((v) => [v.name, v.params, v.bytes, v.valRmse, v.valScorePer100, v.sparsity !== undefined ? `${(v.sparsity * 100).toFixed(1)}% of weights zero (lambda ${opts.pruneLambda})` : v.name === 'int8' ? INT8_NOTE : v.name === 'student' ? `one network distilled from the ${models.length > 1 ? `${models.length}-network ensemble` : 'teacher'}` : '']),
+              variants.map((v) => [v.name, v.params, v.bytes, v.valRmse, v.valScorePer100, v.sparsity !== undefined ? `${(v.sparsity * 100).toFixed(1)}% of weights zero (lambda ${opts.pruneLambda})` : v.name === 'int8' ? `${INT8_NOTE}${opts.gruMembers > 0 ? '; the GRUs stay float32 (ONNX has no integer GRU)' : ''}` : v.name === 'student' ? `one network distilled from the ${models.length > 1 ? `${models.length}-network ensemble` : 'teacher'}` : '']),
             ),
           },
         ]

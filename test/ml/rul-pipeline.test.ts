@@ -86,6 +86,7 @@ describeWithData('cmapss', 'RUL pipeline on real C-MAPSS data (tiny model)', (da
     expect(card).toContain('The graph averages 1 CNN (seed 42) and 1 GRU of 3 units (seed 42).');
     expect(card).toContain('{"type":"gru","units":3}');
     expect(card).toMatch(/K\. Cho et al\./);
+    expect(card).toMatch(/\| int8 \|.*; the GRUs stay float32 \(ONNX has no integer GRU\) \|/);
     expect(manifest.description).toContain('1 CNN (seed 42) and 1 GRU of 3 units (seed 42) averaged');
     expect(variants.map((v) => v.name)).toEqual(['float32', 'pruned', 'int8', 'student']);
     const { onnx } = readModelDir(out);
