@@ -5,7 +5,7 @@ import { fmt } from '../ml/model-card';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FatalError } from '../core/errors';
 import { combineSeedRuns, crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../ml/rul-cv';
-import { loadTrainEngines, RUL_DEFAULTS, type RulOptions } from '../ml/rul-model';
+import { ensembleNote, loadTrainEngines, memberWindowsNote, RUL_DEFAULTS, type RulOptions } from '../ml/rul-model';
 import { cvLine } from '../ml/rul-card';
 import { runRulPipeline } from '../ml/rul-pipeline';
 
@@ -129,10 +129,8 @@ export function registerTrain(program: Command): void {
         if (!o.cvOut) throw new FatalError('--cv-combine', 'needs --cv-out <file> for the combined figures');
         const cv = combineSeedRuns(o.cvCombine.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CvFigures));
         writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
-        const windows = cv.options.memberWindows ? `, windows ${cv.options.memberWindows.join(', ')}` : '';
-        const seeds = (n: number): string => `seeds ${cv.options.seed}..${cv.options.seed + n - 1}`;
-        const grus = cv.options.gruMembers ? `${cv.options.members > 0 ? ' + ' : ''}${cv.options.gruMembers} GRUs of ${cv.options.gruUnits} (${seeds(cv.options.gruMembers)})` : '';
-        log(`${cv.options.members > 0 ? `${cv.options.members} CNNs (${seeds(cv.options.members)}${windows})` : ''}${grus}: ${cvLine(cv)}`);
+        const key = cv.options;
+        log(`${ensembleNote({ ...key, gruMembers: key.gruMembers ?? 0, gruUnits: key.gruUnits ?? RUL_DEFAULTS.gruUnits })}${memberWindowsNote({ memberWindows: key.memberWindows ?? [] })}: ${cvLine(cv)}`);
         return;
       }
       const id = o.id ?? 'cmapss-rul';

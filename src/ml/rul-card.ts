@@ -41,7 +41,10 @@ export function rulCard(opts: RulPipelineOptions, m: Record<string, number>, var
   const params = models.reduce((a, s) => a + s.paramCount(), 0);
   // One block per distinct architecture (the CNNs, the GRUs), with how many networks share it.
   const kinds = new Map<string, Sequential[]>();
-  for (const m of models) kinds.set(JSON.stringify(m.specs), [...(kinds.get(JSON.stringify(m.specs)) ?? []), m]);
+  for (const m of models) {
+    const key = JSON.stringify(m.specs);
+    kinds.set(key, [...(kinds.get(key) ?? []), m]);
+  }
   const arch = [...kinds.values()].map((ms) => `\`\`\`\n${ms[0]!.specs.map((s) => JSON.stringify(s)).join('\n')}\n\`\`\`\n${ms.length > 1 ? `${ms.length} x ${ms[0]!.paramCount()} = ${ms.length * ms[0]!.paramCount()}` : ms[0]!.paramCount()} parameters.`).join('\n\n');
   const ensemble = models.length > 1 ? ` The graph averages ${ensembleNote(opts)}.` : '';
   return modelCard(`Model card: ${opts.id}`, [

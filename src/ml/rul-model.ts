@@ -145,30 +145,38 @@ export type RulArchOptions = Pick<RulOptions, 'noise' | 'bottleneck' | 'smooth' 
 export function rulArchitecture(size: 'teacher' | 'student', o: Partial<RulArchOptions> = {}): LayerSpec[] {
   const { noise, bottleneck, smooth, dropout, kernel, filters } = { ...RUL_DEFAULTS, ...o };
   const net = size === 'student' ? cnn([[filters, kernel], [bottleneck, 3]], 16, noise, dropout > 0 ? dropout : undefined) : cnn([[12, 10], [12, 10], [12, 10], [4, 3]], 64, noise, 0.3);
-  // The smoothing comes before the input noise: the network sees smoothed sensors plus noise in
-  // training, and the same smoothed sensors (without noise) in the graph.
-  return smooth > 0 ? [{ type: 'exp-smooth', alpha: smooth }, ...net] : net;
+  return withSmoothing(smooth, net);
 }
 
-/** Input noise (after the optional smoothing, as in rulArchitecture), a GRU's last state, the CNN's dense head. */
+/** Input noise, a GRU's last state, the small CNN's dense head (after the optional smoothing, as the CNN). */
 export function gruArchitecture(o: Partial<Pick<RulOptions, 'noise' | 'smooth' | 'gruUnits'>> = {}): LayerSpec[] {
   const { noise, smooth, gruUnits } = { ...RUL_DEFAULTS, ...o };
-  const act: LayerSpec = { type: 'activation', fn: 'leaky-relu', alpha: 0.1 };
-  const net: LayerSpec[] = [{ type: 'gaussian-noise', std: noise }, { type: 'gru', units: gruUnits }, { type: 'dense', units: 16 }, act, { type: 'dense', units: 1 }];
+  return withSmoothing(smooth, [{ type: 'gaussian-noise', std: noise }, { type: 'gru', units: gruUnits }, ...denseHead(16)]);
+}
+
+const LEAKY: LayerSpec = { type: 'activation', fn: 'leaky-relu', alpha: 0.1 };
+
+/** What every RUL network ends with: `units` leaky-ReLU units, then one output (RUL / cap). */
+function denseHead(units: number): LayerSpec[] {
+  return [{ type: 'dense', units }, LEAKY, { type: 'dense', units: 1 }];
+}
+
+/**
+ * The smoothing comes before the input noise: the network sees smoothed sensors plus noise in
+ * training, and the same smoothed sensors (without noise) in the graph.
+ */
+function withSmoothing(smooth: number, net: LayerSpec[]): LayerSpec[] {
   return smooth > 0 ? [{ type: 'exp-smooth', alpha: smooth }, ...net] : net;
 }
 
 /** Input noise, leaky-ReLU convolutions ([filters, kernel] each), flatten, optional dropout, a dense head. */
 function cnn(convs: ReadonlyArray<readonly [number, number]>, units: number, noise: number, dropout?: number): LayerSpec[] {
-  const act: LayerSpec = { type: 'activation', fn: 'leaky-relu', alpha: 0.1 };
   return [
     { type: 'gaussian-noise', std: noise },
-    ...convs.flatMap(([filters, kernel]): LayerSpec[] => [{ type: 'conv1d', filters, kernel }, act]),
+    ...convs.flatMap(([filters, kernel]): LayerSpec[] => [{ type: 'conv1d', filters, kernel }, LEAKY]),
     { type: 'flatten' },
     ...(dropout !== undefined ? [{ type: 'dropout', rate: dropout } as const] : []),
-    { type: 'dense', units },
-    act,
-    { type: 'dense', units: 1 },
+    ...denseHead(units),
   ];
 }
 
@@ -336,16 +344,21 @@ export function ensembleSize(opts: Pick<RulOptions, 'members'> & Partial<Pick<Ru
 }
 
 /**
- * A network of the ensemble, with its own parameter names. Member k < members is a CNN with seed
- * seed + k that reads the last memberWindow(k) cycles of the window; the GRUs after it read the
- * whole window, seeded seed, seed + 1, ... in their turn.
+ * Member k of the ensemble: a CNN (k < members) that reads the last memberWindow(k) cycles, or a
+ * GRU after them that reads the whole window; each family is seeded seed, seed + 1, ... in its
+ * turn (initial weights, noise and batch order), so member k is a single run of its seed.
  */
-export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck' | 'smooth' | 'members'> & Partial<Pick<RulOptions, 'dropout' | 'memberWindows' | 'kernel' | 'filters' | 'gruUnits'>>, k: number): Sequential {
+export function memberPlan(opts: Pick<RulOptions, 'window' | 'seed' | 'members'> & Partial<Pick<RulOptions, 'memberWindows'>>, k: number): { gru: boolean; seed: number; window: number } {
   const gru = k >= opts.members;
+  return { gru, seed: opts.seed + (gru ? k - opts.members : k), window: gru ? opts.window : memberWindow(opts, k) };
+}
+
+/** A network of the ensemble (see memberPlan), with its own parameter names. */
+export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 'seed' | 'noise' | 'bottleneck' | 'smooth' | 'members'> & Partial<Pick<RulOptions, 'dropout' | 'memberWindows' | 'kernel' | 'filters' | 'gruUnits'>>, k: number): Sequential {
+  const { gru, seed, window: w } = memberPlan(opts, k);
   const net = gru ? gruArchitecture(opts) : (opts.arch ?? rulArchitecture(opts.size, opts));
-  const w = gru ? opts.window : memberWindow(opts, k);
   const specs: LayerSpec[] = w < opts.window ? [{ type: 'last-steps', steps: w }, ...net] : net;
-  return new Sequential(specs, [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + (gru ? k - opts.members : k), namePrefix: `m${k}_` });
+  return new Sequential(specs, [opts.window, CMAPSS_SENSORS.length], { seed, namePrefix: `m${k}_` });
 }
 
 /** Trains the ensemble's members on the split's training engines; the held-out engines are reported on. */
@@ -357,9 +370,10 @@ export function trainRul(split: RulSplit, opts: RulOptions, log: (line: string) 
   const n = ensembleSize(opts);
   for (let k = 0; k < n; k++) {
     const model = rulMember(opts, k);
+    const plan = memberPlan(opts, k);
     const inner = split.inner ? `; early stopping on ${split.inner.length} of the training engines` : '';
-    log(`training ${k < opts.members ? opts.size : `gru ${opts.gruUnits}`} ${k + 1}/${n} (${model.paramCount()} parameters) on ${split.train.length} engines, ${data.n} windows of ${memberWindow(opts, k)} cycles; held out: ${split.heldOut.length} engines${inner}`);
-    result = fitRul(model, data, split, norm, opts, log, { seed: opts.seed + (k < opts.members ? k : k - opts.members) });
+    log(`training ${plan.gru ? `gru ${opts.gruUnits}` : opts.size} ${k + 1}/${n} (${model.paramCount()} parameters) on ${split.train.length} engines, ${data.n} windows of ${plan.window} cycles; held out: ${split.heldOut.length} engines${inner}`);
+    result = fitRul(model, data, split, norm, opts, log, { seed: plan.seed });
     models.push(model);
   }
   return { models, norm, data, fit: result!, metrics: evaluateRul(models, split, norm, opts, data.n, result!.history.length) };

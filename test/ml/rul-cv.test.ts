@@ -263,7 +263,7 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
       const [fa, fb, out] = ['a.json', 'b.json', 'mixed.json'].map((f) => join(dir, f)) as [string, string, string];
       writeFileSync(fa, JSON.stringify(a));
       writeFileSync(fb, JSON.stringify(b));
-      expect(await cliOutput('train', 'rul', '--cv-combine', fa, fb, '--cv-out', out)).toMatch(/^2 CNNs \(seeds 42\.\.43, windows 32, 36\): /);
+      expect(await cliOutput('train', 'rul', '--cv-combine', fa, fb, '--cv-out', out)).toMatch(/^2 CNNs \(seeds 42-43\) \(its networks read the last 32, 36 cycles of the window\): /);
       expect((JSON.parse(readFileSync(out, 'utf8')) as CvFigures).options).toEqual(ens.options);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -305,7 +305,7 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
         writeFileSync(f, JSON.stringify(r));
         return f;
       });
-      expect(await cliOutput('train', 'rul', '--cv-combine', ...files, '--cv-out', join(dir, 'out.json'))).toMatch(/^1 CNNs \(seeds 42\.\.42\) \+ 2 GRUs of 3 \(seeds 42\.\.43\): /);
+      expect(await cliOutput('train', 'rul', '--cv-combine', ...files, '--cv-out', join(dir, 'out.json'))).toMatch(/^1 CNN \(seed 42\) and 2 GRUs of 3 units \(seeds 42-43\): /);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

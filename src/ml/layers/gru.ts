@@ -26,7 +26,7 @@ export class Gru implements Layer {
   private dtype: Dtype = 'float32';
   private batch = 0;
   private x: FArray | undefined;
-  /** Input projections plus input biases, [B, T, 3H]; in backward, their gradients. */
+  /** Input projections plus input biases, [B, T, 3H], and (backward) their gradients. */
   private gx: FArray | undefined;
   private dgx: FArray | undefined;
   /** States h_0 .. h_T, time-major [T + 1, B, H] (h_0 = 0). */
