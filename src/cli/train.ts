@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { FatalError } from '../core/errors';
 import { combineSeedRuns, crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../ml/rul-cv';
 import { ensembleNote, loadTrainEngines, memberWindowsNote, RUL_DEFAULTS, type RulOptions } from '../ml/rul-model';
+import { checkJobs, defaultJobs } from '../ml/member-pool';
 import { cvLine } from '../ml/rul-card';
 import { runRulPipeline } from '../ml/rul-pipeline';
 
@@ -123,8 +124,9 @@ export function registerTrain(program: Command): void {
     .option('--stretch <factors>', 'also train on each training engine replayed this many times slower or faster, comma-separated (e.g. 0.85,1.2; resampled by linear interpolation); default none')
     .option('--cv-out <file>', 'with --cv-only: write the cross-validation figures as JSON')
     .option('--cv-combine <files...>', 'instead of training: the cross-validation of a --members n [--gru-members m] ensemble from n CNN and m GRU saved single-network runs (--cv-out files), each family with consecutive seeds from the same first seed, written to --cv-out')
+    .option('--jobs <n>', `networks trained side by side, each in a worker thread; the result is the same for any n (default ${defaultJobs()}: one per core when run from the build)`, int)
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; gruMembers?: number; gruUnits?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; kernel?: number; filters?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; windows?: string; stretch?: string; cvOut?: string; cvFrom?: string; cvCombine?: string[] }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; gruMembers?: number; gruUnits?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; kernel?: number; filters?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; windows?: string; stretch?: string; cvOut?: string; cvFrom?: string; cvCombine?: string[]; jobs?: number }) => {
       if (o.cvCombine) {
         if (!o.cvOut) throw new FatalError('--cv-combine', 'needs --cv-out <file> for the combined figures');
         const cv = combineSeedRuns(o.cvCombine.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CvFigures));
@@ -151,7 +153,7 @@ export function registerTrain(program: Command): void {
       if ((o.members ?? RUL_DEFAULTS.members) + (o.gruMembers ?? RUL_DEFAULTS.gruMembers) < 1) throw new FatalError('--members', 'the ensemble has no network: give --members or --gru-members at least 1');
       if (o.innerVal !== undefined && o.innerVal < 0) throw new FatalError('--inner-val', `expected a number of engines >= 0, got ${o.innerVal}`);
       if (o.innerVal && o.earlyStop) throw new FatalError('--inner-val', 'early-stops on its own engines; it cannot be combined with --early-stop (the held-out engines)');
-      const rul: RulOptions = { ...base, ...given(o as Partial<RulOptions>, RUL_FLAGS), holdout: o.holdout };
+      const rul: RulOptions = { ...base, ...given(o as Partial<RulOptions>, RUL_FLAGS), holdout: o.holdout, jobs: checkJobs(o.jobs ?? defaultJobs()) };
       if (o.windows !== undefined) {
         const w = numberList('--windows', o.windows, (v) => Number.isInteger(v) && v > 0, 'whole numbers of cycles');
         Object.assign(rul, { memberWindows: w, members: o.members ?? w.length, window: o.window ?? Math.max(...w) });
@@ -162,7 +164,7 @@ export function registerTrain(program: Command): void {
         const save = (cv: CvFigures): void => {
           if (o.cvOut) writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
         };
-        const cv = crossValidateRul(loadTrainEngines(dataDir(o)), rul, o.cv || 4, log, save);
+        const cv = await crossValidateRul(loadTrainEngines(dataDir(o)), rul, o.cv || 4, log, save);
         log(cvLine(cv));
         for (const f of cv.offsets) log(`  offset ${f.offset}: pooled RMSE ${f.rmse.toFixed(2)}, PHM08 ${f.scorePer100.toFixed(1)} per 100 cases`);
         return;

@@ -2,7 +2,9 @@ import type { Engine } from './cmapss-data';
 import { Rng } from './rng';
 import { FatalError } from '../core/errors';
 import { capTruth, rulFigures } from './metrics';
-import { clipRul, cutSplit, evaluateRul, predictRaw, RUL_DEFAULTS, splitEngines, trainRul, withInnerVal, type RulOptions } from './rul-model';
+import { MemberPool } from './member-pool';
+import { clipRul, cutSplit, evaluateRul, predictRaw, RUL_DEFAULTS, splitEngines, withInnerVal, type RulOptions } from './rul-model';
+import { trainRul } from './rul-train';
 
 /** One fold's figures on its held-out engines, each cut at `truncations` random cycles. */
 export interface FoldFigures {
@@ -17,6 +19,7 @@ export interface FoldFigures {
   cases: number;
   rmse: number;
   scorePer100: number;
+  /** Wall minutes from the end of the fold before (from the start for the first): with --jobs > 1 the folds train side by side. */
   minutes: number;
   /** The first network alone, when the ensemble has several (what one member would score). */
   firstMember?: { rmse: number; scorePer100: number };
@@ -71,21 +74,30 @@ function meanStd(v: readonly number[]): { mean: number; std: number } {
  * unseen by the run that produced it; the choices made by comparing
  * these figures are what cross-validation is for.
  */
-export function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds: number, log: (line: string) => void = () => undefined, onFold?: (soFar: CvFigures) => void): CvFigures {
-  const pool = splitEngines(all, opts).train;
-  const out: FoldFigures[] = [];
-  for (let k = 0; k < folds; k++) {
-    const lo = Math.floor((k * pool.length) / folds);
-    const hi = Math.floor(((k + 1) * pool.length) / folds);
-    const val = pool.slice(lo, hi);
-    const train = [...pool.slice(0, lo), ...pool.slice(hi)];
+export async function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds: number, log: (line: string) => void = () => undefined, onFold?: (soFar: CvFigures) => void): Promise<CvFigures> {
+  const engines = splitEngines(all, opts).train;
+  const pool = new MemberPool(opts.jobs, log);
+  let started = Date.now();
+  // Every fold's networks are queued at once, so that side by side the pool never idles between folds; results are read in fold order.
+  const runs = Array.from({ length: folds }, (_, k) => {
+    const lo = Math.floor((k * engines.length) / folds);
+    const hi = Math.floor(((k + 1) * engines.length) / folds);
+    const val = engines.slice(lo, hi);
+    const train = [...engines.slice(0, lo), ...engines.slice(hi)];
     // An inner validation set comes out of this fold's training engines only.
     const split = withInnerVal(cutSplit(train, val, opts, new Rng(opts.splitSeed * 1000 + k)), opts);
-    const started = Date.now();
-    const r = trainRul(split, { ...opts, earlyStop: false }, log);
+    const result = trainRul(split, { ...opts, earlyStop: false }, log, pool, `fold ${k + 1}/${folds}, `);
+    // Read (and its failure reported) in fold order below; no unhandled rejection meanwhile.
+    result.catch(() => undefined);
+    return { split, val, result };
+  });
+  const out: FoldFigures[] = [];
+  for (const [k, { split, val, result }] of runs.entries()) {
+    const r = await result;
     const m = r.metrics;
     const raw = predictRaw(r.models, split.report.engines, r.norm, opts.window, opts.cap);
     const f: FoldFigures = { fold: k, trainEngines: split.train.length, ...(split.inner ? { innerUnits: split.inner.map((e) => e.unit), bestEpoch: r.fit.bestEpoch } : {}), valEngines: val.length, valUnits: val.map((e) => e.unit), cases: m.valCases, rmse: m.valRmse, scorePer100: m.valScorePer100, minutes: (Date.now() - started) / 60_000, raw, truth: split.report.rul };
+    started = Date.now();
     if (r.models.length > 1) {
       const one = evaluateRul(r.models[0]!, split, r.norm, opts);
       f.firstMember = { rmse: one.valRmse, scorePer100: one.valScorePer100 };

@@ -84,6 +84,11 @@ export interface RulOptions extends TrainHyperParams {
    * networks and the training order only, so another seed keeps the held-out engines out.
    */
   splitSeed: number;
+  /**
+   * Networks trained side by side, each in a worker thread (1: one after the other in this
+   * thread). Not part of the result: a network is the same wherever it trains.
+   */
+  jobs: number;
 }
 
 export const RUL_DEFAULTS: RulOptions = {
@@ -131,6 +136,8 @@ export const RUL_DEFAULTS: RulOptions = {
   scale: 'minmax',
   // The split of every shipped model and cross-validation so far (it used to follow `seed`).
   splitSeed: 42,
+  // The CLI's default is one per core (defaultJobs); library callers and tests train in their thread.
+  jobs: 1,
 };
 
 /**
@@ -322,22 +329,6 @@ export function memberWindow(opts: Pick<RulOptions, 'window'> & Partial<Pick<Rul
   return opts.memberWindows?.[k] ?? opts.window;
 }
 
-/**
- * Refuses member windows that do not make the ensemble `--cv-combine` assumes: one per member,
- * the longest equal to the window, none shorter than padFrom (a member would then train on
- * other windows than its single-network run).
- */
-function checkMemberWindows(opts: Pick<RulOptions, 'window' | 'members' | 'memberWindows' | 'padFrom'>): void {
-  const w = opts.memberWindows;
-  if (w.length === 0) return;
-  const fail = (msg: string): never => {
-    throw new FatalError('--windows', msg);
-  };
-  if (w.length !== opts.members) fail(`${w.length} windows for ${opts.members} members: give one per member`);
-  if (w.some((v) => !Number.isInteger(v) || v < opts.padFrom)) fail(`each window must be a whole number of cycles >= --pad-from (${opts.padFrom}), got ${w.join(', ')}`);
-  if (Math.max(...w) !== opts.window) fail(`the graph reads the longest window (${Math.max(...w)}), but --window is ${opts.window}`);
-}
-
 /** Networks in the ensemble: the CNNs, then the GRUs. */
 export function ensembleSize(opts: Pick<RulOptions, 'members'> & Partial<Pick<RulOptions, 'gruMembers'>>): number {
   return opts.members + (opts.gruMembers ?? 0);
@@ -359,24 +350,6 @@ export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 's
   const net = gru ? gruArchitecture(opts) : (opts.arch ?? rulArchitecture(opts.size, opts));
   const specs: LayerSpec[] = w < opts.window ? [{ type: 'last-steps', steps: w }, ...net] : net;
   return new Sequential(specs, [opts.window, CMAPSS_SENSORS.length], { seed, namePrefix: `m${k}_` });
-}
-
-/** Trains the ensemble's members on the split's training engines; the held-out engines are reported on. */
-export function trainRul(split: RulSplit, opts: RulOptions, log: (line: string) => void = () => undefined): RulResult {
-  checkMemberWindows(opts);
-  const { data, norm } = rulDataset(split, opts);
-  const models: Sequential[] = [];
-  let result: FitResult | undefined;
-  const n = ensembleSize(opts);
-  for (let k = 0; k < n; k++) {
-    const model = rulMember(opts, k);
-    const plan = memberPlan(opts, k);
-    const inner = split.inner ? `; early stopping on ${split.inner.length} of the training engines` : '';
-    log(`training ${plan.gru ? `gru ${opts.gruUnits}` : opts.size} ${k + 1}/${n} (${model.paramCount()} parameters) on ${split.train.length} engines, ${data.n} windows of ${plan.window} cycles; held out: ${split.heldOut.length} engines${inner}`);
-    result = fitRul(model, data, split, norm, opts, log, { seed: plan.seed });
-    models.push(model);
-  }
-  return { models, norm, data, fit: result!, metrics: evaluateRul(models, split, norm, opts, data.n, result!.history.length) };
 }
 
 export function evaluateRul(model: Sequential | readonly Sequential[], split: RulSplit, norm: Norm, opts: Pick<RulOptions, 'window' | 'cap' | 'offset'>, trainWindows = 0, epochs = 0): RulResult['metrics'] {

@@ -5,10 +5,12 @@ import { phm08Score, rmse } from './metrics';
 import { buildManifest, writeModelDir, framesInput, variantDraft, type ManifestDraft } from './model-files';
 import { fmt } from './model-card';
 import { cvLine, rulCard } from './rul-card';
-import { applyMasks, magnitudePrune, sparsity } from './prune';
+import { sparsity } from './prune';
 import { distillationSet } from './distill';
 import { crossValidateRul, type CvFigures } from './rul-cv';
-import { ensembleNote, ensembleSize, fitRul, loadTrainEngines, memberWindowsNote, rulArchitecture, rulToOnnx, splitEngines, trainRul, withInnerVal, type Norm, type RulOptions, type RulSplit } from './rul-model';
+import { MemberPool } from './member-pool';
+import { ensembleNote, ensembleSize, fitRul, loadTrainEngines, memberWindowsNote, rulArchitecture, rulToOnnx, splitEngines, withInnerVal, type Norm, type RulOptions, type RulSplit } from './rul-model';
+import { trainRul } from './rul-train';
 import { Sequential } from './sequential';
 import type { ModelManifest } from '../models/manifest';
 
@@ -63,11 +65,12 @@ async function onnxFigures(name: string, onnx: Uint8Array, manifest: ModelManife
 /** `train rul`: teacher, optional compressed variants, manifest, model card. */
 export async function runRulPipeline(opts: RulPipelineOptions, log: (line: string) => void): Promise<{ manifest: ModelManifest; variants: VariantFigures[]; cv?: CvFigures }> {
   const all = loadTrainEngines(opts.data);
-  const cv = opts.cvFigures ?? (opts.cvFolds ? crossValidateRul(all, opts, opts.cvFolds, log) : undefined);
+  const cv = opts.cvFigures ?? (opts.cvFolds ? await crossValidateRul(all, opts, opts.cvFolds, log) : undefined);
   if (cv) log(cvLine(cv));
   const started = Date.now();
   const split = withInnerVal(splitEngines(all, opts), opts);
-  const teacher = trainRul(split, opts, log);
+  const pool = new MemberPool(opts.jobs, log);
+  const teacher = await trainRul(split, opts, log, pool);
   const { norm, data, models } = teacher;
   const params = models.reduce((a, m) => a + m.paramCount(), 0);
   const draftFor = (id: string, m: Record<string, number>, d: string): ManifestDraft => manifestDraft(opts, id, norm, m, d);
@@ -82,13 +85,8 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
   if (opts.compress) {
     const ft: RulOptions = { ...opts, epochs: opts.fineTuneEpochs, lr: opts.lr / 4, patience: opts.fineTuneEpochs };
     // Pruning: zero |w| < lambda * max|w| per tensor of every member, then fine-tune with the masks held.
-    const pruned = models.map((m) => Sequential.fromOnnx(m.toOnnx()));
-    for (const p of pruned) {
-      const masks = magnitudePrune(p, opts.pruneLambda);
-      log(`pruned at lambda ${opts.pruneLambda}: sparsity ${(sparsity(p) * 100).toFixed(1)}%; fine-tuning ${ft.epochs} epochs`);
-      fitRul(p, data, split, norm, ft, log, { afterStep: () => applyMasks(masks) });
-      applyMasks(masks);
-    }
+    const pruning = models.map((m, k) => pool.train({ split, opts: ft, k, label: `pruned ${k + 1}/${models.length}`, prune: { onnx: m.toOnnx(), lambda: opts.pruneLambda } }, { data, norm }));
+    const pruned = (await Promise.all(pruning)).map((t) => t.model);
     await addVariant('pruned', rulToOnnx(pruned, opts.cap, { offset: opts.offset }), pruned, { sparsity: pruned.reduce((a, p) => a + sparsity(p), 0) / pruned.length });
     // Int8: the teacher's weights quantized per output channel (no retraining).
     await addVariant('int8', rulToOnnx(models, opts.cap, { int8: true, offset: opts.offset }), models);

@@ -174,9 +174,9 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
   const all = readCmapss(join(dataDir, 'train_FD001.txt'));
   const opts = { ...RUL_DEFAULTS, window: 30, arch: TINY, epochs: 1, maxEngines: 8, holdout: 20, truncations: 2, batchSize: 64, members: 2, gruMembers: 0 };
 
-  it('holds out each fold once, never touches the final held-out engines, and pools the same figures it reports', () => {
+  it('holds out each fold once, never touches the final held-out engines, and pools the same figures it reports', async () => {
     const seen: number[] = [];
-    const cv = crossValidateRul(all, opts, 4, () => undefined, (soFar) => seen.push(soFar.folds.length));
+    const cv = await crossValidateRul(all, opts, 4, () => undefined, (soFar) => seen.push(soFar.folds.length));
     expect(seen).toEqual([1, 2, 3, 4]);
     expect(cv.foldsPlanned).toBe(4);
     const final = new Set(splitEngines(all, opts).heldOut.map((e) => e.unit));
@@ -205,7 +205,7 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
     expect(shifted.folds[1]!.rmse).toBeCloseTo(rmse(cv.folds[1]!.raw.map((v) => clipRul(v - 6, 125)), cv.folds[1]!.truth), 9);
   });
 
-  it('another --seed keeps the split (held-out engines, folds, truncations) and changes only the networks', () => {
+  it('another --seed keeps the split (held-out engines, folds, truncations) and changes only the networks', async () => {
     const one = { ...opts, members: 1 };
     const seed43 = { ...one, seed: 43 };
     const held42 = splitEngines(all, one);
@@ -214,8 +214,8 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
     expect(held43.report.rul).toEqual(held42.report.rul);
     const other = splitEngines(all, { ...one, splitSeed: 43 }).heldOut.map((e) => e.unit);
     expect(other).not.toEqual(held42.heldOut.map((e) => e.unit));
-    const cv42 = crossValidateRul(all, one, 4);
-    const cv43 = crossValidateRul(all, seed43, 4);
+    const cv42 = await crossValidateRul(all, one, 4);
+    const cv43 = await crossValidateRul(all, seed43, 4);
     expect(cv43.folds.map((f) => f.valUnits)).toEqual(cv42.folds.map((f) => f.valUnits));
     expect(cv43.folds.map((f) => f.truth)).toEqual(cv42.folds.map((f) => f.truth));
     expect(cv43.folds[0]!.raw).not.toEqual(cv42.folds[0]!.raw);
@@ -224,14 +224,14 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
     expect(cvOptionsKey({ ...one, splitSeed: 43 })).toMatchObject({ splitSeed: 43 });
   });
 
-  it('an ensemble of n members cross-validates as the mean of the single-network runs with seeds seed..seed+n-1 (--cv-combine)', () => {
+  it('an ensemble of n members cross-validates as the mean of the single-network runs with seeds seed..seed+n-1 (--cv-combine)', async () => {
     // With input noise, whose draws follow the seed too.
     // z-score runs, as the saved figures before 1.3.0 are: the combination must not take today's default scaling.
     const noisy = { ...opts, scale: 'zscore' as const, arch: [{ type: 'gaussian-noise', std: 0.3 } as const, ...TINY] };
     const one = { ...noisy, members: 1 };
-    const ens = crossValidateRul(all, noisy, 4);
-    const a = crossValidateRul(all, one, 4);
-    const b = crossValidateRul(all, { ...one, seed: 43 }, 4);
+    const ens = await crossValidateRul(all, noisy, 4);
+    const a = await crossValidateRul(all, one, 4);
+    const b = await crossValidateRul(all, { ...one, seed: 43 }, 4);
     const combined = combineSeedRuns([b, a]);
     expect(combined.options).toEqual(ens.options);
     expect(combined.options).not.toHaveProperty('scale');
@@ -250,10 +250,10 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
   it('a mixed-window ensemble (--windows) cross-validates as the mean of single runs of each window with seeds seed..seed+n-1', async () => {
     const noisy = { ...opts, arch: [{ type: 'gaussian-noise', std: 0.3 } as const, ...TINY] };
     const one = { ...noisy, members: 1 };
-    const ens = crossValidateRul(all, { ...noisy, window: 36, memberWindows: [32, 36] }, 4);
+    const ens = await crossValidateRul(all, { ...noisy, window: 36, memberWindows: [32, 36] }, 4);
     expect(ens.options).toMatchObject({ window: 36, members: 2, memberWindows: [32, 36] });
-    const a = crossValidateRul(all, { ...one, window: 32 }, 4);
-    const b = crossValidateRul(all, { ...one, window: 36, seed: 43 }, 4);
+    const a = await crossValidateRul(all, { ...one, window: 32 }, 4);
+    const b = await crossValidateRul(all, { ...one, window: 36, seed: 43 }, 4);
     const combined = combineSeedRuns([b, a]);
     expect(combined.options).toEqual(ens.options);
     combined.folds.forEach((f, k) => f.raw.forEach((v, i) => expect(v).toBeCloseTo(ens.folds[k]!.raw[i]!, 9)));
@@ -272,20 +272,20 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
     ens.folds.forEach((f, k) => expect(f.firstMember!.rmse).toBeCloseTo(a.folds[k]!.rmse, 9));
     expect(() => combineSeedRuns([{ ...a, options: { ...a.options, window: 30, seed: 41 } }, a])).toThrow('run with seed 41 reads 30 cycles, fewer than --pad-from (31)');
     expect(() => combineSeedRuns([a, { ...ens, options: { ...ens.options, seed: 43, members: 1 } }])).toThrow('is itself a mixed-window ensemble');
-    expect(() => crossValidateRul(all, { ...noisy, window: 40, memberWindows: [32, 36] }, 1)).toThrow('--windows: the graph reads the longest window (36), but --window is 40');
-    expect(() => crossValidateRul(all, { ...noisy, window: 36, memberWindows: [36] }, 1)).toThrow('--windows: 1 windows for 2 members');
-    expect(() => crossValidateRul(all, { ...noisy, window: 36, memberWindows: [20, 36] }, 1)).toThrow('--windows: each window must be a whole number of cycles >= --pad-from (31), got 20, 36');
+    await expect(crossValidateRul(all, { ...noisy, window: 40, memberWindows: [32, 36] }, 1)).rejects.toThrow('--windows: the graph reads the longest window (36), but --window is 40');
+    await expect(crossValidateRul(all, { ...noisy, window: 36, memberWindows: [36] }, 1)).rejects.toThrow('--windows: 1 windows for 2 members');
+    await expect(crossValidateRul(all, { ...noisy, window: 36, memberWindows: [20, 36] }, 1)).rejects.toThrow('--windows: each window must be a whole number of cycles >= --pad-from (31), got 20, 36');
     expect(cvOptionsKey(opts)).not.toHaveProperty('memberWindows');
   });
 
   it('GRU members (--gru-members) follow the CNNs, seeded from --seed like them: the ensemble cross-validates as the mean of single CNN and GRU runs', async () => {
     const noisy = { ...opts, arch: [{ type: 'gaussian-noise', std: 0.3 } as const, ...TINY], gruUnits: 3 };
-    const ens = crossValidateRul(all, { ...noisy, members: 1, gruMembers: 2 }, 4);
+    const ens = await crossValidateRul(all, { ...noisy, members: 1, gruMembers: 2 }, 4);
     expect(ens.options).toMatchObject({ members: 1, gruMembers: 2, gruUnits: 3 });
     expect(cvOptionsKey(opts)).not.toHaveProperty('gruMembers');
-    const cnn = crossValidateRul(all, { ...noisy, members: 1 }, 4);
-    const g42 = crossValidateRul(all, { ...noisy, members: 0, gruMembers: 1 }, 4);
-    const g43 = crossValidateRul(all, { ...noisy, members: 0, gruMembers: 1, seed: 43 }, 4);
+    const cnn = await crossValidateRul(all, { ...noisy, members: 1 }, 4);
+    const g42 = await crossValidateRul(all, { ...noisy, members: 0, gruMembers: 1 }, 4);
+    const g43 = await crossValidateRul(all, { ...noisy, members: 0, gruMembers: 1, seed: 43 }, 4);
     // The GRU is another network: its predictions are not the CNN's.
     expect(g42.folds[0]!.raw.some((v, i) => Math.abs(v - cnn.folds[0]!.raw[i]!) > 1e-3)).toBe(true);
     const combined = combineSeedRuns([g43, cnn, g42]);

@@ -8,7 +8,8 @@ import type { LayerSpec } from '../../src/ml/layers';
 import { rmse } from '../../src/ml/metrics';
 import { Rng } from '../../src/ml/rng';
 import { crossValidateRul, cvOptionsKey, type CvFigures } from '../../src/ml/rul-cv';
-import { cutSplit, predictLast, RUL_DEFAULTS, rulArchitecture, rulMember, splitEngines, trainRul, withInnerVal } from '../../src/ml/rul-model';
+import { cutSplit, predictLast, RUL_DEFAULTS, rulArchitecture, rulMember, splitEngines, withInnerVal } from '../../src/ml/rul-model';
+import { trainRul } from '../../src/ml/rul-train';
 import { describeWithData } from '../helpers/shared-data';
 import { expectOnnxMatchesForward } from './rul-export-check';
 
@@ -79,8 +80,8 @@ describeWithData('cmapss', 'RUL early stopping on an inner validation split (tin
   const all = readCmapss(join(dataDir, 'train_FD001.txt'));
   const opts = { ...RUL_DEFAULTS, window: 30, arch: TINY, epochs: 3, maxEngines: 16, truncations: 2, batchSize: 64, members: 1, gruMembers: 0, innerVal: 3, patience: 2 };
 
-  it('takes the inner engines from each fold\'s training engines: never the fold\'s held-out engines nor the final held-out set', () => {
-    const cv = crossValidateRul(all, opts, 4);
+  it('takes the inner engines from each fold\'s training engines: never the fold\'s held-out engines nor the final held-out set', async () => {
+    const cv = await crossValidateRul(all, opts, 4);
     const split = splitEngines(all, opts);
     const final = new Set(split.heldOut.map((e) => e.unit));
     const pool = new Set(split.train.map((e) => e.unit));
@@ -95,13 +96,13 @@ describeWithData('cmapss', 'RUL early stopping on an inner validation split (tin
       expect(f.bestEpoch! >= 1 && f.bestEpoch! <= 3).toBe(true);
     }
     // The fold's cases (engines, truncations) are those of the runs without it.
-    const plain = crossValidateRul(all, { ...opts, innerVal: 0, epochs: 1 }, 4);
+    const plain = await crossValidateRul(all, { ...opts, innerVal: 0, epochs: 1 }, 4);
     expect(cv.folds.map((f) => f.truth)).toEqual(plain.folds.map((f) => f.truth));
     expect(plain.folds[0]!.innerUnits).toBeUndefined();
     expect(cv.options).toMatchObject({ innerVal: 3, patience: 2 });
   });
 
-  it('stops on truncations of the inner engines only, drops them from training and keeps the best epoch', () => {
+  it('stops on truncations of the inner engines only, drops them from training and keeps the best epoch', async () => {
     const base = cutSplit(splitEngines(all, opts).train.slice(0, 12), splitEngines(all, opts).train.slice(12), opts, new Rng(1));
     const s = withInnerVal(base, opts);
     const inner = s.inner!.map((e) => e.unit);
@@ -111,8 +112,8 @@ describeWithData('cmapss', 'RUL early stopping on an inner validation split (tin
     expect(new Set(s.stop.engines.map((e) => e.unit))).toEqual(new Set(inner));
     expect(s.report).toBe(base.report);
     expect(s.heldOut).toBe(base.heldOut);
-    const r = trainRul(s, { ...opts, epochs: 4 });
-    expect(r.data.n).toBeLessThan(trainRul(base, { ...opts, innerVal: 0, epochs: 1 }).data.n);
+    const r = await trainRul(s, { ...opts, epochs: 4 });
+    expect(r.data.n).toBeLessThan((await trainRul(base, { ...opts, innerVal: 0, epochs: 1 })).data.n);
     const kept = rmse(predictLast(r.models[0]!, s.stop.engines, r.norm, opts.window, opts.cap), s.stop.rul);
     expect(kept).toBeCloseTo(r.fit.bestVal!, 6);
     expect(withInnerVal(base, { ...opts, innerVal: 0 })).toBe(base);

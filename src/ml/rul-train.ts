@@ -1,0 +1,36 @@
+import { FatalError } from '../core/errors';
+import { MemberPool } from './member-pool';
+import { ensembleSize, evaluateRul, rulDataset, type RulOptions, type RulResult, type RulSplit } from './rul-model';
+
+/**
+ * Refuses member windows that do not make the ensemble `--cv-combine` assumes: one per member,
+ * the longest equal to the window, none shorter than padFrom (a member would then train on
+ * other windows than its single-network run).
+ */
+function checkMemberWindows(opts: Pick<RulOptions, 'window' | 'members' | 'memberWindows' | 'padFrom'>): void {
+  const w = opts.memberWindows;
+  if (w.length === 0) return;
+  const fail = (msg: string): never => {
+    throw new FatalError('--windows', msg);
+  };
+  if (w.length !== opts.members) fail(`${w.length} windows for ${opts.members} members: give one per member`);
+  if (w.some((v) => !Number.isInteger(v) || v < opts.padFrom)) fail(`each window must be a whole number of cycles >= --pad-from (${opts.padFrom}), got ${w.join(', ')}`);
+  if (Math.max(...w) !== opts.window) fail(`the graph reads the longest window (${Math.max(...w)}), but --window is ${opts.window}`);
+}
+
+/**
+ * Trains the ensemble's members on the split's training engines (`opts.jobs` at a time, or in
+ * `pool` when the caller shares one between several splits); the held-out engines are reported on.
+ * `label` prefixes the members' names in the log lines of side-by-side training.
+ */
+export async function trainRul(split: RulSplit, opts: RulOptions, log: (line: string) => void = () => undefined, pool?: MemberPool, label = ''): Promise<RulResult> {
+  checkMemberWindows(opts);
+  const prepared = rulDataset(split, opts);
+  const n = ensembleSize(opts);
+  const own = pool ?? new MemberPool(opts.jobs, log);
+  const trained = await Promise.all(Array.from({ length: n }, (_, k) => own.train({ split, opts, k, label: `${label}member ${k + 1}/${n}` }, prepared)));
+  const models = trained.map((t) => t.model);
+  // The figures of the last member's run, as when the members trained one after the other.
+  const fit = trained[n - 1]!.fit;
+  return { models, norm: prepared.norm, data: prepared.data, fit, metrics: evaluateRul(models, split, prepared.norm, opts, prepared.data.n, fit.history.length) };
+}
