@@ -5,7 +5,7 @@ import { fmt } from '../ml/model-card';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FatalError } from '../core/errors';
 import { combineSeedRuns, crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../ml/rul-cv';
-import { ensembleNote, loadTrainEngines, memberWindowsNote, RUL_DEFAULTS, type RulOptions } from '../ml/rul-model';
+import { ensembleNote, GRU_WINDOW, loadTrainEngines, memberWindowsNote, RUL_DEFAULTS, withGruWindow, type RulOptions } from '../ml/rul-model';
 import { checkJobs, defaultJobs } from '../ml/member-pool';
 import { cvLine } from '../ml/rul-card';
 import { runRulPipeline } from '../ml/rul-pipeline';
@@ -102,6 +102,7 @@ export function registerTrain(program: Command): void {
     .option('--cv-only', 'only cross-validate (print per-fold figures; no model is written)')
     .option('--members <n>', `CNNs (the --size network) averaged in one graph (default ${RUL_DEFAULTS.members})`, int)
     .option('--gru-members <n>', `GRU networks averaged in the same graph after the --members CNNs, seeded from --seed like them (default ${RUL_DEFAULTS.gruMembers})`, int)
+    .option('--gru-window <n>', `cycles the GRU networks read; the CNNs read the last --window of them (default ${GRU_WINDOW}; 0 or at most --window: they read --window like the CNNs; ignored with --windows)`, int)
     .option('--gru-units <n>', `state size of each GRU network (default ${RUL_DEFAULTS.gruUnits})`, int)
     .option('--late-weight <x>', `loss weight of late predictions (default ${RUL_DEFAULTS.lateWeight})`, num)
     .option('--size <size>', `network: student (the small CNN, also the distillation target) or teacher (the 17,673-parameter CNN) (default ${RUL_DEFAULTS.size})`)
@@ -126,13 +127,13 @@ export function registerTrain(program: Command): void {
     .option('--cv-combine <files...>', 'instead of training: the cross-validation of a --members n [--gru-members m] ensemble from n CNN and m GRU saved single-network runs (--cv-out files), each family with consecutive seeds from the same first seed, written to --cv-out')
     .option('--jobs <n>', `networks trained side by side, each in a worker thread; the result is the same for any n (default ${defaultJobs()}: one per core when run from the build)`, int)
     .option('--cv-from <file>', 'put these cross-validation figures (from --cv-only --cv-out with the same options) in the model card instead of re-running them')
-    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; gruMembers?: number; gruUnits?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; kernel?: number; filters?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; windows?: string; stretch?: string; cvOut?: string; cvFrom?: string; cvCombine?: string[]; jobs?: number }) => {
+    .action(async (o: CommonOpts & { holdout: number; cv: number; cvOnly?: boolean; members?: number; gruMembers?: number; gruUnits?: number; lateWeight?: number; cap?: number; offset?: number; padFrom?: number; size?: string; bottleneck?: number; kernel?: number; filters?: number; noise?: number; huber?: number; minLrFrac?: number; smooth?: number; scale?: string; truncations?: number; earlyStop?: boolean; dropout?: number; innerVal?: number; windows?: string; stretch?: string; cvOut?: string; cvFrom?: string; cvCombine?: string[]; jobs?: number; gruWindow?: number }) => {
       if (o.cvCombine) {
         if (!o.cvOut) throw new FatalError('--cv-combine', 'needs --cv-out <file> for the combined figures');
         const cv = combineSeedRuns(o.cvCombine.map((f) => JSON.parse(readFileSync(f, 'utf8')) as CvFigures));
         writeFileSync(o.cvOut, `${JSON.stringify(cv, null, 2)}\n`);
         const key = cv.options;
-        log(`${ensembleNote({ ...key, gruMembers: key.gruMembers ?? 0, gruUnits: key.gruUnits ?? RUL_DEFAULTS.gruUnits })}${memberWindowsNote({ memberWindows: key.memberWindows ?? [] })}: ${cvLine(cv)}`);
+        log(`${ensembleNote({ ...key, gruMembers: key.gruMembers ?? 0, gruUnits: key.gruUnits ?? RUL_DEFAULTS.gruUnits })}${memberWindowsNote({ memberWindows: key.memberWindows ?? [], window: key.window, gruMembers: key.gruMembers ?? 0 })}: ${cvLine(cv)}`);
         return;
       }
       const id = o.id ?? 'cmapss-rul';
@@ -154,6 +155,9 @@ export function registerTrain(program: Command): void {
       if (o.innerVal !== undefined && o.innerVal < 0) throw new FatalError('--inner-val', `expected a number of engines >= 0, got ${o.innerVal}`);
       if (o.innerVal && o.earlyStop) throw new FatalError('--inner-val', 'early-stops on its own engines; it cannot be combined with --early-stop (the held-out engines)');
       const rul: RulOptions = { ...base, ...given(o as Partial<RulOptions>, RUL_FLAGS), holdout: o.holdout, jobs: checkJobs(o.jobs ?? defaultJobs()) };
+      if (o.gruWindow !== undefined && !(Number.isInteger(o.gruWindow) && o.gruWindow >= 0)) throw new FatalError('--gru-window', `expected a whole number of cycles (0: the GRUs read --window), got ${o.gruWindow}`);
+      // The shipped recipe: GRUs over --gru-window cycles, the CNNs over the last --window of them.
+      if (o.windows === undefined) Object.assign(rul, withGruWindow(rul, o.gruWindow ?? GRU_WINDOW));
       if (o.windows !== undefined) {
         const w = numberList('--windows', o.windows, (v) => Number.isInteger(v) && v > 0, 'whole numbers of cycles');
         Object.assign(rul, { memberWindows: w, members: o.members ?? w.length, window: o.window ?? Math.max(...w) });

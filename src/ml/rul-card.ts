@@ -1,5 +1,5 @@
 import { CMAPSS_SENSORS } from './cmapss-data';
-import { ensembleNote, ensembleSize, memberWindowsNote } from './rul-model';
+import { ensembleNote, ensembleSize, memberWindowsNote, type RulOptions } from './rul-model';
 import { cappedTruthCaption } from './metrics';
 import { INT8_NOTE } from './quantize';
 import { fmt, modelCard, table } from './model-card';
@@ -34,6 +34,12 @@ function seedNote(opts: RulPipelineOptions): string {
   const spread = 'docs/models.md lists single-network runs of the shipped recipes with other seeds on the same folds';
   if (ensembleSize(opts) > 1) return `They are the figures of the ensemble of ${ensembleNote(opts)}, averaged as in the shipped graph; the last column is its first network alone. Averaging makes the figure depend less on one seed's luck (${spread}).`;
   return `They are the figures of one seed (${opts.seed}) for the initial weights, noise and batch order: this small network depends strongly on it (${spread}).`;
+}
+
+/** ' --window 50' when every CNN reads the same last cycles of a longer window (the single CNN runs read only those), else ''. */
+function cnnWindowFlag(opts: Pick<RulOptions, 'memberWindows'>): string {
+  const w = opts.memberWindows;
+  return w.length > 0 && w.every((v) => v === w[0]) ? ` --window ${w[0]}` : '';
 }
 
 /** MODEL_CARD.md of the RUL model: protocol, cross-validation, final held-out figures, variants. */
@@ -90,7 +96,7 @@ Not tuned on: these engines were scored once, after the recipe was fixed (traini
     { title: 'Architecture', body: `${arch}${kinds.size > 1 ? `\n\n${params} parameters in all.` : ''}` },
     {
       title: 'How to retrain',
-      body: `\`\`\`\nnpm run build\nnpm run train:rul -- --data ../shared/data/cmapss --out models/${opts.id}\n\`\`\`\nCross-validation alone: \`node dist/src/cli/main.js train rul --data ../shared/data/cmapss --cv-only --cv 4 --cv-out cv.json\`; \`--cv-from cv.json\` puts saved figures into the card (refused unless made with the same options).${ensembleSize(opts) > 1 ? ` An ensemble's cross-validation can also be put together from single-network runs (\`--members 1 --seed ${opts.seed}\`, ..., \`--seed ${opts.seed + Math.max(opts.members, opts.gruMembers) - 1}\`${opts.gruMembers > 0 ? `, and \`--members 0 --gru-members 1\` with the same seeds for the GRUs` : ''}, each with \`--cv-out\`) with \`--cv-combine <files...> --cv-out cv.json\`: CNN k of the ensemble is the network of seed ${opts.seed} + k${opts.gruMembers > 0 ? ', and so is GRU k' : ''}.` : ''} Options: \`pdm-gateway train rul --help\`. The run is seeded; the same seed and data give the same model on the same Node.js version.`,
+      body: `\`\`\`\nnpm run build\nnpm run train:rul -- --data ../shared/data/cmapss --out models/${opts.id}\n\`\`\`\nCross-validation alone: \`node dist/src/cli/main.js train rul --data ../shared/data/cmapss --cv-only --cv 4 --cv-out cv.json\`; \`--cv-from cv.json\` puts saved figures into the card (refused unless made with the same options).${ensembleSize(opts) > 1 ? ` An ensemble's cross-validation can also be put together from single-network runs (\`--members 1${opts.gruMembers > 0 ? ` --gru-members 0${cnnWindowFlag(opts)}` : ''} --seed ${opts.seed}\`, ..., \`--seed ${opts.seed + Math.max(opts.members, opts.gruMembers) - 1}\`${opts.gruMembers > 0 ? `, and \`--members 0 --gru-members 1 --window ${opts.window} --gru-window 0\` with the same seeds for the GRUs` : ''}, each with \`--cv-out\`) with \`--cv-combine <files...> --cv-out cv.json\`: CNN k of the ensemble is the network of seed ${opts.seed} + k${opts.gruMembers > 0 ? ', and so is GRU k' : ''}.` : ''} Options: \`pdm-gateway train rul --help\`. The run is seeded; the same seed and data give the same model on the same Node.js version.`,
     },
     { title: 'Citations', body: `- A. Saxena, K. Goebel, D. Simon, N. Eklund, "Damage propagation modeling for aircraft engine run-to-failure simulation", PHM 2008.\n- X. Li, Q. Ding, J.-Q. Sun, "Remaining useful life estimation in prognostics using deep convolution neural networks", Reliability Engineering & System Safety 172 (2018) (DCNN).${opts.gruMembers > 0 ? '\n- K. Cho et al., "Learning phrase representations using RNN encoder-decoder for statistical machine translation", EMNLP 2014 (GRU).' : ''}` },
   ]);

@@ -40,7 +40,7 @@ export interface VariantFigures {
 function manifestDraft(opts: RulPipelineOptions, id: string, norm: Norm, metrics: Record<string, number>, description: string): ManifestDraft {
   return {
     id,
-    version: '1.4.0',
+    version: '1.5.0',
     kind: 'rul',
     description,
     inputs: [framesInput(opts.window, CMAPSS_SENSORS, { type: 'zscore', mean: norm.mean, std: norm.std })],

