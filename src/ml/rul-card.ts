@@ -1,5 +1,6 @@
 import { CMAPSS_SENSORS } from './cmapss-data';
-import { ensembleNote, ensembleSize, memberWindowsNote, type RulOptions } from './rul-model';
+import { ensembleNote, memberWindowsNote } from './rul-ensemble';
+import { ensembleSize, type RulOptions } from './rul-model';
 import { cappedTruthCaption } from './metrics';
 import { INT8_NOTE } from './quantize';
 import { fmt, modelCard, table } from './model-card';
