@@ -87,7 +87,9 @@ describe('OPC-UA bulk calls within the server operation limits', () => {
     // values per tag: one per Read of its group (give or take the Read in flight at either end of the window)
     const per = (tag: string): number => rec.since(mark).filter((s) => s.tag === tag).length;
     for (const f of fast) expect(Math.abs(per(`p/${f.name}`) - n1)).toBeLessThanOrEqual(1);
-    for (const s of slow) expect(Math.abs(per(`p/${s.name}`) - (n3 - n1))).toBeLessThanOrEqual(1);
+    // n3 - n1 is itself off by one when a fast cycle's two Reads straddle the end of the count (a clean-clone CI run
+    // saw a difference of 2 here once), so the slow group's tolerance is 2.
+    for (const s of slow) expect(Math.abs(per(`p/${s.name}`) - (n3 - n1))).toBeLessThanOrEqual(2);
     expect(per('p/f0') / per('p/s4')).toBeGreaterThanOrEqual(3);
     expect(src.stats()).toMatchObject({ overruns: 0, errors: 0 });
   });

@@ -87,9 +87,20 @@ describe('OPC-UA security against a server that requires SignAndEncrypt', () => 
     await store.close();
     await rec.until('our certificate rejected by the server', () => /rejected the gateway's certificate/.test(src?.health().detail ?? ''), 20_000);
     expect(src.health().detail).toContain(`copy ${pki.ownCertificate} into the trusted certificates of the server at ${server.endpoint}`);
-    // the server's operator trusts the certificate we pointed at
-    await server.server!.serverCertificateManager.trustCertificate(new X509Certificate(readFileSync(pki.ownCertificate)).raw);
-    await rec.until('a value', () => rec.latest('sec/temp')?.value === 20.5, 20_000);
+    // The server's operator trusts the certificate we pointed at. A clean-clone CI run once saw 20 s of refusals after
+    // the trust (cause not confirmed: node-opcua-pki's verification looks in rejected/ before trusted/, so a rejection
+    // of one of the client's retries, every 0.2-0.5 s, filed after the trust would do it). An operator would trust it
+    // again; so does the test, every 4 s, five times at most.
+    const ours = new X509Certificate(readFileSync(pki.ownCertificate)).raw;
+    for (let attempt = 1; ; attempt++) {
+      await server.server!.serverCertificateManager.trustCertificate(ours);
+      try {
+        await rec.until('a value', () => rec.latest('sec/temp')?.value === 20.5, 4_000);
+        break;
+      } catch (e) {
+        if (attempt === 5) throw e;
+      }
+    }
   });
 
   it('a wrong password is reported as a refused user identity', async () => {
