@@ -19,7 +19,7 @@ export interface FoldFigures {
   cases: number;
   rmse: number;
   scorePer100: number;
-  /** Wall minutes from the end of the fold before (from the start for the first): with --jobs > 1 the folds train side by side. */
+  /** Minutes the fold's networks spent training, summed over them (the same whether they trained side by side or not). */
   minutes: number;
   /** The first network alone, when the ensemble has several (what one member would score). */
   firstMember?: { rmse: number; scorePer100: number };
@@ -77,7 +77,6 @@ function meanStd(v: readonly number[]): { mean: number; std: number } {
 export async function crossValidateRul(all: readonly Engine[], opts: RulOptions, folds: number, log: (line: string) => void = () => undefined, onFold?: (soFar: CvFigures) => void): Promise<CvFigures> {
   const engines = splitEngines(all, opts).train;
   const pool = new MemberPool(opts.jobs, log);
-  let started = Date.now();
   // Every fold's networks are queued at once, so that side by side the pool never idles between folds; results are read in fold order.
   const runs = Array.from({ length: folds }, (_, k) => {
     const lo = Math.floor((k * engines.length) / folds);
@@ -96,8 +95,7 @@ export async function crossValidateRul(all: readonly Engine[], opts: RulOptions,
     const r = await result;
     const m = r.metrics;
     const raw = predictRaw(r.models, split.report.engines, r.norm, opts.window, opts.cap);
-    const f: FoldFigures = { fold: k, trainEngines: split.train.length, ...(split.inner ? { innerUnits: split.inner.map((e) => e.unit), bestEpoch: r.fit.bestEpoch } : {}), valEngines: val.length, valUnits: val.map((e) => e.unit), cases: m.valCases, rmse: m.valRmse, scorePer100: m.valScorePer100, minutes: (Date.now() - started) / 60_000, raw, truth: split.report.rul };
-    started = Date.now();
+    const f: FoldFigures = { fold: k, trainEngines: split.train.length, ...(split.inner ? { innerUnits: split.inner.map((e) => e.unit), bestEpoch: r.fit.bestEpoch } : {}), valEngines: val.length, valUnits: val.map((e) => e.unit), cases: m.valCases, rmse: m.valRmse, scorePer100: m.valScorePer100, minutes: r.trainMs / 60_000, raw, truth: split.report.rul };
     if (r.models.length > 1) {
       const one = evaluateRul(r.models[0]!, split, r.norm, opts);
       f.firstMember = { rmse: one.valRmse, scorePer100: one.valScorePer100 };

@@ -268,6 +268,8 @@ export interface RulResult {
   norm: Norm;
   data: Dataset;
   fit: FitResult;
+  /** Milliseconds its networks spent training, summed over the members (wherever and however many at a time they ran). */
+  trainMs: number;
   /** valRmseCappedTruth / valScoreCappedTruthPer100: the same cases against the true RUL capped at `cap` (see capTruth). */
   metrics: { valRmse: number; valScore: number; valScorePer100: number; valRmseCappedTruth: number; valScoreCappedTruthPer100: number; valEngines: number; valCases: number; trainWindows: number; epochs: number };
 }

@@ -36,5 +36,6 @@ export async function trainRul(split: RulSplit, opts: RulOptions, log: (line: st
   const models = trained.map((t) => t.model);
   // The figures of the last member's run, as when the members trained one after the other.
   const fit = trained[n - 1]!.fit;
-  return { models, norm: prepared.norm, data: prepared.data, fit, metrics: evaluateRul(models, split, prepared.norm, opts, prepared.data.n, fit.history.length) };
+  const trainMs = trained.reduce((a, t) => a + t.fit.elapsedMs, 0);
+  return { models, norm: prepared.norm, data: prepared.data, fit, trainMs, metrics: evaluateRul(models, split, prepared.norm, opts, prepared.data.n, fit.history.length) };
 }

@@ -48,13 +48,18 @@ describeWithData('cmapss', 'networks trained side by side (--jobs) in worker thr
   });
 
   it('a cross-validation whose folds train side by side reports each fold in order, with the same predictions', async () => {
-    const one = { ...opts, gruMembers: 0 };
+    // One network per fold: with two jobs, folds 1 and 2 train at the same time.
+    const one = { ...opts, members: 1, gruMembers: 0 };
     const seen: number[] = [];
     const here = await crossValidateRul(all, one, 3);
     const side = await crossValidateRul(all, { ...one, jobs: 2 }, 3, () => undefined, (soFar) => seen.push(soFar.folds.length));
     expect(seen).toEqual([1, 2, 3]);
     expect(side.folds.map((f) => f.raw)).toEqual(here.folds.map((f) => f.raw));
     expect(side.folds.map((f) => f.valUnits)).toEqual(here.folds.map((f) => f.valUnits));
+    // A fold's minutes are its networks' own training time, not the wall time since the fold before (which is
+    // near 0 for a fold that ended beside the previous one): every fold trained the same kind of network.
+    const minutes = side.folds.map((f) => f.minutes);
+    for (const m of minutes) expect(m).toBeGreaterThan(0.2 * Math.max(...minutes));
     // --jobs is not part of what the figures depend on.
     expect(side.options).toEqual(here.options);
     expect(side.options).not.toHaveProperty('jobs');
