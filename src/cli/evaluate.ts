@@ -44,14 +44,16 @@ export function registerEvaluate(program: Command): void {
     .option('--holdout <n>', "held-out engines of the training run (default: the manifest's valEngines, else 20)", (v) => Number(v))
     .option('--truncations <n>', "random truncations per held-out engine (default: the manifest's valCases / valEngines, else 10)", (v) => Number(v))
     .option('--split-seed <n>', `seed of the engine shuffle and truncations (default ${RUL_DEFAULTS.splitSeed})`, (v) => Number(v))
+    .option('--history <n>', 'keep only the last n cycles of each engine (front-padded as short engines are): the model right after its window restarted, e.g. after a gateway restart (default: all)', (v) => Number(v))
     .option('--json', 'print one JSON object instead of text')
-    .action(async (o: { data: string; model?: string; holdout?: number; truncations?: number; splitSeed?: number; json?: boolean }) => {
+    .action(async (o: { data: string; model?: string; holdout?: number; truncations?: number; splitSeed?: number; history?: number; json?: boolean }) => {
       const { manifest, onnx } = readModelDir(o.model ?? shippedModelDir('cmapss-rul'));
       const recordedSplit = heldOutSplitOf(manifest);
       const split = { holdout: o.holdout ?? recordedSplit.holdout, truncations: o.truncations ?? recordedSplit.truncations, splitSeed: o.splitSeed ?? recordedSplit.splitSeed };
-      const r = await evaluateRulHeldOut(o.data, onnx, manifest, split);
+      const r = await evaluateRulHeldOut(o.data, onnx, manifest, split, o.history === undefined ? {} : { history: o.history });
       const recorded = manifest.metrics.valRmse;
-      printRul(r, `model ${manifest.id} ${manifest.version}: ${split.holdout} held-out engines x ${split.truncations} truncations (split seed ${split.splitSeed})${recorded !== undefined ? `; the manifest records RMSE ${fmt(recorded)} over ${manifest.metrics.valCases ?? '?'} cases` : ''}`, manifest.id, o.json);
+      const history = o.history === undefined ? '' : `, each engine's last ${o.history} cycles only`;
+      printRul(r, `model ${manifest.id} ${manifest.version}: ${split.holdout} held-out engines x ${split.truncations} truncations (split seed ${split.splitSeed})${history}${recorded !== undefined ? `; the manifest records RMSE ${fmt(recorded)} over ${manifest.metrics.valCases ?? '?'} cases with all cycles` : ''}`, manifest.id, o.json);
     });
   evaluate
     .command('anomaly')

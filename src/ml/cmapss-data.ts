@@ -175,6 +175,16 @@ export function truncate(e: Engine, keep: number): { engine: Engine; rul: number
 }
 
 /**
+ * The engine's last `n` cycles only (all of it when shorter): what a gateway holds of an engine
+ * whose window restarted n cycles ago (after its own restart or a long gap).
+ */
+export function lastCycles(e: Engine, n: number): Engine {
+  const C = CMAPSS_SENSORS.length;
+  const keep = Math.min(n, e.cycles);
+  return { unit: e.unit, cycles: keep, sensors: e.sensors.slice((e.cycles - keep) * C, e.cycles * C) };
+}
+
+/**
  * Cuts held-out run-to-failure engines the way the official test set was made: each keeps at
  * least `minCycles` cycles and its true RUL is drawn uniformly from [minRul, maxRul] (FD001's
  * official RULs run from 7 to 145) where the engine is long enough.

@@ -1,6 +1,6 @@
-import { SkipError } from '../core/errors';
+import { FatalError, SkipError } from '../core/errors';
 import type { ModelManifest } from '../models/manifest';
-import { CMAPSS_SENSORS, lastWindows, readCmapss, readRulTruth, type Engine } from './cmapss-data';
+import { CMAPSS_SENSORS, lastCycles, lastWindows, readCmapss, readRulTruth, type Engine } from './cmapss-data';
 import { capTruth, rulFigures } from './metrics';
 import { OrtModel } from './ort-predict';
 import { loadTrainEngines, RUL_DEFAULTS, splitEngines, type RulOptions } from './rul-model';
@@ -83,8 +83,12 @@ export function heldOutSplitOf(manifest: ModelManifest): HeldOutSplit {
  * cycles as the training run cut them (same split seed, hold-out count and truncations), scored
  * with the ONNX file: re-measures the model card's held-out figure from the shipped file alone.
  */
-export async function evaluateRulHeldOut(dataDir: string, onnx: Uint8Array, manifest: ModelManifest, split: HeldOutSplit = heldOutSplitOf(manifest)): Promise<RulEvaluation> {
+export async function evaluateRulHeldOut(dataDir: string, onnx: Uint8Array, manifest: ModelManifest, split: HeldOutSplit = heldOutSplitOf(manifest), opts: { history?: number } = {}): Promise<RulEvaluation> {
+  const { history } = opts;
+  if (history !== undefined && !(Number.isInteger(history) && history >= 1)) throw new FatalError('--history', `expected a whole number of cycles >= 1, got ${history}`);
   const { report } = splitEngines(loadTrainEngines(dataDir), split);
-  const pred = await predictRulOnnx(onnx, manifest, report.engines);
-  return scoreRul(pred, report.rul, rulInputSpec(manifest).window, report.engines, rulCap(manifest));
+  // --history n: each engine as the model sees it n cycles after its window restarted
+  const engines = history === undefined ? report.engines : report.engines.map((e) => lastCycles(e, history));
+  const pred = await predictRulOnnx(onnx, manifest, engines);
+  return scoreRul(pred, report.rul, rulInputSpec(manifest).window, engines, rulCap(manifest));
 }

@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CMAPSS_SENSORS, formatCmapss, readCmapss, type Engine } from '../../src/ml/cmapss-data';
-import { evaluateRulFiles, heldOutSplitOf, predictRulOnnx, rulInputSpec } from '../../src/ml/evaluate-rul';
+import { CMAPSS_SENSORS, formatCmapss, lastCycles, readCmapss, type Engine } from '../../src/ml/cmapss-data';
+import { evaluateRulFiles, evaluateRulHeldOut, heldOutSplitOf, predictRulOnnx, rulInputSpec } from '../../src/ml/evaluate-rul';
 import { cappedTruthCaption, phm08Score, rmse } from '../../src/ml/metrics';
 import { RUL_DEFAULTS, splitEngines } from '../../src/ml/rul-model';
 import { cliOutput } from '../helpers/cli';
@@ -104,6 +104,17 @@ describe('evaluate rul with trajectories shorter than the window (shipped cmapss
     expect(heldOutSplitOf({ ...manifest, metrics: { valEngines: 4, valCases: 10 } }).holdout).toBe(RUL_DEFAULTS.holdout);
   });
 
+  it("lastCycles keeps an engine's last n cycles (all of a shorter one); --history refuses 0 before reading any data", async () => {
+    const e = engine(7, 40, new Rng(5));
+    const last = lastCycles(e, 31);
+    expect(last).toMatchObject({ unit: 7, cycles: 31 });
+    expect(Array.from(last.sensors)).toEqual(Array.from(e.sensors.subarray(9 * C)));
+    expect(lastCycles(e, 50).cycles).toBe(40);
+    expect(Array.from(lastCycles(e, 50).sensors)).toEqual(Array.from(e.sensors));
+    await expect(evaluateRulHeldOut(join(dir, 'no-such-dir'), onnx, manifest, undefined, { history: 0 })).rejects.toThrow('--history: expected a whole number of cycles >= 1, got 0');
+    await expect(evaluateRulHeldOut(join(dir, 'no-such-dir'), onnx, manifest, undefined, { history: 2.5 })).rejects.toThrow('got 2.5');
+  });
+
   it('phm08Score on fixed numbers: 10 cycles early costs exp(10/13) - 1, 10 late exp(1) - 1', () => {
     expect(phm08Score([10, 30, 20], [20, 20, 20])).toBeCloseTo(Math.exp(10 / 13) - 1 + (Math.E - 1), 12);
     expect(phm08Score([10, 30], [20, 20])).toBeCloseTo(1.158105 + 1.718282, 5);
@@ -132,5 +143,20 @@ describeWithData('cmapss', 'shipped cmapss-rul on its final held-out engines', (
     expect(json.cappedTruth.rmse).toBeCloseTo(rmse(pred, capped), 9);
     expect(json.cappedTruth.score).toBeCloseTo(phm08Score(pred, capped), 6);
     expect(json.cappedTruth.rmse).toBeLessThan(json.rmse);
+  });
+
+  it('--history n scores each engine from its last n cycles only (the model right after its window restarted)', async () => {
+    const { manifest, onnx } = readModelDir('models/cmapss-rul');
+    const split = splitEngines(readCmapss(join(dataDir, 'train_FD001.txt')), RUL_DEFAULTS);
+    const short = await predictRulOnnx(onnx, manifest, split.report.engines.map((e) => lastCycles(e, 31)));
+    const json = JSON.parse(await cliOutput('evaluate', 'rul-held-out', '--data', dataDir, '--history', '31', '--json')) as { engines: number; rmse: number; score: number; padded: number };
+    expect(json).toMatchObject({ engines: 200, padded: 200 });
+    expect(json.rmse).toBeCloseTo(rmse(short, split.report.rul), 9);
+    expect(json.score).toBeCloseTo(phm08Score(short, split.report.rul), 6);
+    // 31 cycles of a worn engine front-padded read later than the whole history (1.5.0: 25.5 against 13.8)
+    expect(json.rmse).toBeGreaterThan(manifest.metrics.valRmse! + 3);
+    // a history as long as the window is the whole window: the manifest's figure
+    const full = JSON.parse(await cliOutput('evaluate', 'rul-held-out', '--data', dataDir, '--history', String(rulInputSpec(manifest).window), '--json')) as { rmse: number };
+    expect(full.rmse).toBeCloseTo(manifest.metrics.valRmse!, 3);
   });
 });
