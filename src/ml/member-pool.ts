@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FatalError } from '../core/errors';
 import { applyMasks, magnitudePrune, sparsity } from './prune';
-import { ensembleSize, fitRul, memberPlan, rulDataset, rulMember, type Norm, type RulOptions, type RulSplit } from './rul-model';
+import { CMAPSS_SENSORS } from './cmapss-data';
+import { ensembleSize, fitRul, memberPlan, rulArchitecture, rulDataset, rulMember, type Norm, type RulOptions, type RulSplit } from './rul-model';
 import { Sequential } from './sequential';
 import type { FArray } from './tensor';
 import type { Dataset, FitResult } from './trainer';
@@ -18,6 +19,11 @@ export interface MemberTask {
   label: string;
   /** Instead of training member k from scratch: prune this network (`toOnnx` bytes) at lambda * max|w| per tensor and fine-tune it with `opts`, the masks held. */
   prune?: { onnx: Uint8Array; lambda: number };
+  /**
+   * Instead of member k: the distilled student (the small CNN over the graph's whole window, seeded
+   * seed + 1) fitted to these targets, one per training window of the split (distillationSet's y).
+   */
+  distill?: { targets: FArray };
 }
 
 /** The training windows of a task's split (`rulDataset`): built once per split in this thread, once per task in a worker. */
@@ -33,9 +39,11 @@ export interface Trained {
 
 type FromWorker = { type: 'log'; line: string } | { type: 'done'; weights: FArray[]; fit: FitResult };
 
-/** The network a task starts from: member k's initial weights, or the trained network to prune. */
+/** The network a task starts from: member k's initial weights, the trained network to prune, or the student's. */
 function startingNetwork(task: MemberTask): Sequential {
-  return task.prune ? Sequential.fromOnnx(task.prune.onnx) : rulMember(task.opts, task.k);
+  if (task.prune) return Sequential.fromOnnx(task.prune.onnx);
+  if (task.distill) return new Sequential(rulArchitecture('student', task.opts), [task.opts.window, CMAPSS_SENSORS.length], { seed: task.opts.seed + 1 });
+  return rulMember(task.opts, task.k);
 }
 
 /** Fits one task's network in this thread (the pool's jobs = 1, and the worker's whole job). */
@@ -49,6 +57,12 @@ export function runTask(task: MemberTask, prepared: Prepared, log: (line: string
     const fit = fitRul(model, data, split, norm, opts, log, { afterStep: () => applyMasks(masks) });
     applyMasks(masks);
     return { model, fit };
+  }
+  if (task.distill) {
+    const { targets } = task.distill;
+    if (targets.length !== data.n) throw new FatalError(task.label, `${targets.length} distillation targets for ${data.n} training windows`);
+    log(`distilling into a student of ${model.paramCount()} parameters`);
+    return { model, fit: fitRul(model, { x: data.x, y: targets, n: data.n }, split, norm, opts, log) };
   }
   const plan = memberPlan(opts, task.k);
   const inner = split.inner ? `; early stopping on ${split.inner.length} of the training engines` : '';

@@ -10,9 +10,9 @@ import { distillationSet } from './distill';
 import { crossValidateRul, type CvFigures } from './rul-cv';
 import { MemberPool } from './member-pool';
 import { ensembleNote, memberWindowsNote } from './rul-ensemble';
-import { ensembleSize, fitRul, loadTrainEngines, rulArchitecture, rulToOnnx, splitEngines, withInnerVal, type Norm, type RulOptions, type RulSplit } from './rul-model';
+import { ensembleSize, loadTrainEngines, rulToOnnx, splitEngines, withInnerVal, type Norm, type RulOptions, type RulSplit } from './rul-model';
 import { trainRul } from './rul-train';
-import { Sequential } from './sequential';
+import type { Sequential } from './sequential';
 import type { ModelManifest } from '../models/manifest';
 
 export interface RulPipelineOptions extends RulOptions {
@@ -85,16 +85,17 @@ export async function runRulPipeline(opts: RulPipelineOptions, log: (line: strin
 
   if (opts.compress) {
     const ft: RulOptions = { ...opts, epochs: opts.fineTuneEpochs, lr: opts.lr / 4, patience: opts.fineTuneEpochs };
+    // Distillation: one smaller student fitted to the (ensemble) teacher's outputs, queued first
+    // (the longest of these fits) so that the pruned fine-tunes share the other jobs with it.
+    const targets = distillationSet(models, data.x, data.y, 0.8).y;
+    const distilling = pool.train({ split, opts, k: 0, label: 'student', distill: { targets } }, { data, norm });
     // Pruning: zero |w| < lambda * max|w| per tensor of every member, then fine-tune with the masks held.
     const pruning = models.map((m, k) => pool.train({ split, opts: ft, k, label: `pruned ${k + 1}/${models.length}`, prune: { onnx: m.toOnnx(), lambda: opts.pruneLambda } }, { data, norm }));
     const pruned = (await Promise.all(pruning)).map((t) => t.model);
     await addVariant('pruned', rulToOnnx(pruned, opts.cap, { offset: opts.offset }), pruned, { sparsity: pruned.reduce((a, p) => a + sparsity(p), 0) / pruned.length });
     // Int8: the teacher's weights quantized per output channel (no retraining).
     await addVariant('int8', rulToOnnx(models, opts.cap, { int8: true, offset: opts.offset }), models);
-    // Distillation: one smaller student fitted to the (ensemble) teacher's outputs.
-    const student = new Sequential(rulArchitecture('student', opts), models[0]!.inShape, { seed: opts.seed + 1 });
-    log(`distilling into a student of ${student.paramCount()} parameters`);
-    fitRul(student, distillationSet(models, data.x, data.y, 0.8), split, norm, opts, log);
+    const { model: student } = await distilling;
     await addVariant('student', rulToOnnx(student, opts.cap, { offset: opts.offset }), [student]);
   }
 

@@ -4,7 +4,9 @@ import { buildProgram } from '../../src/cli/program';
 import { readCmapss } from '../../src/ml/cmapss-data';
 import { MemberPool } from '../../src/ml/member-pool';
 import { crossValidateRul } from '../../src/ml/rul-cv';
-import { RUL_DEFAULTS, rulDataset, rulToOnnx, splitEngines, type RulOptions } from '../../src/ml/rul-model';
+import { distillationSet } from '../../src/ml/distill';
+import { fitRul, RUL_DEFAULTS, rulArchitecture, rulDataset, rulToOnnx, splitEngines, type RulOptions } from '../../src/ml/rul-model';
+import { Sequential } from '../../src/ml/sequential';
 import { trainRul } from '../../src/ml/rul-train';
 import { describeWithData } from '../helpers/shared-data';
 
@@ -45,6 +47,26 @@ describeWithData('cmapss', 'networks trained side by side (--jobs) in worker thr
     // Pruning at 0.3 zeroed weights, and fine-tuning kept them zero: the trained network had none.
     expect(hereW.reduce((a, w) => a + zeros(w), 0)).toBeGreaterThan(0);
     expect(trained.models[0]!.snapshot().reduce((a, w) => a + zeros(w), 0)).toBe(0);
+  });
+
+  it('a student distilled in a worker equals the one distilled in this thread and a direct fit to the teacher\'s outputs', async () => {
+    const teacher = await trainRul(split, { ...opts, members: 1, gruMembers: 1 });
+    const targets = distillationSet(teacher.models, teacher.data.x, teacher.data.y, 0.8).y;
+    const task = { split, opts, k: 0, label: 'student', distill: { targets } };
+    const prepared = { data: teacher.data, norm: teacher.norm };
+    const lines: string[] = [];
+    const here = await new MemberPool(1, () => undefined).train(task, prepared);
+    const side = await new MemberPool(2, (l) => lines.push(l)).train(task);
+    // What the pipeline did before the student joined the pool: fitted in the main thread.
+    const direct = new Sequential(rulArchitecture('student', opts), teacher.models[0]!.inShape, { seed: opts.seed + 1 });
+    fitRul(direct, distillationSet(teacher.models, teacher.data.x, teacher.data.y, 0.8), split, teacher.norm, opts, () => undefined);
+    const weights = (m: Sequential): number[][] => m.snapshot().map((w) => Array.from(w));
+    expect(weights(side.model)).toEqual(weights(here.model));
+    expect(weights(here.model)).toEqual(weights(direct));
+    expect(here.model.paramCount()).toBeLessThan(teacher.models.reduce((a, m) => a + m.paramCount(), 0));
+    expect(lines.filter((l) => l.startsWith(`[student] distilling into a student of ${direct.paramCount()} parameters`))).toHaveLength(1);
+    // Targets that are not one per training window are refused, naming the task.
+    await expect(new MemberPool(1, () => undefined).train({ ...task, distill: { targets: targets.slice(1) } }, prepared)).rejects.toThrow(`student: ${targets.length - 1} distillation targets for ${teacher.data.n} training windows`);
   });
 
   it('a cross-validation whose folds train side by side reports each fold in order, with the same predictions', async () => {
