@@ -102,7 +102,7 @@ export class Gateway {
     this.uplink?.registerCommand('ack', ackCommand(this.board));
 
     this.status = new LiveStatus(
-      this.assets.map((p) => ({ id: p.id, view: (maxLatest) => p.inputView(maxLatest) })),
+      this.assets.map((p) => ({ id: p.id, view: (maxLatest) => p.inputView(maxLatest), waiting: () => p.waiting() })),
       {
         links: () => this.sources.map((s) => ({ name: s.id, state: s.health().state, detail: s.health().detail })),
         uplink: () => (this.uplink ? { state: this.uplink.stats().state, recordsSent: this.uplink.stats().recordsSent, backlog: this.outbox.stats().records } : undefined),

@@ -155,6 +155,12 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     return { samples: this.st.samples, bad: this.st.badSamples, latest: this.latest.view(this.inputs, maxLatest) };
   }
 
+  /** Why the asset has no fresh health to show: its first window filling (after the start or a gap), or a model's baseline being learned. */
+  waiting(): string | undefined {
+    const fill = this.windower.firstWindowFill();
+    return fill !== undefined ? `window ${fill}/${assetWindowFrames(this.cfg)} frames` : this.scores.calibrating;
+  }
+
   /** Live alarms of this asset (for SCADA and the status line). */
   activeAlarms(): ReturnType<HealthTracker['alarms']['active']> {
     return this.tracker.alarms.active();

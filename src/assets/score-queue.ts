@@ -54,6 +54,8 @@ export class ScoreQueue {
   private queue: Pending[] = [];
   private readonly drainQueue = (): void => this.drain();
   private idle: (() => void)[] = [];
+  /** The progress of a model still learning its baseline, from the last window emitted (undefined: none was). */
+  calibrating: string | undefined = undefined;
 
   constructor(private readonly d: ScoreQueueDeps) {}
 
@@ -89,6 +91,7 @@ export class ScoreQueue {
         st.scoreErrors++;
         warn('score-error', `asset ${this.d.cfg.id}: scoring window ${iso(p.result.start)} failed: ${p.error instanceof Error ? p.error.message : String(p.error)}`);
       }
+      this.calibrating = undefined;
       if (p.scores) this.applyScores(p.result, p.scores);
       if (p.result.quality === 'degraded') st.windowsDegraded++;
       st.windows++;
@@ -104,6 +107,7 @@ export class ScoreQueue {
     for (const s of scores) {
       if (s.calibrating !== undefined) {
         calibrating = true;
+        this.calibrating ??= s.calibrating;
         this.d.note(`calibrating:${s.model}`, s.calibrating);
       }
       if (s.error) {

@@ -109,6 +109,8 @@ export class Windower {
   private present = 0;
   private uncertain = 0;
   private stream = ++streams;
+  /** The current run of frames (since the first one or the last reset) has handed out a window. */
+  private cutInStream = false;
   private readonly spare: Ring[] = [];
 
   constructor(private readonly opts: WindowerOptions, private readonly onWindow: (w: CutWindow) => void) {
@@ -230,11 +232,17 @@ export class Windower {
     this.uncertain = 0;
     this.nextStart = undefined;
     this.stream = ++streams;
+    this.cutInStream = false;
   }
 
   /** Frames held for the window in progress. */
   buffered(): number {
     return this.rows;
+  }
+
+  /** Frames held toward the first window since the start or the last reset; undefined once it was handed out. */
+  firstWindowFill(): number | undefined {
+    return this.cutInStream ? undefined : this.rows;
   }
 
   /** Hands a window's rows back once nobody reads them any more (after it was emitted). */
@@ -284,6 +292,7 @@ export class Windower {
       this.uncertain = 0;
     }
     this.nextStart = start + this.stepMs;
+    this.cutInStream = true;
     this.onWindow(w);
   }
 

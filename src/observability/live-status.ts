@@ -13,6 +13,8 @@ export interface AssetTaps {
   readonly id: string;
   /** Where the counts and latest values come from (the asset pipeline, which sees every sample anyway); `maxLatest` bounds the latest values listed. */
   readonly view: (maxLatest?: number) => AssetInputView;
+  /** Why there is no fresh health to show (a window still filling, a model calibrating), shown instead of the last health. */
+  readonly waiting?: () => string | undefined;
 }
 
 /** The latest model output of an asset, for the status line. */
@@ -29,6 +31,7 @@ const SHOWN_VALUES = 5;
 interface AssetCounters {
   readonly id: string;
   readonly view: (maxLatest?: number) => AssetInputView;
+  readonly waiting?: () => string | undefined;
   health: readonly HealthView[];
   samplesAtLastTick: number;
 }
@@ -60,7 +63,7 @@ export class LiveStatus implements Module {
     private readonly inputs: StatusInputs,
     private readonly opts: { intervalMs: number; write: (text: string) => void; title: string },
   ) {
-    this.assets = assets.map((a) => ({ id: a.id, view: a.view, health: [], samplesAtLastTick: 0 }));
+    this.assets = assets.map((a) => ({ id: a.id, view: a.view, waiting: a.waiting, health: [], samplesAtLastTick: 0 }));
   }
 
   /** The health results of an asset's latest window (anomaly score / RUL and their state). */
@@ -104,7 +107,8 @@ export class LiveStatus implements Module {
       const vals = Object.entries(v.latest)
         .map(([k, x]) => `${k}=${typeof x === 'number' ? fmt(x) : String(x)}`)
         .join(' ');
-      const health = a.health.map((h) => (h.role === 'rul' ? `RUL ${fmt(h.value)}${h.units ? ` ${h.units}` : ''} ${h.state}` : `score ${fmt(h.value)} ${h.state}`)).join(', ');
+      // after a gap the last health is stale: the window filling again is what there is to say
+      const health = a.waiting?.() ?? a.health.map((h) => (h.role === 'rul' ? `RUL ${fmt(h.value)}${h.units ? ` ${h.units}` : ''} ${h.state}` : `score ${fmt(h.value)} ${h.state}`)).join(', ');
       lines.push(`  ${a.id.padEnd(width)}  ${rate.toFixed(1).padStart(6)} smp/s  bad ${String(v.bad).padStart(4)}  win ${String(this.inputs.windows(a.id)).padStart(4)}  ${health ? `[${health}]  ` : ''}${vals}`);
     }
     return `${lines.join('\n')}\n`;

@@ -90,10 +90,19 @@ describe('window scoring (one batch request per window and binding)', () => {
     const early = await svc.score(other, { raw, result: { asset: 'other', seq: 0, start: 0, end: 4000, frames: 4, quality: 'good', coverage: 1, features: {}, missingChannels: [] } });
     expect(early).toEqual([{ binding: other.models[0], model: 'bl', version: '1.0.0', calibrating: 'model bl: calibrating its baseline on asset other: 4/8 frames' }]);
     const r = rig(asset, svc);
+    // What the status line shows meanwhile (pipeline.waiting()): the first window filling, then the calibration.
+    expect(r.p.waiting()).toBe('window 0/4 frames');
+    r.frames(0, 3, (k) => k % 2);
+    expect(r.p.waiting()).toBe('window 2/4 frames'); // the third frame closes with the next one (lateness 0)
     // Windows of 4 frames: the first (frames 0-3) leaves the baseline at 4/8; the second completes it.
-    r.frames(0, 8, (k) => k % 2);
+    r.frames(3, 2, (k) => k % 2);
+    await r.idle();
+    expect(r.windows).toHaveLength(1);
+    expect(r.p.waiting()).toBe('model bl: calibrating its baseline on asset pump: 4/8 frames');
+    r.frames(5, 3, (k) => k % 2);
     r.frames(8, 8, (k) => 10 + (k % 2));
     await r.idle();
+    expect(r.p.waiting()).toBeUndefined();
     expect(r.windows).toHaveLength(3);
     expect(r.windows[0]!.health).toBeUndefined();
     expect(r.windows.slice(1).map((w) => w.health?.length)).toEqual([1, 1]);

@@ -30,6 +30,28 @@ describe('LiveStatus', () => {
     expect(line).toBe('  press-1     4.5 smp/s  bad    1  win    4  c0=10 c1=11 c2=42.5 c3=13 c4=14');
   });
 
+  it("shows why an asset has no fresh health (its first window filling, again after a gap) instead of the last one", () => {
+    const h = harness(asset({ id: 'fan-1', tags: { a: 'src/a' }, window: { type: 'count', size: 3, frameMs: 1000, latenessMs: 0 } }));
+    const status = new LiveStatus(
+      [{ id: h.p.id, view: (max) => h.p.inputView(max), waiting: () => h.p.waiting() }],
+      { links: () => [], uplink: () => undefined, windows: () => h.windows.length },
+      { intervalMs: 0, write: () => undefined, title: 'pdm-gateway' },
+    );
+    const line = (): string => status.render(1_000).trimEnd().split('\n')[1]!;
+    const push = new SampleRouter([h.p]).listener();
+    expect(line()).toContain('win    0  [window 0/3 frames]');
+    push([s('src/a', 1, 0), s('src/a', 2, 1000)]);
+    expect(line()).toContain('[window 1/3 frames]  a=2'); // the second frame closes with the next one (lateness 0)
+    status.observeHealth('fan-1', [{ role: 'rul', value: 80, state: 'normal', units: 'cycles' }]);
+    push([s('src/a', 3, 2000), s('src/a', 4, 3000)]);
+    expect(h.windows).toHaveLength(1);
+    expect(line()).toContain('win    1  [RUL 80 cycles normal]  a=4');
+    // A long silence restarts the windowing: the RUL shown would be stale, so the line says the window is filling.
+    push([s('src/a', 5, 60_000), s('src/a', 6, 61_000)]);
+    expect(h.p.stats().gapResets).toBe(1);
+    expect(line()).toContain('[window 1/3 frames]  a=6');
+  });
+
   it("an asset's input view lists every latest value unless bounded (the first that have one, in channel order)", () => {
     const { h, push } = setup();
     push([s('src/c6', 6, 1000), s('src/c1', 1, 1000), s('src/c4', 4, 1000)]);
