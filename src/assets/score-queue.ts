@@ -54,7 +54,7 @@ export class ScoreQueue {
   private queue: Pending[] = [];
   private readonly drainQueue = (): void => this.drain();
   private idle: (() => void)[] = [];
-  /** The progress of a model still learning its baseline, from the last window emitted (undefined: none was). */
+  /** The progress of a model still learning its baseline, when that is why the last window emitted has no health. */
   calibrating: string | undefined = undefined;
 
   constructor(private readonly d: ScoreQueueDeps) {}
@@ -103,11 +103,10 @@ export class ScoreQueue {
 
   private applyScores(result: WindowResult, scores: readonly ModelScore[]): void {
     const { st, warn } = this.d;
-    let calibrating = false;
+    let calibrating: string | undefined;
     for (const s of scores) {
       if (s.calibrating !== undefined) {
-        calibrating = true;
-        this.calibrating ??= s.calibrating;
+        calibrating ??= s.calibrating;
         this.d.note(`calibrating:${s.model}`, s.calibrating);
       }
       if (s.error) {
@@ -115,7 +114,7 @@ export class ScoreQueue {
         warn(`score:${s.model}`, `asset ${this.d.cfg.id}: model ${s.model}: ${s.error}`);
       }
     }
-    if (calibrating) st.windowsCalibrating++;
+    if (calibrating !== undefined) st.windowsCalibrating++;
     const out = this.d.tracker.apply(result, scores);
     for (const m of out.problems) {
       st.healthProblems++;
@@ -125,6 +124,8 @@ export class ScoreQueue {
       result.health = out.health;
       st.scored++;
     }
+    // a model still calibrating is what the status line says only when no other model gave a health
+    this.calibrating = out.health.length > 0 ? undefined : calibrating;
     for (const a of out.alarms) this.d.alarm(a);
   }
 }

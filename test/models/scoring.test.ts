@@ -76,11 +76,16 @@ describe('window scoring (one batch request per window and binding)', () => {
     await svc.stop();
   });
 
-  it('windows before a baseline is calibrated come out unscored and counted as calibrating, not as errors', async () => {
+  /** Model `bl`: the mean of its window, z-scored against a baseline learned from each asset's first 8 frames. */
+  function writeBaselineModel(): void {
     const bytes = meanModel(4, 2);
     const man = framesManifest({ id: 'bl', version: '1.0.0', bytes }, 4, ['a', 'b']);
     (man.inputs as Record<string, unknown>[])[0]!.normalization = { type: 'baseline', frames: 8, minStd: [0, 0] };
     writeModel(join(sb.shipped, 'bl'), bytes, man, sb.key);
+  }
+
+  it('windows before a baseline is calibrated come out unscored and counted as calibrating, not as errors', async () => {
+    writeBaselineModel();
     const asset = pumpAsset({ models: [{ id: 'bl', role: 'anomaly', input: 'frames' }] });
     const other = pumpAsset({ id: 'other', models: [{ id: 'bl', role: 'anomaly', input: 'frames' }] });
     const svc = service(sb, [asset, other]);
@@ -110,6 +115,22 @@ describe('window scoring (one batch request per window and binding)', () => {
     expect(r.windows[2]!.health![0]!.value).toBeCloseTo(20, 5);
     expect(r.p.stats()).toMatchObject({ windowsCalibrating: 1, scoreErrors: 0, scored: 2 });
     expect(svc.stats()).toMatchObject({ windowsCalibrating: 2, scoreErrors: 0, windowsScored: 2 });
+    await svc.stop();
+  });
+
+  it('a model still calibrating beside one that scores: the status line shows the health there is', async () => {
+    writeBaselineModel();
+    // an asset of its own: the test before left asset pump's baseline for bl learned (kept on disk)
+    const asset = pumpAsset({ id: 'pump-b', models: [{ id: 'bl', role: 'anomaly', input: 'frames' }, { id: 'pm', role: 'anomaly', input: 'frames' }] });
+    const svc = service(sb, [asset]);
+    await svc.start();
+    const r = rig(asset, svc);
+    r.frames(0, 5, () => 3);
+    await r.idle();
+    expect(r.windows).toHaveLength(1);
+    expect(r.windows[0]!.health?.map((h) => h.model)).toEqual(['pm']); // its value depends on the pm version earlier tests installed
+    expect(r.p.stats()).toMatchObject({ windowsCalibrating: 1, scored: 1 });
+    expect(r.p.waiting()).toBeUndefined();
     await svc.stop();
   });
 });
