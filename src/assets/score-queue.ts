@@ -91,8 +91,7 @@ export class ScoreQueue {
         st.scoreErrors++;
         warn('score-error', `asset ${this.d.cfg.id}: scoring window ${iso(p.result.start)} failed: ${p.error instanceof Error ? p.error.message : String(p.error)}`);
       }
-      this.calibrating = undefined;
-      if (p.scores) this.applyScores(p.result, p.scores);
+      this.calibrating = p.scores ? this.applyScores(p.result, p.scores) : undefined;
       if (p.result.quality === 'degraded') st.windowsDegraded++;
       st.windows++;
       p.releaseRaw();
@@ -101,7 +100,8 @@ export class ScoreQueue {
     if (this.queue.length === 0) for (const r of this.idle.splice(0)) r();
   }
 
-  private applyScores(result: WindowResult, scores: readonly ModelScore[]): void {
+  /** Counts, health and alarms of a scored window; returns a model's calibration progress when that is why it has no health. */
+  private applyScores(result: WindowResult, scores: readonly ModelScore[]): string | undefined {
     const { st, warn } = this.d;
     let calibrating: string | undefined;
     for (const s of scores) {
@@ -124,8 +124,8 @@ export class ScoreQueue {
       result.health = out.health;
       st.scored++;
     }
-    // a model still calibrating is what the status line says only when no other model gave a health
-    this.calibrating = out.health.length > 0 ? undefined : calibrating;
     for (const a of out.alarms) this.d.alarm(a);
+    // a model still calibrating is what the status line says only when no other model gave a health
+    return out.health.length > 0 ? undefined : calibrating;
   }
 }

@@ -157,11 +157,12 @@ export function registerTrain(program: Command): void {
       if (o.innerVal && o.earlyStop) throw new FatalError('--inner-val', 'early-stops on its own engines; it cannot be combined with --early-stop (the held-out engines)');
       const rul: RulOptions = { ...base, ...given(o as Partial<RulOptions>, RUL_FLAGS), holdout: o.holdout, jobs: checkJobs(o.jobs ?? defaultJobs()) };
       if (o.gruWindow !== undefined && !(Number.isInteger(o.gruWindow) && o.gruWindow >= 0)) throw new FatalError('--gru-window', `expected a whole number of cycles (0: the GRUs read --window), got ${o.gruWindow}`);
-      // The shipped recipe: GRUs over --gru-window cycles, the CNNs over the last --window of them.
-      if (o.windows === undefined) Object.assign(rul, withGruWindow(rul, o.gruWindow ?? GRU_WINDOW));
       if (o.windows !== undefined) {
         const w = numberList('--windows', o.windows, (v) => Number.isInteger(v) && v > 0, 'whole numbers of cycles');
         Object.assign(rul, { memberWindows: w, members: o.members ?? w.length, window: o.window ?? Math.max(...w) });
+      } else {
+        // The shipped recipe: GRUs over --gru-window cycles, the CNNs over the last --window of them.
+        Object.assign(rul, withGruWindow(rul, o.gruWindow ?? GRU_WINDOW));
       }
       // A factor of 1 would train on the engines twice; the bounds catch a slip (12 for 1.2) before a long run.
       if (o.stretch !== undefined) rul.stretch = numberList('--stretch', o.stretch, (v) => v >= 0.5 && v <= 2 && v !== 1, 'factors in [0.5, 2] other than 1');

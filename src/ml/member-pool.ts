@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FatalError } from '../core/errors';
 import { applyMasks, magnitudePrune, sparsity } from './prune';
-import { CMAPSS_SENSORS } from './cmapss-data';
-import { ensembleSize, fitRul, memberPlan, rulArchitecture, rulDataset, rulMember, type Norm, type RulOptions, type RulSplit } from './rul-model';
+import { ensembleSize, fitRul, memberPlan, rulDataset, rulMember, rulStudent, type Norm, type RulOptions, type RulSplit } from './rul-model';
 import { Sequential } from './sequential';
 import type { FArray } from './tensor';
 import type { Dataset, FitResult } from './trainer';
@@ -20,8 +19,8 @@ export interface MemberTask {
   /** Instead of training member k from scratch: prune this network (`toOnnx` bytes) at lambda * max|w| per tensor and fine-tune it with `opts`, the masks held. */
   prune?: { onnx: Uint8Array; lambda: number };
   /**
-   * Instead of member k: the distilled student (the small CNN over the graph's whole window, seeded
-   * seed + 1) fitted to these targets, one per training window of the split (distillationSet's y).
+   * Instead of member k: the distilled student (rulStudent) fitted to these targets, one per
+   * training window of the split (distillationSet's y).
    */
   distill?: { targets: FArray };
 }
@@ -42,7 +41,7 @@ type FromWorker = { type: 'log'; line: string } | { type: 'done'; weights: FArra
 /** The network a task starts from: member k's initial weights, the trained network to prune, or the student's. */
 function startingNetwork(task: MemberTask): Sequential {
   if (task.prune) return Sequential.fromOnnx(task.prune.onnx);
-  if (task.distill) return new Sequential(rulArchitecture('student', task.opts), [task.opts.window, CMAPSS_SENSORS.length], { seed: task.opts.seed + 1 });
+  if (task.distill) return rulStudent(task.opts);
   return rulMember(task.opts, task.k);
 }
 

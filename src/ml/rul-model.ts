@@ -342,6 +342,11 @@ export function rulMember(opts: Pick<RulOptions, 'arch' | 'size' | 'window' | 's
   return new Sequential(specs, [opts.window, CMAPSS_SENSORS.length], { seed, namePrefix: `m${k}_` });
 }
 
+/** The distillation student: the small CNN over the graph's whole window, seeded seed + 1 (its own stream, not member 1's). */
+export function rulStudent(opts: Pick<RulOptions, 'window' | 'seed'> & Partial<RulArchOptions>): Sequential {
+  return new Sequential(rulArchitecture('student', opts), [opts.window, CMAPSS_SENSORS.length], { seed: opts.seed + 1 });
+}
+
 export function evaluateRul(model: Sequential | readonly Sequential[], split: RulSplit, norm: Norm, opts: Pick<RulOptions, 'window' | 'cap' | 'offset'>, trainWindows = 0, epochs = 0): RulResult['metrics'] {
   const pred = predictLast(model, split.report.engines, norm, opts.window, opts.cap, opts.offset);
   const given = rulFigures(pred, split.report.rul);

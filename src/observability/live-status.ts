@@ -28,10 +28,7 @@ export interface HealthView {
 /** Latest values shown per asset on the status line. */
 const SHOWN_VALUES = 5;
 
-interface AssetCounters {
-  readonly id: string;
-  readonly view: (maxLatest?: number) => AssetInputView;
-  readonly waiting?: () => string | undefined;
+interface AssetCounters extends AssetTaps {
   health: readonly HealthView[];
   samplesAtLastTick: number;
 }
@@ -63,7 +60,7 @@ export class LiveStatus implements Module {
     private readonly inputs: StatusInputs,
     private readonly opts: { intervalMs: number; write: (text: string) => void; title: string },
   ) {
-    this.assets = assets.map((a) => ({ id: a.id, view: a.view, waiting: a.waiting, health: [], samplesAtLastTick: 0 }));
+    this.assets = assets.map((a) => ({ ...a, health: [], samplesAtLastTick: 0 }));
   }
 
   /** The health results of an asset's latest window (anomaly score / RUL and their state). */
@@ -107,7 +104,7 @@ export class LiveStatus implements Module {
       const vals = Object.entries(v.latest)
         .map(([k, x]) => `${k}=${typeof x === 'number' ? fmt(x) : String(x)}`)
         .join(' ');
-      // after a gap the last health is stale: the window filling again is what there is to say
+      // why there is no fresh health (a window filling, also after a gap when the last health is stale; a model calibrating) comes first
       const health = a.waiting?.() ?? a.health.map((h) => (h.role === 'rul' ? `RUL ${fmt(h.value)}${h.units ? ` ${h.units}` : ''} ${h.state}` : `score ${fmt(h.value)} ${h.state}`)).join(', ');
       lines.push(`  ${a.id.padEnd(width)}  ${rate.toFixed(1).padStart(6)} smp/s  bad ${String(v.bad).padStart(4)}  win ${String(this.inputs.windows(a.id)).padStart(4)}  ${health ? `[${health}]  ` : ''}${vals}`);
     }
