@@ -191,7 +191,7 @@ function checkGraph(ref: string, m: ModelManifest, s: GraphInfo): number | undef
   for (const inp of m.inputs) {
     const meta = s.inputs.find((x) => x.name === inp.name);
     if (!meta) fail(`manifest input '${inp.name}' is not an input of the ONNX graph (graph inputs: ${s.inputs.map((i) => i.name).join(', ')})`);
-    if (!meta!.isTensor || meta!.type !== 'float32') fail(`input '${inp.name}' is ${meta!.isTensor ? meta!.type : 'not a tensor'} in the ONNX graph; the manifest says float32`);
+    if (!meta!.isTensor || meta!.type !== 'float32') fail(`input '${inp.name}' is ${meta!.isTensor ? meta!.type : 'not a tensor'} in the ONNX graph; the manifest says float32 (the gateway feeds float32: export the model with float32 inputs)`);
     const g = meta!.shape;
     if (g.length > 0) {
       const same = g.length === inp.shape.length && g.every((d, i) => typeof d !== 'number' || d < 0 || inp.shape[i] < 0 || d === inp.shape[i]);

@@ -70,7 +70,7 @@ describe.each<InferenceThread>(['main', 'worker'])('LoadedModel (onnxruntime-nod
     g.output('score', [-1]);
     const bytes = g.toModelBytes({ opset: 18 });
     const err = await load(bytes, framesManifest({ id: 'i64', version: '1.0.0', bytes }, 2, ['a'])).catch((e: unknown) => e);
-    expect(err).toMatchObject({ reason: 'shape', message: "model i64@1.0.0: input 'x' is int64 in the ONNX graph; the manifest says float32" });
+    expect(err).toMatchObject({ reason: 'shape', message: "model i64@1.0.0: input 'x' is int64 in the ONNX graph; the manifest says float32 (the gateway feeds float32: export the model with float32 inputs)" });
   });
 
   it('rejects a graph with an input the manifest does not describe, naming the model and the input', async () => {
