@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ANOMALY_DEFAULTS } from '../ml/anomaly-model';
-import { runAnomalyPipeline } from '../ml/anomaly-pipeline';
+import { ANOMALY_MODEL_VERSION, runAnomalyPipeline } from '../ml/anomaly-pipeline';
 import { fmt } from '../ml/model-card';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FatalError } from '../core/errors';
@@ -9,7 +9,8 @@ import { ensembleNote, GRU_WINDOW, memberWindowsNote, withGruWindow } from '../m
 import { loadTrainEngines, RUL_DEFAULTS, type RulOptions } from '../ml/rul-model';
 import { checkJobs, defaultJobs } from '../ml/member-pool';
 import { cvLine } from '../ml/rul-card';
-import { runRulPipeline } from '../ml/rul-pipeline';
+import { RUL_MODEL_VERSION, runRulPipeline } from '../ml/rul-pipeline';
+import { modelManifest } from '../models/manifest';
 
 const int = (v: string): number => {
   const n = Number(v);
@@ -42,13 +43,15 @@ interface CommonOpts {
   pruneLambda: number;
   fineTuneEpochs: number;
   minutes?: number;
+  modelVersion?: string;
 }
 
-function common(cmd: Command, defaults: { epochs: number; batchSize: number; lr: number; seed: number; window: number }): Command {
+function common(cmd: Command, defaults: { epochs: number; batchSize: number; lr: number; seed: number; window: number }, version: string): Command {
   return cmd
     .option('--data <dir>', 'data folder (never committed: ../shared/data/...); required except with --cv-combine')
     .option('--out <dir>', 'model directory to write (default models/<id>)')
     .option('--id <id>', 'model id')
+    .option('--model-version <semver>', `version written into the manifests (default ${version}, the shipped model's)`)
     .option('--epochs <n>', `maximum epochs (default ${defaults.epochs})`, int)
     .option('--batch-size <n>', `mini-batch size (default ${defaults.batchSize})`, int)
     .option('--lr <x>', `peak learning rate (default ${defaults.lr})`, num)
@@ -58,6 +61,14 @@ function common(cmd: Command, defaults: { epochs: number; batchSize: number; lr:
     .option('--prune-lambda <x>', 'magnitude pruning threshold as a fraction of max|w| per tensor', num, 0.1)
     .option('--fine-tune-epochs <n>', 'epochs of fine-tuning after pruning', int, 4)
     .option('--minutes <n>', 'stop training after this many minutes (the best epoch so far is kept)', num);
+}
+
+/** --model-version, checked by the manifest's own rule before any training. */
+function modelVersion(o: CommonOpts, shipped: string): string {
+  if (o.modelVersion === undefined) return shipped;
+  const r = modelManifest.shape.version.safeParse(o.modelVersion);
+  if (!r.success) throw new FatalError('--model-version', `${r.error.issues[0]?.message ?? 'invalid'}, got ${JSON.stringify(o.modelVersion)}`);
+  return r.data;
 }
 
 /** --data, which every mode but --cv-combine (saved figures only) reads. */
@@ -97,7 +108,7 @@ const log = (line: string): void => {
 
 export function registerTrain(program: Command): void {
   const train = program.command('train').description('Train a shipped model from real data (TypeScript training, ONNX export, manifest and model card)');
-  common(train.command('rul').description('RUL model on NASA C-MAPSS FD001 (train_FD001.txt)'), RUL_DEFAULTS)
+  common(train.command('rul').description('RUL model on NASA C-MAPSS FD001 (train_FD001.txt)'), RUL_DEFAULTS, RUL_MODEL_VERSION)
     .option('--holdout <n>', 'final held-out engines (never used for choices)', int, RUL_DEFAULTS.holdout)
     .option('--cv <folds>', 'k-fold cross-validation over the other engines before the final model (0 = none)', int, 0)
     .option('--cv-only', 'only cross-validate (print per-fold figures; no model is written)')
@@ -138,6 +149,7 @@ export function registerTrain(program: Command): void {
         return;
       }
       const id = o.id ?? 'cmapss-rul';
+      const version = modelVersion(o, RUL_MODEL_VERSION);
       const base = pick(o, RUL_DEFAULTS);
       if (o.size !== undefined && o.size !== 'teacher' && o.size !== 'student') throw new FatalError('--size', `expected teacher or student, got ${o.size}`);
       if (o.smooth !== undefined && !(o.smooth >= 0 && o.smooth <= 1)) throw new FatalError('--smooth', `expected an alpha in [0, 1] (0 = off), got ${o.smooth}`);
@@ -176,16 +188,17 @@ export function registerTrain(program: Command): void {
         return;
       }
       const cvFigures = o.cvFrom ? readCvFigures(o.cvFrom, rul) : undefined;
-      const r = await runRulPipeline({ ...rul, cvFolds: o.cv, ...(cvFigures ? { cvFigures } : {}), data: dataDir(o), out: o.out ?? `models/${id}`, id, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
+      const r = await runRulPipeline({ ...rul, cvFolds: o.cv, ...(cvFigures ? { cvFigures } : {}), data: dataDir(o), out: o.out ?? `models/${id}`, id, version, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
       log(`wrote ${o.out ?? `models/${id}`}: validation RMSE ${fmt(r.manifest.metrics.valRmse!)}, PHM08 score ${fmt(r.manifest.metrics.valScore!)} over ${r.manifest.metrics.valCases} cases`);
     });
-  common(train.command('anomaly').description('Anomaly model on SKAB (anomaly-free.csv + the anomaly-free start of each labelled file)'), ANOMALY_DEFAULTS)
+  common(train.command('anomaly').description('Anomaly model on SKAB (anomaly-free.csv + the anomaly-free start of each labelled file)'), ANOMALY_DEFAULTS, ANOMALY_MODEL_VERSION)
     .option('--calibration-rows <n>', 'rows at the start of each file used to standardize it', int, ANOMALY_DEFAULTS.calibrationRows)
     .option('--calibration-end <n>', 'rows calibration-rows..n of each labelled file set the score weights and the threshold (a fixed range: no label is read)', int, ANOMALY_DEFAULTS.calibrationEnd)
     .action(async (o: CommonOpts & { calibrationRows: number; calibrationEnd: number }) => {
       const id = o.id ?? 'skab-anomaly';
+      const version = modelVersion(o, ANOMALY_MODEL_VERSION);
       if (!(o.calibrationEnd > o.calibrationRows)) throw new FatalError('--calibration-end', `must be after --calibration-rows ${o.calibrationRows}, got ${o.calibrationEnd}`);
-      const r = await runAnomalyPipeline({ ...pick(o, ANOMALY_DEFAULTS), calibrationRows: o.calibrationRows, calibrationEnd: o.calibrationEnd, data: dataDir(o), out: o.out ?? `models/${id}`, id, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
+      const r = await runAnomalyPipeline({ ...pick(o, ANOMALY_DEFAULTS), calibrationRows: o.calibrationRows, calibrationEnd: o.calibrationEnd, data: dataDir(o), out: o.out ?? `models/${id}`, id, version, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
       const m = r.manifest.metrics;
       log(`wrote ${o.out ?? `models/${id}`}: F1 ${fmt(m.f1!)}, FAR ${(m.far! * 100).toFixed(1)}%, MAR ${(m.mar! * 100).toFixed(1)}% over ${m.files} labelled files`);
     });

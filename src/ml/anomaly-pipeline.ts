@@ -9,10 +9,18 @@ import { applyMasks, magnitudePrune, sparsity } from './prune';
 import { Sequential } from './sequential';
 import { channelStats, SKAB_CHANNELS, type ChannelStats } from './skab-data';
 
+/**
+ * The shipped model's version: what a run writes unless given another (`train anomaly --model-version`).
+ * 1.1.0: the score is calibrated on a fixed row range (1.0.0: up to each file's first labelled anomaly).
+ */
+export const ANOMALY_MODEL_VERSION = '1.1.0';
+
 export interface AnomalyPipelineOptions extends AnomalyOptions {
   data: string;
   out: string;
   id: string;
+  /** Manifest version (semver); default ANOMALY_MODEL_VERSION. */
+  version?: string;
   compress: boolean;
   pruneLambda: number;
   fineTuneEpochs: number;
@@ -52,8 +60,7 @@ export function fallbackStats(files: Array<{ values: Float32Array; rows: number 
 function draft(opts: AnomalyPipelineOptions, id: string, stats: ChannelStats, threshold: number, metrics: Record<string, number>, description: string): ManifestDraft {
   return {
     id,
-    // 1.1.0: the score is calibrated on a fixed row range (1.0.0: up to each file's first labelled anomaly).
-    version: '1.1.0',
+    version: opts.version ?? ANOMALY_MODEL_VERSION,
     kind: 'anomaly',
     description,
     // Per-asset calibration on the gateway, exactly as evaluated: the asset's first

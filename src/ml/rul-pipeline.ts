@@ -15,10 +15,15 @@ import { trainRul } from './rul-train';
 import type { Sequential } from './sequential';
 import type { ModelManifest } from '../models/manifest';
 
+/** The shipped model's version: what a run writes unless given another (`train rul --model-version`). */
+export const RUL_MODEL_VERSION = '1.5.0';
+
 export interface RulPipelineOptions extends RulOptions {
   data: string;
   out: string;
   id: string;
+  /** Manifest version (semver); default RUL_MODEL_VERSION. */
+  version?: string;
   /** Also build the pruned, int8 and distilled variants under <out>/variants/. */
   compress: boolean;
   /** Cross-validation folds over the training engines, run before the final model (figures go to the model card). */
@@ -41,7 +46,7 @@ export interface VariantFigures {
 function manifestDraft(opts: RulPipelineOptions, id: string, norm: Norm, metrics: Record<string, number>, description: string): ManifestDraft {
   return {
     id,
-    version: '1.5.0',
+    version: opts.version ?? RUL_MODEL_VERSION,
     kind: 'rul',
     description,
     inputs: [framesInput(opts.window, CMAPSS_SENSORS, { type: 'zscore', mean: norm.mean, std: norm.std })],

@@ -7,7 +7,7 @@ import { runAnomalyPipeline } from '../../src/ml/anomaly-pipeline';
 import { readModelDir } from '../../src/ml/model-files';
 import { readOnnxModel } from '../../src/ml/onnx';
 import { RUL_DEFAULTS } from '../../src/ml/rul-model';
-import { runRulPipeline } from '../../src/ml/rul-pipeline';
+import { RUL_MODEL_VERSION, runRulPipeline } from '../../src/ml/rul-pipeline';
 import { describeWithData } from '../helpers/shared-data';
 
 /** Share of exact zeros over the weight matrices (initializers named *_W) of a float ONNX file. */
@@ -42,7 +42,7 @@ describeWithData('skab', 'anomaly pipeline with compression (tiny data, 1 epoch)
     const lambda = 0.5;
     const lines: string[] = [];
     const { manifest, variants } = await runAnomalyPipeline(
-      { ...ANOMALY_DEFAULTS, epochs: 1, stride: 5, data: join(dir, 'data'), out, id: 'tiny-anomaly', compress: true, pruneLambda: lambda, fineTuneEpochs: 1 },
+      { ...ANOMALY_DEFAULTS, epochs: 1, stride: 5, data: join(dir, 'data'), out, id: 'tiny-anomaly', version: '2.0.0-rc.1', compress: true, pruneLambda: lambda, fineTuneEpochs: 1 },
       (l) => lines.push(l),
     );
     expect(variants.map((v) => v.name)).toEqual(['float32', 'pruned', 'int8', 'student']);
@@ -81,6 +81,7 @@ describeWithData('skab', 'anomaly pipeline with compression (tiny data, 1 epoch)
     for (const v of [pruned, int8, student]) {
       const m = readModelDir(join(out, 'variants', v.name)).manifest;
       expect(m.id).toBe(`tiny-anomaly-${v.name}`);
+      expect(m.version).toBe('2.0.0-rc.1');
       expect(m.inputs).toEqual(manifest.inputs);
       expect(m.metrics).toEqual({ f1: v.f1, far: v.far, mar: v.mar });
     }
@@ -104,6 +105,8 @@ describeWithData('cmapss', 'RUL pipeline with compression (tiny data, 2 epochs, 
     expect(variants.map((v) => v.name)).toEqual(['float32', 'pruned', 'int8', 'student']);
     const [base, pruned, int8, student] = variants as [(typeof variants)[0], (typeof variants)[0], (typeof variants)[0], (typeof variants)[0]];
     const teacher = readModelDir(out).onnx;
+    // Without a version, the shipped model's (a retrain with other options is a new release only when told so).
+    for (const v of ['', 'variants/pruned', 'variants/int8', 'variants/student']) expect(readModelDir(join(out, v)).manifest.version).toBe(RUL_MODEL_VERSION);
     expect(weightZeroShare(readModelDir(join(out, 'variants', 'pruned')).onnx)).toBeCloseTo(pruned.sparsity!, 10);
     expect(pruned.sparsity!).toBeGreaterThan(0.4); // 0.49 seen: about half the weights zero at lambda 0.3
     const q = readModelDir(join(out, 'variants', 'int8')).onnx;

@@ -342,6 +342,9 @@ describeWithData('cmapss', 'RUL cross-validation over engines (tiny model)', (da
       expect(await key('--gru-window', '96', '--window', '40', '--members', '2')).toContain('"memberWindows":[40,40]');
       expect(await key('--gru-members', '0')).toMatch(/this run uses \{"window":50,(?!.*memberWindows)/);
       expect(await key('--gru-window', '-1')).toBe('--gru-window: expected a whole number of cycles (0: the GRUs read --window), got -1');
+      // A version the manifest would refuse is refused before any data is read (here "x", which does not exist).
+      expect(await key('--model-version', '1.6')).toBe('--model-version: expected semver like 1.2.0, got "1.6"');
+      expect(await cliOutput('train', 'anomaly', '--data', 'x', '--model-version', 'v2').catch((e: Error) => e.message)).toBe('--model-version: expected semver like 1.2.0, got "v2"');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
