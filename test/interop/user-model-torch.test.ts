@@ -22,7 +22,7 @@ const CHANNELS = ['temp', 'vib', 'pressure'];
 const TRAIN_WINDOWS = 60;
 const PHASES: [string, number][] = [['normal', 6], ['fault', 6], ['normal', 8]];
 
-interface Expected { mean: number[]; std: number[]; threshold: number; trainLoss: number; ae: number[]; rul: number[] }
+interface Expected { mean: number[]; std: number[]; threshold: number; ae: number[]; rul: number[] }
 
 /** Frame k of a pump: temperature and vibration cycles with noise; a fault shakes the vibration 6x harder and offsets it. */
 function frame(rng: Rng, k: number, fault: boolean): number[] {
@@ -70,7 +70,9 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
     models: [{ id: 'torch-ae', role: 'anomaly' }, { id: 'torch-rul', role: 'rul' }],
     health: { n: 2, m: 3 },
   });
-  const samples = (k: number): Sample[] => CHANNELS.map((c, i) => ({ tag: `plc/${c}`, value: test[k]![i]!, sourceTs: k * 1000, receivedTs: k * 1000, quality: 'good' as const }));
+  /** Test frames from..from + count - 1 as the source's samples (frame k at k seconds). */
+  const frames = (from: number, count: number): Sample[] => Array.from({ length: count }, (_, i) => from + i)
+    .flatMap((k) => CHANNELS.map((c, i) => ({ tag: `plc/${c}`, value: test[k]![i]!, sourceTs: k * 1000, receivedTs: k * 1000, quality: 'good' as const })));
   const rul = (m: Record<string, unknown>): Record<string, unknown> => ({ ...m, outputs: [{ name: 'rul', meaning: 'rul', units: 'cycles', range: [0, 200] }], thresholds: { rulWarn: 10, rulAlarm: 5 } });
 
   beforeAll(() => {
@@ -100,12 +102,13 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
     await svc.start();
     expect(svc.models().map((m) => `${m.id}@${m.version}`).sort()).toEqual(['torch-ae@0.1.0', 'torch-rul@0.1.0']);
     const r = rig(asset, svc);
-    // The last window closes when a frame after it arrives.
-    for (let k = 0; k <= test.length; k += FRAMES) {
-      r.push(Array.from({ length: Math.min(FRAMES, test.length - k) }, (_, i) => samples(k + i)).flat());
-      r.push(k + FRAMES <= test.length ? [] : [{ tag: 'plc/temp', value: 70, sourceTs: test.length * 1000, receivedTs: test.length * 1000, quality: 'good' }]);
+    for (let k = 0; k < test.length; k += FRAMES) {
+      r.push(frames(k, FRAMES));
       await r.idle();
     }
+    // The last window closes when a frame after it arrives.
+    r.push([{ tag: 'plc/temp', value: 70, sourceTs: test.length * 1000, receivedTs: test.length * 1000, quality: 'good' }]);
+    await r.idle();
     const windows = test.length / FRAMES;
     expect(r.windows.map((w) => w.seq)).toEqual(Array.from({ length: windows }, (_, i) => i));
     const value = (id: string): number[] => r.windows.map((w) => w.health?.find((h) => h.model === id)?.value ?? Number.NaN);
@@ -131,7 +134,7 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
     const svc = service(sb, [asset]);
     await svc.start();
     const r = rig(asset, svc);
-    r.push(Array.from({ length: FRAMES }, (_, i) => samples(i)).flat());
+    r.push(frames(0, FRAMES));
     await r.idle();
     const staged = join(sb.root, 'staging');
     const m = rul(manifest('torch-rul', 'rul', expected));
@@ -145,7 +148,7 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
       expect(res.ok ? '' : res.message).toBe(message);
     }
     expect(svc.stats()).toMatchObject({ rejected: 2 });
-    r.push(Array.from({ length: FRAMES + 1 }, (_, i) => samples(FRAMES + i)).flat());
+    r.push(frames(FRAMES, FRAMES + 1));
     await r.idle();
     expect(r.windows.map((w) => w.health?.find((h) => h.model === 'torch-rul')?.version)).toEqual(['0.1.0', '0.1.0']);
     expectClose(r.windows.map((w) => w.health!.find((h) => h.model === 'torch-rul')!.value), expected.rul.slice(0, 2), 1e-4, 'torch-rul');

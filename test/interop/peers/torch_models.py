@@ -86,7 +86,6 @@ def main(out: Path):
         threshold = 1.5 * ae(z_train).max().item()
         expected = {
             'mean': mean.tolist(), 'std': std.tolist(), 'threshold': threshold,
-            'trainLoss': ae(z_train).mean().item(),
             'ae': ae(z_test).tolist(), 'rul': rul(z_test)[:, 0].tolist(),
         }
     (out / 'expected.json').write_text(json.dumps(expected))
