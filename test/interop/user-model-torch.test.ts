@@ -22,7 +22,7 @@ const CHANNELS = ['temp', 'vib', 'pressure'];
 const TRAIN_WINDOWS = 60;
 const PHASES: [string, number][] = [['normal', 6], ['fault', 6], ['normal', 8]];
 
-interface Expected { mean: number[]; std: number[]; threshold: number; ae: number[]; rul: number[] }
+interface Expected { mean: number[]; std: number[]; threshold: number; ae: number[]; rul: number[]; featMean: number[]; featStd: number[]; feat: number[] }
 
 /** Frame k of a pump: temperature and vibration cycles with noise; a fault shakes the vibration 6x harder and offsets it. */
 function frame(rng: Rng, k: number, fault: boolean): number[] {
@@ -152,6 +152,30 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
     await r.idle();
     expect(r.windows.map((w) => w.health?.find((h) => h.model === 'torch-rul')?.version)).toEqual(['0.1.0', '0.1.0']);
     expectClose(r.windows.map((w) => w.health!.find((h) => h.model === 'torch-rul')!.value), expected.rul.slice(0, 2), 1e-4, 'torch-rul');
+    await r.p.stop();
+    await svc.stop();
+  });
+
+  it('binds a PyTorch regressor over the window features (each channel\'s mean and std) by the features layout', async () => {
+    const names = CHANNELS.flatMap((c) => [`${c}.mean`, `${c}.std`]);
+    place(join(sb.shipped, 'torch-feat'), 'torch-feat', {
+      ...rul(manifest('torch-feat', 'rul', expected)),
+      inputs: [{ name: 'x', layout: 'features', shape: [-1, names.length], features: names, normalization: { type: 'zscore', mean: expected.featMean, std: expected.featStd } }],
+      outputs: [{ name: 'rul', meaning: 'rul', units: 'h', range: [0, 200] }],
+    });
+    const feat = assetConfig.parse({ ...asset, id: 'pump-7-feat', models: [{ id: 'torch-feat', role: 'rul', input: 'features' }] });
+    const svc = service(sb, [feat]);
+    await svc.start();
+    const r = rig(feat, svc);
+    r.push(frames(0, 3 * FRAMES + 1));
+    await r.idle();
+    const h = r.windows.map((w) => w.health!.find((x) => x.model === 'torch-feat')!);
+    // The gateway's own mean and std of each window, normalized by the manifest, give PyTorch's output.
+    expectClose(h.map((x) => x.value), expected.feat.slice(0, 3), 1e-4, 'torch-feat');
+    const dueIn = h[0]!.value - 5; // to rulAlarm, in hours
+    expect(h[0]).toMatchObject({ units: 'h', state: 'normal', maintenance: { units: 'h', urgency: 'normal' } });
+    expect(h[0]!.maintenance!.dueIn).toBeCloseTo(dueIn, 9);
+    expect(h[0]!.maintenance!.dueBy).toBeCloseTo(FRAMES * 1000 + dueIn * 3_600_000, 0);
     await r.p.stop();
     await svc.stop();
   });

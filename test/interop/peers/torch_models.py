@@ -11,9 +11,12 @@ and writes into <dir>:
   torch-rul/model.onnx  LSTM regressor with PyTorch's own initial weights (untrained); output "rul"
                         [N, 1] = 60 + 40 tanh(...)
   torch-rul-f64/model.onnx  the same LSTM in float64, as a user might export it by mistake
-  expected.json         { "mean", "std", "threshold", "ae": [...], "rul": [...] }: the z-score the manifests
-                        declare, the AE threshold (1.5 x the largest training-window score), and
-                        PyTorch's own outputs for each tumbling window of the "test" frames
+  torch-feat/model.onnx  a small dense regressor (untrained) over each window's per-channel mean and std
+                        (features layout, [N, 2 x channels]); output "rul" [N, 1] = 100 + 50 tanh(...) hours
+  expected.json         { "mean", "std", "threshold", "ae": [...], "rul": [...], "featMean", "featStd", "feat": [...] }:
+                        the z-score the frames manifests declare, the AE threshold (1.5 x the largest
+                        training-window score), the features model's z-score, and PyTorch's own outputs
+                        for each tumbling window of the "test" frames
 """
 import copy
 import json
@@ -49,6 +52,21 @@ class LstmRul(torch.nn.Module):
         return 60 + 40 * torch.tanh(self.head(out[:, -1, :]))
 
 
+class FeatureRegressor(torch.nn.Module):
+    def __init__(self, inputs: int):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(inputs, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+
+    def forward(self, f):
+        return 100 + 50 * torch.tanh(self.net(f))
+
+
+def features(w):
+    """Per window, each channel's mean then population std, channel after channel (float64, as computed here)."""
+    w = w.double()
+    return torch.stack([w.mean(dim=1), w.std(dim=1, unbiased=False)], dim=2).reshape(w.shape[0], -1)
+
+
 def windows(rows, frames):
     t = torch.tensor(rows, dtype=torch.float32)
     n = t.shape[0] // frames
@@ -82,11 +100,17 @@ def main(out: Path):
     export(ae, z_test[:2], out / 'torch-ae' / 'model.onnx', 'score')
     export(rul, z_test[:2], out / 'torch-rul' / 'model.onnx', 'rul')
     export(copy.deepcopy(rul).double(), z_test[:2].double(), out / 'torch-rul-f64' / 'model.onnx', 'rul')
+    f_train, f_test = features(train), features(test)
+    f_mean, f_std = f_train.mean(dim=0), f_train.std(dim=0, unbiased=False)
+    zf_test = ((f_test - f_mean) / f_std).float()
+    feat = FeatureRegressor(f_train.shape[1])
+    export(feat, zf_test[:2], out / 'torch-feat' / 'model.onnx', 'rul')
     with torch.no_grad():
         threshold = 1.5 * ae(z_train).max().item()
         expected = {
             'mean': mean.tolist(), 'std': std.tolist(), 'threshold': threshold,
             'ae': ae(z_test).tolist(), 'rul': rul(z_test)[:, 0].tolist(),
+            'featMean': f_mean.tolist(), 'featStd': f_std.tolist(), 'feat': feat(zf_test)[:, 0].tolist(),
         }
     (out / 'expected.json').write_text(json.dumps(expected))
 
