@@ -4,6 +4,7 @@ import { ConfigError, formatIssue } from '../core/errors';
 import { loadConfig } from '../config/load';
 import { configJsonSchemaText } from '../config/json-schema';
 import { formatModbusPlan } from '../sources/modbus/plan-format';
+import { checkModels } from './check-models';
 
 export function registerCheckConfig(program: Command): void {
   program
@@ -11,11 +12,17 @@ export function registerCheckConfig(program: Command): void {
     .description('Validate a config file: prints "ok", or every problem with its path and line, and exits 1')
     .argument('<file>', 'YAML config file')
     .option('--plan', 'also print the Modbus request plan (reads per device per cycle)')
-    .action((file: string, opts: { plan?: boolean }) => {
+    .option('--models', "also load every model the assets bind, as the gateway would at start (signature, graph, each asset's channels and window): prints the version that would score or why none would, and exits 1 if one would not")
+    .action(async (file: string, opts: { plan?: boolean; models?: boolean }) => {
       try {
         const loaded = loadConfig(file);
         process.stdout.write('ok\n');
         if (opts.plan) process.stdout.write(formatModbusPlan(loaded.config));
+        if (opts.models) {
+          const r = await checkModels(loaded);
+          process.stdout.write(`${r.lines.join('\n')}\n`);
+          if (!r.ok) process.exitCode = 1;
+        }
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         process.stderr.write(`${file}: ${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}\n`);
