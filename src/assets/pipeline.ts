@@ -138,6 +138,11 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     this.running = false;
     this.untick?.();
     this.untick = undefined;
+    await this.drained();
+  }
+
+  /** Resolves once no window of this asset is being scored (a feed faster than scoring, such as a replay, paces itself on it). */
+  async drained(): Promise<void> {
     if (this.scores.inFlight > 0) await this.scores.whenIdle();
   }
 
@@ -371,6 +376,11 @@ export class AssetPipeline extends TypedEmitter<AssetPipelineEvents> implements 
     if (this.maxTs === -Infinity) return;
     const quiet = this.clock.now() - this.lastArrival;
     if (quiet >= this.idleFlushMs) this.advance(this.maxTs - this.latenessMs + quiet);
+  }
+
+  /** The feed has ended (a replayed file): closes every frame received, so the last full window is cut. */
+  finish(): void {
+    if (this.maxTs !== -Infinity) this.advance(this.maxTs + this.cfg.window.frameMs);
   }
 
   private advance(wm: number): void {

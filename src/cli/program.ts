@@ -11,6 +11,7 @@ import { registerEvaluate } from './evaluate';
 import { registerTrain } from './train';
 import { registerCloudIngest } from './cloud-ingest';
 import { registerQuantize } from './quantize';
+import { registerReplay } from './replay';
 
 /** Exit codes: 0 ok, 1 failure (bad config, failed run), 2 usage error (commander). */
 export function buildProgram(): Command {
@@ -29,5 +30,6 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerCloudIngest(program);
   registerQuantize(program);
+  registerReplay(program);
   return program;
 }

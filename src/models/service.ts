@@ -29,6 +29,12 @@ export interface ModelServiceOptions {
   readonly assets: readonly AssetConfig[];
   readonly logger: Logger;
   readonly clock?: Clock;
+  /**
+   * Keep each asset's baseline calibration (normalization `baseline`) under installDir so a restart
+   * resumes it (default true); false keeps it in memory only, for an offline replay that must not
+   * overwrite what a running gateway calibrated on the plant.
+   */
+  readonly persistBaselines?: boolean;
 }
 
 export type InstallResult =
@@ -313,7 +319,7 @@ export class ModelService implements ModelRunnerLike, Module {
 
   private async deploy(id: string, dir: string): Promise<Deployed> {
     const model = await verifyAndLoad(dir, { trusted: this.trusted, requireSignature: this.cfg.requireSignature, threads: this.cfg.threads, thread: this.cfg.inferenceThread });
-    const d = new Deployed(model, this.cfg.maxBatch, this.batchStats, { baselineDir: resolve(this.opts.installDir) });
+    const d = new Deployed(model, this.cfg.maxBatch, this.batchStats, { baselineDir: this.opts.persistBaselines === false ? undefined : resolve(this.opts.installDir) });
     try {
       if (model.id !== id) throw new ModelRejectedError(`model ${model.ref} (${dir})`, 'manifest', `the folder of model ${id} holds a manifest for ${model.id}`);
       const role = this.roles.get(id) as 'anomaly' | 'rul';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ModelScore } from '../../src/assets/types';
 import { CELL_GOOD } from '../../src/assets/frame';
 import { framesManifest, meanModel, sandbox, writeModel, type Sandbox } from './fixtures';
-import { pmVersion, pumpAsset, rig, service } from './service-helpers';
+import { blModel, pmVersion, pumpAsset, rig, service } from './service-helpers';
 
 describe('window scoring (one batch request per window and binding)', () => {
   let sb: Sandbox;
@@ -76,16 +76,8 @@ describe('window scoring (one batch request per window and binding)', () => {
     await svc.stop();
   });
 
-  /** Model `bl`: the mean of its window, z-scored against a baseline learned from each asset's first 8 frames. */
-  function writeBaselineModel(): void {
-    const bytes = meanModel(4, 2);
-    const man = framesManifest({ id: 'bl', version: '1.0.0', bytes }, 4, ['a', 'b']);
-    (man.inputs as Record<string, unknown>[])[0]!.normalization = { type: 'baseline', frames: 8, minStd: [0, 0] };
-    writeModel(join(sb.shipped, 'bl'), bytes, man, sb.key);
-  }
-
   it('windows before a baseline is calibrated come out unscored and counted as calibrating, not as errors', async () => {
-    writeBaselineModel();
+    blModel(sb);
     const asset = pumpAsset({ models: [{ id: 'bl', role: 'anomaly', input: 'frames' }] });
     const other = pumpAsset({ id: 'other', models: [{ id: 'bl', role: 'anomaly', input: 'frames' }] });
     const svc = service(sb, [asset, other]);
@@ -119,7 +111,7 @@ describe('window scoring (one batch request per window and binding)', () => {
   });
 
   it('a model still calibrating beside one that scores: the status line shows the health there is', async () => {
-    writeBaselineModel();
+    blModel(sb);
     // an asset of its own: the test before left asset pump's baseline for bl learned (kept on disk)
     const asset = pumpAsset({ id: 'pump-b', models: [{ id: 'bl', role: 'anomaly', input: 'frames' }, { id: 'pm', role: 'anomaly', input: 'frames' }] });
     const svc = service(sb, [asset]);

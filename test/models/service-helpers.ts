@@ -36,6 +36,14 @@ export function pmVersion(sb: Sandbox, version: string, opts: { scale?: number; 
   return writeModel(dir, bytes, m, sb.key);
 }
 
+/** Model `bl`: the mean of its window, z-scored against a baseline learned from each asset's first 8 frames. */
+export function blModel(sb: Sandbox): string {
+  const bytes = meanModel(FRAMES, CHANNELS.length);
+  const man = framesManifest({ id: 'bl', version: '1.0.0', bytes }, FRAMES, CHANNELS);
+  (man.inputs as Record<string, unknown>[])[0]!.normalization = { type: 'baseline', frames: 8, minStd: [0, 0] };
+  return writeModel(join(sb.shipped, 'bl'), bytes, man, sb.key);
+}
+
 export function service(sb: Sandbox, assets: AssetConfig[], over: ModelsConfigInput = {}, logger: Logger = silentLogger()): ModelService {
   return new ModelService({
     config: modelsConfig.parse({ rescanIntervalMs: 0, probationWindows: 20, ...over }),
