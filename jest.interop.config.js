@@ -1,5 +1,5 @@
 // Integration tests against independent peers from Debian (mosquitto, python3-pymodbus, socat,
-// python3-numpy, python3-torch). `.ci/run` installs them; run with `npm run test:interop`.
+// python3-numpy, python3-torch, python3-sklearn, python3-onnx). `.ci/run` installs them; run with `npm run test:interop`.
 const base = require('./jest.config.js');
 /** @type {import('jest').Config} */
 module.exports = {

@@ -3,12 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assetConfig } from '../../src/assets/config';
-import { signModelDir } from '../../src/cli/sign-model';
 import type { Sample } from '../../src/core/sample';
 import { Rng } from '../../src/ml/rng';
 import { requireCommand } from '../helpers/peers';
 import { sandbox, type Sandbox } from '../models/fixtures';
 import { rig, service } from '../models/service-helpers';
+import { CHANNELS, expectClose, FRAMES, frame, placeModel, samplesOf } from './user-model-helpers';
 
 /**
  * "A user's own ONNX model is bound to an asset by manifest alone, with no code change", with a
@@ -17,18 +17,10 @@ import { rig, service } from '../models/service-helpers';
  * signs it with `pdm-gateway sign-model`, and the asset config binds them by id. The gateway's
  * scores must be PyTorch's own, and the autoencoder's alarm must follow the injected fault.
  */
-const FRAMES = 20;
-const CHANNELS = ['temp', 'vib', 'pressure'];
 const TRAIN_WINDOWS = 60;
 const PHASES: [string, number][] = [['normal', 6], ['fault', 6], ['normal', 8]];
 
 interface Expected { mean: number[]; std: number[]; threshold: number; ae: number[]; rul: number[]; featMean: number[]; featStd: number[]; feat: number[] }
-
-/** Frame k of a pump: temperature and vibration cycles with noise; a fault shakes the vibration 6x harder and offsets it. */
-function frame(rng: Rng, k: number, fault: boolean): number[] {
-  const vib = 1 + (fault ? 0.6 : 0.1) * Math.sin((2 * Math.PI * k) / 5 + 1) + (fault ? 0.4 : 0) + 0.02 * (rng.next() - 0.5);
-  return [70 + 2 * Math.sin((2 * Math.PI * k) / FRAMES) + 0.3 * (rng.next() - 0.5), vib, 4 + 0.05 * (rng.next() - 0.5)];
-}
 
 function manifest(id: string, kind: 'anomaly' | 'rul', e: Expected, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -40,29 +32,13 @@ function manifest(id: string, kind: 'anomaly' | 'rul', e: Expected, extra: Recor
   };
 }
 
-/** Relative difference within tol of PyTorch's value, else an error naming the window. */
-function expectClose(got: readonly number[], want: readonly number[], tol: number, what: string): void {
-  expect(got).toHaveLength(want.length);
-  got.forEach((g, i) => {
-    const d = Math.abs(g - want[i]!) / Math.max(1e-6, Math.abs(want[i]!));
-    if (!(d <= tol)) throw new Error(`${what} window ${i}: gateway ${g}, PyTorch ${want[i]} (relative difference ${d})`);
-  });
-}
-
 describe('a PyTorch model bound to an asset by its manifest alone', () => {
   let sb: Sandbox;
   let expected: Expected;
   const test: number[][] = [];
 
   let work = '';
-  /** What the user does: the exported file and a hand-written manifest in one folder, signed with sign-model. */
-  const place = (dir: string, exported: string, m: Record<string, unknown>): string => {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'model.onnx'), readFileSync(join(work, exported, 'model.onnx')));
-    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m, null, 2));
-    signModelDir(dir, join(sb.shipped, 'trusted', 'project.key'));
-    return dir;
-  };
+  const place = (dir: string, exported: string, m: Record<string, unknown>): string => placeModel(sb, dir, join(work, exported, 'model.onnx'), m);
   const asset = assetConfig.parse({
     id: 'pump-7', tags: { temp: 'plc/temp', vib: 'plc/vib', pressure: 'plc/pressure' },
     window: { type: 'count', size: FRAMES, frameMs: 1000, latenessMs: 0 },
@@ -70,18 +46,16 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
     models: [{ id: 'torch-ae', role: 'anomaly' }, { id: 'torch-rul', role: 'rul' }],
     health: { n: 2, m: 3 },
   });
-  /** Test frames from..from + count - 1 as the source's samples (frame k at k seconds). */
-  const frames = (from: number, count: number): Sample[] => Array.from({ length: count }, (_, i) => from + i)
-    .flatMap((k) => CHANNELS.map((c, i) => ({ tag: `plc/${c}`, value: test[k]![i]!, sourceTs: k * 1000, receivedTs: k * 1000, quality: 'good' as const })));
+  const frames = (from: number, count: number): Sample[] => samplesOf(test, from, count);
   const rul = (m: Record<string, unknown>): Record<string, unknown> => ({ ...m, outputs: [{ name: 'rul', meaning: 'rul', units: 'cycles', range: [0, 200] }], thresholds: { rulWarn: 10, rulAlarm: 5 } });
 
   beforeAll(() => {
     requireCommand('python3', 'python3-torch');
     sb = sandbox();
     const rng = new Rng(11);
-    const train = Array.from({ length: TRAIN_WINDOWS * FRAMES }, (_, k) => frame(rng, k, false));
+    const train = Array.from({ length: TRAIN_WINDOWS * FRAMES }, (_, k) => frame(rng, k, 0));
     let k = 0;
-    for (const [phase, windows] of PHASES) for (let i = 0; i < windows * FRAMES; i++, k++) test.push(frame(rng, k, phase === 'fault'));
+    for (const [phase, windows] of PHASES) for (let i = 0; i < windows * FRAMES; i++, k++) test.push(frame(rng, k, phase === 'fault' ? 1 : 0));
     work = join(sb.root, 'torch');
     mkdirSync(work, { recursive: true });
     writeFileSync(join(work, 'stream.json'), JSON.stringify({ frames: FRAMES, channels: CHANNELS.length, train, test }));
@@ -112,8 +86,8 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
     const windows = test.length / FRAMES;
     expect(r.windows.map((w) => w.seq)).toEqual(Array.from({ length: windows }, (_, i) => i));
     const value = (id: string): number[] => r.windows.map((w) => w.health?.find((h) => h.model === id)?.value ?? Number.NaN);
-    expectClose(value('torch-ae'), expected.ae, 1e-4, 'torch-ae');
-    expectClose(value('torch-rul'), expected.rul, 1e-4, 'torch-rul');
+    expectClose(value('torch-ae'), expected.ae, 1e-4, 'torch-ae', 'PyTorch');
+    expectClose(value('torch-rul'), expected.rul, 1e-4, 'torch-rul', 'PyTorch');
 
     // The fault's windows score far above the threshold, the normal ones under it.
     const [normal1, fault] = [PHASES[0]![1], PHASES[1]![1]];
@@ -151,7 +125,7 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
     r.push(frames(FRAMES, FRAMES + 1));
     await r.idle();
     expect(r.windows.map((w) => w.health?.find((h) => h.model === 'torch-rul')?.version)).toEqual(['0.1.0', '0.1.0']);
-    expectClose(r.windows.map((w) => w.health!.find((h) => h.model === 'torch-rul')!.value), expected.rul.slice(0, 2), 1e-4, 'torch-rul');
+    expectClose(r.windows.map((w) => w.health!.find((h) => h.model === 'torch-rul')!.value), expected.rul.slice(0, 2), 1e-4, 'torch-rul', 'PyTorch');
     await r.p.stop();
     await svc.stop();
   });
@@ -171,7 +145,7 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
     await r.idle();
     const h = r.windows.map((w) => w.health!.find((x) => x.model === 'torch-feat')!);
     // The gateway's own mean and std of each window, normalized by the manifest, give PyTorch's output.
-    expectClose(h.map((x) => x.value), expected.feat.slice(0, 3), 1e-4, 'torch-feat');
+    expectClose(h.map((x) => x.value), expected.feat.slice(0, 3), 1e-4, 'torch-feat', 'PyTorch');
     const dueIn = h[0]!.value - 5; // to rulAlarm, in hours
     expect(h[0]).toMatchObject({ units: 'h', state: 'normal', maintenance: { units: 'h', urgency: 'normal' } });
     expect(h[0]!.maintenance!.dueIn).toBeCloseTo(dueIn, 9);
