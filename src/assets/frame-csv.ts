@@ -13,7 +13,7 @@ export interface FrameCsv {
   readonly timeColumn?: string;
   /** Columns that are not channels of the asset (ignored). */
   readonly ignored: readonly string[];
-  /** Rows left out (bad time) and cells read as missing (not a number), each with its line. */
+  /** Rows left out (bad time), short rows and cells read as missing (not a number), each with its line. */
   readonly problems: readonly SkipError[];
 }
 
@@ -68,6 +68,8 @@ export function readFrameCsv(file: string, channels: readonly string[], opts: Fr
       continue;
     }
     ts[rows] = t;
+    // A cut row (a recorder stopped mid-line) keeps the cells it has.
+    if (record.length < header.length) problems.push(new SkipError(at, `${record.length} of ${header.length} columns; the absent cells are read as missing`));
     col.forEach((k, c) => {
       const text = record[k] ?? '';
       const v = text === '' ? Number.NaN : Number(text);

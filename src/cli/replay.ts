@@ -29,7 +29,9 @@ const PACE_ROWS = 2000;
  */
 export async function replayCsv(loaded: LoadedConfig, assetId: string, csvFile: string, read: Omit<FrameCsvOptions, 'frameMs'>, out: (line: string) => void, log: Logger): Promise<ReplaySummary> {
   const asset = findAsset(loaded, assetId);
-  const csv = readFrameCsv(csvFile, assetChannels(asset), { ...read, frameMs: asset.window.frameMs });
+  const channels = assetChannels(asset);
+  const width = channels.length;
+  const csv = readFrameCsv(csvFile, channels, { ...read, frameMs: asset.window.frameMs });
   for (const p of csv.problems.slice(0, 20)) log.warn(p.message);
   if (csv.problems.length > 20) log.warn(`${csv.problems.length - 20} more problems in ${csvFile}`);
   if (csv.ignored.length > 0) log.info(`${csvFile}: columns ignored (not channels of asset ${asset.id}): ${csv.ignored.join(', ')}`);
@@ -47,7 +49,6 @@ export async function replayCsv(loaded: LoadedConfig, assetId: string, csvFile: 
     if (a.action === 'raise') alarmsRaised++;
     out(JSON.stringify({ type: 'alarm', ...a }));
   });
-  const width = csv.values.length / Math.max(1, csv.rows);
   try {
     for (let r = 0; r < csv.rows; r++) {
       p.pushFrame(csv.ts[r]!, csv.values.subarray(r * width, (r + 1) * width));

@@ -32,14 +32,15 @@ describe('readFrameCsv: recorded rows for a replay', () => {
   });
 
   it('reports a bad time (row left out) and a bad cell (read as missing) with their lines, and keeps the rest', () => {
-    const f = file('bad.csv', 'time,a\n0,1\nnoon,2\n2000,three\n3000,4\n');
+    const f = file('bad.csv', 'time,a\n0,1\nnoon,2\n2000,three\n3000,4\n4000\n');
     const r = readFrameCsv(f, ['a'], { frameMs: 1000 });
-    expect(r.rows).toBe(3);
-    expect(Array.from(r.ts)).toEqual([0, 2000, 3000]);
-    expect(Array.from(r.values)).toEqual([1, Number.NaN, 4]);
+    expect(r.rows).toBe(4);
+    expect(Array.from(r.ts)).toEqual([0, 2000, 3000, 4000]);
+    expect(Array.from(r.values)).toEqual([1, Number.NaN, 4, Number.NaN]);
     expect(r.problems.map((p) => p.message)).toEqual([
       `${f}:3: time "noon" is neither epoch milliseconds nor an ISO 8601 date; row left out`,
       `${f}:4: a = "three" is not a number; read as missing`,
+      `${f}:6: 1 of 2 columns; the absent cells are read as missing`,
     ]);
   });
 
