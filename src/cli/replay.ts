@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import type { Command } from 'commander';
 import { assetChannels, type AssetConfig } from '../assets/config';
 import { readFrameCsv, type FrameCsvOptions } from '../assets/frame-csv';
@@ -83,6 +83,14 @@ async function startModels(loaded: LoadedConfig, asset: AssetConfig, log: Logger
   return svc;
 }
 
+function openOut(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    throw new FatalError('--out', `cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 /** `a=Column A,b=B` to { a: 'Column A', b: 'B' }. */
 function columnMap(text: string): Record<string, string> {
   const pairs = text.split(',').map((p) => p.split('=').map((s) => s.trim()));
@@ -104,7 +112,8 @@ export function registerReplay(program: Command): void {
     .option('-o, --out <file>', 'write the JSON lines to this file instead of stdout')
     .action(async (o: { config: string; asset: string; csv: string; columns?: string; timeColumn?: string; ignoreTime?: boolean; out?: string }) => {
       const log = createLogger({ level: process.env.PDM_LOG_LEVEL ?? 'warn', fd: 2 });
-      const file = o.out ? createWriteStream(o.out) : undefined;
+      // Opened here, so a bad path fails now with its message rather than as a stream error later.
+      const file = o.out ? createWriteStream('', { fd: openOut(o.out) }) : undefined;
       const out = file ? (line: string): void => void file.write(`${line}\n`) : (line: string): void => void process.stdout.write(`${line}\n`);
       const read = { columns: o.columns === undefined ? undefined : columnMap(o.columns), timeColumn: o.ignoreTime ? null : o.timeColumn };
       const s = await replayCsv(loadConfig(o.config), o.asset, o.csv, read, out, log);

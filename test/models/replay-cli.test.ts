@@ -69,6 +69,8 @@ assets:
     expect(replay('-c', cfg, '-a', 'fan', '--csv', csv)).toMatchObject({ code: 1, stderr: `--asset: no asset fan in ${cfg} (assets: pump, calibrated)\n` });
     expect(replay('-c', cfg, '-a', 'pump', '--csv', csv)).toMatchObject({ code: 1, stderr: `${csv}: no column b (header: a, vib); name the columns after the asset's channels (a, b) or map them (replay --columns channel=column,...)\n` });
     expect(replay('-c', cfg, '-a', 'pump', '--csv', csv, '--columns', 'b')).toMatchObject({ code: 1, stderr: '--columns: expected channel=column pairs separated by commas, got "b"\n' });
+    const nowhere = join(sb.root, 'no-such-dir', 'out.jsonl');
+    expect(replay('-c', cfg, '-a', 'pump', '--csv', csv, '--columns', 'b=vib', '--out', nowhere)).toMatchObject({ code: 1, stderr: `--out: cannot write ${nowhere}: ENOENT: no such file or directory, open '${nowhere}'\n` });
     const ghost = join(sb.root, 'ghost.yaml');
     writeFileSync(ghost, `gateway: { id: gw-t, site: s1, dataDir: ./data, modelsDir: ./models }
 sources:
