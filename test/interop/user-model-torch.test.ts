@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assetConfig } from '../../src/assets/config';
 import type { Sample } from '../../src/core/sample';
+import { readOnnxModel } from '../../src/ml/onnx';
 import { Rng } from '../../src/ml/rng';
 import { requireCommand } from '../helpers/peers';
 import { sandbox, type Sandbox } from '../models/fixtures';
@@ -126,6 +127,23 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
     await r.idle();
     expect(r.windows.map((w) => w.health?.find((h) => h.model === 'torch-rul')?.version)).toEqual(['0.1.0', '0.1.0']);
     expectClose(r.windows.map((w) => w.health!.find((h) => h.model === 'torch-rul')!.value), expected.rul.slice(0, 2), 1e-4, 'torch-rul', 'PyTorch');
+    await r.p.stop();
+    await svc.stop();
+  });
+
+  it('accepts an export whose time axis is dynamic: the manifest fixes the window, and the swap scores as before', async () => {
+    const svc = service(sb, [asset]);
+    await svc.start();
+    const r = rig(asset, svc);
+    // Batch and time are both symbolic in this export (the reader gives -1 for a symbolic axis).
+    expect(readOnnxModel(readFileSync(join(work, 'torch-rul-dyn', 'model.onnx'))).inputs[0]!.dims).toEqual([-1, -1, CHANNELS.length]);
+    const res = await svc.install(place(join(sb.root, 'staging', 'dyn'), 'torch-rul-dyn', { ...rul(manifest('torch-rul', 'rul', expected)), version: '0.4.0' }));
+    expect(res).toMatchObject({ ok: true, version: '0.4.0', mode: 'active' });
+    r.push(frames(0, 2 * FRAMES + 1));
+    await r.idle();
+    const h = r.windows.map((w) => w.health!.find((x) => x.model === 'torch-rul')!);
+    expect(h.map((x) => x.version)).toEqual(['0.4.0', '0.4.0']);
+    expectClose(h.map((x) => x.value), expected.rul.slice(0, 2), 1e-4, 'torch-rul', 'PyTorch');
     await r.p.stop();
     await svc.stop();
   });

@@ -11,6 +11,7 @@ and writes into <dir>:
   torch-rul/model.onnx  LSTM regressor with PyTorch's own initial weights (untrained); output "rul"
                         [N, 1] = 60 + 40 tanh(...)
   torch-rul-f64/model.onnx  the same LSTM in float64, as a user might export it by mistake
+  torch-rul-dyn/model.onnx  the same LSTM with a dynamic time axis ([batch, time, channels])
   torch-feat/model.onnx  a small dense regressor (untrained) over each window's per-channel mean and std
                         (features layout, [N, 2 x channels]); output "rul" [N, 1] = 100 + 50 tanh(...) hours
   expected.json         { "mean", "std", "threshold", "ae": [...], "rul": [...], "featMean", "featStd", "feat": [...] }:
@@ -73,11 +74,12 @@ def windows(rows, frames):
     return t[: n * frames].reshape(n, frames, t.shape[1])
 
 
-def export(model, example, path: Path, output: str):
+def export(model, example, path: Path, output: str, dynamic_time=False):
     path.parent.mkdir(parents=True, exist_ok=True)
     model.eval()
+    x_axes = {0: 'batch', 1: 'time'} if dynamic_time else {0: 'batch'}
     torch.onnx.export(model, example, str(path), input_names=['x'], output_names=[output],
-                      dynamic_axes={'x': {0: 'batch'}, output: {0: 'batch'}}, opset_version=13)
+                      dynamic_axes={'x': x_axes, output: {0: 'batch'}}, opset_version=13)
 
 
 def main(out: Path):
@@ -100,6 +102,7 @@ def main(out: Path):
     export(ae, z_test[:2], out / 'torch-ae' / 'model.onnx', 'score')
     export(rul, z_test[:2], out / 'torch-rul' / 'model.onnx', 'rul')
     export(copy.deepcopy(rul).double(), z_test[:2].double(), out / 'torch-rul-f64' / 'model.onnx', 'rul')
+    export(rul, z_test[:2], out / 'torch-rul-dyn' / 'model.onnx', 'rul', dynamic_time=True)
     f_train, f_test = features(train), features(test)
     f_mean, f_std = f_train.mean(dim=0), f_train.std(dim=0, unbiased=False)
     zf_test = ((f_test - f_mean) / f_std).float()
