@@ -10,6 +10,9 @@ import { compareVersions } from './semver';
  *   <root>/<id>/manifest.json + model.onnx                  a version (the shipped one)
  *   <root>/<id>/versions/<version>/manifest.json + model.onnx  further versions
  *
+ * and in the shipped root, a compressed variant as `train` writes it beside its parent:
+ * <root>/<parent>/variants/<name>/, id <parent>-<name> (e.g. cmapss-rul-int8).
+ *
  * The install root also holds registry-state.json: the active version per id and the versions
  * rejected at run time (rolled back), so a restart does not pick a bad version again.
  */
@@ -48,7 +51,7 @@ export class ModelStore {
     const broken: string[] = [];
     for (const root of [this.shippedRoot, this.installRoot]) {
       const base = join(root, id);
-      const dirs = [base];
+      const dirs = [base, ...(root === this.shippedRoot ? shippedVariants(root, id) : [])];
       const vdir = join(base, 'versions');
       if (existsSync(vdir)) for (const v of readdirSync(vdir).sort()) if (!v.startsWith('.')) dirs.push(join(vdir, v));
       for (const dir of dirs) {
@@ -133,4 +136,14 @@ function declaredVersion(dir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The shipped variant folders that id `<parent>-<name>` can name (a hyphen may sit in the parent or the name). */
+function shippedVariants(root: string, id: string): string[] {
+  const out: string[] = [];
+  for (let i = id.indexOf('-'); i > 0; i = id.indexOf('-', i + 1)) {
+    const dir = join(root, id.slice(0, i), 'variants', id.slice(i + 1));
+    if (existsSync(join(dir, MANIFEST_FILE))) out.push(dir);
+  }
+  return out;
 }

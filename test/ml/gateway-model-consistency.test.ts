@@ -20,9 +20,10 @@ import { describeWithData } from '../helpers/shared-data';
 const ROOT = join(__dirname, '../..');
 const demo = (): LoadedConfig => loadConfig(join(ROOT, 'config/demo.yaml'));
 
-/** One asset of the demo fed `rows` (rows x channels) as frames, with the shipped models; its windows. */
-async function throughGateway(loaded: LoadedConfig, assetId: string, rows: Float32Array): Promise<{ windows: WindowResult[]; asset: AssetConfig }> {
-  const asset = loaded.config.assets.find((a) => a.id === assetId)!;
+/** One asset of the demo fed `rows` (rows x channels) as frames, with its shipped model or the one bound instead (`model`); its windows. */
+async function throughGateway(loaded: LoadedConfig, assetId: string, rows: Float32Array, model?: string): Promise<{ windows: WindowResult[]; asset: AssetConfig }> {
+  const demoAsset = loaded.config.assets.find((a) => a.id === assetId)!;
+  const asset = model ? { ...demoAsset, models: [{ ...demoAsset.models[0]!, id: model }] } : demoAsset;
   const install = mkdtempSync(join(tmpdir(), 'pdm-gw-consistency-'));
   const svc = new ModelService({ config: { ...loaded.config.models, rescanIntervalMs: 0 }, modelsDir: loaded.modelsDir, installDir: install, assets: [asset], logger: silentLogger(), persistBaselines: false });
   await svc.start();
@@ -74,6 +75,19 @@ describeWithData('cmapss', 'the shipped RUL model through the gateway pipeline',
       // (seen: 2.0 for 2, 5.4 for 7, 7.8 for 9), and the first ones near the cap (seen: 117.7, 125.0, 112.6).
       expect(Math.abs(got[got.length - 1]! - (engine.cycles - cycles[cycles.length - 1]!))).toBeLessThan(10);
       expect(got[0]).toBeGreaterThan(100);
+    }
+  });
+
+  it('runs each shipped compressed variant, bound by its id alone, as the evaluation runs its file', async () => {
+    const loaded = demo();
+    const engine = readCmapss(join(dataDir, 'train_FD001.txt'))[0]!;
+    for (const name of ['pruned', 'int8', 'student']) {
+      const { onnx, manifest } = readModelDir(join(loaded.modelsDir, 'cmapss-rul', 'variants', name));
+      const { windows, asset } = await throughGateway(loaded, 'turbofan-1', engine.sensors, `cmapss-rul-${name}`);
+      const cycles = windows.map((_, i) => i * asset.window.step! + asset.window.size);
+      const want = await predictRulOnnx(onnx, manifest, cycles.map((c) => truncate(engine, c).engine));
+      expect(windows.map((w) => `${w.health![0]!.model}@${w.health![0]!.version}`)).toEqual(cycles.map(() => `cmapss-rul-${name}@1.5.0`));
+      expectSame(windows.map((w) => w.health![0]!.value), want, 1e-3, (i) => `cmapss-rul-${name}, window ending at cycle ${cycles[i]}`);
     }
   });
 });
