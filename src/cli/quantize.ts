@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { unsignedNote } from './sign-model';
 import { fmt } from '../ml/model-card';
 import { quantizeModelDir, restampVariants } from '../ml/requantize';
 
@@ -14,6 +15,8 @@ export function registerQuantize(program: Command): void {
       const m = r.manifest.metrics;
       const figures = Object.entries(m).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
       process.stdout.write(`wrote ${o.model}/variants/int8: ${r.bytes} bytes (float ${r.floatBytes}), sha256 ${r.manifest.sha256}${figures ? `; ${figures}` : '; no metrics (no --data)'}\n`);
-      if (o.restampVariants) process.stdout.write(`rewrote the manifests of ${o.model}/variants/{${restampVariants(o.model).join(',')}}\n`);
+      const rewritten = o.restampVariants ? restampVariants(o.model) : ['int8'];
+      if (o.restampVariants) process.stdout.write(`rewrote the manifests of ${o.model}/variants/{${rewritten.join(',')}}\n`);
+      process.stdout.write(`${unsignedNote(rewritten.map((v) => `${o.model}/variants/${v}`))}\n`);
     });
 }

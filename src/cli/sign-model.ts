@@ -17,6 +17,11 @@ export function signModelDir(dir: string, keyPath: string): { id: string; versio
   return { id: manifest.id, version: manifest.version, sha256, keyId: signature.keyId };
 }
 
+/** What `train` and `quantize` print after writing model folders: a gateway refuses them until they are signed. */
+export function unsignedNote(dirs: readonly string[]): string {
+  return `unsigned: a gateway loads ${dirs.length === 1 ? 'it' : 'them'} once signed with a trusted key (pdm-gateway sign-model <dir> --key KEY, for ${dirs.join(', ')})`;
+}
+
 export function registerSignModel(program: Command): void {
   program
     .command('sign-model')

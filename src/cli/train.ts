@@ -11,6 +11,7 @@ import { checkJobs, defaultJobs } from '../ml/member-pool';
 import { cvLine } from '../ml/rul-card';
 import { RUL_MODEL_VERSION, runRulPipeline } from '../ml/rul-pipeline';
 import { modelManifest } from '../models/manifest';
+import { unsignedNote } from './sign-model';
 
 const int = (v: string): number => {
   const n = Number(v);
@@ -102,6 +103,11 @@ function readCvFigures(file: string, opts: RulOptions): CvFigures {
   return cvAtOffset(cv, opts.offset, opts.cap);
 }
 
+/** The model folder and its compressed variants' (the float32 entry is the model itself). */
+function writtenDirs(out: string, variants: readonly { name: string }[]): string[] {
+  return [out, ...variants.filter((v) => v.name !== 'float32').map((v) => `${out}/variants/${v.name}`)];
+}
+
 const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -190,6 +196,7 @@ export function registerTrain(program: Command): void {
       const cvFigures = o.cvFrom ? readCvFigures(o.cvFrom, rul) : undefined;
       const r = await runRulPipeline({ ...rul, cvFolds: o.cv, ...(cvFigures ? { cvFigures } : {}), data: dataDir(o), out: o.out ?? `models/${id}`, id, version, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
       log(`wrote ${o.out ?? `models/${id}`}: validation RMSE ${fmt(r.manifest.metrics.valRmse!)}, PHM08 score ${fmt(r.manifest.metrics.valScore!)} over ${r.manifest.metrics.valCases} cases`);
+      log(unsignedNote(writtenDirs(o.out ?? `models/${id}`, r.variants)));
     });
   common(train.command('anomaly').description('Anomaly model on SKAB (anomaly-free.csv + the anomaly-free start of each labelled file)'), ANOMALY_DEFAULTS, ANOMALY_MODEL_VERSION)
     .option('--calibration-rows <n>', 'rows at the start of each file used to standardize it', int, ANOMALY_DEFAULTS.calibrationRows)
@@ -201,5 +208,6 @@ export function registerTrain(program: Command): void {
       const r = await runAnomalyPipeline({ ...pick(o, ANOMALY_DEFAULTS), calibrationRows: o.calibrationRows, calibrationEnd: o.calibrationEnd, data: dataDir(o), out: o.out ?? `models/${id}`, id, version, compress: o.compress, pruneLambda: o.pruneLambda, fineTuneEpochs: o.fineTuneEpochs }, log);
       const m = r.manifest.metrics;
       log(`wrote ${o.out ?? `models/${id}`}: F1 ${fmt(m.f1!)}, FAR ${(m.far! * 100).toFixed(1)}%, MAR ${(m.mar! * 100).toFixed(1)}% over ${m.files} labelled files`);
+      log(unsignedNote(writtenDirs(o.out ?? `models/${id}`, r.variants)));
     });
 }

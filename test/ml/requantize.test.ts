@@ -1,5 +1,5 @@
 /** @jest-environment ./test/ml/ort-environment.js */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { anomalyArchitecture, anomalyToOnnx } from '../../src/ml/anomaly-model';
@@ -13,6 +13,7 @@ import { Rng } from '../../src/ml/rng';
 import { RUL_DEFAULTS, rulMember, rulToOnnx } from '../../src/ml/rul-model';
 import { Sequential } from '../../src/ml/sequential';
 import { SKAB_CHANNELS } from '../../src/ml/skab-data';
+import { loadTrustedKeys, verifyManifest } from '../../src/models/signing';
 import { cliOutput } from '../helpers/cli';
 
 /** The int8 weights feeding each MatMulInteger, and whether the graph has any float MatMul left. */
@@ -116,7 +117,7 @@ describe('quantize: int8 variant of a shipped float model, without retraining', 
     const student = rulToOnnx(rulMember(opts, 3), 125);
     const old = { ...variantDraft(rulDraft('tiny-rul'), 'student', { valRmse: 3 }, { rulWarn: 40 }), inputs: [framesInput(12, CMAPSS_SENSORS, { type: 'none' })] };
     writeModelDir(join(dir, 'variants', 'student'), student, old);
-    expect(await cliOutput('quantize', '--model', dir, '--restamp-variants')).toMatch(new RegExp(`^wrote ${dir}/variants/int8: \\d+ bytes \\(float \\d+\\), sha256 [0-9a-f]{64}; no metrics \\(no --data\\)\\nrewrote the manifests of ${dir}/variants/\\{int8,student\\}\\n$`));
+    expect(await cliOutput('quantize', '--model', dir, '--restamp-variants')).toMatch(new RegExp(`^wrote ${dir}/variants/int8: \\d+ bytes \\(float \\d+\\), sha256 [0-9a-f]{64}; no metrics \\(no --data\\)\\nrewrote the manifests of ${dir}/variants/\\{int8,student\\}\\nunsigned: a gateway loads them once signed with a trusted key \\(pdm-gateway sign-model <dir> --key KEY, for ${dir}/variants/int8, ${dir}/variants/student\\)\\n$`));
     const { manifest, onnx } = readModelDir(join(dir, 'variants', 'student'));
     expect(Buffer.from(onnx).equals(Buffer.from(student))).toBe(true);
     expect(manifest.inputs).toEqual(readModelDir(dir).manifest.inputs);
@@ -127,16 +128,19 @@ describe('quantize: int8 variant of a shipped float model, without retraining', 
 });
 
 describe('shipped models', () => {
-  it.each(['cmapss-rul', 'skab-anomaly'])('%s: variants/int8 is the current quantization of model.onnx, and every variant manifest is the one the pipeline writes', (id) => {
+  it.each(['cmapss-rul', 'skab-anomaly'])('%s: variants/int8 is the current quantization of model.onnx, and every variant manifest is the one the pipeline writes, signed by a trusted key', (id) => {
     const dir = join('models', id);
     const { manifest, onnx } = readModelDir(dir);
     const { int8 } = rebuildGraphs(manifest, onnx, id);
     expect(Buffer.from(readModelDir(join(dir, 'variants', 'int8')).onnx).equals(Buffer.from(int8))).toBe(true);
+    const trusted = loadTrustedKeys([join('models', 'trusted')]).keys;
     for (const name of ['int8', 'pruned', 'student']) {
       const v = readModelDir(join(dir, 'variants', name)).manifest;
       const { sha256: _s, file: _f, ...expected } = { ...variantDraft(manifest, name, v.metrics, v.thresholds), sha256: '', file: '' };
-      const { sha256: _s2, file: _f2, ...got } = v;
+      const { sha256: _s2, file: _f2, signature: _g, ...got } = v;
       expect(got).toEqual(expected);
+      const raw = JSON.parse(readFileSync(join(dir, 'variants', name, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+      expect(verifyManifest(raw, trusted)).toMatchObject({ ok: true });
     }
   });
 });
