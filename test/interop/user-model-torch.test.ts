@@ -8,7 +8,8 @@ import { readOnnxModel } from '../../src/ml/onnx';
 import { Rng } from '../../src/ml/rng';
 import { requireCommand } from '../helpers/peers';
 import { sandbox, type Sandbox } from '../models/fixtures';
-import { rig, service } from '../models/service-helpers';
+import type { ModelService } from '../../src/models/service';
+import { rig, service, type Rig } from '../models/service-helpers';
 import { CHANNELS, expectClose, FRAMES, frame, placeModel, samplesOf } from './user-model-helpers';
 
 /**
@@ -48,6 +49,12 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
     health: { n: 2, m: 3 },
   });
   const frames = (from: number, count: number): Sample[] => samplesOf(test, from, count);
+  /** A model service over the sandbox and the asset's pipeline on it. */
+  const started = async (): Promise<{ svc: ModelService; r: Rig }> => {
+    const svc = service(sb, [asset]);
+    await svc.start();
+    return { svc, r: rig(asset, svc) };
+  };
   const rul = (m: Record<string, unknown>): Record<string, unknown> => ({ ...m, outputs: [{ name: 'rul', meaning: 'rul', units: 'cycles', range: [0, 200] }], thresholds: { rulWarn: 10, rulAlarm: 5 } });
 
   beforeAll(() => {
@@ -106,9 +113,7 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
   });
 
   it('refuses a PyTorch export that does not fit its manifest, naming the model, the input and both sides, and keeps scoring', async () => {
-    const svc = service(sb, [asset]);
-    await svc.start();
-    const r = rig(asset, svc);
+    const { svc, r } = await started();
     r.push(frames(0, FRAMES));
     await r.idle();
     const staged = join(sb.root, 'staging');
@@ -132,9 +137,7 @@ describe('a PyTorch model bound to an asset by its manifest alone', () => {
   });
 
   it('accepts an export whose time axis is dynamic: the manifest fixes the window, and the swap scores as before', async () => {
-    const svc = service(sb, [asset]);
-    await svc.start();
-    const r = rig(asset, svc);
+    const { svc, r } = await started();
     // Batch and time are both symbolic in this export (the reader gives -1 for a symbolic axis).
     expect(readOnnxModel(readFileSync(join(work, 'torch-rul-dyn', 'model.onnx'))).inputs[0]!.dims).toEqual([-1, -1, CHANNELS.length]);
     const res = await svc.install(place(join(sb.root, 'staging', 'dyn'), 'torch-rul-dyn', { ...rul(manifest('torch-rul', 'rul', expected)), version: '0.4.0' }));
