@@ -93,11 +93,12 @@ describeWithData('cmapss', 'the shipped RUL model through the gateway pipeline',
 });
 
 describeWithData('skab', 'the shipped anomaly model through the gateway pipeline', (dataDir) => {
-  it('scores every calibrated window of a real SKAB file as the evaluation does at those rows', async () => {
+  it.each(['skab-anomaly', 'skab-anomaly-pruned', 'skab-anomaly-int8', 'skab-anomaly-student'])('%s scores every calibrated window of a real SKAB file as the evaluation does at those rows', async (id) => {
     const loaded = demo();
-    const { onnx, manifest } = readModelDir(join(loaded.modelsDir, 'skab-anomaly'));
+    const variant = id.slice('skab-anomaly'.length + 1);
+    const { onnx, manifest } = readModelDir(join(loaded.modelsDir, 'skab-anomaly', ...(variant ? ['variants', variant] : [])));
     const f = readSkab(join(dataDir, 'valve1', '1.csv'), dataDir);
-    const { windows, asset } = await throughGateway(loaded, 'pump-1', f.values);
+    const { windows, asset } = await throughGateway(loaded, 'pump-1', f.values, id);
     expect(Object.keys(asset.tags)).toEqual([...SKAB_CHANNELS]);
     // The evaluation's own calibration of the file (its first rows, with the manifest's floor) and its stride-1 scores.
     const { window, minStd, calibrationRows } = anomalyInputSpec(manifest);
@@ -109,6 +110,10 @@ describeWithData('skab', 'the shipped anomaly model through the gateway pipeline
     const scored = windows.map((w, i) => ({ i, h: w.health?.[0] })).filter((x) => x.h !== undefined);
     expect(scored[0]!.i * asset.window.step! + window).toBeGreaterThanOrEqual(calibrationRows!);
     expect(scored.length).toBeGreaterThan(70);
-    expectSame(scored.map((x) => x.h!.value), scored.map((x) => all[x.i * asset.window.step!]!), 1e-4, (k) => `window ${scored[k]!.i}`);
+    expect(new Set(scored.map((x) => `${x.h!.model}@${x.h!.version}`))).toEqual(new Set([`${id}@1.1.0`]));
+    // Seen: 1.5e-8 at most over the 75 windows, but 3.1e-4 for int8, whose DynamicQuantizeLinear takes one activation
+    // scale per batch, so a window's score moves a little with the windows batched beside it (docs/models.md).
+    const tol = id.endsWith('-int8') ? 1e-3 : 1e-4;
+    expectSame(scored.map((x) => x.h!.value), scored.map((x) => all[x.i * asset.window.step!]!), tol, (k) => `${id} window ${scored[k]!.i}`);
   });
 });
