@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/load';
-import { ModelService } from '../models/service';
 import { silentLogger } from '../observability/logger';
+import { startOfflineModels } from './offline-models';
 
 export interface ModelCheck {
   /** One line per model an asset binds: the version that would score, or why none would. */
@@ -12,9 +12,8 @@ export interface ModelCheck {
 /**
  * `check-config --models`: the gateway's own start-up check of every model the assets bind (manifest,
  * sha256, signature by a trusted key, graph against manifest, probe, and each binding's channels and
- * window), run before deployment. The model service is started and stopped without a rescan and
- * with sessions in this thread; loading writes nothing (the registry writes only on install, promote
- * and rollback), so the check is safe beside a running gateway.
+ * window), run before deployment, with sessions in this thread. Loading writes nothing (the registry
+ * writes only on install, promote and rollback), so the check is safe beside a running gateway.
  */
 export async function checkModels(loaded: LoadedConfig): Promise<ModelCheck> {
   const { config } = loaded;
@@ -28,11 +27,7 @@ export async function checkModels(loaded: LoadedConfig): Promise<ModelCheck> {
   }
   const lines = [`models (shipped ${loaded.modelsDir}, installed ${loaded.installDir}):`];
   if (users.size === 0) return { lines: [...lines, '  no asset binds a model'], ok: true };
-  const svc = new ModelService({
-    config: { ...config.models, rescanIntervalMs: 0, inferenceThread: 'main' },
-    modelsDir: loaded.modelsDir, installDir: loaded.installDir, assets: config.assets, logger: silentLogger(),
-  });
-  await svc.start();
+  const svc = await startOfflineModels(loaded, config.assets, silentLogger(), 'main');
   let ok = true;
   try {
     for (const m of svc.models()) {

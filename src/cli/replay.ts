@@ -6,8 +6,11 @@ import { AssetPipeline } from '../assets/pipeline';
 import { ManualClock } from '../core/clock';
 import { FatalError } from '../core/errors';
 import { loadConfig, type LoadedConfig } from '../config/load';
-import { ModelService } from '../models/service';
+import type { ModelService } from '../models/service';
+import type { WindowResult } from '../assets/types';
+import type { AlarmEvent } from '../health/types';
 import { createLogger, type Logger } from '../observability/logger';
+import { startOfflineModels } from './offline-models';
 
 export interface ReplaySummary {
   readonly rows: number;
@@ -29,29 +32,48 @@ const PACE_ROWS = 2000;
  */
 export async function replayCsv(loaded: LoadedConfig, assetId: string, csvFile: string, read: Omit<FrameCsvOptions, 'frameMs'>, out: (line: string) => void, log: Logger): Promise<ReplaySummary> {
   const asset = findAsset(loaded, assetId);
-  const channels = assetChannels(asset);
-  const width = channels.length;
-  const csv = readFrameCsv(csvFile, channels, { ...read, frameMs: asset.window.frameMs });
+  const csv = readFrameCsv(csvFile, assetChannels(asset), { ...read, frameMs: asset.window.frameMs });
   for (const p of csv.problems.slice(0, 20)) log.warn(p.message);
   if (csv.problems.length > 20) log.warn(`${csv.problems.length - 20} more problems in ${csvFile}`);
   if (csv.ignored.length > 0) log.info(`${csvFile}: columns ignored (not channels of asset ${asset.id}): ${csv.ignored.join(', ')}`);
-  const models = asset.models.length > 0 ? await startModels(loaded, asset, log) : undefined;
-  const loadedModels = (models?.models() ?? []).map((m) => `${m.id} ${m.version ?? ''}`);
-  // Time is the file's: the gateway clock stands still, so nothing closes by silence until the end.
-  const p = new AssetPipeline({ config: asset, logger: log, clock: new ManualClock(0), models });
   let windows = 0;
   let alarmsRaised = 0;
-  p.on('window', (w) => {
-    windows++;
-    out(JSON.stringify({ type: 'window', ...w }));
+  const models = await replayFrames(loaded, asset, csv, log, {
+    window: (w) => {
+      windows++;
+      out(JSON.stringify({ type: 'window', ...w }));
+    },
+    alarm: (a) => {
+      if (a.action === 'raise') alarmsRaised++;
+      out(JSON.stringify({ type: 'alarm', ...a }));
+    },
   });
-  p.on('alarm', (a) => {
-    if (a.action === 'raise') alarmsRaised++;
-    out(JSON.stringify({ type: 'alarm', ...a }));
-  });
+  return { rows: csv.rows, windows, alarmsRaised, problems: csv.problems.length, models };
+}
+
+/** Rows of an asset's channels (assetChannels order) and their source times. */
+export interface Frames {
+  readonly ts: Float64Array;
+  readonly values: ArrayLike<number> & { subarray(from: number, to: number): ArrayLike<number> };
+  readonly rows: number;
+}
+
+/**
+ * The core of a replay: `frames` through the asset's pipeline and the models it binds (as the gateway
+ * loads them; one that would not score stops the replay, naming why), until the last full window is
+ * scored. Returns the models used, `id version`.
+ */
+export async function replayFrames(loaded: LoadedConfig, asset: AssetConfig, frames: Frames, log: Logger, on: { window(w: WindowResult): void; alarm(a: AlarmEvent): void }): Promise<string[]> {
+  const models = asset.models.length > 0 ? await startModels(loaded, asset, log) : undefined;
+  const used = (models?.models() ?? []).map((m) => `${m.id} ${m.version ?? ''}`);
+  // Time is the file's: the gateway clock stands still, so nothing closes by silence until the end.
+  const p = new AssetPipeline({ config: asset, logger: log, clock: new ManualClock(0), models });
+  p.on('window', (w) => on.window(w));
+  p.on('alarm', (a) => on.alarm(a));
+  const width = assetChannels(asset).length;
   try {
-    for (let r = 0; r < csv.rows; r++) {
-      p.pushFrame(csv.ts[r]!, csv.values.subarray(r * width, (r + 1) * width));
+    for (let r = 0; r < frames.rows; r++) {
+      p.pushFrame(frames.ts[r]!, frames.values.subarray(r * width, (r + 1) * width));
       if ((r + 1) % PACE_ROWS === 0) await p.drained();
     }
     p.finish();
@@ -59,7 +81,7 @@ export async function replayCsv(loaded: LoadedConfig, assetId: string, csvFile: 
   } finally {
     await models?.stop();
   }
-  return { rows: csv.rows, windows, alarmsRaised, problems: csv.problems.length, models: loadedModels };
+  return used;
 }
 
 function findAsset(loaded: LoadedConfig, id: string): AssetConfig {
@@ -70,11 +92,7 @@ function findAsset(loaded: LoadedConfig, id: string): AssetConfig {
 
 /** The asset's models as the gateway loads them; a binding that would not score stops the replay, naming why. */
 async function startModels(loaded: LoadedConfig, asset: AssetConfig, log: Logger): Promise<ModelService> {
-  const svc = new ModelService({
-    config: { ...loaded.config.models, rescanIntervalMs: 0 }, modelsDir: loaded.modelsDir, installDir: loaded.installDir,
-    assets: [asset], logger: log, persistBaselines: false,
-  });
-  await svc.start();
+  const svc = await startOfflineModels(loaded, [asset], log);
   const refused = svc.models().filter((m) => m.version === undefined);
   if (refused.length > 0) {
     await svc.stop();

@@ -2,42 +2,38 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AssetPipeline } from '../../src/assets/pipeline';
 import type { WindowResult } from '../../src/assets/types';
 import type { AssetConfig } from '../../src/assets/config';
 import { loadConfig, type LoadedConfig } from '../../src/config/load';
-import { ManualClock } from '../../src/core/clock';
 import { CMAPSS_SENSORS, readCmapss, truncate } from '../../src/ml/cmapss-data';
 import { anomalyInputSpec, scoreFile } from '../../src/ml/evaluate-anomaly';
 import { predictRulOnnx } from '../../src/ml/evaluate-rul';
 import { readModelDir } from '../../src/ml/model-files';
 import { OrtModel } from '../../src/ml/ort-predict';
 import { channelStats, readSkab, SKAB_CHANNELS } from '../../src/ml/skab-data';
-import { ModelService } from '../../src/models/service';
+import { replayFrames } from '../../src/cli/replay';
 import { silentLogger } from '../../src/observability/logger';
 import { describeWithData } from '../helpers/shared-data';
 
 const ROOT = join(__dirname, '../..');
 const demo = (): LoadedConfig => loadConfig(join(ROOT, 'config/demo.yaml'));
 
-/** One asset of the demo fed `rows` (rows x channels) as frames, with its shipped model or the one bound instead (`model`); its windows. */
+/**
+ * One asset of the demo fed `rows` (rows x channels) as frames through the replay core, with its
+ * shipped model or the one bound instead (`model`); its windows. A fresh install root keeps a
+ * developer's own registry state out of it.
+ */
 async function throughGateway(loaded: LoadedConfig, assetId: string, rows: Float32Array, model?: string): Promise<{ windows: WindowResult[]; asset: AssetConfig }> {
   const demoAsset = loaded.config.assets.find((a) => a.id === assetId)!;
   const asset = model ? { ...demoAsset, models: [{ ...demoAsset.models[0]!, id: model }] } : demoAsset;
   const install = mkdtempSync(join(tmpdir(), 'pdm-gw-consistency-'));
-  const svc = new ModelService({ config: { ...loaded.config.models, rescanIntervalMs: 0 }, modelsDir: loaded.modelsDir, installDir: install, assets: [asset], logger: silentLogger(), persistBaselines: false });
-  await svc.start();
   try {
     const windows: WindowResult[] = [];
-    const p = new AssetPipeline({ config: asset, logger: silentLogger(), clock: new ManualClock(0), models: svc });
-    p.on('window', (w) => windows.push(w));
-    const C = Object.keys(asset.tags).length;
-    for (let k = 0; k < rows.length / C; k++) p.pushFrame(k * asset.window.frameMs, rows.subarray(k * C, (k + 1) * C));
-    p.finish();
-    await p.stop();
+    const n = rows.length / Object.keys(asset.tags).length;
+    const frames = { ts: Float64Array.from({ length: n }, (_, k) => k * asset.window.frameMs), values: rows, rows: n };
+    await replayFrames({ ...loaded, installDir: install }, asset, frames, silentLogger(), { window: (w) => windows.push(w), alarm: () => undefined });
     return { windows, asset };
   } finally {
-    await svc.stop();
     rmSync(install, { recursive: true, force: true });
   }
 }
